@@ -1,0 +1,66 @@
+package dev.dualstream.ingest;
+
+import dev.dualstream.schemas.Topics;
+import dev.dualstream.schemas.avro.Document;
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the global document store: the latest version of every document, by doc id. A tombstone deletes;
+ * an update with a lower version than the stored one is ignored (equal versions replace, so a corrected
+ * record can be re-sent). Kafka Streams runs this processor on restore too, so the rules hold after a
+ * restart.
+ *
+ * <p>A global store's processor cannot forward, so records that fail to decode or check are only skipped
+ * here; the document check topology ({@link IngestTopology#documentCheck}) reads the same topic and
+ * dead-letters them, with the same decoder and checks, so both agree on what is valid.
+ */
+final class DocumentStoreUpdater implements Processor<byte[], byte[], Void, Void> {
+  private static final Logger LOG = LoggerFactory.getLogger(DocumentStoreUpdater.class);
+  private final IngestCounters counters;
+  private KeyValueStore<String, Document> store;
+
+  DocumentStoreUpdater(IngestCounters counters) {
+    this.counters = counters;
+  }
+
+  @Override
+  public void init(ProcessorContext<Void, Void> context) {
+    store = context.getStateStore(IngestTopology.DOCUMENT_STORE);
+  }
+
+  @Override
+  public void process(Record<byte[], byte[]> record) {
+    if (record.key() == null || record.key().length == 0) {
+      return;
+    }
+    String key = new String(record.key(), StandardCharsets.UTF_8);
+    if (record.value() == null) {
+      store.delete(key);
+      counters.documentsApplied.increment();
+      return;
+    }
+    Document doc;
+    try {
+      doc = Topics.DOCUMENTS.codec().decode(record.value());
+      if (InputChecks.document(key, doc) != null) {
+        return;
+      }
+    } catch (RuntimeException e) {
+      LOG.debug("document store skips {}: {}", key, e.getMessage());
+      return;
+    }
+    Document current = store.get(key);
+    if (current != null && current.getVersion() > doc.getVersion()) {
+      counters.staleDocuments.increment();
+      return;
+    }
+    store.put(key, doc);
+    counters.documentsApplied.increment();
+  }
+}

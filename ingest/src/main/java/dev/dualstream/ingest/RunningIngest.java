@@ -1,0 +1,187 @@
+package dev.dualstream.ingest;
+
+import dev.dualstream.schemas.Topics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A started ingest stage: both Kafka Streams instances, counters, and a way to tell when it has caught up
+ * with its inputs. Close it to stop.
+ *
+ * <p>"Caught up" is measured on the broker, not guessed from counters: for every input partition the
+ * offset the application committed (exactly-once: together with its output) equals the partition's last
+ * stable offset. Then every input record produced so far has its examples or dead letters committed.
+ * The document store's own reader (the global thread) is not part of that measure; it loads every
+ * existing document before processing starts and follows new ones within a poll.
+ */
+public final class RunningIngest implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(RunningIngest.class);
+  private static final Duration POLL = Duration.ofMillis(100);
+
+  private final IngestOptions options;
+  private final KafkaStreams main;
+  private final KafkaStreams documentCheck;
+  private final Admin admin;
+  private final IngestCounters counters;
+  private final AtomicReference<Throwable> failure = new AtomicReference<>();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private RunningIngest(IngestOptions options, KafkaStreams main, KafkaStreams documentCheck, Admin admin,
+      IngestCounters counters) {
+    this.options = options;
+    this.main = main;
+    this.documentCheck = documentCheck;
+    this.admin = admin;
+    this.counters = counters;
+  }
+
+  static RunningIngest start(IngestOptions options, String bootstrapServers, Admin admin) {
+    IngestCounters counters = new IngestCounters();
+    KafkaStreams main = new KafkaStreams(IngestTopology.main(options, counters),
+        IngestApp.streamsConfig(options, options.applicationId(), bootstrapServers));
+    KafkaStreams check = new KafkaStreams(IngestTopology.documentCheck(counters),
+        IngestApp.streamsConfig(options, options.documentCheckApplicationId(), bootstrapServers));
+    RunningIngest running = new RunningIngest(options, main, check, admin, counters);
+    for (KafkaStreams s : List.of(main, check)) {
+      s.setUncaughtExceptionHandler(e -> {
+        running.failure.compareAndSet(null, e);
+        LOG.error("ingest stream thread failed; stopping the stage", e);
+        return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+      });
+      s.setStateListener((now, before) -> {
+        if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
+          running.stopped.countDown();
+        }
+      });
+    }
+    main.start();
+    check.start();
+    return running;
+  }
+
+  /** What the processors have done so far (may run ahead of committed output after a failure). */
+  public IngestCounts counts() {
+    return counters.snapshot();
+  }
+
+  /** The main instance's state (the document check instance follows it). */
+  public KafkaStreams.State state() {
+    return main.state();
+  }
+
+  /** Why the stage stopped on its own, if it did. */
+  public Optional<Throwable> failure() {
+    return Optional.ofNullable(failure.get());
+  }
+
+  /**
+   * Input records not yet processed and committed, summed over every partition of the three input topics
+   * (read-committed end offsets minus the application's committed offsets).
+   *
+   * @throws IllegalStateException if the broker does not answer within 30 s
+   */
+  public long lag() {
+    return groupLag(options.applicationId(), List.of(Topics.IMPRESSIONS.name(), Topics.CLICKS.name()))
+        + groupLag(options.documentCheckApplicationId(), List.of(Topics.DOCUMENTS.name()));
+  }
+
+  /**
+   * Waits until both instances run and {@link #lag()} is zero.
+   *
+   * @return true once caught up, false if the timeout passed first
+   * @throws IllegalStateException if the stage stopped (with the cause)
+   */
+  public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      if (stopped.getCount() == 0) {
+        throw new IllegalStateException("ingest stopped" + failure().map(e -> ": " + e).orElse(""), failure.get());
+      }
+      if (main.state() == KafkaStreams.State.RUNNING && documentCheck.state() == KafkaStreams.State.RUNNING
+          && lag() == 0) {
+        return true;
+      }
+      if (System.nanoTime() >= deadline) {
+        return false;
+      }
+      Thread.sleep(POLL.toMillis());
+    }
+  }
+
+  /** Blocks until the stage stops by itself (a failure) or is closed. */
+  public void awaitStopped() throws InterruptedException {
+    stopped.await();
+  }
+
+  /** Stops both instances (waiting up to 30 s each) and releases the admin client. Idempotent. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    main.close(IngestApp.ADMIN_TIMEOUT);
+    documentCheck.close(IngestApp.ADMIN_TIMEOUT);
+    admin.close(Duration.ofSeconds(5));
+    stopped.countDown();
+  }
+
+  private long groupLag(String group, List<String> topics) {
+    try {
+      List<TopicPartition> partitions = new ArrayList<>();
+      admin.describeTopics(topics).allTopicNames().get(timeoutMs(), TimeUnit.MILLISECONDS).forEach((name, d) ->
+          d.partitions().forEach(p -> partitions.add(new TopicPartition(name, p.partition()))));
+      Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group,
+              new ListConsumerGroupOffsetsOptions().requireStable(true))
+          .partitionsToOffsetAndMetadata().get(timeoutMs(), TimeUnit.MILLISECONDS);
+      Map<TopicPartition, ListOffsetsResultInfo> end = offsets(partitions, OffsetSpec.latest());
+      Map<TopicPartition, ListOffsetsResultInfo> start = offsets(partitions, OffsetSpec.earliest());
+      long lag = 0;
+      for (TopicPartition tp : partitions) {
+        OffsetAndMetadata c = committed.get(tp);
+        long done = Math.max(c == null ? 0 : c.offset(), start.get(tp).offset());
+        lag += Math.max(0, end.get(tp).offset() - done);
+      }
+      return lag;
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot read offsets of " + group + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while reading offsets of " + group, e);
+    }
+  }
+
+  private Map<TopicPartition, ListOffsetsResultInfo> offsets(List<TopicPartition> partitions, OffsetSpec spec)
+      throws ExecutionException, InterruptedException, TimeoutException {
+    Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+    partitions.forEach(tp -> request.put(tp, spec));
+    return admin.listOffsets(request, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
+        .get(timeoutMs(), TimeUnit.MILLISECONDS);
+  }
+
+  private static long timeoutMs() {
+    return IngestApp.ADMIN_TIMEOUT.toMillis();
+  }
+}
