@@ -1,0 +1,206 @@
+package dev.dualstream.evaluator.simulate;
+
+import dev.dualstream.evaluator.beir.BeirDataset;
+import dev.dualstream.evaluator.beir.Qrels;
+import dev.dualstream.evaluator.bm25.Bm25Index;
+import dev.dualstream.evaluator.search.ScoredDocument;
+import dev.dualstream.schemas.Topics;
+import dev.dualstream.schemas.avro.Click;
+import dev.dualstream.schemas.avro.Document;
+import dev.dualstream.schemas.avro.Impression;
+import dev.dualstream.schemas.avro.ShownResult;
+import dev.dualstream.trainer.model.DocumentText;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
+
+/**
+ * Simulates users searching a BEIR corpus and publishes what a search service would log.
+ *
+ * <p>First every corpus document goes to {@code Topics.DOCUMENTS} (key: doc id, version 1). Then each
+ * impression draws a query of the configured split uniformly, lets BM25 (the logging ranker) show its
+ * top 10, and plays the {@link ClickModel position-based click model} on them, including its rescue of
+ * relevant documents that BM25 missed. The impression goes to {@code Topics.IMPRESSIONS} and each click
+ * to {@code Topics.CLICKS}, both keyed by impression id.
+ *
+ * <p>Time is simulated: documents carry {@link SimulationConfig#start()}, impression i (from 0) carries
+ * start + (i + 1) x interval, and a click at position p comes 1 + p seconds (plus up to one second of
+ * jitter) after its impression. All randomness comes from one generator seeded by
+ * {@link SimulationConfig#seed()}, so the same seed and dataset give the same events, ids included.
+ */
+public final class ClickSimulator implements AutoCloseable {
+  private final BeirDataset dataset;
+  private final SimulationConfig config;
+  private final Bm25Index ranker;
+  private final Qrels qrels;
+  private final List<String> queryPool;
+  private final ClickModel clickModel;
+  private final Map<String, List<ScoredDocument>> rankings = new HashMap<>();
+
+  private ClickSimulator(BeirDataset dataset, SimulationConfig config, Bm25Index ranker) {
+    this.dataset = dataset;
+    this.config = config;
+    this.ranker = ranker;
+    this.qrels = dataset.qrels(config.split());
+    this.queryPool = new ArrayList<>();
+    for (String query : qrels.queriesWithRelevant()) {
+      if (dataset.queries().containsKey(query)) {
+        queryPool.add(query);
+      }
+    }
+    this.clickModel = new ClickModel(config.relevantClickProbability(), config.irrelevantClickProbability(),
+        config.rescueProbability());
+  }
+
+  /**
+   * Prepares a simulation: indexes the corpus for the BM25 logging ranker.
+   *
+   * @throws IllegalArgumentException when the split does not exist or has no query with a text and a
+   *     relevant document
+   */
+  public static ClickSimulator create(BeirDataset dataset, SimulationConfig config) {
+    Objects.requireNonNull(dataset, "dataset");
+    Objects.requireNonNull(config, "config");
+    dataset.qrels(config.split());
+    Bm25Index ranker = Bm25Index.build(dataset.corpus());
+    ClickSimulator simulator = new ClickSimulator(dataset, config, ranker);
+    if (simulator.queryPool.isEmpty() && config.impressions() > 0) {
+      simulator.close();
+      throw new IllegalArgumentException("split '" + config.split() + "' of dataset " + dataset.name()
+          + " has no query with a text and a relevant document");
+    }
+    return simulator;
+  }
+
+  /** Simulates against a Kafka cluster: {@link #create}, {@link #run} on a {@link KafkaEventSink}, close. */
+  public static SimulationResult publish(BeirDataset dataset, String bootstrapServers, SimulationConfig config,
+      SimulationProgress progress) {
+    try (ClickSimulator simulator = create(dataset, config);
+        KafkaEventSink sink = KafkaEventSink.connect(bootstrapServers)) {
+      return simulator.run(sink, progress);
+    }
+  }
+
+  /** Publishes the corpus, then the impressions and clicks, to {@code sink}; flushes it at the end. */
+  public SimulationResult run(EventSink sink, SimulationProgress progress) {
+    Counter counter = new Counter(progress, config.progressEvery(), Throttle.of(config.maxEventsPerSecond()));
+    Instant start = config.start();
+    for (DocumentText doc : dataset.corpus()) {
+      Document value = Document.newBuilder().setDocId(doc.id()).setTitle(doc.title()).setText(doc.text())
+          .setVersion(1L).setTimestamp(start).build();
+      sink.send(Topics.DOCUMENTS, doc.id(), value, start.toEpochMilli());
+      counter.document();
+    }
+    SplittableRandom random = new SplittableRandom(config.seed());
+    for (long i = 0; i < config.impressions(); i++) {
+      Instant time = start.plus(config.impressionInterval().multipliedBy(i + 1));
+      impression(i, time, random, sink, counter);
+    }
+    sink.flush();
+    return counter.finish();
+  }
+
+  private void impression(long index, Instant time, SplittableRandom random, EventSink sink, Counter counter) {
+    String queryId = queryPool.get(random.nextInt(queryPool.size()));
+    String query = dataset.queries().get(queryId);
+    String user = "user-" + random.nextInt(config.users());
+    String impressionId = "imp-" + Long.toHexString(config.seed()) + "-" + index;
+    List<ClickModel.Outcome> outcomes = clickModel.play(ranking(queryId, query), relevantInCorpus(queryId),
+        doc -> ranker.score(query, doc), random);
+
+    List<ShownResult> shown = new ArrayList<>(outcomes.size());
+    for (ClickModel.Outcome o : outcomes) {
+      shown.add(ShownResult.newBuilder().setDocId(o.result().id()).setPosition(o.position())
+          .setScore((double) o.result().score()).setPropensity(o.propensity()).build());
+    }
+    Impression impression = Impression.newBuilder().setImpressionId(impressionId).setQuery(query)
+        .setQueryId(queryId).setUserId(user).setSessionId("session-" + Long.toHexString(config.seed()) + "-" + index)
+        .setTimestamp(time).setResults(shown).build();
+    sink.send(Topics.IMPRESSIONS, impressionId, impression, time.toEpochMilli());
+    counter.impression();
+
+    for (ClickModel.Outcome o : outcomes) {
+      if (!o.clicked()) {
+        continue;
+      }
+      Instant clickTime = time.plusMillis(1000L * (1 + o.position()) + random.nextInt(1000));
+      long dwellMillis = o.relevant() ? 20_000 + random.nextInt(100_000) : 1_000 + random.nextInt(10_000);
+      Click click = Click.newBuilder().setImpressionId(impressionId).setDocId(o.result().id())
+          .setPosition(o.position()).setTimestamp(clickTime).setDwellMs(dwellMillis).build();
+      sink.send(Topics.CLICKS, impressionId, click, clickTime.toEpochMilli());
+      counter.click();
+    }
+  }
+
+  /** BM25's top 10 for a query, computed once per query id. */
+  private List<ScoredDocument> ranking(String queryId, String query) {
+    return rankings.computeIfAbsent(queryId, id -> ranker.search(query, ClickModel.SHOWN));
+  }
+
+  private List<String> relevantInCorpus(String queryId) {
+    List<String> relevant = new ArrayList<>();
+    for (String doc : qrels.relevant(queryId)) {
+      if (dataset.document(doc).isPresent()) {
+        relevant.add(doc);
+      }
+    }
+    return relevant;
+  }
+
+  @Override
+  public void close() {
+    ranker.close();
+  }
+
+  /** Counts events, reports progress and paces the output. */
+  private static final class Counter {
+    private final SimulationProgress progress;
+    private final long every;
+    private final Throttle throttle;
+    private long documents;
+    private long impressions;
+    private long clicks;
+
+    Counter(SimulationProgress progress, long every, Throttle throttle) {
+      this.progress = Objects.requireNonNull(progress, "progress");
+      this.every = every;
+      this.throttle = throttle;
+    }
+
+    void document() {
+      documents++;
+      counted();
+    }
+
+    void impression() {
+      impressions++;
+      counted();
+    }
+
+    void click() {
+      clicks++;
+      counted();
+    }
+
+    private void counted() {
+      throttle.pace();
+      if ((documents + impressions + clicks) % every == 0) {
+        progress.update(snapshot());
+      }
+    }
+
+    SimulationResult finish() {
+      SimulationResult result = snapshot();
+      progress.update(result);
+      return result;
+    }
+
+    private SimulationResult snapshot() {
+      return new SimulationResult(documents, impressions, clicks);
+    }
+  }
+}
