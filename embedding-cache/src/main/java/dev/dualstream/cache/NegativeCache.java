@@ -1,0 +1,123 @@
+package dev.dualstream.cache;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.random.RandomGenerator;
+
+/**
+ * A capacity-bounded cache of documents (key, feature ids, stale embedding, age, model version) from which training
+ * negatives are drawn by Gumbel-max over stale scores: the negative cache of Lindgren, Reddi, Guo and Kumar,
+ * "Efficient Training of Retrieval Models using Negative Cache", NeurIPS 2021. See the package documentation for
+ * the algorithm and a full training step.
+ *
+ * <p>Create one with {@link #builder()}, or from a snapshot with {@link #restore(byte[])}. Instances are not
+ * thread-safe; one training operator owns one cache.
+ *
+ * <p>Document keys are {@code long}s chosen by the caller (for example an index into the caller's own table of
+ * document ids, or a 64-bit hash of the id). The cache keeps at most one entry per key.
+ */
+public interface NegativeCache {
+
+  /** A builder for an empty cache. */
+  static NegativeCacheBuilder builder() {
+    return new NegativeCacheBuilder();
+  }
+
+  /**
+   * A cache restored from {@link #snapshot()} bytes: same entries, ages, age order, statistics and random state, so
+   * it samples exactly as the original would have.
+   *
+   * @throws IllegalArgumentException if the bytes are not a snapshot, are truncated or corrupt, or have a format
+   *     version this build cannot read
+   */
+  static NegativeCache restore(byte[] snapshot) {
+    return SnapshotCodec.read(snapshot);
+  }
+
+  /** The most entries the cache holds. */
+  int capacity();
+
+  /** The embedding dimension. */
+  int dim();
+
+  /** The most feature ids an entry holds. */
+  int maxFeatures();
+
+  /** The number of grouped-maximum candidates per draw, or 0 when sampling is exact over all entries. */
+  int topK();
+
+  /** The factor applied to every dot product: score = scale x {@code <q, e>} (an inverse temperature). */
+  float scale();
+
+  /** The number of written entries; never-written slots are never scored or drawn. */
+  int size();
+
+  /** Completed steps: the number of calls to {@link #advance()}. Entries' ages are counted in steps. */
+  long step();
+
+  /**
+   * Inserts a document (typically a batch positive with its fresh embedding) as the youngest entry. A new key takes
+   * a never-written slot while there is one, else replaces the oldest entry; a key already cached has its entry
+   * rewritten in place (features, embedding, version) and becomes the youngest, so documents are never duplicated.
+   *
+   * @param features the document's feature ids, at most {@link #maxFeatures()} of them (copied)
+   * @param embedding the document embedding, {@link #dim()} finite floats (copied)
+   * @return true if the key was new, false if an existing entry was rewritten
+   * @throws IllegalArgumentException on a wrong embedding length, a non-finite value, or too many features
+   */
+  boolean insert(long docKey, int[] features, float[] embedding, long modelVersion);
+
+  /**
+   * Writes back a fresh embedding for a cached document (a sampled negative after re-encoding it, or an old entry
+   * chosen by {@link #oldest(int)}), making it the youngest entry, and records its staleness
+   * {@code ||e_cached - e_fresh||^2 / ||e_fresh||^2} for {@link #stats()}.
+   *
+   * @return the recorded staleness; NaN if the key is no longer cached (nothing is written) or the fresh embedding
+   *     is all zeros (written, not recorded)
+   * @throws IllegalArgumentException on a wrong embedding length or a non-finite value
+   */
+  double refresh(long docKey, float[] freshEmbedding, long modelVersion);
+
+  /**
+   * Draws one negative per query with the cache's own seeded random source. The state of that source is part of
+   * the snapshot.
+   *
+   * @param queries {@code B x dim} query embeddings, row-major (length a multiple of dim; B may be 0)
+   * @param positiveKeys per query, the key of its positive document, which is never drawn for that query and is left
+   *     out of its partition (a key that is not cached excludes nothing)
+   * @throws IllegalArgumentException on mismatched lengths or non-finite query values
+   */
+  Sample sample(float[] queries, long[] positiveKeys);
+
+  /**
+   * As {@link #sample(float[], long[])}, drawing the Gumbel noise from {@code random} instead: the same generator
+   * state and the same cache contents give the same draws. The cache's own random source is not advanced.
+   */
+  Sample sample(float[] queries, long[] positiveKeys, RandomGenerator random);
+
+  /**
+   * The {@code count} oldest entries, oldest first (fewer if the cache holds fewer): the ones to re-encode and
+   * {@link #refresh} when refreshing the oldest r entries per step.
+   */
+  List<CacheEntry> oldest(int count);
+
+  /** The entry cached for a key, if any. */
+  Optional<CacheEntry> get(long docKey);
+
+  /** Ends a step: every entry ages by one, and this step's staleness becomes {@link CacheStats#staleness()}. */
+  void advance();
+
+  /** Size, ages, staleness of the last completed step, and lifetime counters. */
+  CacheStats stats();
+
+  /** The bytes this cache allocated, next to the raw bytes of its contents. */
+  MemoryPlan memoryPlan();
+
+  /**
+   * The whole cache as bytes, for a checkpoint: a versioned, checksummed format that {@link #restore(byte[])} reads
+   * back, and that restores to a cache whose own snapshot is byte-identical. Only written entries are stored.
+   *
+   * @throws IllegalStateException if the contents exceed the largest Java byte array (2 GiB)
+   */
+  byte[] snapshot();
+}
