@@ -112,6 +112,9 @@ final class InJvmKafkaBroker implements KafkaBroker, AutoCloseable {
     config.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
     config.put("log.dirs", logDir.toString());
     config.put("auto.create.topics.enable", "false");
+    // Simulated and replayed streams carry event times from the past; time-based retention would
+    // delete them soon after they are written.
+    config.put("log.retention.ms", "-1");
     config.put("num.partitions", "1");
     config.put("default.replication.factor", "1");
     config.put("group.initial.rebalance.delay.ms", "0");
@@ -167,7 +170,7 @@ final class InJvmKafkaBroker implements KafkaBroker, AutoCloseable {
 
   @Override
   public void createTopics(int partitions, String... names) {
-    TopicCreation.createAndAwaitLeaders(admin, partitions, List.of(names), TOPIC_TIMEOUT);
+    dev.dualstream.schemas.TopicAdmin.createAndAwaitLeaders(admin, partitions, List.of(names), TOPIC_TIMEOUT);
   }
 
   @Override

@@ -1,10 +1,11 @@
-package dev.dualstream.schemas.testing;
+package dev.dualstream.schemas;
 
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -18,12 +19,13 @@ import org.apache.kafka.common.errors.TopicExistsException;
  * Creates missing topics and waits until every partition has a leader that answers a latest-offsets
  * lookup: producing right after a create once hit NOT_LEADER_OR_FOLLOWER and then sent an idempotent
  * producer into OUT_OF_ORDER_SEQUENCE_NUMBER until its delivery timeout, losing records.
- * (deploy's KafkaBrokerProcess does the same for the local stack; this test-jar cannot depend on deploy.)
+ * The local stack and the test broker fixture both create their topics through here.
  */
-final class TopicCreation {
-  private TopicCreation() {}
+public final class TopicAdmin {
+  private TopicAdmin() {}
 
-  static void createAndAwaitLeaders(Admin admin, int partitions, List<String> names, Duration timeout) {
+  /** Creates the topics that do not exist yet (replication 1) and waits until every partition answers. */
+  public static void createAndAwaitLeaders(Admin admin, int partitions, List<String> names, Duration timeout) {
     if (partitions < 1) {
       throw new IllegalArgumentException("partitions must be at least 1, got " + partitions);
     }
@@ -70,5 +72,10 @@ final class TopicCreation {
     } catch (ExecutionException e) {
       return false;
     }
+  }
+
+  /** The names of contract topics. */
+  public static List<String> names(Topic<?, ?>... topics) {
+    return Stream.of(topics).map(Topic::name).toList();
   }
 }

@@ -1,0 +1,101 @@
+package dev.dualstream.deploy.cli;
+
+import dev.dualstream.deploy.demo.Demo;
+import dev.dualstream.deploy.demo.DemoOptions;
+import dev.dualstream.evaluator.offline.Report;
+import dev.dualstream.evaluator.offline.ReportTable;
+import dev.dualstream.trainer.model.ModelConfig;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code dualstream demo}: the whole pipeline once, on a bounded stream, with a result table. */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+        "Runs the whole pipeline once on real data and prints how the trained model",
+        "retrieves, beside the untrained model and BM25:",
+        "  1. starts a Kafka broker (KRaft, 127.0.0.1 only) as a child process;",
+        "  2. publishes the corpus and simulates users issuing train-split queries:",
+        "     BM25 shows 10 results, a position-based click model clicks;",
+        "  3. ingest (Kafka Streams) joins clicks to impressions into examples;",
+        "  4. the trainer (Flink MiniCluster, DJL on PyTorch) trains the dual encoder",
+        "     on all of them and publishes a model version;",
+        "  5. evaluates on the test split over the whole corpus:",
+        "     Recall@1/10/100, MRR@10, nDCG@10.",
+        "Everything it starts is stopped at the end, on failure and on Ctrl-C.",
+        ""})
+final class DemoCommand implements Callable<Integer> {
+
+  @Spec
+  private CommandSpec spec;
+
+  @Option(names = "--dataset", paramLabel = "DIR", defaultValue = "data/debian-pkgdesc",
+      description = "A BEIR directory: corpus.jsonl[.gz], queries.jsonl[.gz], qrels/{train,test}.tsv. "
+          + "Default: ${DEFAULT-VALUE}.")
+  private Path dataset;
+
+  @Option(names = "--report-json", paramLabel = "FILE",
+      description = "Also write the result table as JSON to FILE.")
+  private Path reportJson;
+
+  @Option(names = "--impressions", paramLabel = "N", defaultValue = "60000",
+      description = "Simulated searches; about 0.6 clicks each become training examples. Default: ${DEFAULT-VALUE}.")
+  private long impressions;
+
+  @Option(names = "--seed", paramLabel = "N", defaultValue = "42",
+      description = "Seed of the simulator and of training; the same seed gives the same click log. "
+          + "Default: ${DEFAULT-VALUE}.")
+  private long seed;
+
+  @Option(names = "--batch-size", paramLabel = "N",
+      description = "Training pairs per optimizer step. Default: the model's default.")
+  private Integer batchSize;
+
+  @Option(names = "--eval-queries", paramLabel = "N", defaultValue = "0",
+      description = "Evaluate on the first N test queries only; 0 means all. Default: ${DEFAULT-VALUE}.")
+  private int evalQueries;
+
+  @Option(names = "--kafka-port", paramLabel = "PORT", defaultValue = "9092",
+      description = "Port of the demo's broker on 127.0.0.1; the controller uses PORT+1. Default: ${DEFAULT-VALUE}.")
+  private int kafkaPort;
+
+  @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = "var/demo",
+      description = "Broker data, ingest state and model store of the demo; emptied at start. "
+          + "Default: ${DEFAULT-VALUE}.")
+  private Path workDir;
+
+  @Override
+  public Integer call() {
+    if (!Files.isDirectory(dataset)) {
+      throw new UserError("--dataset " + dataset + " is not a directory");
+    }
+    if (reportJson != null && reportJson.getParent() != null && !Files.isDirectory(reportJson.getParent())) {
+      throw new UserError("--report-json " + reportJson + ": directory " + reportJson.getParent() + " does not exist");
+    }
+    ModelConfig model = ModelConfig.defaults();
+    if (batchSize != null) {
+      model = model.toBuilder().batchSize(batchSize).build();
+    }
+    DemoOptions options;
+    try {
+      options = new DemoOptions(dataset, workDir, kafkaPort, impressions, seed, evalQueries, model,
+          Optional.ofNullable(reportJson));
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    Report report = Demo.run(options, line -> out.println(line));
+    out.println();
+    out.println(ReportTable.format(report));
+    return 0;
+  }
+}

@@ -1,0 +1,214 @@
+package dev.dualstream.deploy.demo;
+
+import dev.dualstream.deploy.stack.KafkaBrokerProcess;
+import dev.dualstream.evaluator.beir.BeirDataset;
+import dev.dualstream.evaluator.beir.BeirReader;
+import dev.dualstream.evaluator.offline.OfflineEvaluation;
+import dev.dualstream.evaluator.offline.Report;
+import dev.dualstream.evaluator.offline.ReportJson;
+import dev.dualstream.evaluator.simulate.ClickSimulator;
+import dev.dualstream.evaluator.simulate.SimulationConfig;
+import dev.dualstream.evaluator.simulate.SimulationResult;
+import dev.dualstream.ingest.IngestApp;
+import dev.dualstream.ingest.IngestCounts;
+import dev.dualstream.ingest.IngestOptions;
+import dev.dualstream.ingest.RunningIngest;
+import dev.dualstream.schemas.Topics;
+import dev.dualstream.schemas.avro.ModelVersion;
+import dev.dualstream.trainer.job.TrainerJob;
+import dev.dualstream.trainer.job.TrainerOptions;
+import dev.dualstream.trainer.model.ModelStore;
+import dev.dualstream.trainer.model.RetrievalModel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * Runs the whole path once on a bounded stream: start a broker, publish the corpus and simulated
+ * clicks, join them into training examples, train on all of them, evaluate the result beside the
+ * untrained model and BM25. Every stage is the real one; only their order is fixed, so the run ends.
+ * Whatever it started is stopped when it returns or throws, and by a shutdown hook on Ctrl-C.
+ */
+public final class Demo {
+  private static final Duration INGEST_TIMEOUT = Duration.ofMinutes(5);
+
+  private final DemoOptions options;
+  private final Consumer<String> progress;
+  private final long startNanos = System.nanoTime();
+
+  private Demo(DemoOptions options, Consumer<String> progress) {
+    this.options = options;
+    this.progress = progress;
+  }
+
+  /** Runs the demo, reporting progress lines to {@code progress}; returns the evaluation report. */
+  public static Report run(DemoOptions options, Consumer<String> progress) {
+    return new Demo(options, progress).run();
+  }
+
+  private Report run() {
+    BeirDataset dataset = BeirReader.read(options.dataset());
+    say("dataset %s: %,d documents, %,d queries", dataset.name(), dataset.corpus().size(), dataset.queries().size());
+    Path work = options.workDir().toAbsolutePath();
+    emptyDirectory(work);
+
+    Stack stack = new Stack();
+    Thread hook = new Thread(stack::close, "dualstream-demo-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      stack.broker = KafkaBrokerProcess.builder(work.resolve("kafka")).port(options.kafkaPort()).start();
+      String bootstrap = stack.broker.bootstrapServers();
+      say("kafka broker ready on %s (pid %d, log %s)", bootstrap, stack.broker.pid(), stack.broker.logFile());
+      KafkaBrokerProcess.createTopics(bootstrap, 2, Topics.IMPRESSIONS, Topics.CLICKS, Topics.TRAINING_EXAMPLES);
+      KafkaBrokerProcess.createTopics(bootstrap, 1, Topics.DOCUMENTS, Topics.TRAINING_METRICS,
+          Topics.MODEL_VERSIONS, Topics.DEADLETTER_INGEST, Topics.DEADLETTER_TRAINER);
+
+      SimulationResult simulated = simulate(dataset, bootstrap);
+      stack.ingest = IngestApp.start(IngestOptions.defaults().toBuilder()
+          .stateDir(work.resolve("ingest"))
+          .replicationFactor(1)
+          .build(), bootstrap);
+      IngestCounts joined = awaitIngest(stack.ingest, simulated);
+      stack.ingest.close();
+      stack.ingest = null;
+
+      ModelVersion version = train(bootstrap, work.resolve("models"), joined.examples());
+      return evaluate(dataset, version);
+    } finally {
+      stack.close();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running or has run: nothing left to remove
+      }
+    }
+  }
+
+  private SimulationResult simulate(BeirDataset dataset, String bootstrap) {
+    SimulationConfig config = SimulationConfig.defaults(options.seed(), options.impressions())
+        .withProgressEvery(Math.max(10_000, (dataset.corpus().size() + 2 * options.impressions()) / 10));
+    say("simulate: %,d searches by users on train-split queries (BM25 shows 10 results, position-based clicks)",
+        options.impressions());
+    SimulationResult result = ClickSimulator.publish(dataset, bootstrap, config,
+        soFar -> say("simulate: %,d events produced (%,d documents, %,d impressions, %,d clicks)",
+            soFar.events(), soFar.documents(), soFar.impressions(), soFar.clicks()));
+    say("simulate: done, %,d impressions and %,d clicks", result.impressions(), result.clicks());
+    return result;
+  }
+
+  private IngestCounts awaitIngest(RunningIngest ingest, SimulationResult simulated) {
+    say("ingest: joining clicks to impressions (Kafka Streams, exactly_once_v2)");
+    long deadline = System.nanoTime() + INGEST_TIMEOUT.toNanos();
+    while (!awaitCaughtUp(ingest)) {
+      IngestCounts c = ingest.counts();
+      say("ingest: %,d examples, %,d dead letters so far", c.examples(), c.deadLetters());
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("ingest did not catch up within " + INGEST_TIMEOUT.toMinutes()
+            + " minutes; see the log");
+      }
+    }
+    IngestCounts c = ingest.counts();
+    say("ingest: done, %,d training examples from %,d clicks, %,d dead letters", c.examples(), simulated.clicks(),
+        c.deadLetters());
+    return c;
+  }
+
+  private static boolean awaitCaughtUp(RunningIngest ingest) {
+    try {
+      return ingest.awaitCaughtUp(Duration.ofSeconds(5));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for ingest", e);
+    }
+  }
+
+  private ModelVersion train(String bootstrap, Path store, long examples) {
+    TrainerOptions trainer = TrainerOptions.defaults(bootstrap)
+        .withBounded(true)
+        .withModelStore(store)
+        .withModel(options.model())
+        .withSeed(options.seed())
+        .withGroupId("dualstream-demo-trainer")
+        .withIntervals(Math.max(1, (int) (examples / options.model().batchSize() / 10)), 0);
+    say("train: %s on %,d examples, batch %d (Flink MiniCluster, DJL PyTorch)", options.model().modelName(),
+        examples, options.model().batchSize());
+    try (MetricsTail tail = MetricsTail.start(bootstrap, examples, this::say)) {
+      TrainerJob.runLocal(trainer);
+      return tail.awaitVersion(Duration.ofSeconds(30))
+          .orElseThrow(() -> new IllegalStateException("the trainer finished without announcing a model version"));
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException("training failed: " + e.getMessage(), e);
+    }
+  }
+
+  private Report evaluate(BeirDataset dataset, ModelVersion version) {
+    say("evaluate: version %d of %s (step %,d, %,d examples) on the test split over the whole corpus",
+        version.getVersion(), version.getModel(), version.getStep(), version.getExamples());
+    try (RetrievalModel trained = ModelStore.load(Path.of(URI.create(version.getUri())));
+        RetrievalModel untrained = ModelStore.untrained(options.model(), options.seed())) {
+      OfflineEvaluation evaluation = OfflineEvaluation.on(dataset)
+          .split("test")
+          .log(line -> say("evaluate: %s", line))
+          .model("trained", trained)
+          .model("untrained", untrained)
+          .bm25();
+      if (options.evalQueries() > 0) {
+        evaluation = evaluation.limit(options.evalQueries());
+      }
+      Report report = evaluation.run();
+      options.reportJson().ifPresent(file -> {
+        ReportJson.write(report, file);
+        say("report written to %s", file);
+      });
+      return report;
+    }
+  }
+
+  private void say(String format, Object... args) {
+    double seconds = (System.nanoTime() - startNanos) / 1e9;
+    progress.accept(String.format("[%6.1fs] ", seconds) + String.format(format, args));
+  }
+
+  private static void emptyDirectory(Path dir) {
+    try {
+      if (Files.exists(dir)) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+          for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+            Files.delete(p);
+          }
+        }
+      }
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot prepare work directory " + dir, e);
+    }
+  }
+
+  /** What the demo started, stopped in reverse order; safe to close twice and from a shutdown hook. */
+  private static final class Stack implements AutoCloseable {
+    volatile KafkaBrokerProcess broker;
+    volatile RunningIngest ingest;
+
+    @Override
+    public synchronized void close() {
+      RunningIngest i = ingest;
+      ingest = null;
+      if (i != null) {
+        i.close();
+      }
+      KafkaBrokerProcess b = broker;
+      broker = null;
+      if (b != null) {
+        b.close();
+      }
+    }
+  }
+}

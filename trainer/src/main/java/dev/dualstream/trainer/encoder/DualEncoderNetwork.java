@@ -1,0 +1,114 @@
+package dev.dualstream.trainer.encoder;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The shared tower of the default dual encoder: an embedding bag over hashed ids, mean-pooled over
+ * the non-padding ids, then an {@link MlpTower}. Queries and documents go through the same weights.
+ *
+ * <p>A forward pass works on a {@link RowBatch}: the distinct rows of the batch are copied out of
+ * the {@link EmbeddingTable} into one {@code (size + 1) x dim} array whose last row is zero, and
+ * each sequence is pooled from it by local index. In training that array is a leaf with a gradient,
+ * so backpropagation yields exactly the gradients of the touched rows.
+ *
+ * <p>Holds the tower's native arrays in its own manager; {@link #close()} frees them. Not
+ * thread-safe.
+ */
+public final class DualEncoderNetwork implements AutoCloseable {
+
+  private final NDManager manager;
+  private final EmbeddingTable table;
+  private final MlpTower tower;
+
+  /** Takes ownership of the manager the tower lives in. */
+  public DualEncoderNetwork(NDManager manager, EmbeddingTable table, MlpTower tower) {
+    this.manager = Objects.requireNonNull(manager, "manager");
+    this.table = Objects.requireNonNull(table, "table");
+    this.tower = Objects.requireNonNull(tower, "tower");
+    if (table.dim() != tower.inputDim()) {
+      throw new IllegalArgumentException("table dim " + table.dim()
+          + " does not match the tower's input " + tower.inputDim());
+    }
+  }
+
+  /** The batch's rows plus a trailing zero row, as a new array in {@code step}. */
+  public NDArray gather(NDManager step, RowBatch batch) {
+    int dim = table.dim();
+    float[] rows = new float[(batch.size() + 1) * dim];
+    table.gather(batch.rows(), batch.size(), rows);
+    return step.create(rows, new Shape(batch.size() + 1, dim));
+  }
+
+  /**
+   * Embeds sequences {@code from..to-1} of the batch to unit rows, in the manager of {@code rows}.
+   *
+   * @param rows the array from {@link #gather}
+   * @param withGradient whether the tower's parameters take part in autograd
+   */
+  public NDArray encode(NDArray rows, RowBatch batch, int from, int to, boolean withGradient) {
+    NDManager step = rows.getManager();
+    int n = to - from;
+    int width = batch.width(from, to);
+    NDArray index = step.create(batch.paddedIndices(from, to), new Shape(n, width));
+    NDArray inverseLengths = step.create(batch.inverseLengths(from, to), new Shape(n, 1));
+    NDArray pooled = rows.get(index).sum(new int[] {1}).mul(inverseLengths);
+    return tower.forward(pooled, withGradient);
+  }
+
+  /**
+   * Embeds id sequences without gradients, {@code batchSize} at a time, each chunk in its own
+   * native scope so memory stays flat.
+   */
+  public float[][] embed(List<int[]> sequences, int batchSize) {
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+    }
+    int out = tower.outputDim();
+    float[][] embeddings = new float[sequences.size()][];
+    for (int from = 0; from < sequences.size(); from += batchSize) {
+      int to = Math.min(sequences.size(), from + batchSize);
+      try (NDManager step = manager.newSubManager()) {
+        RowBatch batch = RowBatch.of(new ArrayList<>(sequences.subList(from, to)));
+        float[] flat = encode(gather(step, batch), batch, 0, to - from, false).toFloatArray();
+        for (int i = from; i < to; i++) {
+          embeddings[i] = new float[out];
+          System.arraycopy(flat, (i - from) * out, embeddings[i], 0, out);
+        }
+      }
+    }
+    return embeddings;
+  }
+
+  /** A manager for one step's temporaries, closed by the caller. */
+  public NDManager newStepManager() {
+    return manager.newSubManager();
+  }
+
+  public EmbeddingTable table() {
+    return table;
+  }
+
+  public MlpTower tower() {
+    return tower;
+  }
+
+  public int dimension() {
+    return tower.outputDim();
+  }
+
+  /** The device the dense layers and per-step arrays live on. */
+  public Device device() {
+    return manager.getDevice();
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

@@ -1,0 +1,79 @@
+package dev.dualstream.trainer.job;
+
+import dev.dualstream.schemas.DeadLetters;
+import dev.dualstream.schemas.RecordDecodeException;
+import dev.dualstream.schemas.Topics;
+import dev.dualstream.schemas.avro.DeadLetter;
+import dev.dualstream.schemas.avro.TrainingExample;
+import dev.dualstream.trainer.feature.Featurizer;
+import java.time.Instant;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Decodes training examples and turns their text into feature ids. Runs in parallel ahead of the
+ * single training operator, so the trainer never parses. A record that does not decode, or decodes to
+ * an unusable example, goes to the {@link #DEAD_LETTERS} side output with the reason and its offset.
+ */
+final class DecodeAndFeaturize extends ProcessFunction<RawRecord, FeaturizedExample> {
+  private static final long serialVersionUID = 1L;
+  static final OutputTag<EncodedRecord> DEAD_LETTERS = new OutputTag<>("dead-letters") {
+    private static final long serialVersionUID = 1L;
+  };
+  static final String STAGE = "trainer";
+
+  private final Featurizer featurizer;
+  private transient Counter decoded;
+
+  DecodeAndFeaturize(Featurizer featurizer) {
+    this.featurizer = featurizer;
+  }
+
+  @Override
+  public void open(OpenContext openContext) {
+    decoded = getRuntimeContext().getMetricGroup().counter("examplesDecoded");
+  }
+
+  @Override
+  public void processElement(RawRecord raw, Context ctx, Collector<FeaturizedExample> out) {
+    TrainingExample example;
+    try {
+      example = Topics.TRAINING_EXAMPLES.codec().decode(raw.value);
+    } catch (RecordDecodeException e) {
+      ctx.output(DEAD_LETTERS, encode(raw, deadLetter(raw, e)));
+      return;
+    }
+    String query = example.getQuery();
+    String docTitle = example.getPositive().getTitle();
+    String docText = example.getPositive().getText();
+    if (query == null || query.isBlank()) {
+      ctx.output(DEAD_LETTERS, encode(raw, DeadLetters.of(raw.topic, raw.partition, raw.offset, raw.key, raw.value, STAGE,
+          IllegalArgumentException.class.getName(), "example " + example.getExampleId() + " has an empty query",
+          Instant.now())));
+      return;
+    }
+    int[] queryIds = featurizer.query(query);
+    int[] docIds = featurizer.document(docTitle, docText);
+    if (queryIds.length == 0 || docIds.length == 0) {
+      ctx.output(DEAD_LETTERS, encode(raw, DeadLetters.of(raw.topic, raw.partition, raw.offset, raw.key, raw.value, STAGE,
+          IllegalArgumentException.class.getName(),
+          "example " + example.getExampleId() + " has no features in its " + (queryIds.length == 0 ? "query" : "document"),
+          Instant.now())));
+      return;
+    }
+    decoded.inc();
+    out.collect(new FeaturizedExample(example.getExampleId(), queryIds, docIds,
+        example.getEventTime().toEpochMilli(), raw.partition, raw.offset));
+  }
+
+  private static EncodedRecord encode(RawRecord raw, DeadLetter deadLetter) {
+    return new EncodedRecord(raw.key, Topics.DEADLETTER_TRAINER.codec().encode(deadLetter));
+  }
+
+  private static DeadLetter deadLetter(RawRecord raw, Exception e) {
+    return DeadLetters.of(raw.topic, raw.partition, raw.offset, raw.key, raw.value, STAGE, e, Instant.now());
+  }
+}

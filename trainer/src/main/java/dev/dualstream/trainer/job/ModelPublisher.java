@@ -1,0 +1,98 @@
+package dev.dualstream.trainer.job;
+
+import dev.dualstream.schemas.avro.ModelVersion;
+import dev.dualstream.schemas.avro.SourceOffset;
+import dev.dualstream.trainer.model.DualEncoderTrainer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+
+/**
+ * Writes model versions to the model store: {@code <store>/<model>/<version>/}. A version is written
+ * into a temporary sibling directory and renamed into place, so a reader never sees half a version.
+ * Version numbers continue after the highest one already in the store.
+ */
+final class ModelPublisher {
+  private final Path modelDir;
+  private final String modelName;
+  private final long seed;
+  private long lastVersion;
+
+  ModelPublisher(Path store, String modelName, long seed) {
+    this.modelDir = store.resolve(modelName).toAbsolutePath();
+    this.modelName = modelName;
+    this.seed = seed;
+    try {
+      Files.createDirectories(modelDir);
+      this.lastVersion = highestVersion(modelDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot use model store " + modelDir, e);
+    }
+  }
+
+  /**
+   * Saves the trainer's current state as the next version.
+   *
+   * @param nextOffsets per input partition, the offset of the next record not yet applied
+   */
+  ModelVersion publish(DualEncoderTrainer trainer, String topic, SortedMap<Integer, Long> nextOffsets) {
+    long version = lastVersion + 1;
+    Path target = modelDir.resolve(Long.toString(version));
+    Path temporary = modelDir.resolve("." + version + ".tmp-" + System.nanoTime());
+    List<SourceOffset> offsets = new ArrayList<>();
+    Map<String, String> provenance = new LinkedHashMap<>();
+    provenance.put("model", modelName);
+    provenance.put("version", Long.toString(version));
+    provenance.put("seed", Long.toString(seed));
+    nextOffsets.forEach((partition, offset) -> {
+      offsets.add(new SourceOffset(topic, partition, offset));
+      provenance.put("offset." + topic + "-" + partition, Long.toString(offset));
+    });
+    try {
+      trainer.save(temporary, provenance);
+      try {
+        Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(temporary, target);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write model version " + target, e);
+    }
+    lastVersion = version;
+    return ModelVersion.newBuilder()
+        .setModel(modelName)
+        .setVersion(version)
+        .setStep(trainer.steps())
+        .setExamples(trainer.examples())
+        .setUri(target.toUri().toString())
+        .setFeatureSpec(trainer.featurizer().spec().toJson())
+        .setEmbeddingDim(trainer.config().outputDim())
+        .setSeed(seed)
+        .setSourceOffsets(offsets)
+        .setTimestamp(Instant.now())
+        .build();
+  }
+
+  private static long highestVersion(Path dir) throws IOException {
+    long highest = 0;
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path entry : entries) {
+        String name = entry.getFileName().toString();
+        if (name.matches("\\d{1,18}") && Files.isDirectory(entry)) {
+          highest = Math.max(highest, Long.parseLong(name));
+        }
+      }
+    }
+    return highest;
+  }
+}

@@ -1,0 +1,95 @@
+package dev.dualstream.trainer.job;
+
+import dev.dualstream.trainer.model.ModelConfig;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Everything the training job needs, parsed once at the entry point. Model hyper-parameters live in
+ * {@link ModelConfig}; this record holds the job's plumbing.
+ *
+ * @param bootstrapServers Kafka bootstrap servers
+ * @param modelStore directory under which versions are written, one directory per version
+ * @param groupId Kafka consumer group of the job's source
+ * @param bounded stop at the end offsets the source sees at start (a finite run), instead of running forever
+ * @param seed seed of every random choice in training (initialisation, sampling)
+ * @param decodeParallelism parallel subtasks decoding and featurizing ahead of the single trainer
+ * @param metricsEverySteps emit {@code training.metrics} every this many steps
+ * @param versionEverySteps publish a model version every this many steps (0: only at the end of a bounded run)
+ * @param model the model's hyper-parameters
+ */
+public record TrainerOptions(
+    String bootstrapServers,
+    Path modelStore,
+    String groupId,
+    boolean bounded,
+    long seed,
+    int decodeParallelism,
+    int metricsEverySteps,
+    int versionEverySteps,
+    ModelConfig model) {
+
+  public TrainerOptions {
+    Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+    Objects.requireNonNull(modelStore, "modelStore");
+    Objects.requireNonNull(groupId, "groupId");
+    Objects.requireNonNull(model, "model");
+    if (bootstrapServers.isBlank()) {
+      throw new IllegalArgumentException("bootstrap servers must not be empty");
+    }
+    if (!model.modelName().matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+      throw new IllegalArgumentException(
+          "model name '" + model.modelName() + "' must be letters, digits, '.', '_' or '-'");
+    }
+    if (decodeParallelism < 1) {
+      throw new IllegalArgumentException("decode parallelism must be at least 1, got " + decodeParallelism);
+    }
+    if (metricsEverySteps < 1) {
+      throw new IllegalArgumentException("metrics interval must be at least 1 step, got " + metricsEverySteps);
+    }
+    if (versionEverySteps < 0) {
+      throw new IllegalArgumentException("version interval must be 0 or more steps, got " + versionEverySteps);
+    }
+  }
+
+  /** Name of the model; key of its metrics and versions. */
+  public String modelName() {
+    return model.modelName();
+  }
+
+  /** Defaults for everything but the broker address. */
+  public static TrainerOptions defaults(String bootstrapServers) {
+    return new TrainerOptions(bootstrapServers, Path.of("var", "models"), "dualstream-trainer",
+        false, 42L, 2, 20, 0, ModelConfig.defaults());
+  }
+
+  public TrainerOptions withBounded(boolean value) {
+    return new TrainerOptions(bootstrapServers, modelStore, groupId, value, seed, decodeParallelism,
+        metricsEverySteps, versionEverySteps, model);
+  }
+
+  public TrainerOptions withModelStore(Path value) {
+    return new TrainerOptions(bootstrapServers, value, groupId, bounded, seed, decodeParallelism,
+        metricsEverySteps, versionEverySteps, model);
+  }
+
+  public TrainerOptions withModel(ModelConfig value) {
+    return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
+        metricsEverySteps, versionEverySteps, value);
+  }
+
+  public TrainerOptions withSeed(long value) {
+    return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, value, decodeParallelism,
+        metricsEverySteps, versionEverySteps, model);
+  }
+
+  public TrainerOptions withGroupId(String value) {
+    return new TrainerOptions(bootstrapServers, modelStore, value, bounded, seed, decodeParallelism,
+        metricsEverySteps, versionEverySteps, model);
+  }
+
+  public TrainerOptions withIntervals(int metricsSteps, int versionSteps) {
+    return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
+        metricsSteps, versionSteps, model);
+  }
+}

@@ -1,0 +1,262 @@
+package dev.dualstream.trainer.model;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import dev.dualstream.trainer.encoder.ComputeThreads;
+import dev.dualstream.trainer.encoder.DualEncoderNetwork;
+import dev.dualstream.trainer.encoder.RowBatch;
+import dev.dualstream.trainer.feature.Featurizer;
+import dev.dualstream.trainer.loss.InBatchSoftmax;
+import dev.dualstream.trainer.optim.DenseAdam;
+import dev.dualstream.trainer.optim.LazyRowAdam;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Trains the default dual encoder one batch at a time.
+ *
+ * <p>A step: deduplicate the batch's feature ids in Java ({@link RowBatch}); copy those rows out of
+ * the flat table into one DJL array that is a leaf with a gradient; run both (shared) towers on it;
+ * score {@code scale x cosine} and take the in-batch softmax cross-entropy ({@link
+ * InBatchSoftmax}); backpropagate; update the touched rows with lazy Adam in Java ({@link
+ * LazyRowAdam}) and the dense layers with in-place Adam ({@link DenseAdam}). All native temporaries
+ * of a step live in a sub-manager closed at its end, so native memory stays flat.
+ *
+ * <p>DJL allows one {@link GradientCollector} per JVM at a time, so forward and backward passes of
+ * all trainers in a JVM (for example several Flink subtasks in one TaskManager) take turns on a
+ * shared lock. Not thread-safe: one thread drives one trainer.
+ */
+public final class DualEncoderTrainer implements AutoCloseable {
+
+  private static final Object COLLECTOR_LOCK = new Object();
+
+  private final ModelConfig config;
+  private final long seed;
+  private final Featurizer featurizer;
+  private final DualEncoderNetwork network;
+  private final LazyRowAdam tableAdam;
+  private final DenseAdam denseAdam;
+  private long steps;
+  private long examples;
+
+  private DualEncoderTrainer(
+      ModelConfig config, long seed, DualEncoderNetwork network, LazyRowAdam tableAdam) {
+    this.config = config;
+    this.seed = seed;
+    this.featurizer = new Featurizer(config.featureSpec());
+    this.network = network;
+    this.tableAdam = tableAdam;
+    this.denseAdam = new DenseAdam(network.tower().parameters(), config.denseAdam());
+  }
+
+  /** A trainer at step 0 with seeded initial weights (see {@link ModelStore#untrained}). */
+  public static DualEncoderTrainer create(ModelConfig config, long seed) {
+    Objects.requireNonNull(config, "config");
+    ComputeThreads.apply(config.threads());
+    DualEncoderNetwork network = ModelStore.initialNetwork(config, seed, true);
+    try {
+      return new DualEncoderTrainer(config, seed, network,
+          new LazyRowAdam(config.buckets() + 1, config.embeddingDim(), config.tableAdam()));
+    } catch (RuntimeException e) {
+      network.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Resumes training from a directory written by {@link #saveCheckpoint}: weights, optimizer
+   * state and counters, so that continuing gives the same parameters as never having stopped.
+   *
+   * @throws IllegalArgumentException if the directory is not a complete checkpoint, with the reason
+   */
+  public static DualEncoderTrainer restore(Path checkpointDir) {
+    ModelManifest manifest = ModelStore.readManifest(checkpointDir);
+    ComputeThreads.apply(manifest.config().threads());
+    try {
+      return resume(checkpointDir, manifest);
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException(
+          "cannot restore the trainer checkpoint in " + checkpointDir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static DualEncoderTrainer resume(Path dir, ModelManifest manifest) throws IOException {
+    ModelConfig config = manifest.config();
+    DualEncoderNetwork network = ModelStore.readNetwork(dir, manifest, true);
+    try {
+      long[] denseSizes =
+          network.tower().parameters().stream().mapToLong(NDArray::size).toArray();
+      TrainerCheckpoint.State state = TrainerCheckpoint.read(dir, config.buckets() + 1,
+          config.embeddingDim(), config.tableAdam(), denseSizes);
+      DualEncoderTrainer trainer =
+          new DualEncoderTrainer(config, manifest.seed(), network, state.table());
+      trainer.denseAdam.restore(state.denseFirst(), state.denseSecond(), state.denseSteps());
+      trainer.steps = manifest.step();
+      trainer.examples = manifest.examplesSeen();
+      return trainer;
+    } catch (IOException | RuntimeException e) {
+      network.close();
+      throw e;
+    }
+  }
+
+  /**
+   * One optimizer step on a batch; query i's positive is document i, the other documents are its
+   * negatives.
+   *
+   * @throws IllegalArgumentException if the batch is empty or holds an id outside {@code
+   *     0..buckets}
+   */
+  public StepResult step(List<TrainingPair> batch) {
+    int size = batch.size();
+    if (size == 0) {
+      throw new IllegalArgumentException("a training batch needs at least one pair");
+    }
+    List<int[]> sequences = new ArrayList<>(2 * size);
+    batch.forEach(p -> sequences.add(checked(p.queryView())));
+    batch.forEach(p -> sequences.add(checked(p.docView())));
+    long start = System.nanoTime();
+    try (NDManager scope = network.newStepManager()) {
+      RowBatch rows = RowBatch.of(sequences);
+      NDArray block = network.gather(scope, rows);
+      block.setRequiresGradient(true);
+      float loss;
+      int correct;
+      long forwardDone;
+      long backwardDone;
+      synchronized (COLLECTOR_LOCK) {
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+          NDArray queries = network.encode(block, rows, 0, size, true);
+          NDArray documents = network.encode(block, rows, size, 2 * size, true);
+          InBatchSoftmax.Result result =
+              InBatchSoftmax.compute(queries, documents, (float) config.scale());
+          loss = result.loss().getFloat();
+          correct = InBatchSoftmax.correct(result.scores().toFloatArray(), size);
+          forwardDone = System.nanoTime();
+          collector.backward(result.loss());
+          backwardDone = System.nanoTime();
+        }
+      }
+      NDArray gradient = block.getGradient();
+      gradient.attach(scope);
+      tableAdam.update(network.table().weights(), rows.rows(), rows.size(),
+          gradient.toFloatArray());
+      denseAdam.step(scope);
+      steps++;
+      examples += size;
+      return new StepResult(steps, size, loss, (float) correct / size, rows.size(),
+          forwardDone - start, backwardDone - forwardDone, System.nanoTime() - backwardDone);
+    }
+  }
+
+  /** Optimizer steps taken. */
+  public long steps() {
+    return steps;
+  }
+
+  /** Training pairs seen. */
+  public long examples() {
+    return examples;
+  }
+
+  public long seed() {
+    return seed;
+  }
+
+  public ModelConfig config() {
+    return config;
+  }
+
+  /** The featurizer matching this model; serializable, for featurizing in parallel tasks. */
+  public Featurizer featurizer() {
+    return featurizer;
+  }
+
+  /**
+   * A view of the current weights as a retrieval model. It reads the live weights: do not step the
+   * trainer while using it. Closing it does not close the trainer.
+   */
+  public RetrievalModel asRetrievalModel() {
+    return new DualEncoderModel(
+        network, featurizer, config.inferenceBatchSize(), () -> manifest(Map.of()).describe(),
+        false);
+  }
+
+  /**
+   * Writes the current weights and a manifest to {@code dir} (created if needed); the manifest is
+   * written last. Optimizer state is not saved: a version is for serving and evaluation.
+   *
+   * @param provenance facts to record, such as source offsets, input files or code version
+   */
+  public void save(Path dir, Map<String, String> provenance) {
+    ModelStore.save(dir, network, manifest(provenance));
+  }
+
+  /**
+   * Writes a checkpoint to a fresh directory: a complete model version (loadable with {@link
+   * ModelStore#load}) plus the optimizer state in {@code optimizer.f32}, for {@link #restore}. The
+   * manifest is written last. At default sizes the checkpoint is about 0.8 GB.
+   */
+  public void saveCheckpoint(Path dir, Map<String, String> provenance) {
+    try {
+      Files.createDirectories(dir);
+      TrainerCheckpoint.write(dir, tableAdam, denseAdam);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the trainer checkpoint to " + dir, e);
+    }
+    save(dir, provenance);
+  }
+
+  /** The engine, its version, the device and the intra-op thread setting, for logs. */
+  public String describeDevice() {
+    Engine engine = Engine.getInstance();
+    return engine.getEngineName() + " " + engine.getVersion() + " on " + network.device()
+        + (config.threads() > 0 ? ", " + config.threads() + " threads" : ", default threads");
+  }
+
+  /** Human-readable provenance of the current state. */
+  public String describe() {
+    return manifest(Map.of()).describe();
+  }
+
+  @Override
+  public void close() {
+    network.close();
+  }
+
+  private ModelManifest manifest(Map<String, String> provenance) {
+    return new ModelManifest(
+        ModelManifest.FORMAT,
+        ModelManifest.FORMAT_VERSION,
+        config.modelName(),
+        ModelManifest.ENCODER,
+        network.dimension(),
+        steps,
+        examples,
+        seed,
+        ModelStore.configHash(config),
+        config,
+        featurizer.spec(),
+        provenance,
+        Map.of("embeddings", ModelManifest.EMBEDDINGS_FILE, "dense", ModelManifest.DENSE_FILE));
+  }
+
+  private int[] checked(int[] ids) {
+    int buckets = config.buckets();
+    for (int id : ids) {
+      if (id < 0 || id > buckets) {
+        throw new IllegalArgumentException("feature id " + id + " is outside 0.." + buckets
+            + "; was the pair featurized with this model's feature spec?");
+      }
+    }
+    return ids;
+  }
+}

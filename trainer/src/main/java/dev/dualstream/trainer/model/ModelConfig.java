@@ -1,0 +1,263 @@
+package dev.dualstream.trainer.model;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dualstream.trainer.feature.FeatureSpec;
+import dev.dualstream.trainer.optim.AdamSettings;
+import java.io.Serializable;
+import java.util.Objects;
+
+/**
+ * Every knob of the default dual encoder and its training. Immutable; {@link #defaults()} holds the
+ * documented defaults and {@link #toBuilder()} changes a few of them.
+ *
+ * @param modelName name of the model in the store and on {@code models.versions}
+ * @param buckets hash buckets of the feature space (ids {@code 1..buckets})
+ * @param embeddingDim width of the embedding table
+ * @param hiddenDim width of the MLP's hidden layer
+ * @param outputDim length of the final, unit-length embedding
+ * @param maxQueryIds most feature ids per query
+ * @param maxDocIds most feature ids per document
+ * @param scale multiplier of the cosine in the softmax (inverse temperature)
+ * @param learningRate Adam step size of the dense layers
+ * @param embeddingLearningRate Adam step size of the embedding table rows
+ * @param beta1 Adam first-moment decay
+ * @param beta2 Adam second-moment decay
+ * @param epsilon Adam epsilon
+ * @param embeddingInitScale table rows start uniform in {@code [-s, s]}
+ * @param batchSize training pairs per optimizer step (the caller batches; recorded for provenance)
+ * @param inferenceBatchSize texts per forward pass when embedding
+ * @param threads native intra-op threads (process-wide); 0 keeps the engine's default (one per
+ *     core)
+ */
+public record ModelConfig(
+    String modelName,
+    int buckets,
+    int embeddingDim,
+    int hiddenDim,
+    int outputDim,
+    int maxQueryIds,
+    int maxDocIds,
+    double scale,
+    double learningRate,
+    double embeddingLearningRate,
+    double beta1,
+    double beta2,
+    double epsilon,
+    double embeddingInitScale,
+    int batchSize,
+    int inferenceBatchSize,
+    int threads)
+    implements Serializable {
+
+  private static final ObjectMapper JSON =
+      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  public ModelConfig {
+    Objects.requireNonNull(modelName, "modelName");
+    if (modelName.isBlank()) {
+      throw new IllegalArgumentException("model name must not be blank");
+    }
+    positive("buckets", buckets);
+    positive("embeddingDim", embeddingDim);
+    positive("hiddenDim", hiddenDim);
+    positive("outputDim", outputDim);
+    positive("maxQueryIds", maxQueryIds);
+    positive("maxDocIds", maxDocIds);
+    positive("batchSize", batchSize);
+    positive("inferenceBatchSize", inferenceBatchSize);
+    if (!(scale > 0) || Double.isInfinite(scale)) {
+      throw new IllegalArgumentException("scale must be positive, got " + scale);
+    }
+    if (!(embeddingInitScale >= 0) || Double.isInfinite(embeddingInitScale)) {
+      throw new IllegalArgumentException(
+          "embeddingInitScale must be non-negative, got " + embeddingInitScale);
+    }
+    if (threads < 0) {
+      throw new IllegalArgumentException("threads must be 0 (default) or more, got " + threads);
+    }
+    // Constructing the settings validates the optimizer knobs with their own messages.
+    new AdamSettings(learningRate, beta1, beta2, epsilon);
+    new AdamSettings(embeddingLearningRate, beta1, beta2, epsilon);
+  }
+
+  /**
+   * The documented defaults. Two were set by measurement on debian-pkgdesc (QualityProbe): table
+   * rows start small ({@code embeddingInitScale} 0.02; 0.1 gave lower test recall, because rows
+   * of ids never trained keep adding noise), and one intra-op thread, because the step's small
+   * matrices gain nothing from more and on a shared 2-core machine two threads ran ten times
+   * slower.
+   */
+  public static ModelConfig defaults() {
+    return new ModelConfig(
+        "dual-encoder", FeatureSpec.DEFAULT_BUCKETS, 64, 256, 128, 64, 128, 20.0, 1e-3, 1e-3, 0.9,
+        0.999, 1e-8, 0.02, 128, 512, 1);
+  }
+
+  /** The feature spec this configuration implies (all kinds, murmur3_32, default seed). */
+  public FeatureSpec featureSpec() {
+    return FeatureSpec.withBuckets(buckets, maxQueryIds, maxDocIds);
+  }
+
+  /** Adam settings of the dense layers. */
+  public AdamSettings denseAdam() {
+    return new AdamSettings(learningRate, beta1, beta2, epsilon);
+  }
+
+  /** Adam settings of the embedding table. */
+  public AdamSettings tableAdam() {
+    return new AdamSettings(embeddingLearningRate, beta1, beta2, epsilon);
+  }
+
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** This configuration as a JSON object, as it appears in a model manifest. */
+  public String toJson() {
+    try {
+      return JSON.writeValueAsString(this);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write model config as JSON", e);
+    }
+  }
+
+  /**
+   * Reads a configuration written by {@link #toJson()}.
+   *
+   * @throws IllegalArgumentException if the text is not a valid configuration, with the reason
+   */
+  public static ModelConfig fromJson(String json) {
+    try {
+      ModelConfig config = JSON.readValue(json, ModelConfig.class);
+      if (config == null) {
+        throw new IllegalArgumentException("model config JSON is empty");
+      }
+      return config;
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("not a valid model config: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  private static void positive(String name, int value) {
+    if (value < 1) {
+      throw new IllegalArgumentException(name + " must be at least 1, got " + value);
+    }
+  }
+
+  /** Changes some fields of a configuration; {@link #build()} validates. */
+  public static final class Builder {
+    private String modelName;
+    private int buckets;
+    private int embeddingDim;
+    private int hiddenDim;
+    private int outputDim;
+    private int maxQueryIds;
+    private int maxDocIds;
+    private double scale;
+    private double learningRate;
+    private double embeddingLearningRate;
+    private double beta1;
+    private double beta2;
+    private double epsilon;
+    private double embeddingInitScale;
+    private int batchSize;
+    private int inferenceBatchSize;
+    private int threads;
+
+    private Builder(ModelConfig c) {
+      modelName = c.modelName;
+      buckets = c.buckets;
+      embeddingDim = c.embeddingDim;
+      hiddenDim = c.hiddenDim;
+      outputDim = c.outputDim;
+      maxQueryIds = c.maxQueryIds;
+      maxDocIds = c.maxDocIds;
+      scale = c.scale;
+      learningRate = c.learningRate;
+      embeddingLearningRate = c.embeddingLearningRate;
+      beta1 = c.beta1;
+      beta2 = c.beta2;
+      epsilon = c.epsilon;
+      embeddingInitScale = c.embeddingInitScale;
+      batchSize = c.batchSize;
+      inferenceBatchSize = c.inferenceBatchSize;
+      threads = c.threads;
+    }
+
+    public Builder modelName(String v) {
+      modelName = v;
+      return this;
+    }
+
+    public Builder buckets(int v) {
+      buckets = v;
+      return this;
+    }
+
+    /** Sets the embedding, hidden and output widths. */
+    public Builder dims(int embedding, int hidden, int output) {
+      embeddingDim = embedding;
+      hiddenDim = hidden;
+      outputDim = output;
+      return this;
+    }
+
+    public Builder maxIds(int query, int doc) {
+      maxQueryIds = query;
+      maxDocIds = doc;
+      return this;
+    }
+
+    public Builder scale(double v) {
+      scale = v;
+      return this;
+    }
+
+    /** Sets the learning rate of the dense layers and of the embedding table alike. */
+    public Builder learningRate(double v) {
+      learningRate = v;
+      embeddingLearningRate = v;
+      return this;
+    }
+
+    public Builder embeddingLearningRate(double v) {
+      embeddingLearningRate = v;
+      return this;
+    }
+
+    public Builder adam(double b1, double b2, double eps) {
+      beta1 = b1;
+      beta2 = b2;
+      epsilon = eps;
+      return this;
+    }
+
+    public Builder embeddingInitScale(double v) {
+      embeddingInitScale = v;
+      return this;
+    }
+
+    public Builder batchSize(int v) {
+      batchSize = v;
+      return this;
+    }
+
+    public Builder inferenceBatchSize(int v) {
+      inferenceBatchSize = v;
+      return this;
+    }
+
+    public Builder threads(int v) {
+      threads = v;
+      return this;
+    }
+
+    public ModelConfig build() {
+      return new ModelConfig(modelName, buckets, embeddingDim, hiddenDim, outputDim, maxQueryIds,
+          maxDocIds, scale, learningRate, embeddingLearningRate, beta1, beta2, epsilon,
+          embeddingInitScale, batchSize, inferenceBatchSize, threads);
+    }
+  }
+}
