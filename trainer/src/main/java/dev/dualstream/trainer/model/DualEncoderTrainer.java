@@ -59,6 +59,7 @@ public final class DualEncoderTrainer implements AutoCloseable {
 
   /** A trainer at step 0 with seeded initial weights (see {@link ModelStore#untrained}). */
   public static DualEncoderTrainer create(ModelConfig config, long seed) {
+    DjlOffline.ensure();
     Objects.requireNonNull(config, "config");
     ComputeThreads.apply(config.threads());
     DualEncoderNetwork network = ModelStore.initialNetwork(config, seed, true);
@@ -78,6 +79,7 @@ public final class DualEncoderTrainer implements AutoCloseable {
    * @throws IllegalArgumentException if the directory is not a complete checkpoint, with the reason
    */
   public static DualEncoderTrainer restore(Path checkpointDir) {
+    DjlOffline.ensure();
     ModelManifest manifest = ModelStore.readManifest(checkpointDir);
     ComputeThreads.apply(manifest.config().threads());
     try {

@@ -42,6 +42,7 @@ public final class ModelStore {
    *     the message says what is wrong
    */
   public static RetrievalModel load(Path versionDir) {
+    DjlOffline.ensure();
     ModelManifest manifest = readManifest(versionDir);
     ModelConfig config = manifest.config();
     ComputeThreads.apply(config.threads());
@@ -58,6 +59,7 @@ public final class ModelStore {
 
   /** The model a trainer with this configuration and seed starts from, before any step. */
   public static RetrievalModel untrained(ModelConfig config, long seed) {
+    DjlOffline.ensure();
     ComputeThreads.apply(config.threads());
     DualEncoderNetwork network = initialNetwork(config, seed, false);
     String description =
