@@ -139,12 +139,20 @@ public final class RunningIngest implements AutoCloseable {
   /** Stops both instances (waiting up to 30 s each) and releases the admin client. Idempotent. */
   @Override
   public void close() {
+    close(IngestApp.ADMIN_TIMEOUT);
+  }
+
+  /**
+   * Stops both instances, waiting up to {@code perInstance} for each; a shutdown hook passes a short
+   * time, since the broker may already be going away. Idempotent.
+   */
+  public void close(Duration perInstance) {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    main.close(IngestApp.ADMIN_TIMEOUT);
-    documentCheck.close(IngestApp.ADMIN_TIMEOUT);
-    admin.close(Duration.ofSeconds(5));
+    main.close(perInstance);
+    documentCheck.close(perInstance);
+    admin.close(Duration.ofSeconds(5).compareTo(perInstance) < 0 ? Duration.ofSeconds(5) : perInstance);
     stopped.countDown();
   }
 

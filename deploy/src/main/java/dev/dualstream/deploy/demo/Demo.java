@@ -59,7 +59,7 @@ public final class Demo {
     emptyDirectory(work);
 
     Stack stack = new Stack();
-    Thread hook = new Thread(stack::close, "dualstream-demo-stop");
+    Thread hook = new Thread(stack::closeQuickly, "dualstream-demo-stop");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
       stack.broker = KafkaBrokerProcess.builder(work.resolve("kafka")).port(options.kafkaPort()).start();
@@ -198,11 +198,20 @@ public final class Demo {
     volatile RunningIngest ingest;
 
     @Override
-    public synchronized void close() {
+    public void close() {
+      close(Duration.ofSeconds(30));
+    }
+
+    /** On Ctrl-C: the broker's own hook stops it at the same time, so do not wait long for ingest. */
+    void closeQuickly() {
+      close(Duration.ofSeconds(3));
+    }
+
+    private synchronized void close(Duration ingestTimeout) {
       RunningIngest i = ingest;
       ingest = null;
       if (i != null) {
-        i.close();
+        i.close(ingestTimeout);
       }
       KafkaBrokerProcess b = broker;
       broker = null;
