@@ -5,10 +5,15 @@ import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.java.typeutils.GenericTypeInfo;
 
 /**
  * Flink (de)serialization schema for a topic's values. Holds only the class, so it serializes with
  * the job graph; the codec is rebuilt on the task side.
+ *
+ * <p>The produced type is a generic (Kryo) type on purpose: Flink's {@code AvroTypeInfo} requires the
+ * generated classes to be POJOs, which Avro's snake_case fields with camelCase accessors are not. Jobs
+ * that move many records between operators should move their encoded bytes instead.
  */
 final class AvroFlinkSchema<T extends SpecificRecordBase>
     implements DeserializationSchema<T>, SerializationSchema<T> {
@@ -45,6 +50,6 @@ final class AvroFlinkSchema<T extends SpecificRecordBase>
 
   @Override
   public TypeInformation<T> getProducedType() {
-    return TypeInformation.of(type);
+    return new GenericTypeInfo<>(type);
   }
 }
