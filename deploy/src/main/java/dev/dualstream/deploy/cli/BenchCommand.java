@@ -12,5 +12,5 @@ import picocli.CommandLine.Command;
         "  trainer   the bare training step on in-memory batches of the benchmark model;",
         "  pipeline  the whole streaming path (broker, Flink job) on a replayed stream.",
         ""},
-    subcommands = {BenchTrainerCommand.class})
+    subcommands = {BenchTrainerCommand.class, BenchPipelineCommand.class})
 final class BenchCommand {}

@@ -3,6 +3,7 @@ package dev.dualstream.deploy.cli;
 import dev.dualstream.deploy.bench.BenchPairs;
 import dev.dualstream.evaluator.beir.BeirDataset;
 import dev.dualstream.evaluator.beir.BeirReader;
+import dev.dualstream.trainer.bench.Lockstep;
 import dev.dualstream.trainer.bench.TrainerBenchResult;
 import dev.dualstream.trainer.bench.TrainerBenchmark;
 import dev.dualstream.trainer.feature.Featurizer;
@@ -57,7 +58,7 @@ final class BenchTrainerCommand implements Callable<Integer> {
       description = "Native intra-op threads and Java worker threads. Default: ${DEFAULT-VALUE}.")
   private int threads;
 
-  @Option(names = "--warmup-steps", paramLabel = "N", defaultValue = "20",
+  @Option(names = "--warmup-steps", paramLabel = "N", defaultValue = "60",
       description = "Untimed steps before the windows. Default: ${DEFAULT-VALUE}.")
   private int warmupSteps;
 
@@ -82,6 +83,12 @@ final class BenchTrainerCommand implements Callable<Integer> {
           + "0 = padding, row i of each = pair i, consecutive blocks of the batch size = batches), "
           + "for benchmarks/pytorch.")
   private Path exportDir;
+
+  @Option(names = "--lockstep", paramLabel = "FILE",
+      description = "Take turns with a peer benchmark (benchmarks/pytorch) through FILE: wait until "
+          + "it reads 'dualstream', run the warm-up or one window, write 'pytorch'. Windows run in "
+          + "alternation see about the same machine load.")
+  private Path lockstep;
 
   @Option(names = "--export-only",
       description = "Write the batches (needs --export-batches) and stop without timing.")
@@ -117,7 +124,8 @@ final class BenchTrainerCommand implements Callable<Integer> {
     if (exportOnly) {
       return 0;
     }
-    TrainerBenchResult result = TrainerBenchmark.run(config, batches, settings, out::println);
+    TrainerBenchResult result = TrainerBenchmark.run(config, batches, settings,
+        lockstep == null ? null : new Lockstep(lockstep, "dualstream", "pytorch"), out::println);
     out.println(result.summary());
     if (json != null) {
       write(json, result.toJson());

@@ -15,6 +15,7 @@ import dev.dualstream.ingest.IngestOptions;
 import dev.dualstream.ingest.RunningIngest;
 import dev.dualstream.schemas.Topics;
 import dev.dualstream.schemas.avro.ModelVersion;
+import dev.dualstream.trainer.job.CheckpointSettings;
 import dev.dualstream.trainer.job.TrainerJob;
 import dev.dualstream.trainer.job.TrainerOptions;
 import dev.dualstream.trainer.model.ModelStore;
@@ -135,6 +136,10 @@ public final class Demo {
         .withModel(options.model())
         .withSeed(options.seed())
         .withGroupId("dualstream-demo-trainer")
+        // A bounded run ends with a final checkpoint; a short interval keeps the wait for it short.
+        .withCheckpoints(CheckpointSettings.defaults()
+            .withDirectory(store.resolveSibling("checkpoints"))
+            .withInterval(Duration.ofSeconds(10)))
         .withIntervals(Math.max(1, (int) (examples / options.model().batchSize() / 10)), 0);
     say("train: %s on %,d examples, batch %d (Flink MiniCluster, DJL PyTorch)", options.model().modelName(),
         examples, options.model().batchSize());

@@ -12,10 +12,13 @@ import java.util.Objects;
  * The shared tower of the default dual encoder: an embedding bag over hashed ids, mean-pooled over
  * the non-padding ids, then an {@link MlpTower}. Queries and documents go through the same weights.
  *
- * <p>A forward pass works on a {@link RowBatch}: the distinct rows of the batch are copied out of
- * the {@link EmbeddingTable} into one {@code (size + 1) x dim} array whose last row is zero, and
- * each sequence is pooled from it by local index. In training that array is a leaf with a gradient,
- * so backpropagation yields exactly the gradients of the touched rows.
+ * <p>A forward pass works on a {@link RowBatch}. The fast path ({@link #pool}, {@link
+ * #encodePooled}) pools each sequence on the heap straight from the {@link EmbeddingTable} and
+ * hands the towers the pooled {@code n x dim} matrix; in training that matrix is the leaf with a
+ * gradient, and {@link BagPooling#backward} turns its gradient into the touched rows' gradients.
+ * The native path ({@link #gather}, {@link #encode}) copies the distinct rows into one {@code
+ * (size + 1) x dim} array whose last row is zero and pools by local index inside the engine; it
+ * gives the same embeddings and serves as the reference in tests.
  *
  * <p>Holds the tower's native arrays in its own manager; {@link #close()} frees them. Not
  * thread-safe.
@@ -43,6 +46,20 @@ public final class DualEncoderNetwork implements AutoCloseable {
     float[] rows = new float[(batch.size() + 1) * dim];
     table.gather(batch.rows(), batch.size(), rows);
     return step.create(rows, new Shape(batch.size() + 1, dim));
+  }
+
+  /**
+   * The mean-pooled rows of the batch's sequences {@code from..to-1}, as a new {@code (to - from) x
+   * dim} array in {@code step}, computed on the heap ({@link BagPooling}). In training it is the
+   * leaf the towers start from; {@link BagPooling#backward} carries its gradient to the table rows.
+   */
+  public NDArray pool(NDManager step, RowBatch batch, int from, int to) {
+    return step.create(BagPooling.pool(table, batch, from, to), new Shape(to - from, table.dim()));
+  }
+
+  /** Embeds pooled rows ({@code n x dim}) to unit rows with the shared tower. */
+  public NDArray encodePooled(NDArray pooled, boolean withGradient) {
+    return tower.forward(pooled, withGradient);
   }
 
   /**
@@ -75,7 +92,7 @@ public final class DualEncoderNetwork implements AutoCloseable {
       int to = Math.min(sequences.size(), from + batchSize);
       try (NDManager step = manager.newSubManager()) {
         RowBatch batch = RowBatch.of(new ArrayList<>(sequences.subList(from, to)));
-        float[] flat = encode(gather(step, batch), batch, 0, to - from, false).toFloatArray();
+        float[] flat = encodePooled(pool(step, batch, 0, to - from), false).toFloatArray();
         for (int i = from; i < to; i++) {
           embeddings[i] = new float[out];
           System.arraycopy(flat, (i - from) * out, embeddings[i], 0, out);

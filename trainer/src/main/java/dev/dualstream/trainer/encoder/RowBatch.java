@@ -17,11 +17,29 @@ public final class RowBatch {
   private final int[] rows;
   private final int size;
   private final int[][] local;
+  private final int[] occurrenceOffsets;
+  private final int[] occurrenceSequences;
 
   private RowBatch(int[] rows, int size, int[][] local) {
     this.rows = rows;
     this.size = size;
     this.local = local;
+    this.occurrenceOffsets = new int[size + 1];
+    for (int[] ids : local) {
+      for (int id : ids) {
+        occurrenceOffsets[id + 1]++;
+      }
+    }
+    for (int r = 0; r < size; r++) {
+      occurrenceOffsets[r + 1] += occurrenceOffsets[r];
+    }
+    this.occurrenceSequences = new int[occurrenceOffsets[size]];
+    int[] fill = Arrays.copyOf(occurrenceOffsets, size);
+    for (int s = 0; s < local.length; s++) {
+      for (int id : local[s]) {
+        occurrenceSequences[fill[id]++] = s;
+      }
+    }
   }
 
   /** Deduplicates the rows of the given id sequences, in first-seen order. */
@@ -71,6 +89,22 @@ public final class RowBatch {
   }
 
   /**
+   * Where each row occurs, the transpose of {@link #local}: the occurrences of local row {@code r}
+   * are {@code occurrenceSequences()[occurrenceOffsets()[r] .. occurrenceOffsets()[r + 1])}, each
+   * the number of a sequence, in ascending order, repeated if the sequence holds the row more than
+   * once. The gradient of a row is a sum over its occurrences, so rows can be updated
+   * independently, in parallel, without locks.
+   */
+  public int[] occurrenceOffsets() {
+    return occurrenceOffsets;
+  }
+
+  /** See {@link #occurrenceOffsets()}. */
+  public int[] occurrenceSequences() {
+    return occurrenceSequences;
+  }
+
+  /**
    * Local indices of sequences {@code from..to-1} as a row-major {@code (to - from) x width}
    * matrix, padded with {@link #padding()}, where width is the longest of them (at least 1).
    */
@@ -106,34 +140,58 @@ public final class RowBatch {
     return out;
   }
 
-  /** Open-addressing map from id to first-seen position; ids are positive, 0 marks a free slot. */
+  /**
+   * Open-addressing map from id to first-seen position, keys and positions interleaved in one array
+   * so that a probe touches one cache line. It starts small and doubles at half load, so that its
+   * size follows the distinct ids (a few thousand per batch), not the total: a table that fits in
+   * the core's cache is most of the speed. Ids are positive; 0 marks a free slot.
+   */
   private static final class IntIndex {
-    private final int[] slots;
-    private final int[] positions;
-    private final int[] keys;
-    private final int mask;
+    private static final int INITIAL_CAPACITY = 1 << 12;
+
+    private int[] slots;
+    private int[] keys;
+    private int mask;
     private int size;
 
     IntIndex(int expected) {
-      int capacity = Integer.highestOneBit(Math.max(4, expected) * 2 - 1) << 1;
-      slots = new int[capacity];
-      positions = new int[capacity];
+      slots = new int[2 * INITIAL_CAPACITY];
       keys = new int[Math.max(1, expected)];
-      mask = capacity - 1;
+      mask = INITIAL_CAPACITY - 1;
     }
 
     int indexOf(int id) {
       int slot = mix(id) & mask;
-      while (slots[slot] != 0) {
-        if (slots[slot] == id) {
-          return positions[slot];
+      while (slots[2 * slot] != 0) {
+        if (slots[2 * slot] == id) {
+          return slots[2 * slot + 1];
         }
         slot = (slot + 1) & mask;
       }
-      slots[slot] = id;
-      positions[slot] = size;
+      if (2 * (size + 1) > mask + 1) {
+        grow();
+        return indexOf(id);
+      }
+      slots[2 * slot] = id;
+      slots[2 * slot + 1] = size;
       keys[size] = id;
       return size++;
+    }
+
+    private void grow() {
+      int[] old = slots;
+      slots = new int[2 * old.length];
+      mask = old.length - 1;
+      for (int i = 0; i < old.length; i += 2) {
+        if (old[i] != 0) {
+          int slot = mix(old[i]) & mask;
+          while (slots[2 * slot] != 0) {
+            slot = (slot + 1) & mask;
+          }
+          slots[2 * slot] = old[i];
+          slots[2 * slot + 1] = old[i + 1];
+        }
+      }
     }
 
     int size() {

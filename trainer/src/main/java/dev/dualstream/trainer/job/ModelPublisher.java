@@ -20,7 +20,9 @@ import java.util.SortedMap;
 /**
  * Writes model versions to the model store: {@code <store>/<model>/<version>/}. A version is written
  * into a temporary sibling directory and renamed into place, so a reader never sees half a version.
- * Version numbers continue after the highest one already in the store.
+ * Version numbers continue after the highest one already in the store, or after the number a
+ * restored checkpoint gives ({@link #continueAfter}). Which written versions are committed is
+ * {@link VersionLedger}'s business.
  */
 final class ModelPublisher {
   private final Path modelDir;
@@ -41,11 +43,14 @@ final class ModelPublisher {
   }
 
   /**
-   * Saves the trainer's current state as the next version.
+   * Saves the trainer's current state as the next version; with {@code withOptimizer} the version
+   * also holds the optimizer state, so training can resume from it ({@link
+   * DualEncoderTrainer#restore}).
    *
    * @param nextOffsets per input partition, the offset of the next record not yet applied
    */
-  ModelVersion publish(DualEncoderTrainer trainer, String topic, SortedMap<Integer, Long> nextOffsets) {
+  ModelVersion publish(DualEncoderTrainer trainer, String topic, SortedMap<Integer, Long> nextOffsets,
+      boolean withOptimizer) {
     long version = lastVersion + 1;
     Path target = modelDir.resolve(Long.toString(version));
     Path temporary = modelDir.resolve("." + version + ".tmp-" + System.nanoTime());
@@ -59,7 +64,11 @@ final class ModelPublisher {
       provenance.put("offset." + topic + "-" + partition, Long.toString(offset));
     });
     try {
-      trainer.save(temporary, provenance);
+      if (withOptimizer) {
+        trainer.saveCheckpoint(temporary, provenance);
+      } else {
+        trainer.save(temporary, provenance);
+      }
       try {
         Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
       } catch (AtomicMoveNotSupportedException e) {
@@ -83,7 +92,27 @@ final class ModelPublisher {
         .build();
   }
 
-  private static long highestVersion(Path dir) throws IOException {
+  /** The model's directory in the store. */
+  Path modelDir() {
+    return modelDir;
+  }
+
+  /** The directory of a version number. */
+  Path versionDir(long version) {
+    return modelDir.resolve(Long.toString(version));
+  }
+
+  /** The highest version number written so far. */
+  long lastVersion() {
+    return lastVersion;
+  }
+
+  /** The next version written gets number {@code version + 1}. */
+  void continueAfter(long version) {
+    lastVersion = version;
+  }
+
+  static long highestVersion(Path dir) throws IOException {
     long highest = 0;
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
       for (Path entry : entries) {

@@ -1,23 +1,32 @@
 package dev.dualstream.trainer.job;
 
 import dev.dualstream.schemas.Topic;
-import dev.dualstream.schemas.Topics;
+import dev.dualstream.trainer.checkpoint.CheckpointLocator;
 import dev.dualstream.trainer.feature.Featurizer;
+import dev.dualstream.trainer.model.ModelConfig;
+import java.util.function.UnaryOperator;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
@@ -25,17 +34,34 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * subtask) -> {@code training.metrics} and {@code models.versions}; undecodable examples go to
  * {@code deadletter.trainer}. {@link #build} wires the graph onto any environment (tests hand it a
  * MiniCluster); {@link #runLocal} runs it in a MiniCluster inside this process.
+ *
+ * <p>Exactly-once: the source's offsets and the trainer's whole state are in each checkpoint, and
+ * all three sinks write Kafka transactions that commit when the checkpoint completes, so after any
+ * failure every example is applied once and {@code read_committed} readers see each output record
+ * once. {@link #configuration} holds the checkpoint and restart settings.
  */
 public final class TrainerJob {
   private TrainerJob() {}
 
-  /** Adds the training pipeline to {@code env}. */
-  @SuppressWarnings("deprecation") // the connector's API still takes Kafka's deprecated OffsetResetStrategy
+  /** Adds the training pipeline to {@code env}, after checking the broker (see {@link Preflight}). */
   public static void build(StreamExecutionEnvironment env, TrainerOptions options) {
-    Topic<String, ?> input = Topics.TRAINING_EXAMPLES;
+    build(env, options, UnaryOperator.identity());
+  }
+
+  /**
+   * As {@link #build(StreamExecutionEnvironment, TrainerOptions)}, with {@code beforeTraining}
+   * applied to the featurized stream right before the trainer (tests inject failures there).
+   */
+  @SuppressWarnings("deprecation") // the connector's API still takes Kafka's deprecated OffsetResetStrategy
+  static void build(StreamExecutionEnvironment env, TrainerOptions options,
+      UnaryOperator<DataStream<FeaturizedExample>> beforeTraining) {
+    Preflight.check(options);
+    env.configure(jobConfiguration(options));
+    TrainerTopics topics = options.topics();
+    boolean deterministic = options.deterministic();
     KafkaSourceBuilder<RawRecord> sourceBuilder = KafkaSource.<RawRecord>builder()
         .setBootstrapServers(options.bootstrapServers())
-        .setTopics(input.name())
+        .setTopics(topics.input().name())
         .setGroupId(options.groupId())
         .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
         .setDeserializer(new RawRecordDeserializer())
@@ -45,60 +71,119 @@ public final class TrainerJob {
       sourceBuilder.setBounded(OffsetsInitializer.latest());
     }
 
-    DataStream<RawRecord> raw = env
-        .fromSource(sourceBuilder.build(), WatermarkStrategy.noWatermarks(), "source: " + input.name())
+    KafkaSource<RawRecord> kafka = sourceBuilder.build();
+    Source<RawRecord, ?, ?> input = options.bounded()
+        ? new FinishingBoundedSource<>(kafka, kafka.getProducedType())
+        : kafka;
+    SingleOutputStreamOperator<RawRecord> source = env
+        .fromSource(input, WatermarkStrategy.noWatermarks(), "source: " + topics.input().name(),
+            kafka.getProducedType())
         .uid("source-training-examples");
+    DataStream<RawRecord> raw = source;
+    if (deterministic) {
+      // One reader of one partition, chained to one decoder: records reach the trainer in offset order.
+      source.setParallelism(1);
+    } else {
+      raw = source.rebalance();
+    }
 
-    Featurizer featurizer = new Featurizer(options.model().featureSpec());
+    ModelConfig model = model(options);
+    Featurizer featurizer = new Featurizer(model.featureSpec());
     SingleOutputStreamOperator<FeaturizedExample> featurized = raw
-        .rebalance()
         .process(new DecodeAndFeaturize(featurizer))
         .returns(TypeInformation.of(FeaturizedExample.class))
-        .setParallelism(options.decodeParallelism())
+        .setParallelism(deterministic ? 1 : options.decodeParallelism())
         .name("decode and featurize")
         .uid("decode-featurize");
 
     featurized.getSideOutput(DecodeAndFeaturize.DEAD_LETTERS)
-        .sinkTo(sink(options, Topics.DEADLETTER_TRAINER))
-        .name("sink: " + Topics.DEADLETTER_TRAINER.name())
+        .sinkTo(sink(options, topics.deadLetters(), "deadletter"))
+        .name("sink: " + topics.deadLetters().name())
         .uid("sink-deadletter-trainer");
 
-    SingleOutputStreamOperator<EncodedRecord> metrics = featurized
+    SingleOutputStreamOperator<EncodedRecord> metrics = beforeTraining.apply(featurized)
         .transform("train " + options.modelName(), TypeInformation.of(EncodedRecord.class),
-            new TrainingOperator(options, input.name()))
+            new TrainingOperator(options.withModel(model)))
         .setParallelism(1)
         .setMaxParallelism(1)
-        .uid("train");
+        .uid(CheckpointLocator.TRAINING_OPERATOR_UID);
 
-    metrics.sinkTo(sink(options, Topics.TRAINING_METRICS))
+    metrics.sinkTo(sink(options, topics.metrics(), "metrics"))
         .setParallelism(1)
-        .name("sink: " + Topics.TRAINING_METRICS.name())
+        .name("sink: " + topics.metrics().name())
         .uid("sink-training-metrics");
     metrics.getSideOutput(TrainingOperator.VERSIONS)
-        .sinkTo(sink(options, Topics.MODEL_VERSIONS))
+        .sinkTo(sink(options, topics.versions(), "versions"))
         .setParallelism(1)
-        .name("sink: " + Topics.MODEL_VERSIONS.name())
+        .name("sink: " + topics.versions().name())
         .uid("sink-model-versions");
   }
 
   /** Runs the job in a Flink MiniCluster in this process and waits for it (forever unless bounded). */
   public static JobExecutionResult runLocal(TrainerOptions options) throws Exception {
-    Configuration conf = new Configuration();
-    conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+    return runLocal(options, UnaryOperator.identity());
+  }
+
+  static JobExecutionResult runLocal(TrainerOptions options,
+      UnaryOperator<DataStream<FeaturizedExample>> beforeTraining) throws Exception {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
-        Math.max(1, options.decodeParallelism()), conf);
-    build(env, options);
+        options.deterministic() ? 1 : Math.max(1, options.decodeParallelism()), configuration(options));
+    build(env, options, beforeTraining);
     return env.execute("dualstream trainer: " + options.modelName());
   }
 
-  private static KafkaSink<EncodedRecord> sink(TrainerOptions options, Topic<String, ?> topic) {
+  /**
+   * Everything the job needs from Flink's configuration: {@link #jobConfiguration} plus the
+   * checkpoint or savepoint to restore from, which must be known when the job is submitted.
+   */
+  public static Configuration configuration(TrainerOptions options) {
+    Configuration conf = jobConfiguration(options);
+    options.checkpoints().restore().ifPresent(path ->
+        conf.set(StateRecoveryOptions.SAVEPOINT_PATH, path.toAbsolutePath().toUri().toString()));
+    return conf;
+  }
+
+  /**
+   * Exactly-once checkpoints to the filesystem (retained on cancel, the newest few kept), a
+   * bounded number of consecutive checkpoint failures before failing over, and fixed-delay
+   * restarts: a finite restart budget, so a job that cannot recover fails instead of looping.
+   */
+  static Configuration jobConfiguration(TrainerOptions options) {
+    CheckpointSettings c = options.checkpoints();
+    Configuration conf = new Configuration();
+    conf.set(StateBackendOptions.STATE_BACKEND, "hashmap");
+    conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+    conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, c.directory().toAbsolutePath().toUri().toString());
+    conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, c.interval());
+    conf.set(CheckpointingOptions.CHECKPOINTING_TIMEOUT, c.timeout());
+    conf.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);
+    conf.set(CheckpointingOptions.MAX_CONCURRENT_CHECKPOINTS, 1);
+    conf.set(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER, c.tolerableFailures());
+    conf.set(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS, c.retained());
+    conf.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+        ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, c.restartAttempts());
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, c.restartDelay());
+    return conf;
+  }
+
+  /** The model as configured, with one compute thread in deterministic mode. */
+  private static ModelConfig model(TrainerOptions options) {
+    return options.deterministic() ? options.model().toBuilder().threads(1).build() : options.model();
+  }
+
+  private static KafkaSink<EncodedRecord> sink(TrainerOptions options, Topic<String, ?> topic, String role) {
     String name = topic.name();
     KafkaRecordSerializationSchema<EncodedRecord> serializer =
         (element, context, timestamp) -> new ProducerRecord<>(name, element.key, element.value);
     return KafkaSink.<EncodedRecord>builder()
         .setBootstrapServers(options.bootstrapServers())
         .setRecordSerializer(serializer)
-        .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+        .setTransactionalIdPrefix(options.groupId() + "-" + role)
+        .setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+            Long.toString(options.checkpoints().transactionTimeout().toMillis()))
         .build();
   }
 }

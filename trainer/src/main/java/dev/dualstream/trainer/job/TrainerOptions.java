@@ -17,6 +17,10 @@ import java.util.Objects;
  * @param metricsEverySteps emit {@code training.metrics} every this many steps
  * @param versionEverySteps publish a model version every this many steps (0: only at the end of a bounded run)
  * @param model the model's hyper-parameters
+ * @param topics the topics read and written
+ * @param deterministic the same input gives bit-identical parameters: one source, decoder and trainer
+ *     subtask in input order, one compute thread, and an input topic of one partition
+ * @param checkpoints checkpointing, recovery and exactly-once output
  */
 public record TrainerOptions(
     String bootstrapServers,
@@ -27,13 +31,18 @@ public record TrainerOptions(
     int decodeParallelism,
     int metricsEverySteps,
     int versionEverySteps,
-    ModelConfig model) {
+    ModelConfig model,
+    TrainerTopics topics,
+    boolean deterministic,
+    CheckpointSettings checkpoints) {
 
   public TrainerOptions {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
     Objects.requireNonNull(modelStore, "modelStore");
     Objects.requireNonNull(groupId, "groupId");
     Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(topics, "topics");
+    Objects.requireNonNull(checkpoints, "checkpoints");
     if (bootstrapServers.isBlank()) {
       throw new IllegalArgumentException("bootstrap servers must not be empty");
     }
@@ -60,36 +69,56 @@ public record TrainerOptions(
   /** Defaults for everything but the broker address. */
   public static TrainerOptions defaults(String bootstrapServers) {
     return new TrainerOptions(bootstrapServers, Path.of("var", "models"), "dualstream-trainer",
-        false, 42L, 2, 20, 0, ModelConfig.defaults());
+        false, 42L, 2, 20, 0, ModelConfig.defaults(), TrainerTopics.defaults(), false, CheckpointSettings.defaults());
   }
 
   public TrainerOptions withBounded(boolean value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, value, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model);
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints);
   }
 
   public TrainerOptions withModelStore(Path value) {
     return new TrainerOptions(bootstrapServers, value, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model);
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints);
   }
 
   public TrainerOptions withModel(ModelConfig value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, value);
+        metricsEverySteps, versionEverySteps, value, topics, deterministic, checkpoints);
   }
 
   public TrainerOptions withSeed(long value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, value, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model);
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints);
   }
 
   public TrainerOptions withGroupId(String value) {
     return new TrainerOptions(bootstrapServers, modelStore, value, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model);
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints);
   }
 
   public TrainerOptions withIntervals(int metricsSteps, int versionSteps) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsSteps, versionSteps, model);
+        metricsSteps, versionSteps, model, topics, deterministic, checkpoints);
+  }
+
+  public TrainerOptions withDecodeParallelism(int value) {
+    return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, value,
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints);
+  }
+
+  public TrainerOptions withTopics(TrainerTopics value) {
+    return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
+        metricsEverySteps, versionEverySteps, model, value, deterministic, checkpoints);
+  }
+
+  public TrainerOptions withDeterministic(boolean value) {
+    return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
+        metricsEverySteps, versionEverySteps, model, topics, value, checkpoints);
+  }
+
+  public TrainerOptions withCheckpoints(CheckpointSettings value) {
+    return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, value);
   }
 }

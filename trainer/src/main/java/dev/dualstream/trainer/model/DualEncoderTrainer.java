@@ -3,12 +3,18 @@ package dev.dualstream.trainer.model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.GradientCollector;
+import dev.dualstream.trainer.encoder.BagPooling;
 import dev.dualstream.trainer.encoder.ComputeThreads;
 import dev.dualstream.trainer.encoder.DualEncoderNetwork;
 import dev.dualstream.trainer.encoder.RowBatch;
 import dev.dualstream.trainer.feature.Featurizer;
+import dev.dualstream.cache.CacheStats;
 import dev.dualstream.trainer.loss.InBatchSoftmax;
+import dev.dualstream.trainer.negatives.DocKeys;
+import dev.dualstream.trainer.negatives.NegativeConfig;
+import dev.dualstream.trainer.negatives.NegativeObjective;
 import dev.dualstream.trainer.optim.DenseAdam;
 import dev.dualstream.trainer.optim.LazyRowAdam;
 import java.io.IOException;
@@ -19,15 +25,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Trains the default dual encoder one batch at a time.
  *
- * <p>A step: deduplicate the batch's feature ids in Java ({@link RowBatch}); copy those rows out of
- * the flat table into one DJL array that is a leaf with a gradient; run both (shared) towers on it;
- * score {@code scale x cosine} and take the in-batch softmax cross-entropy ({@link
- * InBatchSoftmax}); backpropagate; update the touched rows with lazy Adam in Java ({@link
- * LazyRowAdam}) and the dense layers with in-place Adam ({@link DenseAdam}). All native temporaries
+ * <p>A step: deduplicate the batch's feature ids in Java ({@link RowBatch}); mean-pool each
+ * sequence's rows on the heap straight from the flat table ({@link BagPooling}) into one DJL array
+ * that is a leaf with a gradient; run the shared tower once over queries and documents; score
+ * {@code scale x cosine} and take the in-batch softmax cross-entropy ({@link InBatchSoftmax});
+ * backpropagate to the pooled leaf; spread its gradient over the touched rows and update each row
+ * at once with lazy Adam in Java ({@link LazyRowAdam}), rows in parallel over the compute threads
+ * ({@link ComputeThreads}); update the dense layers with in-place Adam ({@link DenseAdam}). All native temporaries
  * of a step live in a sub-manager closed at its end, so native memory stays flat.
  *
  * <p>DJL allows one {@link GradientCollector} per JVM at a time, so forward and backward passes of
@@ -44,6 +53,8 @@ public final class DualEncoderTrainer implements AutoCloseable {
   private final DualEncoderNetwork network;
   private final LazyRowAdam tableAdam;
   private final DenseAdam denseAdam;
+  private final NegativeObjective objective;
+  private final ObjectiveStep objectiveStep;
   private long steps;
   private long examples;
 
@@ -55,6 +66,12 @@ public final class DualEncoderTrainer implements AutoCloseable {
     this.network = network;
     this.tableAdam = tableAdam;
     this.denseAdam = new DenseAdam(network.tower().parameters(), config.denseAdam());
+    // Any objective but plain in-batch softmax takes the general path (negatives, loss family).
+    this.objective = config.inBatchSoftmax() ? null : NegativeObjective.create(config.negatives(),
+        config.loss(), (float) config.scale(), config.outputDim(), config.maxDocIds(),
+        docs -> network.embed(docs, config.inferenceBatchSize()), seed);
+    this.objectiveStep = objective == null ? null
+        : new ObjectiveStep(config, network, objective, tableAdam, denseAdam);
   }
 
   /** A trainer at step 0 with seeded initial weights (see {@link ModelStore#untrained}). */
@@ -111,8 +128,10 @@ public final class DualEncoderTrainer implements AutoCloseable {
   }
 
   /**
-   * One optimizer step on a batch; query i's positive is document i, the other documents are its
-   * negatives.
+   * One optimizer step on a batch; query i's positive is document i. By default the other
+   * documents are its negatives; with other negatives or losses configured ({@link
+   * ModelConfig#negatives()}, {@link ModelConfig#loss()}) they are drawn and scored as configured,
+   * and the result carries the negative cache's size and staleness.
    *
    * @throws IllegalArgumentException if the batch is empty or holds an id outside {@code
    *     0..buckets}
@@ -122,22 +141,30 @@ public final class DualEncoderTrainer implements AutoCloseable {
     if (size == 0) {
       throw new IllegalArgumentException("a training batch needs at least one pair");
     }
+    if (objectiveStep != null) {
+      StepResult result = objectiveStep.run(batch, steps + 1, COLLECTOR_LOCK);
+      steps++;
+      examples += size;
+      return result;
+    }
     List<int[]> sequences = new ArrayList<>(2 * size);
     batch.forEach(p -> sequences.add(checked(p.queryView())));
     batch.forEach(p -> sequences.add(checked(p.docView())));
     long start = System.nanoTime();
     try (NDManager scope = network.newStepManager()) {
       RowBatch rows = RowBatch.of(sequences);
-      NDArray block = network.gather(scope, rows);
-      block.setRequiresGradient(true);
+      NDArray pooled = network.pool(scope, rows, 0, 2 * size);
+      pooled.setRequiresGradient(true);
       float loss;
       int correct;
       long forwardDone;
       long backwardDone;
       synchronized (COLLECTOR_LOCK) {
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-          NDArray queries = network.encode(block, rows, 0, size, true);
-          NDArray documents = network.encode(block, rows, size, 2 * size, true);
+          // One pass of the shared tower over queries and documents together: half the native calls.
+          NDArray embedded = network.encodePooled(pooled, true);
+          NDArray queries = embedded.get(new NDIndex("0:{}", size));
+          NDArray documents = embedded.get(new NDIndex("{}:", size));
           InBatchSoftmax.Result result =
               InBatchSoftmax.compute(queries, documents, (float) config.scale());
           loss = result.loss().getFloat();
@@ -147,16 +174,34 @@ public final class DualEncoderTrainer implements AutoCloseable {
           backwardDone = System.nanoTime();
         }
       }
-      NDArray gradient = block.getGradient();
+      NDArray gradient = pooled.getGradient();
       gradient.attach(scope);
-      tableAdam.update(network.table().weights(), rows.rows(), rows.size(),
-          gradient.toFloatArray());
+      float[] weights = network.table().weights();
+      BagPooling.backward(rows, gradient.toFloatArray(), network.table().dim(),
+          (row, grads, offset) -> tableAdam.updateRow(weights, row, grads, offset));
       denseAdam.step(scope);
       steps++;
       examples += size;
       return new StepResult(steps, size, loss, (float) correct / size, rows.size(),
           forwardDone - start, backwardDone - forwardDone, System.nanoTime() - backwardDone);
     }
+  }
+
+  /**
+   * Makes a document known to the uniform and full-corpus negative sources (see {@link
+   * NegativeConfig#uniform()} and {@link NegativeConfig#corpusRefreshSteps()}); positives and
+   * skip-above documents become known as they stream by. A no-op for other objectives.
+   *
+   * @return whether the document was added (false: known, pool full, or no such source)
+   */
+  public boolean addKnownDocument(DocumentText document) {
+    return objective != null && objective.addDocument(DocKeys.of(document.id()),
+        featurizer.document(document.title(), document.text()));
+  }
+
+  /** The negative cache's statistics, when training with one. */
+  public Optional<CacheStats> cacheStats() {
+    return objective == null ? Optional.empty() : objective.cacheStats();
   }
 
   /** Optimizer steps taken. */
@@ -217,11 +262,12 @@ public final class DualEncoderTrainer implements AutoCloseable {
     save(dir, provenance);
   }
 
-  /** The engine, its version, the device and the intra-op thread setting, for logs. */
+  /** The engine, its version, the device and the thread settings, for logs. */
   public String describeDevice() {
     Engine engine = Engine.getInstance();
     return engine.getEngineName() + " " + engine.getVersion() + " on " + network.device()
-        + (config.threads() > 0 ? ", " + config.threads() + " threads" : ", default threads");
+        + ", " + ComputeThreads.parallelism() + " compute threads"
+        + (config.threads() > 0 ? " (dense tower on 1 native thread)" : " (native: engine default)");
   }
 
   /** Human-readable provenance of the current state. */

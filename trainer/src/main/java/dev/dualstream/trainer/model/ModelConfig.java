@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dualstream.trainer.feature.FeatureSpec;
+import dev.dualstream.trainer.loss.LossConfig;
+import dev.dualstream.trainer.negatives.NegativeConfig;
 import dev.dualstream.trainer.optim.AdamSettings;
 import java.io.Serializable;
 import java.util.Objects;
@@ -28,8 +30,12 @@ import java.util.Objects;
  * @param embeddingInitScale table rows start uniform in {@code [-s, s]}
  * @param batchSize training pairs per optimizer step (the caller batches; recorded for provenance)
  * @param inferenceBatchSize texts per forward pass when embedding
- * @param threads native intra-op threads (process-wide); 0 keeps the engine's default (one per
- *     core)
+ * @param threads compute threads of a step (process-wide): Java threads for the embedding bags and
+ *     the sparse update, while the native engine runs the small dense tower on one intra-op thread
+ *     (see {@code ComputeThreads}); 0 uses one Java thread per core and the engine's default
+ * @param negatives where each query's negatives come from and how their logits are corrected
+ *     (default: in-batch, uncorrected); absent from older manifests, which read as the default
+ * @param loss the loss over each query's candidates (default: softmax cross-entropy)
  */
 public record ModelConfig(
     String modelName,
@@ -48,7 +54,9 @@ public record ModelConfig(
     double embeddingInitScale,
     int batchSize,
     int inferenceBatchSize,
-    int threads)
+    int threads,
+    NegativeConfig negatives,
+    LossConfig loss)
     implements Serializable {
 
   private static final ObjectMapper JSON =
@@ -77,6 +85,9 @@ public record ModelConfig(
     if (threads < 0) {
       throw new IllegalArgumentException("threads must be 0 (default) or more, got " + threads);
     }
+    negatives = negatives == null ? NegativeConfig.defaults() : negatives;
+    loss = loss == null ? LossConfig.defaults() : loss;
+    negatives.validated();
     // Constructing the settings validates the optimizer knobs with their own messages.
     new AdamSettings(learningRate, beta1, beta2, epsilon);
     new AdamSettings(embeddingLearningRate, beta1, beta2, epsilon);
@@ -92,12 +103,20 @@ public record ModelConfig(
   public static ModelConfig defaults() {
     return new ModelConfig(
         "dual-encoder", FeatureSpec.DEFAULT_BUCKETS, 64, 256, 128, 64, 128, 20.0, 1e-3, 1e-3, 0.9,
-        0.999, 1e-8, 0.02, 128, 512, 1);
+        0.999, 1e-8, 0.02, 128, 512, 1, NegativeConfig.defaults(), LossConfig.defaults());
   }
 
   /** The feature spec this configuration implies (all kinds, murmur3_32, default seed). */
   public FeatureSpec featureSpec() {
     return FeatureSpec.withBuckets(buckets, maxQueryIds, maxDocIds);
+  }
+
+  /**
+   * Whether training is plain in-batch softmax cross-entropy (the trainer's fast path), rather than
+   * the general objective over {@link #negatives()} with {@link #loss()}.
+   */
+  public boolean inBatchSoftmax() {
+    return negatives.inBatchOnly() && loss.kind() == LossConfig.Kind.SOFTMAX && loss.labelBiasTau() == 0;
   }
 
   /** Adam settings of the dense layers. */
@@ -165,6 +184,8 @@ public record ModelConfig(
     private int batchSize;
     private int inferenceBatchSize;
     private int threads;
+    private NegativeConfig negatives;
+    private LossConfig loss;
 
     private Builder(ModelConfig c) {
       modelName = c.modelName;
@@ -184,6 +205,8 @@ public record ModelConfig(
       batchSize = c.batchSize;
       inferenceBatchSize = c.inferenceBatchSize;
       threads = c.threads;
+      negatives = c.negatives;
+      loss = c.loss;
     }
 
     public Builder modelName(String v) {
@@ -254,10 +277,22 @@ public record ModelConfig(
       return this;
     }
 
+    /** Where negatives come from (see {@link NegativeConfig}). */
+    public Builder negatives(NegativeConfig v) {
+      negatives = v;
+      return this;
+    }
+
+    /** The loss over each query's candidates (see {@link LossConfig}). */
+    public Builder loss(LossConfig v) {
+      loss = v;
+      return this;
+    }
+
     public ModelConfig build() {
       return new ModelConfig(modelName, buckets, embeddingDim, hiddenDim, outputDim, maxQueryIds,
           maxDocIds, scale, learningRate, embeddingLearningRate, beta1, beta2, epsilon,
-          embeddingInitScale, batchSize, inferenceBatchSize, threads);
+          embeddingInitScale, batchSize, inferenceBatchSize, threads, negatives, loss);
     }
   }
 }

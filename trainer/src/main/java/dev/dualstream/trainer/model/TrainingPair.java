@@ -1,30 +1,77 @@
 package dev.dualstream.trainer.model;
 
 import dev.dualstream.trainer.feature.Featurizer;
+import dev.dualstream.trainer.negatives.DocKeys;
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
 
 /**
- * One featurized training example: a query and its positive document as hashed feature ids. The
- * arrays are copied in and out, so a pair is immutable; equality compares contents.
+ * One featurized training example: a query and its positive document as hashed feature ids, and
+ * optionally the positive's document key and the documents shown above it and not clicked
+ * (skip-above negatives from the logs). The arrays are copied in and out, so a pair is immutable;
+ * equality compares contents.
  *
  * @param queryIds feature ids of the query, each in {@code 1..buckets}
  * @param docIds feature ids of the document, each in {@code 1..buckets}
+ * @param docKey the positive's key ({@link DocKeys#of} of its id), or {@link #NO_KEY}; negative
+ *     sources use it to tell documents apart
+ * @param skipAboveKeys keys of the skip-above documents, topmost first
+ * @param skipAboveIds feature ids of the skip-above documents, in the same order
  */
-public record TrainingPair(int[] queryIds, int[] docIds) implements Serializable {
+public record TrainingPair(
+    int[] queryIds, int[] docIds, long docKey, long[] skipAboveKeys, List<int[]> skipAboveIds)
+    implements Serializable {
+
+  /** The document key of a pair built without one. */
+  public static final long NO_KEY = Long.MIN_VALUE;
 
   public TrainingPair {
     if (queryIds == null || docIds == null) {
       throw new IllegalArgumentException("a training pair needs query and document ids");
     }
+    if (skipAboveKeys == null || skipAboveIds == null || skipAboveKeys.length != skipAboveIds.size()) {
+      throw new IllegalArgumentException("a training pair needs as many skip-above keys as documents");
+    }
     queryIds = queryIds.clone();
     docIds = docIds.clone();
+    skipAboveKeys = skipAboveKeys.clone();
+    List<int[]> copies = new ArrayList<>(skipAboveIds.size());
+    for (int[] ids : skipAboveIds) {
+      copies.add(Objects.requireNonNull(ids, "skip-above ids").clone());
+    }
+    skipAboveIds = Collections.unmodifiableList(copies);
   }
 
-  /** Featurizes a query and its positive document. */
+  /** A pair without a document key or skip-above documents. */
+  public TrainingPair(int[] queryIds, int[] docIds) {
+    this(queryIds, docIds, NO_KEY, new long[0], List.of());
+  }
+
+  /** Featurizes a query and its positive document; the key is {@link DocKeys#of} of its id. */
   public static TrainingPair of(Featurizer featurizer, String query, DocumentText document) {
-    return new TrainingPair(
-        featurizer.query(query), featurizer.document(document.title(), document.text()));
+    return new TrainingPair(featurizer.query(query), featurizer.document(document.title(), document.text()),
+        DocKeys.of(document.id()), new long[0], List.of());
+  }
+
+  /** This pair with skip-above documents (shown above the click, not clicked), topmost first. */
+  public TrainingPair withSkipAbove(Featurizer featurizer, List<DocumentText> shownAbove) {
+    long[] keys = new long[shownAbove.size()];
+    List<int[]> ids = new ArrayList<>(shownAbove.size());
+    for (int i = 0; i < keys.length; i++) {
+      DocumentText doc = shownAbove.get(i);
+      keys[i] = DocKeys.of(doc.id());
+      ids.add(featurizer.document(doc.title(), doc.text()));
+    }
+    return new TrainingPair(queryIds, docIds, docKey, keys, ids);
+  }
+
+  /** The document key, or for a pair without one a key derived from its feature ids. */
+  public long effectiveDocKey() {
+    return docKey != NO_KEY ? docKey : DocKeys.ofFeatures(docIds);
   }
 
   @Override
@@ -48,20 +95,49 @@ public record TrainingPair(int[] queryIds, int[] docIds) implements Serializable
   }
 
   @Override
+  public long[] skipAboveKeys() {
+    return skipAboveKeys.clone();
+  }
+
+  /** The skip-above ids without a copy; callers must not modify them. */
+  List<int[]> skipAboveView() {
+    return skipAboveIds;
+  }
+
+  @Override
+  public List<int[]> skipAboveIds() {
+    List<int[]> copies = new ArrayList<>(skipAboveIds.size());
+    skipAboveIds.forEach(ids -> copies.add(ids.clone()));
+    return copies;
+  }
+
+  @Override
   public boolean equals(Object o) {
-    return o instanceof TrainingPair other
-        && Arrays.equals(queryIds, other.queryIds)
-        && Arrays.equals(docIds, other.docIds);
+    if (!(o instanceof TrainingPair other)
+        || docKey != other.docKey
+        || !Arrays.equals(queryIds, other.queryIds)
+        || !Arrays.equals(docIds, other.docIds)
+        || !Arrays.equals(skipAboveKeys, other.skipAboveKeys)
+        || skipAboveIds.size() != other.skipAboveIds.size()) {
+      return false;
+    }
+    for (int i = 0; i < skipAboveIds.size(); i++) {
+      if (!Arrays.equals(skipAboveIds.get(i), other.skipAboveIds.get(i))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override
   public int hashCode() {
-    return 31 * Arrays.hashCode(queryIds) + Arrays.hashCode(docIds);
+    return 31 * (31 * Arrays.hashCode(queryIds) + Arrays.hashCode(docIds)) + Long.hashCode(docKey);
   }
 
   @Override
   public String toString() {
     return "TrainingPair[queryIds=" + Arrays.toString(queryIds) + ", docIds="
-        + Arrays.toString(docIds) + "]";
+        + Arrays.toString(docIds) + (docKey == NO_KEY ? "" : ", docKey=" + docKey)
+        + (skipAboveKeys.length == 0 ? "" : ", skipAbove=" + skipAboveKeys.length) + "]";
   }
 }

@@ -18,9 +18,13 @@ import java.util.Objects;
  *   w -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
  * </pre>
  *
- * <p>Weights and moments are flat row-major {@code float[]} arrays. Not thread-safe.
+ * <p>Weights and moments are flat row-major {@code float[]} arrays. Not thread-safe, except that
+ * {@link #updateRow} may run concurrently for distinct rows.
  */
 public final class LazyRowAdam {
+
+  /** Bias corrections are precomputed for row steps below this; two pow calls per row cost more. */
+  private static final int BIAS_TABLE = 1 << 14;
 
   private final AdamSettings settings;
   private final int rows;
@@ -28,6 +32,14 @@ public final class LazyRowAdam {
   private final float[] m;
   private final float[] v;
   private final int[] rowSteps;
+  private final float b1;
+  private final float b2;
+  private final float oneMinusB1;
+  private final float oneMinusB2;
+  private final float eps;
+  private final float[] stepSizes = new float[BIAS_TABLE];
+  private final float[] rootBiases = new float[BIAS_TABLE];
+  private final ThreadLocal<Scratch> scratch;
 
   /** Fresh state (zero moments, zero steps) for a table of {@code rows x dim}. */
   public LazyRowAdam(int rows, int dim, AdamSettings settings) {
@@ -49,6 +61,16 @@ public final class LazyRowAdam {
     this.m = m;
     this.v = v;
     this.rowSteps = rowSteps;
+    this.b1 = (float) settings.beta1();
+    this.b2 = (float) settings.beta2();
+    this.oneMinusB1 = 1 - b1;
+    this.oneMinusB2 = 1 - b2;
+    this.eps = (float) settings.epsilon();
+    this.scratch = ThreadLocal.withInitial(() -> new Scratch(dim));
+    for (int t = 1; t < BIAS_TABLE; t++) {
+      stepSizes[t] = stepSize(t);
+      rootBiases[t] = rootBias(t);
+    }
   }
 
   /**
@@ -67,25 +89,75 @@ public final class LazyRowAdam {
     if (count > touched.length || (long) count * dim > grads.length) {
       throw new IllegalArgumentException("fewer gradients or rows than count " + count);
     }
-    float b1 = (float) settings.beta1();
-    float b2 = (float) settings.beta2();
-    float eps = (float) settings.epsilon();
     for (int i = 0; i < count; i++) {
-      int row = touched[i];
-      int t = ++rowSteps[row];
-      float stepSize = (float) (settings.learningRate() / (1 - Math.pow(settings.beta1(), t)));
-      float rootBias = (float) Math.sqrt(1 - Math.pow(settings.beta2(), t));
-      int w = row * dim;
-      int g = i * dim;
-      for (int k = 0; k < dim; k++) {
-        float grad = grads[g + k];
-        float mk = b1 * m[w + k] + (1 - b1) * grad;
-        float vk = b2 * v[w + k] + (1 - b2) * grad * grad;
-        m[w + k] = mk;
-        v[w + k] = vk;
-        weights[w + k] -= stepSize * mk / ((float) Math.sqrt(vk) / rootBias + eps);
-      }
+      updateRow(weights, touched[i], grads, i * dim);
     }
+  }
+
+  /**
+   * Applies one Adam step to one row. Calls for different rows touch disjoint state, so threads may
+   * update distinct rows at the same time; one row must not be updated twice concurrently.
+   *
+   * <p>The row's weights and moments are copied into per-thread scratch arrays, updated there and
+   * copied back: a loop whose arrays all start at index 0 is one the JIT compiles to vector
+   * instructions, and the copies are intrinsics, so this is about twice as fast as updating in
+   * place at the row's offset. The arithmetic, and so the result, is the same.
+   *
+   * @param weights the table, {@code rows x dim}, updated in place
+   * @param row the row number
+   * @param grads holds the row's gradient at {@code grads[offset .. offset + dim)}
+   */
+  public void updateRow(float[] weights, int row, float[] grads, int offset) {
+    Scratch s = scratch.get();
+    int t = ++rowSteps[row];
+    float stepSize = t < BIAS_TABLE ? stepSizes[t] : stepSize(t);
+    float rootBias = t < BIAS_TABLE ? rootBiases[t] : rootBias(t);
+    int base = row * dim;
+    float[] w = s.w;
+    float[] mt = s.m;
+    float[] vt = s.v;
+    float[] g = grads;
+    if (offset != 0) {
+      g = s.g;
+      System.arraycopy(grads, offset, g, 0, dim);
+    }
+    System.arraycopy(weights, base, w, 0, dim);
+    System.arraycopy(m, base, mt, 0, dim);
+    System.arraycopy(v, base, vt, 0, dim);
+    for (int k = 0; k < dim; k++) {
+      float grad = g[k];
+      float mk = b1 * mt[k] + oneMinusB1 * grad;
+      float vk = b2 * vt[k] + oneMinusB2 * grad * grad;
+      mt[k] = mk;
+      vt[k] = vk;
+      w[k] -= stepSize * mk / ((float) Math.sqrt(vk) / rootBias + eps);
+    }
+    System.arraycopy(w, 0, weights, base, dim);
+    System.arraycopy(mt, 0, m, base, dim);
+    System.arraycopy(vt, 0, v, base, dim);
+  }
+
+  /** One thread's copies of a row under update. */
+  private static final class Scratch {
+    final float[] w;
+    final float[] m;
+    final float[] v;
+    final float[] g;
+
+    Scratch(int dim) {
+      w = new float[dim];
+      m = new float[dim];
+      v = new float[dim];
+      g = new float[dim];
+    }
+  }
+
+  private float stepSize(int t) {
+    return (float) (settings.learningRate() / (1 - Math.pow(settings.beta1(), t)));
+  }
+
+  private float rootBias(int t) {
+    return (float) Math.sqrt(1 - Math.pow(settings.beta2(), t));
   }
 
   public AdamSettings settings() {

@@ -53,7 +53,8 @@ class TrainerJobIT {
 
   @Test
   @Timeout(300)
-  void trainsOnValidExamplesAndDeadLettersTheRest(KafkaBroker broker, @TempDir Path store) throws Exception {
+  void trainsOnValidExamplesAndDeadLettersTheRest(KafkaBroker broker, @TempDir Path store, @TempDir Path checkpoints)
+      throws Exception {
     broker.createTopics(2, Topics.TRAINING_EXAMPLES, Topics.TRAINING_METRICS, Topics.MODEL_VERSIONS,
         Topics.DEADLETTER_TRAINER);
     Map<Long, String> badOffsets = produce(broker.bootstrapServers());
@@ -65,7 +66,8 @@ class TrainerJobIT {
         .withModelStore(store)
         .withModel(config)
         .withGroupId("trainer-it")
-        .withIntervals(5, 0);
+        .withIntervals(5, 0)
+        .withCheckpoints(CheckpointSettings.defaults().withDirectory(checkpoints).withInterval(Duration.ofMillis(500)));
 
     TrainerJob.runLocal(options);
 

@@ -121,7 +121,7 @@ class DualEncoderTrainerTest {
     try (DualEncoderTrainer trainer = DualEncoderTrainer.create(TINY, 1)) {
       TrainingPair pair = TrainingPair.of(trainer.featurizer(), "zlib", DOCS.get(0));
       assertArrayEquals(trainer.featurizer().query("zlib"), pair.queryIds());
-      assertEquals(pair, new TrainingPair(pair.queryIds(), pair.docIds()));
+      assertEquals(pair, new TrainingPair(pair.queryIds(), pair.docIds(), pair.docKey(), new long[0], List.of()));
       assertTrue(trainer.describeDevice().startsWith("PyTorch"), trainer.describeDevice());
     }
   }

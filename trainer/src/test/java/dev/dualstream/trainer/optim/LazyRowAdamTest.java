@@ -78,6 +78,50 @@ class LazyRowAdamTest {
   }
 
   @Test
+  void rowsUpdatedOnSeveralThreadsMatchOneThread() throws Exception {
+    Random random = new Random(11);
+    int rows = 2000;
+    float[] start = new float[rows * DIM];
+    for (int i = 0; i < start.length; i++) {
+      start[i] = (float) random.nextGaussian();
+    }
+    float[] sequential = start.clone();
+    float[] parallel = start.clone();
+    LazyRowAdam one = new LazyRowAdam(rows, DIM, SETTINGS);
+    LazyRowAdam many = new LazyRowAdam(rows, DIM, SETTINGS);
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+    try {
+      for (int step = 0; step < 5; step++) {
+        float[] grads = new float[rows * DIM];
+        for (int i = 0; i < grads.length; i++) {
+          grads[i] = (float) random.nextGaussian();
+        }
+        for (int row = 0; row < rows; row++) {
+          one.updateRow(sequential, row, grads, row * DIM);
+        }
+        java.util.List<java.util.concurrent.Future<?>> parts = new java.util.ArrayList<>();
+        for (int t = 0; t < 3; t++) {
+          int first = t;
+          parts.add(pool.submit(() -> {
+            for (int row = first; row < rows; row += 3) {
+              many.updateRow(parallel, row, grads, row * DIM);
+            }
+          }));
+        }
+        for (java.util.concurrent.Future<?> part : parts) {
+          part.get();
+        }
+      }
+    } finally {
+      pool.shutdown();
+    }
+    assertArrayEquals(sequential, parallel, 0f);
+    assertArrayEquals(one.firstMoments(), many.firstMoments(), 0f);
+    assertArrayEquals(one.secondMoments(), many.secondMoments(), 0f);
+    assertArrayEquals(one.rowSteps(), many.rowSteps());
+  }
+
+  @Test
   void refusesMismatchedSizes() {
     LazyRowAdam lazy = new LazyRowAdam(ROWS, DIM, SETTINGS);
     assertThrows(IllegalArgumentException.class,

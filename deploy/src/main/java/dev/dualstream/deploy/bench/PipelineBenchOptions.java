@@ -1,0 +1,64 @@
+package dev.dualstream.deploy.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * What the pipeline benchmark runs on and how long.
+ *
+ * @param dataset a BEIR directory whose train pairs are replayed
+ * @param workDir broker data, checkpoints and model store; emptied at start
+ * @param kafkaPort the broker's port on 127.0.0.1 (its controller takes the next one)
+ * @param backlog examples published before the job starts, for the throughput phase
+ * @param rate examples per second in the freshness phase
+ * @param warmupSeconds paced replay before the measured minute of the freshness phase
+ * @param decodeParallelism parallel decode-and-featurize subtasks
+ * @param batchSize pairs per training step
+ * @param threads compute threads of the trainer
+ * @param seed seed of the pair order and the initial weights
+ * @param checkpointInterval the job's checkpoint interval
+ * @param bareWindows timed windows of the bare loop run for reference
+ */
+public record PipelineBenchOptions(
+    Path dataset,
+    Path workDir,
+    int kafkaPort,
+    long backlog,
+    double rate,
+    double warmupSeconds,
+    int decodeParallelism,
+    int batchSize,
+    int threads,
+    long seed,
+    Duration checkpointInterval,
+    int bareWindows) {
+
+  public PipelineBenchOptions {
+    Objects.requireNonNull(dataset, "dataset");
+    Objects.requireNonNull(workDir, "workDir");
+    Objects.requireNonNull(checkpointInterval, "checkpointInterval");
+    if (kafkaPort < 1 || kafkaPort > 65534) {
+      throw new IllegalArgumentException("--kafka-port must be between 1 and 65534, got " + kafkaPort);
+    }
+    if (backlog < 4L * batchSize) {
+      throw new IllegalArgumentException("--backlog must be at least 4 batches (" + 4L * batchSize
+          + " examples), got " + backlog);
+    }
+    if (!(rate > 0) || Double.isInfinite(rate)) {
+      throw new IllegalArgumentException("--rate must be positive, got " + rate);
+    }
+    if (!(warmupSeconds >= 0)) {
+      throw new IllegalArgumentException("--warmup-seconds must be 0 or more, got " + warmupSeconds);
+    }
+    if (decodeParallelism < 1 || threads < 1 || bareWindows < 1) {
+      throw new IllegalArgumentException("--decode-parallelism, --threads and --bare-windows must be at least 1");
+    }
+    if (batchSize < 2) {
+      throw new IllegalArgumentException("--batch-size must be at least 2, got " + batchSize);
+    }
+    if (checkpointInterval.isNegative() || checkpointInterval.isZero()) {
+      throw new IllegalArgumentException("--checkpoint-interval must be positive");
+    }
+  }
+}

@@ -1,0 +1,79 @@
+package dev.dualstream.deploy.bench;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.util.Locale;
+
+/**
+ * What one run of {@link PipelineBenchmark} measured. JSON keys are the snake_case field names.
+ *
+ * @param bareExamplesPerS the bare training loop on in-memory batches, same model and threads: the
+ *     mean of the runs before and after the pipeline
+ * @param bareBeforeExamplesPerS the bare loop before the pipeline ran
+ * @param bareAfterExamplesPerS the bare loop after the pipeline ran
+ * @param pipelineExamplesPerS steady state of the whole path draining a backlog
+ * @param ratio pipeline over bare loop
+ * @param backlog examples replayed before the job started
+ * @param rate examples per second replayed in the freshness phase
+ * @param freshnessSamples examples measured in the freshness window
+ * @param freshnessP50Ms median click-to-step freshness
+ * @param freshnessP99Ms 99th percentile click-to-step freshness
+ * @param freshnessMaxMs largest click-to-step freshness
+ * @param freshnessWindowS seconds of steps the freshness figures cover
+ * @param replayAppliedPerSecond examples the trainer applied per second during the measured replay
+ * @param decodeParallelism parallel decode-and-featurize subtasks
+ * @param batchSize pairs per step
+ * @param threads compute threads of the trainer
+ * @param checkpointIntervalS checkpoint interval of the job
+ * @param loadAverageStart one-minute load average before the run
+ * @param loadAverageEnd one-minute load average after the run
+ */
+public record PipelineBenchResult(
+    double bareExamplesPerS,
+    double bareBeforeExamplesPerS,
+    double bareAfterExamplesPerS,
+    double pipelineExamplesPerS,
+    double ratio,
+    long backlog,
+    double rate,
+    long freshnessSamples,
+    double freshnessP50Ms,
+    double freshnessP99Ms,
+    double freshnessMaxMs,
+    double freshnessWindowS,
+    double replayAppliedPerSecond,
+    int decodeParallelism,
+    int batchSize,
+    int threads,
+    long checkpointIntervalS,
+    double loadAverageStart,
+    double loadAverageEnd) {
+
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+      .enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** The figures as a JSON object. */
+  public String toJson() {
+    try {
+      return JSON.writeValueAsString(this);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write the benchmark result as JSON", e);
+    }
+  }
+
+  /** A few lines for a person. */
+  public String summary() {
+    return String.format(Locale.ROOT, "steady state: pipeline %.0f examples/s, bare loop %.0f examples/s"
+        + " (%.0f before, %.0f after), ratio %.2f (backlog of %,d examples)%n"
+        + "click-to-step freshness at %.0f examples/s: p50 %.0f ms, p99 %.0f ms, max %.0f ms"
+        + " (%,d examples, last %.0f s; trainer applied %.0f examples/s)%n"
+        + "setup: batch %d, %d compute threads, %d decode subtasks, checkpoints every %d s;"
+        + " load %.2f before, %.2f after",
+        pipelineExamplesPerS, bareExamplesPerS, bareBeforeExamplesPerS, bareAfterExamplesPerS, ratio, backlog, rate, freshnessP50Ms, freshnessP99Ms,
+        freshnessMaxMs, freshnessSamples, freshnessWindowS, replayAppliedPerSecond, batchSize, threads,
+        decodeParallelism, checkpointIntervalS, loadAverageStart, loadAverageEnd);
+  }
+}

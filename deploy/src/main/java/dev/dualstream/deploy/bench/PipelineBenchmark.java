@@ -1,0 +1,275 @@
+package dev.dualstream.deploy.bench;
+
+import dev.dualstream.deploy.stack.KafkaBrokerProcess;
+import dev.dualstream.evaluator.beir.BeirDataset;
+import dev.dualstream.evaluator.beir.BeirReader;
+import dev.dualstream.trainer.bench.TrainerBenchResult;
+import dev.dualstream.trainer.bench.TrainerBenchmark;
+import dev.dualstream.trainer.feature.Featurizer;
+import dev.dualstream.trainer.job.CheckpointSettings;
+import dev.dualstream.trainer.job.TrainerJob;
+import dev.dualstream.trainer.job.TrainerOptions;
+import dev.dualstream.trainer.job.TrainerTopics;
+import dev.dualstream.trainer.model.ModelConfig;
+import dev.dualstream.trainer.model.TrainingPair;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.HistogramStatistics;
+import org.apache.flink.metrics.Metric;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The whole streaming path, timed: a Kafka broker (child process), the training job (Flink
+ * MiniCluster in this JVM: Kafka source, parallel decode and featurize, the training operator) and
+ * a replayer publishing pre-recorded training examples as ingest would.
+ *
+ * <p>Two phases, between two runs of the bare training loop on the same pairs in memory, whose
+ * mean is the reference (the machine's load may change during the run; both are reported). (1)
+ * Throughput: a backlog of examples is published before the job starts, and the steady-state rate
+ * is the trainer's {@code examplesApplied} counter between 25% and 90% of the backlog, which leaves
+ * out start-up and the tail. (2) Freshness: examples are published at a fixed rate, stamped with
+ * the time they are sent, and the trainer's click-to-step histogram gives the percentiles over the
+ * last minute of steps. Checkpoints are set further apart than the run lasts by default, so that
+ * the figures measure the plumbing, not the snapshots of the exactly-once path: a snapshot of the
+ * benchmark model writes about 0.8 GB and holds the trainer for about 3 s, which a shorter {@code
+ * --checkpoint-interval} shows in the freshness tail.
+ */
+public final class PipelineBenchmark {
+
+  /** Names of the training operator's metrics (see the trainer's job package). */
+  private static final String APPLIED_METRIC = "examplesApplied";
+  private static final String FRESHNESS_METRIC = "clickToStepMs";
+  private static final double FRESHNESS_WINDOW_S = 60;
+  private static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(10);
+
+  private final PipelineBenchOptions options;
+  private final Consumer<String> progress;
+  private final long startNanos = System.nanoTime();
+
+  private PipelineBenchmark(PipelineBenchOptions options, Consumer<String> progress) {
+    this.options = options;
+    this.progress = progress;
+  }
+
+  /** Runs the benchmark, reporting progress lines; everything started is stopped at the end. */
+  public static PipelineBenchResult run(PipelineBenchOptions options, Consumer<String> progress) {
+    return new PipelineBenchmark(options, progress).run();
+  }
+
+  private PipelineBenchResult run() {
+    double loadStart = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    BeirDataset dataset = BeirReader.read(options.dataset());
+    List<BenchPairs.TextPair> texts = BenchPairs.texts(dataset, "train", options.seed());
+    ModelConfig config = TrainerBenchmark.benchmarkModel().toBuilder()
+        .batchSize(options.batchSize()).threads(options.threads()).build();
+    List<List<TrainingPair>> batches = TrainerBenchmark.batches(
+        BenchPairs.featurize(texts, new Featurizer(config.featureSpec())), config.batchSize());
+    double bareBefore = bareLoop(config, batches, "before");
+
+    Path work = options.workDir().toAbsolutePath();
+    emptyDirectory(work);
+    BenchMetrics.clear();
+    TrainerTopics topics = TrainerTopics.defaults();
+    try (KafkaBrokerProcess broker = KafkaBrokerProcess.builder(work.resolve("kafka"))
+        .port(options.kafkaPort()).start()) {
+      String bootstrap = broker.bootstrapServers();
+      say("kafka broker ready on %s (log %s)", bootstrap, broker.logFile());
+      KafkaBrokerProcess.createTopics(bootstrap, 2, topics.input());
+      KafkaBrokerProcess.createTopics(bootstrap, 1, topics.metrics(), topics.versions(), topics.deadLetters());
+      try (ExampleReplayer replayer = new ExampleReplayer(bootstrap, topics.input(), texts)) {
+        replayer.burst(options.backlog());
+        say("backlog: %,d examples published", options.backlog());
+        JobClient job = startJob(bootstrap, config, work);
+        double pipeline;
+        Freshness freshness;
+        try {
+          pipeline = drain(job);
+          say("throughput: %.0f examples/s in steady state", pipeline);
+          freshness = freshness(job, replayer);
+        } finally {
+          cancel(job);
+        }
+        double bareAfter = bareLoop(config, batches, "after");
+        double bare = (bareBefore + bareAfter) / 2;
+        return new PipelineBenchResult(bare, bareBefore, bareAfter, pipeline, pipeline / bare,
+            options.backlog(), options.rate(), freshness.stats().size(),
+            freshness.stats().getQuantile(0.5), freshness.stats().getQuantile(0.99),
+            freshness.stats().getMax(), FRESHNESS_WINDOW_S, freshness.applyRate(),
+            options.decodeParallelism(), config.batchSize(), config.threads(),
+            options.checkpointInterval().toSeconds(), loadStart,
+            ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+      }
+    }
+  }
+
+  /** The freshness histogram's statistics and the trainer's rate while they were taken. */
+  private record Freshness(HistogramStatistics stats, double applyRate) {}
+
+  /** The bare loop, run before and after the pipeline so that a change of load shows. */
+  private double bareLoop(ModelConfig config, List<List<TrainingPair>> batches, String when) {
+    say("bare loop (%s): %d batches of %d in memory", when, batches.size(), config.batchSize());
+    TrainerBenchResult result = TrainerBenchmark.run(config, batches,
+        new TrainerBenchmark.Settings(60, 20, options.bareWindows(), options.seed()),
+        line -> say("bare loop (%s): %s", when, line));
+    say("bare loop (%s): %.0f examples/s", when, result.examplesPerS());
+    return result.examplesPerS();
+  }
+
+  private JobClient startJob(String bootstrap, ModelConfig config, Path work) {
+    TrainerOptions trainer = TrainerOptions.defaults(bootstrap)
+        .withModel(config)
+        .withModelStore(work.resolve("models"))
+        .withGroupId("dualstream-bench")
+        .withSeed(options.seed())
+        .withDecodeParallelism(options.decodeParallelism())
+        .withIntervals(50, 0)
+        .withCheckpoints(CheckpointSettings.defaults()
+            .withDirectory(work.resolve("checkpoints"))
+            .withInterval(options.checkpointInterval())
+            .withTimeout(Duration.ofMinutes(1)));
+    Configuration conf = TrainerJob.configuration(trainer);
+    // Flink starts the first checkpoint after a random delay between the minimum pause and the
+    // interval; a minimum pause of one interval makes that a whole interval, so the default
+    // interval keeps checkpoints out of the run.
+    conf.set(CheckpointingOptions.MIN_PAUSE_BETWEEN_CHECKPOINTS, options.checkpointInterval());
+    BenchMetrics.configure(conf);
+    StreamExecutionEnvironment env =
+        StreamExecutionEnvironment.createLocalEnvironment(options.decodeParallelism(), conf);
+    TrainerJob.build(env, trainer);
+    try {
+      JobClient job = env.executeAsync("dualstream bench pipeline");
+      say("training job started (Flink MiniCluster, %d decode subtasks)", options.decodeParallelism());
+      return job;
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot start the training job: " + e.getMessage(), e);
+    }
+  }
+
+  /** Waits until the backlog is applied; returns the steady-state rate between 25% and 90%. */
+  private double drain(JobClient job) {
+    long backlog = options.backlog();
+    long deadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
+    long t25 = -1;
+    long c25 = 0;
+    long lastReport = 0;
+    while (System.nanoTime() < deadline) {
+      long applied = applied();
+      long now = System.nanoTime();
+      if (t25 < 0 && applied >= backlog / 4) {
+        t25 = now;
+        c25 = applied;
+      }
+      if (applied >= backlog * 9 / 10) {
+        return (applied - c25) / ((now - t25) / 1e9);
+      }
+      if (now - lastReport > 5_000_000_000L) {
+        say("throughput: %,d of %,d examples applied", applied, backlog);
+        lastReport = now;
+      }
+      checkRunning(job);
+      sleep(50);
+    }
+    throw new IllegalStateException("the job did not apply 90% of the backlog within "
+        + DRAIN_TIMEOUT.toMinutes() + " minutes; see var/logs");
+  }
+
+  private Freshness freshness(JobClient job, ExampleReplayer replayer) {
+    say("freshness: replaying %.0f examples/s for %.0f s (the last %.0f s measured)", options.rate(),
+        options.warmupSeconds() + FRESHNESS_WINDOW_S, FRESHNESS_WINDOW_S);
+    long appliedBefore;
+    long before;
+    try {
+      replayer.paced(options.rate(), options.warmupSeconds());
+      appliedBefore = applied();
+      before = System.nanoTime();
+      replayer.paced(options.rate(), FRESHNESS_WINDOW_S);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while replaying", e);
+    }
+    double applyRate = (applied() - appliedBefore) / ((System.nanoTime() - before) / 1e9);
+    checkRunning(job);
+    HistogramStatistics stats = metric(FRESHNESS_METRIC, Histogram.class).getStatistics();
+    say("freshness: p50 %.0f ms, p99 %.0f ms over %,d examples", stats.getQuantile(0.5),
+        stats.getQuantile(0.99), stats.size());
+    return new Freshness(stats, applyRate);
+  }
+
+  @SuppressWarnings("unchecked")
+  private long applied() {
+    return BenchMetrics.get(APPLIED_METRIC)
+        .map(m -> ((Gauge<Long>) m).getValue())
+        .orElse(0L);
+  }
+
+  private static <M extends Metric> M metric(String name, Class<M> type) {
+    Metric metric = BenchMetrics.get(name).orElseThrow(
+        () -> new IllegalStateException("the training job never registered the metric " + name));
+    return type.cast(metric);
+  }
+
+  private static void checkRunning(JobClient job) {
+    try {
+      if (job.getJobStatus().get(10, TimeUnit.SECONDS).isGloballyTerminalState()) {
+        throw new IllegalStateException("the training job ended early; see var/logs/dualstream.log");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("cannot ask the training job for its status: " + e, e);
+    }
+  }
+
+  private void cancel(JobClient job) {
+    try {
+      job.cancel().get(60, TimeUnit.SECONDS);
+      say("training job cancelled");
+    } catch (Exception e) {
+      say("could not cancel the training job cleanly: %s", e);
+    }
+  }
+
+  private void say(String format, Object... args) {
+    double seconds = (System.nanoTime() - startNanos) / 1e9;
+    progress.accept(String.format("[%6.1fs] ", seconds) + String.format(format, args));
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  private static void emptyDirectory(Path dir) {
+    try {
+      if (Files.exists(dir)) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+          for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+            Files.delete(p);
+          }
+        }
+      }
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot prepare work directory " + dir, e);
+    }
+  }
+}

@@ -1,0 +1,124 @@
+package dev.dualstream.deploy.cli;
+
+import dev.dualstream.deploy.bench.PipelineBenchOptions;
+import dev.dualstream.deploy.bench.PipelineBenchResult;
+import dev.dualstream.deploy.bench.PipelineBenchmark;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code dualstream bench pipeline}: the whole streaming path, timed against the bare loop. */
+@Command(
+    name = "pipeline",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+        "Times the whole streaming path on a replayed stream of training examples:",
+        "  1. the bare training loop on the same pairs in memory, for reference;",
+        "  2. starts a Kafka broker (KRaft, 127.0.0.1 only) and publishes a backlog of",
+        "     examples (debian-pkgdesc train pairs, as ingest writes them);",
+        "  3. starts the training job (Flink MiniCluster: Kafka source, parallel decode",
+        "     and featurize, the trainer) and measures its steady-state examples/s;",
+        "  4. replays examples at a fixed rate, stamped with the time they are sent, and",
+        "     reports click-to-step freshness (event time to the end of the step that",
+        "     applied the example) over the last minute: p50, p99.",
+        "The ingest join is not part of the path: the replay stands in for its output.",
+        "Everything it starts is stopped at the end.",
+        ""})
+final class BenchPipelineCommand implements Callable<Integer> {
+
+  @Spec
+  private CommandSpec spec;
+
+  @Option(names = "--dataset", paramLabel = "DIR", defaultValue = "data/debian-pkgdesc",
+      description = "A BEIR directory whose train pairs are replayed. Default: ${DEFAULT-VALUE}.")
+  private Path dataset;
+
+  @Option(names = "--backlog", paramLabel = "N", defaultValue = "150000",
+      description = "Examples published before the job starts, for the throughput phase. "
+          + "Default: ${DEFAULT-VALUE}.")
+  private long backlog;
+
+  @Option(names = "--rate", paramLabel = "PER_S", defaultValue = "1000",
+      description = "Examples per second replayed in the freshness phase. Default: ${DEFAULT-VALUE}.")
+  private double rate;
+
+  @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "15",
+      description = "Paced replay before the measured minute. Default: ${DEFAULT-VALUE}.")
+  private double warmupSeconds;
+
+  @Option(names = "--decode-parallelism", paramLabel = "N", defaultValue = "2",
+      description = "Parallel decode-and-featurize subtasks. Default: ${DEFAULT-VALUE}.")
+  private int decodeParallelism;
+
+  @Option(names = "--batch-size", paramLabel = "N", defaultValue = "256",
+      description = "Pairs per training step. Default: ${DEFAULT-VALUE}.")
+  private int batchSize;
+
+  @Option(names = "--threads", paramLabel = "N", defaultValue = "2",
+      description = "Compute threads of the trainer. Default: ${DEFAULT-VALUE}.")
+  private int threads;
+
+  @Option(names = "--checkpoint-interval", paramLabel = "SECONDS", defaultValue = "240",
+      description = "Checkpoint interval of the job; the default is longer than the run, so the "
+          + "figures leave out the 0.8 GB snapshots. Default: ${DEFAULT-VALUE}.")
+  private long checkpointSeconds;
+
+  @Option(names = "--bare-windows", paramLabel = "N", defaultValue = "5",
+      description = "Timed windows of 20 steps for the bare loop. Default: ${DEFAULT-VALUE}.")
+  private int bareWindows;
+
+  @Option(names = "--seed", paramLabel = "N", defaultValue = "42",
+      description = "Seed of the pair order and the initial weights. Default: ${DEFAULT-VALUE}.")
+  private long seed;
+
+  @Option(names = "--kafka-port", paramLabel = "PORT", defaultValue = "9192",
+      description = "Port of the broker on 127.0.0.1; the controller uses PORT+1. Default: ${DEFAULT-VALUE}.")
+  private int kafkaPort;
+
+  @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = "var/bench/pipeline",
+      description = "Broker data, checkpoints and models; emptied at start. Default: ${DEFAULT-VALUE}.")
+  private Path workDir;
+
+  @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON to FILE.")
+  private Path json;
+
+  @Override
+  public Integer call() {
+    if (!Files.isDirectory(dataset)) {
+      throw new UserError("--dataset " + dataset + " is not a directory");
+    }
+    Path jsonDir = json == null ? null : json.toAbsolutePath().getParent();
+    if (jsonDir != null && !Files.isDirectory(jsonDir)) {
+      throw new UserError("--json " + json + ": directory " + jsonDir + " does not exist");
+    }
+    PipelineBenchOptions options;
+    try {
+      options = new PipelineBenchOptions(dataset, workDir, kafkaPort, backlog, rate, warmupSeconds,
+          decodeParallelism, batchSize, threads, seed, Duration.ofSeconds(checkpointSeconds), bareWindows);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    PipelineBenchResult result = PipelineBenchmark.run(options, out::println);
+    out.println();
+    out.println(result.summary());
+    if (json != null) {
+      try {
+        Files.writeString(json, result.toJson() + System.lineSeparator(), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new UserError("cannot write " + json + ": " + e.getMessage(), e);
+      }
+      out.println("figures written to " + json);
+    }
+    return 0;
+  }
+}

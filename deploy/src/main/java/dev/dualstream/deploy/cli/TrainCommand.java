@@ -1,0 +1,193 @@
+package dev.dualstream.deploy.cli;
+
+import dev.dualstream.trainer.checkpoint.CheckpointLocator;
+import dev.dualstream.trainer.checkpoint.CorruptCheckpointException;
+import dev.dualstream.trainer.job.CheckpointSettings;
+import dev.dualstream.trainer.job.TrainerJob;
+import dev.dualstream.trainer.job.TrainerOptions;
+import dev.dualstream.trainer.job.TrainerTopics;
+import dev.dualstream.trainer.model.ModelConfig;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code dualstream train}: the training job against a running broker, with exactly-once checkpoints. */
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+        "Trains the dual encoder from training.examples on a running Kafka broker, in a Flink",
+        "MiniCluster in this process, and publishes versions to the model store and",
+        "models.versions. Every checkpoint holds the model, its optimizer state, the partial",
+        "batch, the counters and the input offsets together, so after a failure or a restart",
+        "from a checkpoint every example is applied exactly once; metrics and versions go out",
+        "in Kafka transactions (read them with isolation.level=read_committed).",
+        "Checkpoints are retained when the job stops; restart from one with --from-checkpoint.",
+        ""})
+final class TrainCommand implements Callable<Integer> {
+
+  @Spec
+  private CommandSpec spec;
+
+  @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9092",
+      description = "Kafka to read from and write to. Default: ${DEFAULT-VALUE}.")
+  private String bootstrapServers;
+
+  @Option(names = "--model-store", paramLabel = "DIR", defaultValue = "var/models",
+      description = "Where versions are written, one directory per version. Default: ${DEFAULT-VALUE}.")
+  private Path modelStore;
+
+  @Option(names = "--checkpoint-dir", paramLabel = "DIR", defaultValue = "var/checkpoints",
+      description = "Where checkpoints go (one subdirectory per job run); retained when the job stops. "
+          + "Default: ${DEFAULT-VALUE}.")
+  private Path checkpointDir;
+
+  @Option(names = "--checkpoint-interval", paramLabel = "DURATION", defaultValue = "60s",
+      converter = DurationConverter.class,
+      description = "Time between checkpoints (e.g. 500ms, 30s, 5m). Output becomes visible to read_committed "
+          + "readers once per interval, and a --bounded run waits up to one interval at its end. Default: ${DEFAULT-VALUE}.")
+  private Duration checkpointInterval;
+
+  @Option(names = "--from-checkpoint", paramLabel = "PATH",
+      description = "Restore from a retained checkpoint or a savepoint: its directory or _metadata file, or a "
+          + "directory of checkpoints (the newest is taken, e.g. var/checkpoints). It is verified first.")
+  private Path fromCheckpoint;
+
+  @Option(names = "--fallback",
+      description = "With --from-checkpoint: if the chosen checkpoint is damaged, restore from the newest older one "
+          + "that verifies. Output written after that checkpoint may then be repeated.")
+  private boolean fallback;
+
+  @Option(names = "--deterministic",
+      description = "Same input, bit-identical parameters: one source, decoder and trainer subtask in offset order, "
+          + "one compute thread. The input topic must have one partition.")
+  private boolean deterministic;
+
+  @Option(names = "--bounded",
+      description = "Stop at the end offsets seen at start and publish a final version, instead of running forever.")
+  private boolean bounded;
+
+  @Option(names = "--seed", paramLabel = "N", defaultValue = "42",
+      description = "Seed of initialisation and sampling. Default: ${DEFAULT-VALUE}.")
+  private long seed;
+
+  @Option(names = "--batch-size", paramLabel = "N", description = "Training pairs per optimizer step. "
+      + "Default: the model's default.")
+  private Integer batchSize;
+
+  @Option(names = "--version-every", paramLabel = "STEPS", defaultValue = "0",
+      description = "Publish a version every STEPS steps; 0: only at the end of a --bounded run. Default: ${DEFAULT-VALUE}.")
+  private int versionEvery;
+
+  @Option(names = "--metrics-every", paramLabel = "STEPS", defaultValue = "20",
+      description = "Report training.metrics every STEPS steps. Default: ${DEFAULT-VALUE}.")
+  private int metricsEvery;
+
+  @Option(names = "--group-id", paramLabel = "ID", defaultValue = "dualstream-trainer",
+      description = "Consumer group of the input, and prefix of the sinks' transactional ids. Default: ${DEFAULT-VALUE}.")
+  private String groupId;
+
+  @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = "",
+      description = "Put every topic name under PREFIX (e.g. staging.). Default: none.")
+  private String topicPrefix;
+
+  @Option(names = "--transaction-timeout", paramLabel = "DURATION", defaultValue = "10m",
+      converter = DurationConverter.class,
+      description = "Kafka transaction timeout of the exactly-once sinks; checked at start against the checkpoint "
+          + "timings and the broker's transaction.max.timeout.ms. Default: ${DEFAULT-VALUE}.")
+  private Duration transactionTimeout;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    TrainerOptions options;
+    try {
+      options = options();
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+    if (fromCheckpoint != null) {
+      CheckpointLocator.Verified restore = verified(fromCheckpoint);
+      restore.skipped().forEach(line -> out.println("train: skipped: " + line));
+      out.printf("train: restoring from %s (checkpoint %d: step %,d, %,d examples applied)%n", restore.directory(),
+          restore.checkpointId(), restore.state().steps(), restore.state().examplesApplied());
+      options = options.withCheckpoints(options.checkpoints().withRestoreFrom(restore.directory()));
+    }
+    out.printf("train: %s from %s on %s; checkpoints every %s in %s%n", options.modelName(),
+        options.topics().input().name(), options.bootstrapServers(), DurationConverter.format(checkpointInterval), checkpointDir);
+    try {
+      TrainerJob.runLocal(options);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage(), e);
+    }
+    out.printf("train: done; versions in %s%n", modelStore.resolve(options.modelName()));
+    return 0;
+  }
+
+  private TrainerOptions options() {
+    ModelConfig model = ModelConfig.defaults();
+    if (batchSize != null) {
+      model = model.toBuilder().batchSize(batchSize).build();
+    }
+    CheckpointSettings checkpoints = CheckpointSettings.defaults()
+        .withDirectory(checkpointDir)
+        .withInterval(checkpointInterval)
+        .withTransactionTimeout(transactionTimeout);
+    return TrainerOptions.defaults(bootstrapServers)
+        .withModelStore(modelStore)
+        .withGroupId(groupId)
+        .withBounded(bounded)
+        .withSeed(seed)
+        .withModel(model)
+        .withIntervals(metricsEvery, versionEvery)
+        .withTopics(topicPrefix.isEmpty() ? TrainerTopics.defaults() : TrainerTopics.prefixed(topicPrefix))
+        .withDeterministic(deterministic)
+        .withCheckpoints(checkpoints);
+  }
+
+  private CheckpointLocator.Verified verified(Path path) {
+    try {
+      return CheckpointLocator.resolve(path, fallback);
+    } catch (CorruptCheckpointException e) {
+      throw new UserError("--from-checkpoint " + path + ": " + e.getMessage()
+          + (fallback ? "" : " (--fallback restores from the newest older checkpoint that verifies)"));
+    } catch (IllegalArgumentException e) {
+      throw new UserError("--from-checkpoint " + path + ": " + e.getMessage());
+    }
+  }
+
+  /** Durations as {@code 500ms}, {@code 30s}, {@code 5m} or {@code 1h}. */
+  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    private static final Pattern FORMAT = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+
+    @Override
+    public Duration convert(String value) {
+      Matcher m = FORMAT.matcher(value.trim());
+      if (!m.matches()) {
+        throw new CommandLine.TypeConversionException("'" + value + "' is not a duration such as 500ms, 30s, 5m or 1h");
+      }
+      long n = Long.parseLong(m.group(1));
+      return switch (m.group(2)) {
+        case "ms" -> Duration.ofMillis(n);
+        case "s" -> Duration.ofSeconds(n);
+        case "m" -> Duration.ofMinutes(n);
+        default -> Duration.ofHours(n);
+      };
+    }
+
+    /** The inverse of {@link #convert}, in the largest unit that is exact. */
+    static String format(Duration d) {
+      long ms = d.toMillis();
+      return ms % 60_000 == 0 ? ms / 60_000 + "m" : ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+    }
+  }
+}

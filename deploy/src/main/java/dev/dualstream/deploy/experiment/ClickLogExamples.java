@@ -1,0 +1,114 @@
+package dev.dualstream.deploy.experiment;
+
+import dev.dualstream.evaluator.beir.BeirDataset;
+import dev.dualstream.evaluator.simulate.ClickSimulator;
+import dev.dualstream.evaluator.simulate.EventSink;
+import dev.dualstream.evaluator.simulate.SimulationConfig;
+import dev.dualstream.evaluator.simulate.SimulationProgress;
+import dev.dualstream.schemas.Topic;
+import dev.dualstream.schemas.Topics;
+import dev.dualstream.schemas.avro.Click;
+import dev.dualstream.schemas.avro.Impression;
+import dev.dualstream.schemas.avro.ShownResult;
+import dev.dualstream.trainer.model.DocumentText;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.avro.specific.SpecificRecordBase;
+
+/**
+ * The simulator's click log on a dataset, joined in memory into training examples, without Kafka:
+ * the click simulator writes to a sink that keeps the current impression and turns each of its
+ * clicks into an example, as ingest's click-impression join does (positive = the clicked document,
+ * skip-above = documents shown above it and not it, topmost first). The simulator sends an
+ * impression and then its clicks, so the join needs no window. Deterministic for a seed.
+ */
+final class ClickLogExamples {
+
+  /**
+   * A training example with its documents' texts.
+   *
+   * @param skipAbove documents shown above the click, topmost first
+   */
+  record Example(String query, DocumentText positive, List<DocumentText> skipAbove) {}
+
+  /** Examples per simulated impression is about 0.6; this many impressions per wanted example is ample. */
+  private static final double IMPRESSIONS_PER_EXAMPLE = 2.5;
+
+  private ClickLogExamples() {}
+
+  /**
+   * The first {@code count} examples of the click log simulated with {@code seed} on the train
+   * split of {@code dataset}.
+   *
+   * @throws IllegalArgumentException if the simulation yields fewer examples
+   */
+  static List<Example> simulate(BeirDataset dataset, long seed, int count, SimulationProgress progress) {
+    long impressions = (long) Math.ceil(count * IMPRESSIONS_PER_EXAMPLE) + 100;
+    JoiningSink sink = new JoiningSink(dataset, count);
+    try (ClickSimulator simulator = ClickSimulator.create(dataset, SimulationConfig.defaults(seed, impressions))) {
+      simulator.run(sink, progress);
+    }
+    if (sink.examples.size() < count) {
+      throw new IllegalArgumentException("the click log of " + impressions + " impressions gave only "
+          + sink.examples.size() + " examples, fewer than the " + count + " asked for");
+    }
+    return List.copyOf(sink.examples);
+  }
+
+  /** Joins each click to the impression just before it. */
+  private static final class JoiningSink implements EventSink {
+    private final BeirDataset dataset;
+    private final int wanted;
+    private final List<Example> examples = new ArrayList<>();
+    private Impression current;
+
+    JoiningSink(BeirDataset dataset, int wanted) {
+      this.dataset = dataset;
+      this.wanted = wanted;
+    }
+
+    @Override
+    public <V extends SpecificRecordBase> void send(Topic<String, V> topic, String key, V value, long timestamp) {
+      if (examples.size() >= wanted) {
+        return;
+      }
+      if (topic.name().equals(Topics.IMPRESSIONS.name())) {
+        current = (Impression) value;
+      } else if (topic.name().equals(Topics.CLICKS.name())) {
+        Click click = (Click) value;
+        if (current != null && current.getImpressionId().equals(click.getImpressionId())) {
+          join(current, click).ifPresent(examples::add);
+        }
+      }
+    }
+
+    private Optional<Example> join(Impression impression, Click click) {
+      Optional<ShownResult> shown = impression.getResults().stream()
+          .filter(r -> r.getDocId().equals(click.getDocId()))
+          .min(Comparator.comparingInt(ShownResult::getPosition));
+      Optional<DocumentText> positive = dataset.document(click.getDocId());
+      if (shown.isEmpty() || positive.isEmpty()) {
+        return Optional.empty();
+      }
+      int position = shown.get().getPosition();
+      Set<String> above = new LinkedHashSet<>();
+      impression.getResults().stream()
+          .filter(r -> r.getPosition() < position && !r.getDocId().equals(click.getDocId()))
+          .sorted(Comparator.comparingInt(ShownResult::getPosition))
+          .forEach(r -> above.add(r.getDocId()));
+      List<DocumentText> skipAbove = new ArrayList<>(above.size());
+      above.forEach(id -> dataset.document(id).ifPresent(skipAbove::add));
+      return Optional.of(new Example(impression.getQuery(), positive.get(), skipAbove));
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void close() {}
+  }
+}

@@ -1,0 +1,114 @@
+package dev.dualstream.deploy.experiment;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The negatives experiment's results, as a table and as JSON:
+ *
+ * <pre>
+ * {"dataset": ..., "examples": n, "batch_size": 32, "seed": 42, "eval_queries": q, "settings": [
+ *   {"name": ..., "negatives": ..., "cache_size": M or null, "recall@10": x, "mrr@10": x,
+ *    "seconds": x, "ms_per_step": x, "cpu_ms_per_step": x, "steps": n, "forward_ms": x, "backward_ms": x,
+ *    "optimizer_ms": x, "loss": x, "cache_fill": n, "cache_staleness_mean": x or null,
+ *    "cache_staleness_max": x or null, "sampling_ms_at_capacity": x or null}, ...]}
+ * </pre>
+ *
+ * @param evalQueries test queries scored
+ */
+public record ExperimentReport(String dataset, int examples, int batchSize, long seed, int evalQueries,
+    List<SettingResult> settings) {
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  public ExperimentReport {
+    settings = List.copyOf(settings);
+  }
+
+  /** The report as JSON, keys in the order above; times rounded to 0.1 ms, metrics unrounded. */
+  public String toJson() {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("dataset", dataset);
+    root.put("examples", examples);
+    root.put("batch_size", batchSize);
+    root.put("seed", seed);
+    root.put("eval_queries", evalQueries);
+    ArrayNode array = root.putArray("settings");
+    for (SettingResult s : settings) {
+      ObjectNode node = array.addObject();
+      node.put("name", s.name());
+      node.put("negatives", s.negatives());
+      if (s.cacheSize() == null) {
+        node.putNull("cache_size");
+      } else {
+        node.put("cache_size", s.cacheSize());
+      }
+      node.put("recall@10", s.recallAt10());
+      node.put("mrr@10", s.mrrAt10());
+      node.put("seconds", round(s.seconds(), 1000));
+      node.put("ms_per_step", round(s.msPerStep(), 10));
+      node.put("cpu_ms_per_step", round(s.cpuMsPerStep(), 10));
+      node.put("steps", s.steps());
+      node.put("forward_ms", round(s.forwardMs(), 10));
+      node.put("backward_ms", round(s.backwardMs(), 10));
+      node.put("optimizer_ms", round(s.optimizerMs(), 10));
+      node.put("loss", s.meanLoss());
+      node.put("cache_fill", s.cacheFill());
+      putNullable(node, "cache_staleness_mean", s.stalenessMean());
+      putNullable(node, "cache_staleness_max", s.stalenessMax());
+      putNullable(node, "sampling_ms_at_capacity", Double.isNaN(s.samplingMsAtCapacity()) ? Double.NaN
+          : round(s.samplingMsAtCapacity(), 100));
+    }
+    try {
+      return JSON.writeValueAsString(root) + System.lineSeparator();
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialise the experiment report", e);
+    }
+  }
+
+  /** Writes {@link #toJson()} to {@code file}. */
+  public void writeJson(Path file) {
+    try {
+      Files.writeString(file, toJson(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
+  }
+
+  /** A fixed-width table, one setting per line. */
+  public String table() {
+    StringBuilder out = new StringBuilder();
+    out.append(String.format(Locale.ROOT, "%s, %d examples, batch %d, seed %d, %d test queries%n", dataset, examples,
+        batchSize, seed, evalQueries));
+    out.append(String.format(Locale.ROOT, "%-26s %-22s %7s %9s %7s %9s %9s %9s %9s %9s%n", "setting", "negatives",
+        "M", "Recall@10", "MRR@10", "seconds", "ms/step", "cpu ms", "loss", "stale"));
+    for (SettingResult s : settings) {
+      out.append(String.format(Locale.ROOT, "%-26s %-22s %7s %9.4f %7.4f %9.1f %9.2f %9.2f %9.3f %9s%n", s.name(),
+          s.negatives(), s.cacheSize() == null ? "-" : s.cacheSize().toString(), s.recallAt10(), s.mrrAt10(),
+          s.seconds(), s.msPerStep(), s.cpuMsPerStep(), s.meanLoss(),
+          Double.isNaN(s.stalenessMean()) ? "-" : String.format(Locale.ROOT, "%.4f", s.stalenessMean())));
+    }
+    return out.toString();
+  }
+
+  private static double round(double value, double scale) {
+    return Math.round(value * scale) / scale;
+  }
+
+  private static void putNullable(ObjectNode node, String key, double value) {
+    if (Double.isNaN(value)) {
+      node.putNull(key);
+    } else {
+      node.put(key, value);
+    }
+  }
+}

@@ -1,0 +1,191 @@
+package dev.dualstream.deploy.experiment;
+
+import dev.dualstream.evaluator.beir.BeirDataset;
+import dev.dualstream.evaluator.beir.BeirReader;
+import dev.dualstream.evaluator.metrics.MetricSummary;
+import dev.dualstream.evaluator.offline.OfflineEvaluation;
+import dev.dualstream.evaluator.offline.Report;
+import dev.dualstream.trainer.feature.Featurizer;
+import dev.dualstream.trainer.model.DocumentText;
+import dev.dualstream.trainer.model.DualEncoderTrainer;
+import dev.dualstream.trainer.model.ModelConfig;
+import dev.dualstream.trainer.model.RetrievalModel;
+import dev.dualstream.trainer.model.StepResult;
+import dev.dualstream.trainer.model.TrainingPair;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+
+/**
+ * {@code dualstream experiment negatives}: does the negative cache (Lindgren et al., NeurIPS 2021)
+ * do on real data what the paper claims?
+ *
+ * <p>One example stream for every setting: the click simulator's log on the dataset's train split
+ * with a fixed seed, joined in memory ({@link ClickLogExamples}), featurized once. Each setting
+ * trains the default model from scratch on the same examples in the same order, at the same batch
+ * size and seed, and is then evaluated on the test split over the whole corpus (Recall@10, MRR@10).
+ * Training time is the wall time of the step loop alone.
+ */
+public final class NegativesExperiment {
+  private NegativesExperiment() {}
+
+  /**
+   * Runs the selected settings and returns their results in order.
+   *
+   * @throws IllegalArgumentException for an unknown setting or a click log too short for the examples
+   */
+  public static ExperimentReport run(NegativesExperimentOptions options, Consumer<String> log) {
+    List<ExperimentSetting> settings = ExperimentSetting.select(options.settings(), options.ablationCacheSize(),
+        options.corpusRefreshSteps());
+    BeirDataset dataset = BeirReader.read(options.dataset());
+    log.accept(String.format(Locale.ROOT, "%s: %d documents; simulating the click log (seed %d) for %d examples",
+        dataset.name(), dataset.corpus().size(), options.seed(), options.examples()));
+    long start = System.nanoTime();
+    List<ClickLogExamples.Example> examples = ClickLogExamples.simulate(dataset, options.seed(), options.examples(),
+        soFar -> { });
+    log.accept(String.format(Locale.ROOT, "%d examples in %.1f s", examples.size(), seconds(start)));
+    int skipAbove = settings.stream().mapToInt(s -> s.negatives().skipAbove()).max().orElse(0);
+    ModelConfig base = ModelConfig.defaults().toBuilder().batchSize(options.batchSize()).build();
+    List<TrainingPair> pairs = featurize(examples, new Featurizer(base.featureSpec()), skipAbove);
+    List<SettingResult> results = new ArrayList<>();
+    for (ExperimentSetting setting : settings) {
+      ModelConfig config = base.toBuilder().negatives(setting.negatives()).build();
+      results.add(train(setting, config, pairs, dataset, options, log));
+    }
+    int queries = options.evalQueries() == 0 ? dataset.qrels("test").queriesWithRelevant().size()
+        : options.evalQueries();
+    return new ExperimentReport(dataset.name(), pairs.size(), options.batchSize(), options.seed(),
+        Math.min(queries, dataset.qrels("test").queriesWithRelevant().size()), results);
+  }
+
+  private static List<TrainingPair> featurize(List<ClickLogExamples.Example> examples, Featurizer featurizer,
+      int skipAbove) {
+    List<TrainingPair> pairs = new ArrayList<>(examples.size());
+    for (ClickLogExamples.Example e : examples) {
+      TrainingPair pair = TrainingPair.of(featurizer, e.query(), e.positive());
+      if (skipAbove > 0 && !e.skipAbove().isEmpty()) {
+        pair = pair.withSkipAbove(featurizer, e.skipAbove().subList(0, Math.min(skipAbove, e.skipAbove().size())));
+      }
+      pairs.add(pair);
+    }
+    return pairs;
+  }
+
+  private static SettingResult train(ExperimentSetting setting, ModelConfig config, List<TrainingPair> pairs,
+      BeirDataset dataset, NegativesExperimentOptions options, Consumer<String> log) {
+    int batch = options.batchSize();
+    try (DualEncoderTrainer trainer = DualEncoderTrainer.create(config, options.seed())) {
+      if (config.negatives().corpusRefreshSteps() > 0 || config.negatives().uniform() > 0) {
+        for (DocumentText doc : dataset.corpus()) {
+          trainer.addKnownDocument(doc);
+        }
+      }
+      Progress progress = new Progress(pairs.size() / batch);
+      ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+      long cpuStart = threads.getCurrentThreadCpuTime();
+      long start = System.nanoTime();
+      for (int from = 0; from + batch <= pairs.size(); from += batch) {
+        progress.add(trainer.step(pairs.subList(from, from + batch)));
+        if (progress.steps % 500 == 0) {
+          log.accept(String.format(Locale.ROOT, "%s: step %d, loss %.3f, %.1f ms/step%s", setting.name(),
+              progress.steps, progress.windowLoss(), (System.nanoTime() - start) / 1e6 / progress.steps,
+              progress.stalenessNote()));
+        }
+      }
+      double trainSeconds = seconds(start);
+      double cpuMsPerStep = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e6 / Math.max(1, progress.steps);
+      MetricSummary metrics;
+      try (RetrievalModel model = trainer.asRetrievalModel()) {
+        Report report = OfflineEvaluation.on(dataset).split("test").limit(options.evalQueries())
+            .model(setting.name(), model).run();
+        metrics = report.results().get(0).metrics();
+      }
+      double sampling = config.negatives().cacheSize() == 0 ? Double.NaN
+          : CacheCost.samplingMillis(config.negatives().cacheSize(), config.negatives().cacheTopK(),
+              config.outputDim(), batch, (float) config.scale(), options.seed());
+      SettingResult result = progress.result(setting, trainSeconds, cpuMsPerStep, metrics, sampling);
+      log.accept(String.format(Locale.ROOT, "%s: Recall@10 %.4f, MRR@10 %.4f, %.1f s, %.2f ms/step",
+          setting.name(), result.recallAt10(), result.mrrAt10(), result.seconds(), result.msPerStep()));
+      return result;
+    }
+  }
+
+  private static double seconds(long startNanos) {
+    return (System.nanoTime() - startNanos) / 1e9;
+  }
+
+  /** Sums over the steps of one setting. */
+  private static final class Progress {
+    private final long lastTenthFrom;
+    private long steps;
+    private long forward;
+    private long backward;
+    private long optimizer;
+    private double lossSum;
+    private long lossSteps;
+    private double windowLoss;
+    private int window;
+    private double stalenessSum;
+    private long stalenessSteps;
+    private double stalenessMax = Double.NaN;
+    private double windowStaleness;
+    private int windowStalenessSteps;
+    private int cacheFill;
+
+    Progress(long totalSteps) {
+      this.lastTenthFrom = totalSteps - Math.max(1, totalSteps / 10);
+    }
+
+    void add(StepResult r) {
+      steps++;
+      forward += r.forwardNanos();
+      backward += r.backwardNanos();
+      optimizer += r.optimizerNanos();
+      if (steps > lastTenthFrom) {
+        lossSum += r.loss();
+        lossSteps++;
+      }
+      windowLoss += r.loss();
+      window++;
+      cacheFill = r.cacheSize();
+      if (!Double.isNaN(r.cacheStaleness())) {
+        stalenessSum += r.cacheStaleness();
+        stalenessSteps++;
+        windowStaleness += r.cacheStaleness();
+        windowStalenessSteps++;
+        stalenessMax = Double.isNaN(stalenessMax) ? r.cacheStaleness() : Math.max(stalenessMax, r.cacheStaleness());
+      }
+    }
+
+    double windowLoss() {
+      double mean = windowLoss / Math.max(1, window);
+      windowLoss = 0;
+      window = 0;
+      return mean;
+    }
+
+    /** The cache's fill and its staleness since the previous note. */
+    String stalenessNote() {
+      if (windowStalenessSteps == 0) {
+        return "";
+      }
+      String note = String.format(Locale.ROOT, ", cache %d, staleness %.4f", cacheFill,
+          windowStaleness / windowStalenessSteps);
+      windowStaleness = 0;
+      windowStalenessSteps = 0;
+      return note;
+    }
+
+    SettingResult result(ExperimentSetting setting, double seconds, double cpuMsPerStep, MetricSummary metrics,
+        double sampling) {
+      return new SettingResult(setting.name(), setting.negatives().label(), setting.cacheSize(),
+          metrics.recallAt10(), metrics.mrrAt10(), seconds, seconds * 1000 / steps, cpuMsPerStep, steps,
+          forward / 1e6 / steps, backward / 1e6 / steps, optimizer / 1e6 / steps,
+          lossSum / Math.max(1, lossSteps), cacheFill,
+          stalenessSteps == 0 ? Double.NaN : stalenessSum / stalenessSteps, stalenessMax, sampling);
+    }
+  }
+}

@@ -1,0 +1,48 @@
+package dev.dualstream.deploy.experiment;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What the negatives experiment runs.
+ *
+ * @param dataset a BEIR directory; the click log is simulated on its train split, evaluation is on
+ *     its test split
+ * @param examples training examples taken from the click log, the same for every setting
+ * @param evalQueries evaluate on the first this many test queries; 0 means all
+ * @param seed seed of the simulator and of every trainer
+ * @param batchSize training pairs per step
+ * @param settings names of the settings to run, in order; empty means the standard ones
+ * @param ablationCacheSize the cache size of the top-k and no-refresh settings
+ * @param corpusRefreshSteps steps between re-encodings of the corpus in the full-softmax setting
+ */
+public record NegativesExperimentOptions(Path dataset, int examples, int evalQueries, long seed, int batchSize,
+    List<String> settings, int ablationCacheSize, int corpusRefreshSteps) {
+
+  public NegativesExperimentOptions {
+    Objects.requireNonNull(dataset, "dataset");
+    settings = List.copyOf(settings);
+    if (examples < batchSize) {
+      throw new IllegalArgumentException("examples must be at least one batch (" + batchSize + "), got " + examples);
+    }
+    if (evalQueries < 0) {
+      throw new IllegalArgumentException("eval queries must be 0 (all) or more, got " + evalQueries);
+    }
+    if (batchSize < 2) {
+      throw new IllegalArgumentException("batch size must be at least 2, got " + batchSize);
+    }
+    if (ablationCacheSize < 64 || ablationCacheSize % 64 != 0) {
+      throw new IllegalArgumentException(
+          "the ablation cache size must be a positive multiple of 64 (top-k 64), got " + ablationCacheSize);
+    }
+    if (corpusRefreshSteps < 1) {
+      throw new IllegalArgumentException("corpus refresh steps must be at least 1, got " + corpusRefreshSteps);
+    }
+  }
+
+  /** The full run: 96,000 examples (3,000 steps at batch 32), all test queries, seed 42. */
+  public static NegativesExperimentOptions defaults(Path dataset) {
+    return new NegativesExperimentOptions(dataset, 96_000, 0, 42, 32, List.of(), 16_384, 500);
+  }
+}

@@ -1,0 +1,65 @@
+package dev.dualstream.deploy.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code dualstream experiment negatives}: help, the settings list and user errors, without training. */
+class ExperimentCommandTest {
+
+  @Test
+  void listNamesEverySetting() {
+    Result r = run("experiment", "negatives", "--list");
+    assertEquals(0, r.code);
+    for (String name : new String[] {"in-batch", "cache-4096", "cache-16384", "cache-65536", "cache-16384-top64",
+        "cache-16384-no-refresh", "full-softmax", "in-batch+skip-above"}) {
+      assertTrue(r.out.contains(name), name + " in\n" + r.out);
+    }
+  }
+
+  @Test
+  void helpNamesTheOptions() {
+    Result r = run("experiment", "negatives", "--help");
+    assertEquals(0, r.code);
+    for (String option : new String[] {"--examples", "--eval-queries", "--json", "--settings", "--seed"}) {
+      assertTrue(r.out.contains(option), option);
+    }
+  }
+
+  @Test
+  void anUnknownSettingIsAOneLineError(@TempDir Path dir) {
+    Result r = run("experiment", "negatives", "--dataset", dir.toString(), "--settings", "in-batch,nope");
+    assertEquals(1, r.code);
+    assertTrue(r.err.startsWith("dualstream: unknown setting 'nope'"), r.err);
+    assertFalse(r.err.contains("\tat "), r.err);
+  }
+
+  @Test
+  void aMissingDatasetOrJsonDirectoryIsRefused(@TempDir Path dir) {
+    Result missing = run("experiment", "negatives", "--dataset", dir.resolve("none").toString());
+    assertEquals(1, missing.code);
+    assertTrue(missing.err.contains("is not a directory"), missing.err);
+    Result json = run("experiment", "negatives", "--dataset", dir.toString(), "--json",
+        dir.resolve("no/such/dir/out.json").toString());
+    assertEquals(1, json.code);
+    assertTrue(json.err.contains("does not exist"), json.err);
+    Result examples = run("experiment", "negatives", "--dataset", dir.toString(), "--examples", "3");
+    assertEquals(1, examples.code);
+    assertTrue(examples.err.contains("at least one batch"), examples.err);
+  }
+
+  private static Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = DualstreamCli.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  private record Result(int code, String out, String err) {}
+}

@@ -1,0 +1,72 @@
+package dev.dualstream.deploy.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code dualstream train}: options and the user errors caught before any job starts. */
+class TrainCommandTest {
+
+  @Test
+  void helpListsTheRestoreOptions() {
+    Result r = run("train", "--help");
+    assertEquals(0, r.code);
+    for (String option : new String[] {"--from-checkpoint", "--fallback", "--deterministic", "--bounded",
+        "--checkpoint-dir", "--checkpoint-interval", "--bootstrap-servers", "--model-store"}) {
+      assertTrue(r.out.contains(option), option + " in\n" + r.out);
+    }
+  }
+
+  @Test
+  void aMissingCheckpointIsAOneLineError(@TempDir Path dir) {
+    Result r = run("train", "--from-checkpoint", dir.resolve("nowhere").toString());
+    assertEquals(1, r.code);
+    assertTrue(r.err.startsWith("dualstream: --from-checkpoint ") && r.err.contains("does not exist"), r.err);
+    assertTrue(!r.err.contains("\tat "), "no stack trace: " + r.err);
+  }
+
+  @Test
+  void aDirectoryWithoutCheckpointsSaysSo(@TempDir Path dir) {
+    Result r = run("train", "--from-checkpoint", dir.toString());
+    assertEquals(1, r.code);
+    assertTrue(r.err.contains("no retained checkpoint"), r.err);
+  }
+
+  @Test
+  void anIncompleteCheckpointIsRefusedNamingIt(@TempDir Path dir) throws Exception {
+    Path chk = Files.createDirectories(dir.resolve("job").resolve("chk-3"));
+    Files.write(chk.resolve("_metadata"), new byte[] {1, 2, 3});
+    Result r = run("train", "--from-checkpoint", dir.toString());
+    assertEquals(1, r.code);
+    assertTrue(r.err.contains(chk.resolve("_metadata").toString()), r.err);
+  }
+
+  @Test
+  void durationsAreParsedAndNonsenseIsABadUsage() {
+    TrainCommand.DurationConverter converter = new TrainCommand.DurationConverter();
+    assertEquals(Duration.ofMillis(500), converter.convert("500ms"));
+    assertEquals(Duration.ofMinutes(5), converter.convert("5m"));
+    for (String d : new String[] {"500ms", "30s", "5m", "90s"}) {
+      assertEquals(d, TrainCommand.DurationConverter.format(converter.convert(d)));
+    }
+    Result r = run("train", "--checkpoint-interval", "5x");
+    assertEquals(2, r.code);
+    assertTrue(r.err.contains("not a duration"), r.err);
+  }
+
+  private static Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = DualstreamCli.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  private record Result(int code, String out, String err) {}
+}

@@ -1,0 +1,120 @@
+package dev.dualstream.trainer.checkpoint;
+
+import dev.dualstream.trainer.model.TrainingPair;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * The small part of the training operator's state, kept in Flink managed operator state (see
+ * {@link TrainingSnapshotSerializer}); the model and optimizer travel beside it in a {@link
+ * StateArchive} whose length and SHA-256 this record holds, so the two halves of one checkpoint
+ * are checked against each other on restore.
+ *
+ * @param modelName the model this state trains; a restore into another model is refused
+ * @param steps optimizer steps taken
+ * @param examplesApplied training pairs that went through an optimizer step
+ * @param partialBatch pairs received since the last step, in arrival order
+ * @param inputTopic the topic {@link #nextOffsets} refer to
+ * @param nextOffsets per input partition, the offset of the next record not yet received
+ * @param newestEventTimeMs newest event time seen (epoch millis), for the lag metric
+ * @param lastVersion highest model version number written by this job (0: none)
+ * @param lastVersionStep the step at which it was written
+ * @param pendingVersions versions written whose announcement is not yet committed, oldest first
+ * @param archiveBytes length of the model archive of the same checkpoint
+ * @param archiveSha256 SHA-256 of that archive
+ */
+public record TrainingSnapshot(
+    String modelName,
+    long steps,
+    long examplesApplied,
+    List<TrainingPair> partialBatch,
+    String inputTopic,
+    SortedMap<Integer, Long> nextOffsets,
+    long newestEventTimeMs,
+    long lastVersion,
+    long lastVersionStep,
+    List<PendingVersion> pendingVersions,
+    long archiveBytes,
+    byte[] archiveSha256) {
+
+  public TrainingSnapshot {
+    Objects.requireNonNull(modelName, "modelName");
+    Objects.requireNonNull(inputTopic, "inputTopic");
+    partialBatch = List.copyOf(partialBatch);
+    nextOffsets = Collections.unmodifiableSortedMap(new TreeMap<>(nextOffsets));
+    pendingVersions = List.copyOf(pendingVersions);
+    archiveSha256 = archiveSha256.clone();
+    if (steps < 0 || examplesApplied < 0 || lastVersion < 0 || lastVersionStep < 0 || archiveBytes < 0) {
+      throw new IllegalArgumentException("negative counter in training state");
+    }
+  }
+
+  @Override
+  public byte[] archiveSha256() {
+    return archiveSha256.clone();
+  }
+
+  /**
+   * A model version written to the store whose {@code models.versions} record is not committed
+   * yet.
+   *
+   * @param version the version number
+   * @param checkpointId the first checkpoint whose state contains the version, or -1 before one
+   * @param announced the record went out in a transaction that commits with the next checkpoint
+   * @param announcement the encoded {@code ModelVersion} record, exactly as it is (re)sent
+   */
+  public record PendingVersion(long version, long checkpointId, boolean announced, byte[] announcement) {
+    public PendingVersion {
+      announcement = announcement.clone();
+    }
+
+    @Override
+    public byte[] announcement() {
+      return announcement.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof PendingVersion p && version == p.version && checkpointId == p.checkpointId
+          && announced == p.announced && Arrays.equals(announcement, p.announcement);
+    }
+
+    @Override
+    public int hashCode() {
+      return Long.hashCode(version) * 31 + Arrays.hashCode(announcement);
+    }
+
+    @Override
+    public String toString() {
+      return "PendingVersion[" + version + ", checkpoint " + checkpointId + ", announced " + announced + "]";
+    }
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof TrainingSnapshot s && modelName.equals(s.modelName) && steps == s.steps
+        && examplesApplied == s.examplesApplied && partialBatch.equals(s.partialBatch)
+        && inputTopic.equals(s.inputTopic) && nextOffsets.equals(s.nextOffsets)
+        && newestEventTimeMs == s.newestEventTimeMs && lastVersion == s.lastVersion
+        && lastVersionStep == s.lastVersionStep
+        && pendingVersions.equals(s.pendingVersions) && archiveBytes == s.archiveBytes
+        && Arrays.equals(archiveSha256, s.archiveSha256);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(modelName, steps, examplesApplied, partialBatch, nextOffsets, lastVersion)
+        * 31 + Arrays.hashCode(archiveSha256);
+  }
+
+  @Override
+  public String toString() {
+    return "TrainingSnapshot[" + modelName + ", step " + steps + ", examples " + examplesApplied
+        + ", partial batch " + partialBatch.size() + ", offsets " + nextOffsets + ", last version "
+        + lastVersion + " (step " + lastVersionStep + "), pending " + pendingVersions + ", archive " + archiveBytes + " bytes]";
+  }
+}

@@ -1,0 +1,237 @@
+package dev.dualstream.trainer.checkpoint;
+
+import dev.dualstream.trainer.model.TrainingPair;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputView;
+
+/**
+ * Flink serializer of {@link TrainingSnapshot}. Every record opens with a format version byte and
+ * the reader keeps a branch for each version it has ever written, so a checkpoint taken by an
+ * older build restores in a newer one without Flink's migration machinery: the serializer
+ * snapshot always answers "compatible as is". Golden blobs of each version live in the tests.
+ *
+ * <p>Format 1 (big-endian, as Flink's data views write): version byte; model name (modified
+ * UTF-8); steps, examples applied (long); partial batch as a count and, per pair, query ids and
+ * document ids (int count + ints), document key (long), skip-above documents as a count of (long
+ * key, ids); input topic; offsets as a count of (int partition, long
+ * offset); newest event time, last version, its step (long); pending versions as a count of (long version,
+ * long checkpoint id, boolean announced, int length + bytes); archive length (long); archive
+ * SHA-256 (int length + bytes).
+ */
+public final class TrainingSnapshotSerializer extends TypeSerializer<TrainingSnapshot> {
+  private static final long serialVersionUID = 1L;
+
+  /** The format this build writes. */
+  public static final byte CURRENT_FORMAT = 1;
+  /** Bounds on lengths read back, so a corrupt record fails with a message, not an OutOfMemoryError. */
+  private static final int MAX_ITEMS = 1 << 24;
+  private static final int MAX_BYTES = 1 << 26;
+
+  public static final TrainingSnapshotSerializer INSTANCE = new TrainingSnapshotSerializer();
+
+  @Override
+  public boolean isImmutableType() {
+    return true;
+  }
+
+  @Override
+  public TypeSerializer<TrainingSnapshot> duplicate() {
+    return this;
+  }
+
+  @Override
+  public TrainingSnapshot createInstance() {
+    return new TrainingSnapshot("", 0, 0, List.of(), "", new TreeMap<>(), 0, 0, 0, List.of(), 0, new byte[0]);
+  }
+
+  @Override
+  public TrainingSnapshot copy(TrainingSnapshot from) {
+    return from;
+  }
+
+  @Override
+  public TrainingSnapshot copy(TrainingSnapshot from, TrainingSnapshot reuse) {
+    return from;
+  }
+
+  @Override
+  public int getLength() {
+    return -1;
+  }
+
+  @Override
+  public void serialize(TrainingSnapshot s, DataOutputView out) throws IOException {
+    out.writeByte(CURRENT_FORMAT);
+    out.writeUTF(s.modelName());
+    out.writeLong(s.steps());
+    out.writeLong(s.examplesApplied());
+    out.writeInt(s.partialBatch().size());
+    for (TrainingPair pair : s.partialBatch()) {
+      writePair(out, pair);
+    }
+    out.writeUTF(s.inputTopic());
+    out.writeInt(s.nextOffsets().size());
+    for (var e : s.nextOffsets().entrySet()) {
+      out.writeInt(e.getKey());
+      out.writeLong(e.getValue());
+    }
+    out.writeLong(s.newestEventTimeMs());
+    out.writeLong(s.lastVersion());
+    out.writeLong(s.lastVersionStep());
+    out.writeInt(s.pendingVersions().size());
+    for (TrainingSnapshot.PendingVersion p : s.pendingVersions()) {
+      out.writeLong(p.version());
+      out.writeLong(p.checkpointId());
+      out.writeBoolean(p.announced());
+      writeBytes(out, p.announcement());
+    }
+    out.writeLong(s.archiveBytes());
+    writeBytes(out, s.archiveSha256());
+  }
+
+  @Override
+  public TrainingSnapshot deserialize(DataInputView in) throws IOException {
+    int format = in.readByte();
+    if (format == 1) {
+      return readFormat1(in);
+    }
+    throw new IOException("training state has format version " + format + "; this build reads versions 1 to "
+        + CURRENT_FORMAT + " (was the checkpoint written by a newer dualstream?)");
+  }
+
+  private static TrainingSnapshot readFormat1(DataInputView in) throws IOException {
+    String modelName = in.readUTF();
+    long steps = in.readLong();
+    long examples = in.readLong();
+    int pairs = count(in.readInt(), "partial batch");
+    List<TrainingPair> batch = new ArrayList<>(pairs);
+    for (int i = 0; i < pairs; i++) {
+      batch.add(readPair(in));
+    }
+    String topic = in.readUTF();
+    int partitions = count(in.readInt(), "offsets");
+    SortedMap<Integer, Long> offsets = new TreeMap<>();
+    for (int i = 0; i < partitions; i++) {
+      offsets.put(in.readInt(), in.readLong());
+    }
+    long newestEventTime = in.readLong();
+    long lastVersion = in.readLong();
+    long lastVersionStep = in.readLong();
+    int pendingCount = count(in.readInt(), "pending versions");
+    List<TrainingSnapshot.PendingVersion> pending = new ArrayList<>(pendingCount);
+    for (int i = 0; i < pendingCount; i++) {
+      pending.add(new TrainingSnapshot.PendingVersion(in.readLong(), in.readLong(), in.readBoolean(), readBytes(in)));
+    }
+    long archiveBytes = in.readLong();
+    byte[] sha = readBytes(in);
+    return new TrainingSnapshot(modelName, steps, examples, batch, topic, offsets, newestEventTime, lastVersion,
+        lastVersionStep, pending, archiveBytes, sha);
+  }
+
+  @Override
+  public TrainingSnapshot deserialize(TrainingSnapshot reuse, DataInputView in) throws IOException {
+    return deserialize(in);
+  }
+
+  @Override
+  public void copy(DataInputView source, DataOutputView target) throws IOException {
+    serialize(deserialize(source), target);
+  }
+
+  @Override
+  public boolean equals(Object obj) {
+    return obj instanceof TrainingSnapshotSerializer;
+  }
+
+  @Override
+  public int hashCode() {
+    return TrainingSnapshotSerializer.class.hashCode();
+  }
+
+  @Override
+  public TypeSerializerSnapshot<TrainingSnapshot> snapshotConfiguration() {
+    return new Snapshot();
+  }
+
+  private Object readResolve() {
+    return INSTANCE;
+  }
+
+  private static void writePair(DataOutputView out, TrainingPair pair) throws IOException {
+    writeInts(out, pair.queryIds());
+    writeInts(out, pair.docIds());
+    out.writeLong(pair.docKey());
+    long[] keys = pair.skipAboveKeys();
+    out.writeInt(keys.length);
+    for (int i = 0; i < keys.length; i++) {
+      out.writeLong(keys[i]);
+      writeInts(out, pair.skipAboveIds().get(i));
+    }
+  }
+
+  private static TrainingPair readPair(DataInputView in) throws IOException {
+    int[] query = readInts(in);
+    int[] doc = readInts(in);
+    long docKey = in.readLong();
+    int skipped = count(in.readInt(), "skip-above documents");
+    long[] keys = new long[skipped];
+    List<int[]> ids = new ArrayList<>(skipped);
+    for (int i = 0; i < skipped; i++) {
+      keys[i] = in.readLong();
+      ids.add(readInts(in));
+    }
+    return new TrainingPair(query, doc, docKey, keys, ids);
+  }
+
+  private static void writeInts(DataOutputView out, int[] values) throws IOException {
+    out.writeInt(values.length);
+    for (int v : values) {
+      out.writeInt(v);
+    }
+  }
+
+  private static int[] readInts(DataInputView in) throws IOException {
+    int[] values = new int[count(in.readInt(), "feature ids")];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = in.readInt();
+    }
+    return values;
+  }
+
+  private static void writeBytes(DataOutputView out, byte[] bytes) throws IOException {
+    out.writeInt(bytes.length);
+    out.write(bytes);
+  }
+
+  private static byte[] readBytes(DataInputView in) throws IOException {
+    int length = in.readInt();
+    if (length < 0 || length > MAX_BYTES) {
+      throw new IOException("corrupt training state: a byte field claims " + length + " bytes");
+    }
+    byte[] bytes = new byte[length];
+    in.readFully(bytes);
+    return bytes;
+  }
+
+  private static int count(int n, String what) throws IOException {
+    if (n < 0 || n > MAX_ITEMS) {
+      throw new IOException("corrupt training state: " + what + " claims " + n + " entries");
+    }
+    return n;
+  }
+
+  /** Restores this serializer; it reads every format version itself, so nothing needs migrating. */
+  public static final class Snapshot extends SimpleTypeSerializerSnapshot<TrainingSnapshot> {
+    public Snapshot() {
+      super(() -> INSTANCE);
+    }
+  }
+}

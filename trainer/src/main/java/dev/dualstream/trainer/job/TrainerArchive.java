@@ -1,0 +1,85 @@
+package dev.dualstream.trainer.job;
+
+import dev.dualstream.trainer.checkpoint.CorruptCheckpointException;
+import dev.dualstream.trainer.checkpoint.StateArchive;
+import dev.dualstream.trainer.checkpoint.TrainingSnapshot;
+import dev.dualstream.trainer.model.DualEncoderTrainer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.flink.runtime.state.StatePartitionStreamProvider;
+
+/**
+ * Moves the trainer (weights, optimizer state and whatever else its checkpoint directory holds)
+ * between a live {@link DualEncoderTrainer} and Flink's raw operator state stream.
+ *
+ * <p>Why raw operator state and not managed state or a file of our own: at default sizes the model
+ * and its Adam moments are about 0.8 GB. Managed list state would hold all of it as one byte
+ * array on the heap, twice during a snapshot, and Java arrays stop at 2 GB. A file of our own
+ * beside the checkpoint, with its path and checksum in managed state, would need its own garbage
+ * collection that knows which checkpoints Flink still retains, and a savepoint would point into
+ * a checkpoint directory that is later cleaned. The raw state stream is a file that Flink itself
+ * creates in the checkpoint directory, retains, subsumes, and copies into savepoints; it is
+ * written sequentially with no second heap copy. Managed state keeps the stream's length and
+ * SHA-256 ({@link TrainingSnapshot}), so the two halves of a checkpoint are checked against each
+ * other on restore.
+ *
+ * <p>The cost: the trainer writes its checkpoint directory to local scratch space first (its API
+ * is file-based), which is then streamed into the checkpoint, so a snapshot writes the model
+ * twice; the operator does not train while it runs.
+ */
+final class TrainerArchive {
+  private TrainerArchive() {}
+
+  /** Writes the trainer's state to {@code out} through the scratch directory {@code dir}, deleted after. */
+  static StateArchive.Digest save(DualEncoderTrainer trainer, Map<String, String> provenance, Path dir,
+      OutputStream out) throws IOException {
+    try {
+      trainer.saveCheckpoint(dir, provenance);
+      return StateArchive.write(dir, out);
+    } finally {
+      deleteTree(dir);
+    }
+  }
+
+  /**
+   * Restores a trainer from the raw state of a checkpoint, checking the archive against {@code
+   * expected}.
+   *
+   * @param source names the checkpoint in error messages
+   * @throws CorruptCheckpointException if the archive is missing or damaged
+   */
+  static DualEncoderTrainer restore(Iterable<StatePartitionStreamProvider> inputs, TrainingSnapshot expected,
+      Path dir, String source) throws IOException {
+    Iterator<StatePartitionStreamProvider> it = inputs.iterator();
+    if (!it.hasNext()) {
+      throw new CorruptCheckpointException(source + " holds the trainer's counters but no model archive");
+    }
+    Files.createDirectories(dir);
+    try {
+      try (InputStream in = it.next().getStream()) {
+        StateArchive.read(in, dir, new StateArchive.Digest(expected.archiveBytes(), expected.archiveSha256()), source);
+      }
+      return DualEncoderTrainer.restore(dir);
+    } finally {
+      deleteTree(dir);
+    }
+  }
+
+  static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}

@@ -1,0 +1,111 @@
+package dev.dualstream.trainer.model;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.training.GradientCollector;
+import dev.dualstream.trainer.encoder.BagPooling;
+import dev.dualstream.trainer.encoder.DualEncoderNetwork;
+import dev.dualstream.trainer.encoder.RowBatch;
+import dev.dualstream.trainer.negatives.Batch;
+import dev.dualstream.trainer.negatives.NegativeObjective;
+import dev.dualstream.trainer.negatives.Plan;
+import dev.dualstream.trainer.optim.DenseAdam;
+import dev.dualstream.trainer.optim.LazyRowAdam;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A training step with the general objective ({@link NegativeObjective}): the same forward,
+ * backward and optimizer path as the in-batch step, with the negatives drawn first and encoded in
+ * the same pass as the batch's queries and positives.
+ *
+ * <p>Drawing from the cache or the corpus needs the queries' current embeddings before the pass
+ * with gradients is built, so the queries are embedded once more without gradients (the same
+ * weights give the same values); that costs one small forward pass and keeps the step to a single
+ * leaf, so every touched table row gets exactly one optimizer update.
+ */
+final class ObjectiveStep {
+  private final ModelConfig config;
+  private final DualEncoderNetwork network;
+  private final NegativeObjective objective;
+  private final LazyRowAdam tableAdam;
+  private final DenseAdam denseAdam;
+
+  ObjectiveStep(ModelConfig config, DualEncoderNetwork network, NegativeObjective objective,
+      LazyRowAdam tableAdam, DenseAdam denseAdam) {
+    this.config = config;
+    this.network = network;
+    this.objective = objective;
+    this.tableAdam = tableAdam;
+    this.denseAdam = denseAdam;
+  }
+
+  /** Runs step number {@code step} on a non-empty batch. */
+  StepResult run(List<TrainingPair> pairs, long step, Object collectorLock) {
+    int size = pairs.size();
+    long start = System.nanoTime();
+    Batch batch = new Batch();
+    List<int[]> sequences = new ArrayList<>(4 * size);
+    for (TrainingPair pair : pairs) {
+      sequences.add(checked(pair.queryView()));
+      pair.skipAboveView().forEach(this::checked);
+      batch.add(pair.effectiveDocKey(), checked(pair.docView()), pair.skipAboveKeys(), pair.skipAboveView());
+    }
+    float[] queryEmbeddings = objective.needsQueryEmbeddings()
+        ? flatten(network.embed(sequences, size), network.dimension()) : null;
+    Plan plan = objective.plan(batch, queryEmbeddings);
+    sequences.addAll(plan.documents());
+    try (NDManager scope = network.newStepManager()) {
+      RowBatch rows = RowBatch.of(sequences);
+      NDArray pooled = network.pool(scope, rows, 0, sequences.size());
+      pooled.setRequiresGradient(true);
+      NegativeObjective.Loss loss;
+      float[] documents;
+      long forwardDone;
+      long backwardDone;
+      synchronized (collectorLock) {
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+          NDArray embedded = network.encodePooled(pooled, true);
+          NDArray queries = embedded.get(new NDIndex("0:{}", size));
+          NDArray encoded = embedded.get(new NDIndex("{}:", size));
+          loss = objective.loss(plan, queries, encoded);
+          documents = encoded.toFloatArray();
+          forwardDone = System.nanoTime();
+          collector.backward(loss.surrogate());
+          backwardDone = System.nanoTime();
+        }
+      }
+      NDArray gradient = pooled.getGradient();
+      gradient.attach(scope);
+      float[] weights = network.table().weights();
+      BagPooling.backward(rows, gradient.toFloatArray(), network.table().dim(),
+          (row, grads, offset) -> tableAdam.updateRow(weights, row, grads, offset));
+      denseAdam.step(scope);
+      objective.update(plan, documents, step);
+      return new StepResult(step, size, (float) loss.value(), (float) loss.accuracy(), rows.size(),
+          forwardDone - start, backwardDone - forwardDone, System.nanoTime() - backwardDone,
+          objective.cacheSize(), objective.cacheStaleness());
+    }
+  }
+
+  private static float[] flatten(float[][] rows, int dim) {
+    float[] flat = new float[rows.length * dim];
+    for (int i = 0; i < rows.length; i++) {
+      System.arraycopy(rows[i], 0, flat, i * dim, dim);
+    }
+    return flat;
+  }
+
+  private int[] checked(int[] ids) {
+    int buckets = config.buckets();
+    for (int id : ids) {
+      if (id < 0 || id > buckets) {
+        throw new IllegalArgumentException("feature id " + id + " is outside 0.." + buckets
+            + "; was the pair featurized with this model's feature spec?");
+      }
+    }
+    return ids;
+  }
+}

@@ -1,0 +1,80 @@
+package dev.dualstream.trainer.negatives;
+
+import dev.dualstream.cache.Sample;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The negatives drawn for one batch, before any gradient: the documents to encode (the positives
+ * first, in example order, then every drawn negative) and, per query, its candidate cells.
+ *
+ * <p>A cell is masked (absent), or names a document and either an offset added to that document's
+ * fresh score (label bias, logQ) or an absolute logit (the stale log-partition of the cache or of
+ * the corpus). Produced by {@link NegativeObjective#plan}, consumed by its {@code loss} and {@code
+ * update}.
+ */
+public final class Plan {
+  final Batch batch;
+  final int queries;
+  final int columns;
+  final List<int[]> documents;
+  final int[] cellDoc;
+  final double[] cellValue;
+  final boolean[] cellAbsolute;
+  Sample sample;
+  final int[] cacheDoc;
+  Sample corpusSample;
+  final int[] corpusDoc;
+  final List<Long> pooledKeys = new ArrayList<>();
+  final List<int[]> pooledIds = new ArrayList<>();
+
+  Plan(Batch batch, int columns) {
+    this.batch = batch;
+    this.queries = batch.size();
+    this.columns = columns;
+    this.documents = new ArrayList<>(queries * 2);
+    for (int i = 0; i < queries; i++) {
+      documents.add(batch.positive(i));
+    }
+    this.cellDoc = new int[queries * columns];
+    Arrays.fill(cellDoc, -1);
+    this.cellValue = new double[queries * columns];
+    this.cellAbsolute = new boolean[queries * columns];
+    this.cacheDoc = new int[queries];
+    Arrays.fill(cacheDoc, -1);
+    this.corpusDoc = new int[queries];
+    Arrays.fill(corpusDoc, -1);
+  }
+
+  /** The feature ids to encode with gradients after the queries: positives, then negatives. */
+  public List<int[]> documents() {
+    return Collections.unmodifiableList(documents);
+  }
+
+  /** The number of queries (the batch size). */
+  public int size() {
+    return queries;
+  }
+
+  int addDocument(int[] ids) {
+    documents.add(ids);
+    return documents.size() - 1;
+  }
+
+  /** Cell (i, column) is the document's fresh score plus {@code offset}. */
+  void score(int i, int column, int doc, double offset) {
+    int cell = i * columns + column;
+    cellDoc[cell] = doc;
+    cellValue[cell] = offset;
+  }
+
+  /** Cell (i, column) has logit {@code value}, its gradient coming from the document's score. */
+  void absolute(int i, int column, int doc, double value) {
+    int cell = i * columns + column;
+    cellDoc[cell] = doc;
+    cellValue[cell] = value;
+    cellAbsolute[cell] = true;
+  }
+}

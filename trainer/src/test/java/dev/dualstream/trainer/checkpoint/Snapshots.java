@@ -1,0 +1,44 @@
+package dev.dualstream.trainer.checkpoint;
+
+import dev.dualstream.trainer.model.TrainingPair;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/** Training snapshots for serializer tests, including the one frozen in the golden v1 blob. */
+final class Snapshots {
+  private Snapshots() {}
+
+  /** The state encoded in {@code training-snapshot-v1.bin}; never change it. */
+  static TrainingSnapshot goldenV1() {
+    SortedMap<Integer, Long> offsets = new TreeMap<>();
+    offsets.put(0, 1234L);
+    offsets.put(2, 77L);
+    byte[] sha = new byte[32];
+    for (int i = 0; i < sha.length; i++) {
+      sha[i] = (byte) (i * 7 + 1);
+    }
+    return new TrainingSnapshot("dual-encoder", 41, 1312,
+        List.of(new TrainingPair(new int[] {1, 5, 9}, new int[] {2, 4}),
+            new TrainingPair(new int[] {3}, new int[] {8, 16, 32}, 991L, new long[] {-4L, 12L},
+                List.of(new int[] {7, 7}, new int[] {}))),
+        "training.examples", offsets, 1_700_000_000_123L, 3, 40,
+        List.of(new TrainingSnapshot.PendingVersion(3, 17, false, "version-3".getBytes(StandardCharsets.UTF_8))),
+        829_441L, sha);
+  }
+
+  static TrainingSnapshot empty() {
+    return new TrainingSnapshot("m", 0, 0, List.of(), "t", new TreeMap<>(), 0, 0, 0, List.of(), 0, new byte[0]);
+  }
+
+  static TrainingSnapshot withManyPending() {
+    List<TrainingSnapshot.PendingVersion> pending = List.of(
+        new TrainingSnapshot.PendingVersion(10, -1, false, new byte[] {1, 2, 3}),
+        new TrainingSnapshot.PendingVersion(11, 99, true, new byte[0]));
+    SortedMap<Integer, Long> offsets = new TreeMap<>();
+    offsets.put(7, Long.MAX_VALUE);
+    return new TrainingSnapshot("model.with-dots_1", Long.MAX_VALUE, 5, List.of(), "prefixed.training.examples",
+        offsets, -5, 11, 9, pending, 1, new byte[] {9});
+  }
+}

@@ -1,0 +1,102 @@
+package dev.dualstream.trainer.checkpoint;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The model archive: exact round trips, and every kind of damage refused with the source and entry named. */
+class StateArchiveTest {
+  private static final String SOURCE = "/checkpoints/job/chk-7/state-file";
+
+  @Test
+  void roundTripsEveryFileByteForByte(@TempDir Path in, @TempDir Path out) throws IOException {
+    Random random = new Random(11);
+    byte[] big = new byte[3 * (1 << 20) + 17];
+    random.nextBytes(big);
+    Files.write(in.resolve("embeddings.f32"), big);
+    Files.writeString(in.resolve("manifest.json"), "{\"step\": 3}");
+    Files.write(in.resolve("empty.bin"), new byte[0]);
+    ByteArrayOutputStream stream = new ByteArrayOutputStream();
+    StateArchive.Digest written = StateArchive.write(in, stream);
+    assertEquals(stream.size(), written.bytes());
+
+    StateArchive.Digest read = StateArchive.read(new ByteArrayInputStream(stream.toByteArray()), out, written, SOURCE);
+    assertArrayEquals(written.sha256(), read.sha256());
+    for (String name : new String[] {"embeddings.f32", "manifest.json", "empty.bin"}) {
+      assertArrayEquals(Files.readAllBytes(in.resolve(name)), Files.readAllBytes(out.resolve(name)), name);
+    }
+  }
+
+  @Test
+  void aFlippedPayloadByteIsCaughtByTheEntryCrcAndNamed(@TempDir Path in) throws IOException {
+    byte[] archive = archive(in);
+    byte[] damaged = archive.clone();
+    damaged[archive.length / 2] ^= 0x10;
+    CorruptCheckpointException e = assertThrows(CorruptCheckpointException.class,
+        () -> StateArchive.verify(new ByteArrayInputStream(damaged), null, SOURCE));
+    assertTrue(e.getMessage().contains(SOURCE), e.getMessage());
+    assertTrue(e.getMessage().contains("weights.f32 fails its CRC-32C check"), e.getMessage());
+  }
+
+  @Test
+  void truncationIsReported(@TempDir Path in) throws IOException {
+    byte[] archive = archive(in);
+    CorruptCheckpointException e = assertThrows(CorruptCheckpointException.class,
+        () -> StateArchive.verify(new ByteArrayInputStream(Arrays.copyOf(archive, archive.length - 9)), null, SOURCE));
+    assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+  }
+
+  @Test
+  void anArchiveFromAnotherCheckpointFailsTheDigestRecordedInManagedState(@TempDir Path in) throws IOException {
+    byte[] archive = archive(in);
+    StateArchive.Digest other = new StateArchive.Digest(archive.length, new byte[32]);
+    CorruptCheckpointException e = assertThrows(CorruptCheckpointException.class,
+        () -> StateArchive.verify(new ByteArrayInputStream(archive), other, SOURCE));
+    assertTrue(e.getMessage().contains("recorded"), e.getMessage());
+  }
+
+  @Test
+  void foreignBytesAreNotAnArchive() {
+    byte[] foreign = "PK\u0003\u0004 some zip file".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    CorruptCheckpointException e = assertThrows(CorruptCheckpointException.class,
+        () -> StateArchive.verify(new ByteArrayInputStream(foreign), null, SOURCE));
+    assertTrue(e.getMessage().contains("magic"), e.getMessage());
+  }
+
+  @Test
+  void entryNamesCannotEscapeTheTargetDirectory(@TempDir Path in, @TempDir Path out) throws IOException {
+    Files.write(in.resolve("aaaaaaaaaa"), new byte[] {1});
+    ByteArrayOutputStream stream = new ByteArrayOutputStream();
+    StateArchive.write(in, stream);
+    byte[] bytes = stream.toByteArray();
+    byte[] evil = "../../etc".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    // name "aaaaaaaaaa" (10 bytes) starts after magic, format, tag and the UTF length
+    System.arraycopy(evil, 0, bytes, 8 + 1 + 2, evil.length);
+    bytes[8 + 1 + 2 + 9] = 'x';
+    assertThrows(CorruptCheckpointException.class,
+        () -> StateArchive.read(new ByteArrayInputStream(bytes), out, null, SOURCE));
+    try (var files = Files.list(out)) {
+      assertEquals(0, files.count(), "nothing written");
+    }
+  }
+
+  private static byte[] archive(Path dir) throws IOException {
+    byte[] weights = new byte[4096];
+    new Random(3).nextBytes(weights);
+    Files.write(dir.resolve("weights.f32"), weights);
+    ByteArrayOutputStream stream = new ByteArrayOutputStream();
+    StateArchive.write(dir, stream);
+    return stream.toByteArray();
+  }
+}

@@ -1,0 +1,100 @@
+package dev.dualstream.trainer.checkpoint;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+import java.util.Random;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The training state's byte format across versions: a blob written by format 1 and committed to the
+ * repository still decodes, unknown versions and damaged records fail with a reason, and round trips
+ * are exact.
+ */
+class TrainingSnapshotFormatTest {
+  private static final String GOLDEN_V1 = "training-snapshot-v1.bin";
+
+  @Test
+  void decodesTheCommittedVersion1Blob() throws IOException {
+    byte[] blob = golden(GOLDEN_V1);
+    assertEquals(1, blob[0], "the golden blob opens with format version 1");
+    TrainingSnapshot decoded = TrainingSnapshotSerializer.INSTANCE.deserialize(new DataInputDeserializer(blob));
+    assertEquals(Snapshots.goldenV1(), decoded);
+    assertEquals(2, decoded.partialBatch().size());
+    assertArrayEquals(new int[] {8, 16, 32}, decoded.partialBatch().get(1).docIds());
+    assertEquals(991L, decoded.partialBatch().get(1).docKey());
+    assertArrayEquals(new int[] {7, 7}, decoded.partialBatch().get(1).skipAboveIds().get(0));
+    assertEquals(1234L, decoded.nextOffsets().get(0));
+    assertEquals(17, decoded.pendingVersions().get(0).checkpointId());
+  }
+
+  @Test
+  void thisBuildStillWritesVersion1ByteForByte() throws IOException {
+    // Fails on purpose when the format changes: then add a v2 golden blob and a reader branch,
+    // and keep this blob and decodesTheCommittedVersion1Blob.
+    assertEquals(1, TrainingSnapshotSerializer.CURRENT_FORMAT);
+    assertArrayEquals(golden(GOLDEN_V1), encode(Snapshots.goldenV1()));
+  }
+
+  @Test
+  void refusesAFormatVersionFromTheFuture() {
+    byte[] blob = encode(Snapshots.goldenV1());
+    blob[0] = 9;
+    IOException e = assertThrows(IOException.class,
+        () -> TrainingSnapshotSerializer.INSTANCE.deserialize(new DataInputDeserializer(blob)));
+    assertTrue(e.getMessage().contains("format version 9"), e.getMessage());
+  }
+
+  @Test
+  void damagedLengthsFailWithAReasonInsteadOfExhaustingMemory() {
+    byte[] blob = encode(Snapshots.goldenV1());
+    // the partial batch count follows version byte, UTF name (2 + 12 bytes) and two longs
+    int at = 1 + 2 + "dual-encoder".length() + 16;
+    blob[at] = (byte) 0x7f;
+    IOException e = assertThrows(IOException.class,
+        () -> TrainingSnapshotSerializer.INSTANCE.deserialize(new DataInputDeserializer(blob)));
+    assertTrue(e.getMessage().contains("partial batch"), e.getMessage());
+  }
+
+  @Test
+  void truncatedRecordsFail() {
+    byte[] blob = encode(Snapshots.goldenV1());
+    Random random = new Random(5);
+    for (int i = 0; i < 20; i++) {
+      byte[] cut = Arrays.copyOf(blob, random.nextInt(blob.length));
+      assertThrows(IOException.class,
+          () -> TrainingSnapshotSerializer.INSTANCE.deserialize(new DataInputDeserializer(cut)));
+    }
+  }
+
+  @Test
+  void roundTripsEveryShape() throws IOException {
+    for (TrainingSnapshot s : new TrainingSnapshot[] {Snapshots.goldenV1(), Snapshots.empty(), Snapshots.withManyPending()}) {
+      assertEquals(s, TrainingSnapshotSerializer.INSTANCE.deserialize(new DataInputDeserializer(encode(s))));
+    }
+  }
+
+  static byte[] encode(TrainingSnapshot s) {
+    DataOutputSerializer out = new DataOutputSerializer(256);
+    try {
+      TrainingSnapshotSerializer.INSTANCE.serialize(s, out);
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+    return out.getCopyOfBuffer();
+  }
+
+  private static byte[] golden(String name) throws IOException {
+    try (InputStream in = TrainingSnapshotFormatTest.class.getResourceAsStream(name)) {
+      assertTrue(in != null, "golden blob " + name + " is on the test classpath");
+      return in.readAllBytes();
+    }
+  }
+}

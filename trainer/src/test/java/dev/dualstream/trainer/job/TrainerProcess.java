@@ -1,0 +1,21 @@
+package dev.dualstream.trainer.job;
+
+import java.nio.file.Path;
+
+/**
+ * The trainer as a process of its own, for the test that kills it: {@code TrainerProcess
+ * <bootstrap> <topic prefix> <work dir> [<checkpoint to restore>]} runs the fault tests' deterministic,
+ * bounded, throttled job and exits 0 when the input is done.
+ */
+public final class TrainerProcess {
+  private TrainerProcess() {}
+
+  public static void main(String[] args) throws Exception {
+    TrainerOptions options = FaultFixture.options(args[0], args[1], Path.of(args[2]));
+    if (args.length > 3) {
+      options = options.withCheckpoints(options.checkpoints().withRestoreFrom(Path.of(args[3])));
+    }
+    TrainerJob.runLocal(options, s -> FaultFixture.Throttle.apply(s, 2));
+    System.exit(0);
+  }
+}

@@ -1,0 +1,81 @@
+package dev.dualstream.trainer.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.dualstream.trainer.checkpoint.TrainingSnapshot.PendingVersion;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** When versions are committed, announced, kept and removed, without a trainer: directories stand in for versions. */
+class VersionLedgerTest {
+  private static final String MODEL = "m";
+
+  @Test
+  void anAnnouncementWaitsForTheFirstCheckpointThatHoldsTheVersion(@TempDir Path store) throws IOException {
+    ModelPublisher publisher = new ModelPublisher(store, MODEL, 1);
+    VersionLedger ledger = VersionLedger.fresh(publisher);
+    write(publisher, ledger, 1);
+    assertEquals(List.of(), texts(ledger.checkpointCompleted(4, true)), "no checkpoint holds it yet");
+    ledger.checkpointing(5);
+    write(publisher, ledger, 2);
+    ledger.checkpointing(6); // aborted later; a lost notification for 5 is covered by 6 too
+    write(publisher, ledger, 3);
+    assertEquals(List.of("v1", "v2"), texts(ledger.checkpointCompleted(6, true)));
+    assertEquals(List.of(3L), ledger.snapshot().stream().map(PendingVersion::version).toList());
+    assertTrue(Files.exists(publisher.versionDir(2).resolve(VersionLedger.COMMITTED_MARKER)));
+    assertFalse(Files.exists(publisher.versionDir(3).resolve(VersionLedger.COMMITTED_MARKER)));
+  }
+
+  @Test
+  void atTheEndOfInputEverythingGoesIntoTheFinalTransactionAndIsMarkedByTheFinalCheckpoint(@TempDir Path store)
+      throws IOException {
+    ModelPublisher publisher = new ModelPublisher(store, MODEL, 1);
+    VersionLedger ledger = VersionLedger.fresh(publisher);
+    write(publisher, ledger, 1);
+    write(publisher, ledger, 2);
+    assertEquals(List.of("v1", "v2"), texts(ledger.endOfInput()));
+    ledger.checkpointing(9);
+    assertEquals(List.of(), texts(ledger.checkpointCompleted(9, false)), "nothing emitted twice");
+    assertTrue(Files.exists(publisher.versionDir(2).resolve(VersionLedger.COMMITTED_MARKER)));
+    assertEquals(List.of(), ledger.snapshot());
+  }
+
+  @Test
+  void goingBackPastCommittedVersionsKeepsThemAndNeverReusesTheirNumbers(@TempDir Path store) throws IOException {
+    Path model = store.resolve(MODEL);
+    for (long v = 1; v <= 4; v++) {
+      Files.createDirectories(model.resolve(Long.toString(v)));
+    }
+    Files.createFile(model.resolve("3").resolve(VersionLedger.COMMITTED_MARKER));
+    Files.createDirectories(model.resolve(".5.tmp-123"));
+    List<PendingVersion> restored = List.of(new PendingVersion(2, 7, false, "v2".getBytes(StandardCharsets.UTF_8)));
+
+    ModelPublisher publisher = new ModelPublisher(store, MODEL, 1);
+    VersionLedger ledger = VersionLedger.restored(publisher, 2, restored);
+
+    assertTrue(Files.isDirectory(model.resolve("3")), "committed in a later checkpoint: kept");
+    assertFalse(Files.exists(model.resolve("4")), "never committed: removed");
+    assertFalse(Files.exists(model.resolve(".5.tmp-123")), "half-written: removed");
+    assertTrue(Files.isDirectory(model.resolve("1")), "at or below the restored version: kept");
+    assertEquals(3, ledger.lastVersion(), "numbering continues after the highest committed version");
+    assertEquals(List.of("v2"), texts(ledger.afterRestore()));
+    assertTrue(Files.exists(model.resolve("2").resolve(VersionLedger.COMMITTED_MARKER)));
+  }
+
+  private static void write(ModelPublisher publisher, VersionLedger ledger, long version) throws IOException {
+    Files.createDirectories(publisher.versionDir(version));
+    publisher.continueAfter(version);
+    ledger.written(version, ("v" + version).getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static List<String> texts(List<byte[]> records) {
+    return records.stream().map(b -> new String(b, StandardCharsets.UTF_8)).toList();
+  }
+}

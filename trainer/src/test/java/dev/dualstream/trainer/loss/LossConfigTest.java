@@ -1,0 +1,34 @@
+package dev.dualstream.trainer.loss;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+class LossConfigTest {
+
+  @Test
+  void defaultsAreCrossEntropyWithoutLabelBias() {
+    LossConfig c = LossConfig.defaults();
+    assertEquals(LossConfig.Kind.SOFTMAX, c.kind());
+    assertEquals(10.0, c.phuberTau());
+    assertEquals(0.0, c.labelBiasTau());
+    assertEquals(new LossConfig(LossConfig.Kind.PHUBER, 2, 0.5), c.withPhuber(2).withLabelBias(0.5));
+  }
+
+  @Test
+  void everyOptionHasADescription() {
+    Arrays.stream(LossConfig.class.getRecordComponents())
+        .forEach(c -> assertTrue(LossConfig.DESCRIPTIONS.containsKey(c.getName()), c.getName()));
+  }
+
+  @Test
+  void refusesATauThatIsNoThreshold() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> LossConfig.defaults().withPhuber(1));
+    assertTrue(e.getMessage().contains("phuberTau"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> LossConfig.defaults().withLabelBias(Double.NaN));
+  }
+}
