@@ -3,10 +3,7 @@ package dev.dualstream.ingest;
 import dev.dualstream.schemas.avro.Click;
 import dev.dualstream.schemas.avro.Impression;
 import java.time.Duration;
-import org.apache.kafka.streams.processor.api.ContextualProcessor;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
@@ -15,26 +12,10 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  * when the impression comes. Parked clicks expire with the store's retention (window + grace); a click
  * whose impression never comes produces nothing.
  */
-final class ClickJoinProcessor extends ContextualProcessor<String, Sourced<Click>, Object, Object> {
-  private final long windowMs;
-  private final Duration dedupRetention;
-  private final IngestCounters counters;
-  private WindowStore<String, Sourced<Impression>> impressions;
-  private WindowStore<String, Sourced<Click>> pendingClicks;
-  private ClickJoiner joiner;
+final class ClickJoinProcessor extends JoinSide<Click> {
 
   ClickJoinProcessor(Duration window, Duration dedupRetention, IngestCounters counters) {
-    this.windowMs = window.toMillis();
-    this.dedupRetention = dedupRetention;
-    this.counters = counters;
-  }
-
-  @Override
-  public void init(ProcessorContext<Object, Object> context) {
-    super.init(context);
-    impressions = context.getStateStore(IngestTopology.IMPRESSION_STORE);
-    pendingClicks = context.getStateStore(IngestTopology.PENDING_CLICK_STORE);
-    joiner = new ClickJoiner(context, dedupRetention, counters);
+    super(window, dedupRetention, counters);
   }
 
   @Override

@@ -3,36 +3,17 @@ package dev.dualstream.ingest;
 import dev.dualstream.schemas.avro.Click;
 import dev.dualstream.schemas.avro.Impression;
 import java.time.Duration;
-import org.apache.kafka.streams.processor.api.ContextualProcessor;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
  * The impression side of the join: remembers the impression at its event time and joins the clicks that
  * arrived before it (parked by {@link ClickJoinProcessor}) whose time falls in the window.
  */
-final class ImpressionJoinProcessor extends ContextualProcessor<String, Sourced<Impression>, Object, Object> {
-  private final long windowMs;
-  private final Duration dedupRetention;
-  private final IngestCounters counters;
-  private WindowStore<String, Sourced<Impression>> impressions;
-  private WindowStore<String, Sourced<Click>> pendingClicks;
-  private ClickJoiner joiner;
+final class ImpressionJoinProcessor extends JoinSide<Impression> {
 
   ImpressionJoinProcessor(Duration window, Duration dedupRetention, IngestCounters counters) {
-    this.windowMs = window.toMillis();
-    this.dedupRetention = dedupRetention;
-    this.counters = counters;
-  }
-
-  @Override
-  public void init(ProcessorContext<Object, Object> context) {
-    super.init(context);
-    impressions = context.getStateStore(IngestTopology.IMPRESSION_STORE);
-    pendingClicks = context.getStateStore(IngestTopology.PENDING_CLICK_STORE);
-    joiner = new ClickJoiner(context, dedupRetention, counters);
+    super(window, dedupRetention, counters);
   }
 
   @Override
