@@ -174,12 +174,7 @@ public final class DualEncoderTrainer implements AutoCloseable {
           backwardDone = System.nanoTime();
         }
       }
-      NDArray gradient = pooled.getGradient();
-      gradient.attach(scope);
-      float[] weights = network.table().weights();
-      BagPooling.backward(rows, gradient.toFloatArray(), network.table().dim(),
-          (row, grads, offset) -> tableAdam.updateRow(weights, row, grads, offset));
-      denseAdam.step(scope);
+      ObjectiveStep.applyGradients(network, rows, pooled, scope, tableAdam, denseAdam);
       steps++;
       examples += size;
       return new StepResult(steps, size, loss, (float) correct / size, rows.size(),

@@ -77,12 +77,7 @@ final class ObjectiveStep {
           backwardDone = System.nanoTime();
         }
       }
-      NDArray gradient = pooled.getGradient();
-      gradient.attach(scope);
-      float[] weights = network.table().weights();
-      BagPooling.backward(rows, gradient.toFloatArray(), network.table().dim(),
-          (row, grads, offset) -> tableAdam.updateRow(weights, row, grads, offset));
-      denseAdam.step(scope);
+      applyGradients(network, rows, pooled, scope, tableAdam, denseAdam);
       objective.update(plan, documents, step);
       return new StepResult(step, size, (float) loss.value(), (float) loss.accuracy(), rows.size(),
           forwardDone - start, backwardDone - forwardDone, System.nanoTime() - backwardDone,
@@ -107,5 +102,19 @@ final class ObjectiveStep {
       }
     }
     return ids;
+  }
+
+  /**
+   * Applies a step's gradients: the pooled rows' gradient is spread over the table rows the batch
+   * touched, each updated once by lazy Adam, then the dense tower takes its in-place Adam step.
+   */
+  static void applyGradients(DualEncoderNetwork network, RowBatch rows, NDArray pooled, NDManager scope,
+      LazyRowAdam tableAdam, DenseAdam denseAdam) {
+    NDArray gradient = pooled.getGradient();
+    gradient.attach(scope);
+    float[] weights = network.table().weights();
+    BagPooling.backward(rows, gradient.toFloatArray(), network.table().dim(),
+        (row, grads, offset) -> tableAdam.updateRow(weights, row, grads, offset));
+    denseAdam.step(scope);
   }
 }
