@@ -64,21 +64,25 @@ public final class Featurizer implements Serializable {
     }
     List<String> words = words(nullToEmpty(text));
     IdCollector ids = new IdCollector(maxIds);
+    FeatureHash hash = new FeatureHash(spec);
     for (FeatureKind kind : spec.kinds()) {
       if (ids.full()) {
         break;
       }
       switch (kind) {
-        case WORD_UNIGRAM -> unigrams(words, ids);
-        case WORD_BIGRAM -> bigrams(words, ids);
-        case CHAR_TRIGRAM -> trigrams(words, ids);
+        case WORD_UNIGRAM -> unigrams(words, ids, hash);
+        case WORD_BIGRAM -> bigrams(words, ids, hash);
+        case CHAR_TRIGRAM -> trigrams(words, ids, hash);
         default -> throw new IllegalStateException("unhandled feature kind " + kind);
       }
     }
     return ids.toArray();
   }
 
-  /** The id of one feature; exposed so tests and other languages can check the hashing. */
+  /**
+   * The id of one feature; exposed so tests and other languages can check the hashing. {@link
+   * #features} computes the same ids without building the tagged text ({@link FeatureHash}).
+   */
   public int id(FeatureKind kind, String featureText) {
     byte[] bytes = (kind.tag() + featureText).getBytes(StandardCharsets.UTF_8);
     int hash = Murmur3.hash32(bytes, spec.seed());
@@ -108,23 +112,36 @@ public final class Featurizer implements Serializable {
     return words;
   }
 
-  private void unigrams(List<String> words, IdCollector ids) {
+  private static void unigrams(List<String> words, IdCollector ids, FeatureHash hash) {
     for (int i = 0; i < words.size() && !ids.full(); i++) {
-      ids.add(id(FeatureKind.WORD_UNIGRAM, words.get(i)));
+      ids.add(hash.word(FeatureKind.WORD_UNIGRAM, words.get(i)));
     }
   }
 
-  private void bigrams(List<String> words, IdCollector ids) {
+  private static void bigrams(List<String> words, IdCollector ids, FeatureHash hash) {
     for (int i = 0; i + 1 < words.size() && !ids.full(); i++) {
-      ids.add(id(FeatureKind.WORD_BIGRAM, words.get(i) + " " + words.get(i + 1)));
+      ids.add(hash.bigram(FeatureKind.WORD_BIGRAM, words.get(i), words.get(i + 1)));
     }
   }
 
-  private void trigrams(List<String> words, IdCollector ids) {
+  /** Trigrams of code points of each word between boundary marks: {@code "#" + word + "#"}. */
+  private static void trigrams(List<String> words, IdCollector ids, FeatureHash hash) {
+    int[] cps = new int[16];
     for (int w = 0; w < words.size() && !ids.full(); w++) {
-      int[] cps = ("#" + words.get(w) + "#").codePoints().toArray();
-      for (int i = 0; i + 3 <= cps.length && !ids.full(); i++) {
-        ids.add(id(FeatureKind.CHAR_TRIGRAM, new String(cps, i, 3)));
+      String word = words.get(w);
+      if (cps.length < word.length() + 2) {
+        cps = new int[2 * (word.length() + 2)];
+      }
+      int n = 0;
+      cps[n++] = '#';
+      for (int i = 0; i < word.length(); ) {
+        int cp = word.codePointAt(i);
+        cps[n++] = cp;
+        i += Character.charCount(cp);
+      }
+      cps[n++] = '#';
+      for (int i = 0; i + 3 <= n && !ids.full(); i++) {
+        ids.add(hash.codePoints(FeatureKind.CHAR_TRIGRAM, cps, i, 3));
       }
     }
   }
@@ -133,13 +150,19 @@ public final class Featurizer implements Serializable {
     return s == null ? "" : s;
   }
 
-  /** Distinct ids in insertion order, up to a limit; limits are small, so a linear scan will do. */
+  /**
+   * Distinct ids in insertion order, up to a limit. Ids are at least 1, so an open-addressing table
+   * with 0 for empty tells seen ids apart in constant time: a document offers a few hundred features
+   * for its 128 ids, and a scan of the ids kept so far per feature added up.
+   */
   private static final class IdCollector {
     private final int[] ids;
+    private final int[] seen;
     private int size;
 
     IdCollector(int max) {
       ids = new int[max];
+      seen = new int[Integer.highestOneBit(Math.max(2, max)) << 2];
     }
 
     boolean full() {
@@ -147,11 +170,15 @@ public final class Featurizer implements Serializable {
     }
 
     void add(int id) {
-      for (int i = 0; i < size; i++) {
-        if (ids[i] == id) {
+      int mask = seen.length - 1;
+      int slot = (id * 0x9e3779b9) >>> 16 & mask;
+      while (seen[slot] != 0) {
+        if (seen[slot] == id) {
           return;
         }
+        slot = (slot + 1) & mask;
       }
+      seen[slot] = id;
       ids[size++] = id;
     }
 

@@ -15,8 +15,13 @@ final class Murmur3 {
   private Murmur3() {}
 
   static int hash32(byte[] data, int seed) {
+    return hash32(data, data.length, seed);
+  }
+
+  /** The hash of {@code data[0, length)}. */
+  static int hash32(byte[] data, int length, int seed) {
     int h = seed;
-    int blocks = data.length >>> 2;
+    int blocks = length >>> 2;
     for (int i = 0; i < blocks; i++) {
       int at = i << 2;
       int k =
@@ -29,7 +34,7 @@ final class Murmur3 {
       h = h * 5 + 0xe6546b64;
     }
     int tail = blocks << 2;
-    int remaining = data.length & 3;
+    int remaining = length & 3;
     if (remaining > 0) {
       int k = 0;
       if (remaining == 3) {
@@ -41,7 +46,7 @@ final class Murmur3 {
       k ^= data[tail] & 0xff;
       h ^= mixK(k);
     }
-    h ^= data.length;
+    h ^= length;
     return fmix(h);
   }
 

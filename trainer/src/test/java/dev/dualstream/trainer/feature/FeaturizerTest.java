@@ -149,6 +149,64 @@ class FeaturizerTest {
     assertThrows(IllegalArgumentException.class, () -> DEFAULT.features("x", 0));
   }
 
+  /**
+   * The featurizer hashes without building each feature's text; its ids must be those of building
+   * the text and hashing its UTF-8 bytes ({@link Featurizer#id}), for any text: accents, other
+   * scripts, characters outside the BMP, unpaired surrogates, and every kind order and id limit.
+   */
+  @Test
+  void idsEqualThoseOfHashingEachFeaturesTextForAnyText() {
+    Random random = new Random(29);
+    String[] pieces = {"perl", "Ünicode", "naïve", "日本語", "mañana", "x11", "ПРИВЕТ", "\uD83D\uDE00ok",
+        "a\uD800b", "\uDC00", "z\uDBFF", "ß", "İstanbul", "-", ", ", "  ", "2.0", "\u00e9t\u00e9",
+        "\uD840\uDC00\uD840\uDC01x", "\uD835\uDC00\uD835\uDC01"}; // letters outside the BMP
+    List<List<FeatureKind>> orders = List.of(FeatureSpec.DEFAULT_KINDS,
+        List.of(FeatureKind.WORD_BIGRAM, FeatureKind.CHAR_TRIGRAM, FeatureKind.WORD_UNIGRAM),
+        List.of(FeatureKind.CHAR_TRIGRAM));
+    for (int t = 0; t < 2_000; t++) {
+      StringBuilder text = new StringBuilder();
+      int n = 1 + random.nextInt(30);
+      for (int i = 0; i < n; i++) {
+        text.append(pieces[random.nextInt(pieces.length)]).append(random.nextInt(3) == 0 ? "" : " ");
+      }
+      List<FeatureKind> kinds = orders.get(t % orders.size());
+      int buckets = random.nextBoolean() ? FeatureSpec.DEFAULT_BUCKETS : 1 + random.nextInt(5_000);
+      Featurizer featurizer = new Featurizer(new FeatureSpec(buckets, kinds, FeatureSpec.MURMUR3_32,
+          random.nextInt(), 64, 128));
+      int maxIds = 1 + random.nextInt(200);
+      assertArrayEquals(reference(featurizer, text.toString(), maxIds), featurizer.features(text.toString(), maxIds),
+          "text '" + text + "', kinds " + kinds + ", max " + maxIds);
+    }
+  }
+
+  /** The featurizer's documented algorithm, spelled out with strings and {@link Featurizer#id}. */
+  private static int[] reference(Featurizer featurizer, String text, int maxIds) {
+    List<String> words = Featurizer.words(text);
+    List<Integer> ids = new ArrayList<>();
+    for (FeatureKind kind : featurizer.spec().kinds()) {
+      List<String> features = new ArrayList<>();
+      switch (kind) {
+        case WORD_UNIGRAM -> features.addAll(words);
+        case WORD_BIGRAM -> IntStream.range(0, Math.max(0, words.size() - 1))
+            .forEach(i -> features.add(words.get(i) + " " + words.get(i + 1)));
+        case CHAR_TRIGRAM -> words.forEach(w -> {
+          int[] cps = ("#" + w + "#").codePoints().toArray();
+          for (int i = 0; i + 3 <= cps.length; i++) {
+            features.add(new String(cps, i, 3));
+          }
+        });
+        default -> throw new IllegalStateException();
+      }
+      for (String feature : features) {
+        int id = featurizer.id(kind, feature);
+        if (ids.size() < maxIds && !ids.contains(id)) {
+          ids.add(id);
+        }
+      }
+    }
+    return ids.stream().mapToInt(Integer::intValue).toArray();
+  }
+
   private static String randomText(Random random, int words) {
     StringBuilder out = new StringBuilder();
     for (int w = 0; w < words; w++) {
