@@ -19,6 +19,7 @@ import java.util.Objects;
  * @param seed seed of the pair order and the initial weights
  * @param checkpointInterval the job's checkpoint interval
  * @param bareWindows timed windows of the bare loop run for reference
+ * @param featureCacheMb heap per decoding subtask for remembered feature ids (0: none)
  */
 public record PipelineBenchOptions(
     Path dataset,
@@ -32,7 +33,8 @@ public record PipelineBenchOptions(
     int threads,
     long seed,
     Duration checkpointInterval,
-    int bareWindows) {
+    int bareWindows,
+    int featureCacheMb) {
 
   public PipelineBenchOptions {
     Objects.requireNonNull(dataset, "dataset");
@@ -53,6 +55,9 @@ public record PipelineBenchOptions(
     }
     if (decodeParallelism < 1 || threads < 1 || bareWindows < 1) {
       throw new IllegalArgumentException("--decode-parallelism, --threads and --bare-windows must be at least 1");
+    }
+    if (featureCacheMb < 0) {
+      throw new IllegalArgumentException("--feature-cache-mb must be 0 or more, got " + featureCacheMb);
     }
     if (batchSize < 2) {
       throw new IllegalArgumentException("--batch-size must be at least 2, got " + batchSize);

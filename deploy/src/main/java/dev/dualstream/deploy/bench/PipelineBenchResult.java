@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * What one run of {@link PipelineBenchmark} measured. JSON keys are the snake_case field names.
@@ -29,6 +30,13 @@ import java.util.Locale;
  * @param checkpointIntervalS checkpoint interval of the job
  * @param loadAverageStart one-minute load average before the run
  * @param loadAverageEnd one-minute load average after the run
+ * @param cpuMicrosPerExample CPU time of this process per example in the throughput phase, by the
+ *     role of the threads that spent it (the broker's child process not included)
+ * @param featureCacheHitRate hit rate of a decoding subtask's feature cache at the end of the
+ *     throughput phase (-1: no cache); the replay cycles through the split's pairs, so after the
+ *     first cycle every text has been seen
+ * @param bareCpuMicrosPerExample CPU time of this process per example while the bare loop ran
+ *     after the pipeline, over its timed windows but the first (NaN with a single window)
  */
 public record PipelineBenchResult(
     double bareExamplesPerS,
@@ -49,7 +57,10 @@ public record PipelineBenchResult(
     int threads,
     long checkpointIntervalS,
     double loadAverageStart,
-    double loadAverageEnd) {
+    double loadAverageEnd,
+    Map<String, Double> cpuMicrosPerExample,
+    double featureCacheHitRate,
+    double bareCpuMicrosPerExample) {
 
   private static final ObjectMapper JSON = new ObjectMapper()
       .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -71,9 +82,18 @@ public record PipelineBenchResult(
         + "click-to-step freshness at %.0f examples/s: p50 %.0f ms, p99 %.0f ms, max %.0f ms"
         + " (%,d examples, last %.0f s; trainer applied %.0f examples/s)%n"
         + "setup: batch %d, %d compute threads, %d decode subtasks, checkpoints every %d s;"
-        + " load %.2f before, %.2f after",
+        + " load %.2f before, %.2f after; feature cache hit rate %.3f%n"
+        + "CPU us per example in the throughput phase (bare loop: %.1f): %s",
         pipelineExamplesPerS, bareExamplesPerS, bareBeforeExamplesPerS, bareAfterExamplesPerS, ratio, backlog, rate, freshnessP50Ms, freshnessP99Ms,
         freshnessMaxMs, freshnessSamples, freshnessWindowS, replayAppliedPerSecond, batchSize, threads,
-        decodeParallelism, checkpointIntervalS, loadAverageStart, loadAverageEnd);
+        decodeParallelism, checkpointIntervalS, loadAverageStart, loadAverageEnd, featureCacheHitRate,
+        bareCpuMicrosPerExample, cpuText());
+  }
+
+  private String cpuText() {
+    StringBuilder text = new StringBuilder();
+    cpuMicrosPerExample.forEach((role, micros) ->
+        text.append(String.format(Locale.ROOT, "%n  %7.1f  %s", micros, role)));
+    return text.toString();
   }
 }

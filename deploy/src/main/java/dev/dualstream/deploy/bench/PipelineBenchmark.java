@@ -18,8 +18,10 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -53,6 +55,9 @@ public final class PipelineBenchmark {
   /** Names of the training operator's metrics (see the trainer's job package). */
   private static final String APPLIED_METRIC = "examplesApplied";
   private static final String FRESHNESS_METRIC = "clickToStepMs";
+  private static final String CACHE_HIT_METRIC = "featureCacheHitRate";
+  private static final int BARE_WARMUP_STEPS = 60;
+  private static final int BARE_WINDOW_STEPS = 20;
   private static final double FRESHNESS_WINDOW_S = 60;
   private static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(10);
 
@@ -78,7 +83,8 @@ public final class PipelineBenchmark {
         .batchSize(options.batchSize()).threads(options.threads()).build();
     List<List<TrainingPair>> batches = TrainerBenchmark.batches(
         BenchPairs.featurize(texts, new Featurizer(config.featureSpec())), config.batchSize());
-    double bareBefore = bareLoop(config, batches, "before");
+    Bare before = bareLoop(config, batches, "before");
+    double bareBefore = before.examplesPerS();
 
     Path work = options.workDir().toAbsolutePath();
     emptyDirectory(work);
@@ -94,39 +100,65 @@ public final class PipelineBenchmark {
         replayer.burst(options.backlog());
         say("backlog: %,d examples published", options.backlog());
         JobClient job = startJob(bootstrap, config, work);
-        double pipeline;
+        Throughput pipeline;
         Freshness freshness;
         try {
           pipeline = drain(job);
-          say("throughput: %.0f examples/s in steady state", pipeline);
+          say("throughput: %.0f examples/s in steady state", pipeline.examplesPerS());
+          pipeline.cpuMicrosPerExample().forEach((role, micros) ->
+              say("throughput: %6.1f us CPU per example in %s", micros, role));
+          say("throughput: feature cache hit rate %.3f", pipeline.featureCacheHitRate());
           freshness = freshness(job, replayer);
         } finally {
           cancel(job);
         }
-        double bareAfter = bareLoop(config, batches, "after");
+        Bare after = bareLoop(config, batches, "after");
+        double bareAfter = after.examplesPerS();
         double bare = (bareBefore + bareAfter) / 2;
-        return new PipelineBenchResult(bare, bareBefore, bareAfter, pipeline, pipeline / bare,
+        return new PipelineBenchResult(bare, bareBefore, bareAfter, pipeline.examplesPerS(),
+            pipeline.examplesPerS() / bare,
             options.backlog(), options.rate(), freshness.stats().size(),
             freshness.stats().getQuantile(0.5), freshness.stats().getQuantile(0.99),
             freshness.stats().getMax(), FRESHNESS_WINDOW_S, freshness.applyRate(),
             options.decodeParallelism(), config.batchSize(), config.threads(),
             options.checkpointInterval().toSeconds(), loadStart,
-            ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+            ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+            pipeline.cpuMicrosPerExample(), pipeline.featureCacheHitRate(), after.cpuMicrosPerExample());
       }
     }
   }
 
+  /** The steady-state rate, where the CPU went meanwhile, and the feature cache's hit rate at its end. */
+  private record Throughput(double examplesPerS, Map<String, Double> cpuMicrosPerExample,
+      double featureCacheHitRate) {}
+
   /** The freshness histogram's statistics and the trainer's rate while they were taken. */
   private record Freshness(HistogramStatistics stats, double applyRate) {}
 
+  /** The bare loop's rate and the process's CPU time per example over its timed windows but the first. */
+  private record Bare(double examplesPerS, double cpuMicrosPerExample) {}
+
   /** The bare loop, run before and after the pipeline so that a change of load shows. */
-  private double bareLoop(ModelConfig config, List<List<TrainingPair>> batches, String when) {
+  private Bare bareLoop(ModelConfig config, List<List<TrainingPair>> batches, String when) {
     say("bare loop (%s): %d batches of %d in memory", when, batches.size(), config.batchSize());
-    TrainerBenchResult result = TrainerBenchmark.run(config, batches,
-        new TrainerBenchmark.Settings(60, 20, options.bareWindows(), options.seed()),
-        line -> say("bare loop (%s): %s", when, line));
-    say("bare loop (%s): %.0f examples/s", when, result.examplesPerS());
-    return result.examplesPerS();
+    TrainerBenchmark.Settings settings = new TrainerBenchmark.Settings(BARE_WARMUP_STEPS, BARE_WINDOW_STEPS,
+        options.bareWindows(), options.seed());
+    // CPU time between the end of the first timed window and the end of the last: steady state only
+    List<CpuProfile.Snapshot> windowEnds = new ArrayList<>();
+    TrainerBenchResult result = TrainerBenchmark.run(config, batches, settings, line -> {
+      if (line.startsWith("window ")) {
+        windowEnds.add(CpuProfile.take());
+      }
+      say("bare loop (%s): %s", when, line);
+    });
+    double cpu = Double.NaN;
+    if (windowEnds.size() >= 2) {
+      long examples = (long) (windowEnds.size() - 1) * BARE_WINDOW_STEPS * config.batchSize();
+      cpu = CpuProfile.microsPerExample(windowEnds.get(0), windowEnds.get(windowEnds.size() - 1), examples)
+          .get(CpuProfile.TOTAL);
+    }
+    say("bare loop (%s): %.0f examples/s, %.1f us CPU per example", when, result.examplesPerS(), cpu);
+    return new Bare(result.examplesPerS(), cpu);
   }
 
   private JobClient startJob(String bootstrap, ModelConfig config, Path work) {
@@ -136,6 +168,7 @@ public final class PipelineBenchmark {
         .withGroupId("dualstream-bench")
         .withSeed(options.seed())
         .withDecodeParallelism(options.decodeParallelism())
+        .withFeatureCacheMb(options.featureCacheMb())
         .withIntervals(50, 0)
         .withCheckpoints(CheckpointSettings.defaults()
             .withDirectory(work.resolve("checkpoints"))
@@ -159,12 +192,16 @@ public final class PipelineBenchmark {
     }
   }
 
-  /** Waits until the backlog is applied; returns the steady-state rate between 25% and 90%. */
-  private double drain(JobClient job) {
+  /**
+   * Waits until the backlog is applied; returns the steady-state rate between 25% and 90%, and the
+   * CPU time per example of each kind of thread over the same stretch.
+   */
+  private Throughput drain(JobClient job) {
     long backlog = options.backlog();
     long deadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
     long t25 = -1;
     long c25 = 0;
+    CpuProfile.Snapshot cpu25 = null;
     long lastReport = 0;
     while (System.nanoTime() < deadline) {
       long applied = applied();
@@ -172,9 +209,11 @@ public final class PipelineBenchmark {
       if (t25 < 0 && applied >= backlog / 4) {
         t25 = now;
         c25 = applied;
+        cpu25 = CpuProfile.take();
       }
       if (applied >= backlog * 9 / 10) {
-        return (applied - c25) / ((now - t25) / 1e9);
+        Map<String, Double> cpu = CpuProfile.microsPerExample(cpu25, CpuProfile.take(), applied - c25);
+        return new Throughput((applied - c25) / ((now - t25) / 1e9), cpu, featureCacheHitRate());
       }
       if (now - lastReport > 5_000_000_000L) {
         say("throughput: %,d of %,d examples applied", applied, backlog);
@@ -207,6 +246,12 @@ public final class PipelineBenchmark {
     say("freshness: p50 %.0f ms, p99 %.0f ms over %,d examples", stats.getQuantile(0.5),
         stats.getQuantile(0.99), stats.size());
     return new Freshness(stats, applyRate);
+  }
+
+  /** Hit rate of one decoding subtask's feature cache (they all see the same mix); -1 without one. */
+  @SuppressWarnings("unchecked")
+  private static double featureCacheHitRate() {
+    return BenchMetrics.get(CACHE_HIT_METRIC).map(m -> ((Gauge<Double>) m).getValue()).orElse(-1.0);
   }
 
   @SuppressWarnings("unchecked")

@@ -3,6 +3,7 @@ package dev.dualstream.deploy.cli;
 import dev.dualstream.deploy.bench.PipelineBenchOptions;
 import dev.dualstream.deploy.bench.PipelineBenchResult;
 import dev.dualstream.deploy.bench.PipelineBenchmark;
+import dev.dualstream.trainer.job.TrainerOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -59,6 +60,11 @@ final class BenchPipelineCommand implements Callable<Integer> {
       description = "Parallel decode-and-featurize subtasks. Default: ${DEFAULT-VALUE}.")
   private int decodeParallelism;
 
+  @Option(names = "--feature-cache-mb", paramLabel = "MIB", defaultValue = "" + TrainerOptions.DEFAULT_FEATURE_CACHE_MB,
+      description = "Heap each decode subtask may spend remembering the feature ids of texts it saw "
+          + "(0: featurize every example). Default: ${DEFAULT-VALUE}.")
+  private int featureCacheMb;
+
   @Option(names = "--batch-size", paramLabel = "N", defaultValue = "256",
       description = "Pairs per training step. Default: ${DEFAULT-VALUE}.")
   private int batchSize;
@@ -103,7 +109,8 @@ final class BenchPipelineCommand implements Callable<Integer> {
     PipelineBenchOptions options;
     try {
       options = new PipelineBenchOptions(dataset, workDir, kafkaPort, backlog, rate, warmupSeconds,
-          decodeParallelism, batchSize, threads, seed, Duration.ofSeconds(checkpointSeconds), bareWindows);
+          decodeParallelism, batchSize, threads, seed, Duration.ofSeconds(checkpointSeconds), bareWindows,
+          featureCacheMb);
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }

@@ -106,6 +106,11 @@ final class TrainCommand implements Callable<Integer> {
           + "timings and the broker's transaction.max.timeout.ms. Default: ${DEFAULT-VALUE}.")
   private Duration transactionTimeout;
 
+  @Option(names = "--feature-cache-mb", paramLabel = "MIB", defaultValue = "" + TrainerOptions.DEFAULT_FEATURE_CACHE_MB,
+      description = "Heap each decoding subtask may spend remembering the feature ids of recent query and document "
+          + "texts (popular documents repeat in click logs); 0 turns it off. Default: ${DEFAULT-VALUE}.")
+  private int featureCacheMb;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -151,6 +156,7 @@ final class TrainCommand implements Callable<Integer> {
         .withIntervals(metricsEvery, versionEvery)
         .withTopics(topicPrefix.isEmpty() ? TrainerTopics.defaults() : TrainerTopics.prefixed(topicPrefix))
         .withDeterministic(deterministic)
+        .withFeatureCacheMb(featureCacheMb)
         .withCheckpoints(checkpoints);
   }
 

@@ -19,7 +19,7 @@ class TrainCommandTest {
     Result r = run("train", "--help");
     assertEquals(0, r.code);
     for (String option : new String[] {"--from-checkpoint", "--fallback", "--deterministic", "--bounded",
-        "--checkpoint-dir", "--checkpoint-interval", "--bootstrap-servers", "--model-store"}) {
+        "--checkpoint-dir", "--checkpoint-interval", "--bootstrap-servers", "--model-store", "--feature-cache-mb"}) {
       assertTrue(r.out.contains(option), option + " in\n" + r.out);
     }
   }
@@ -46,6 +46,14 @@ class TrainCommandTest {
     Result r = run("train", "--from-checkpoint", dir.toString());
     assertEquals(1, r.code);
     assertTrue(r.err.contains(chk.resolve("_metadata").toString()), r.err);
+  }
+
+  @Test
+  void aNegativeFeatureCacheIsAOneLineError() {
+    Result r = run("train", "--feature-cache-mb", "-1");
+    assertEquals(1, r.code);
+    assertTrue(r.err.startsWith("dualstream: ") && r.err.contains("feature cache must be 0 or more MiB"), r.err);
+    assertTrue(!r.err.contains("\tat "), "no stack trace: " + r.err);
   }
 
   @Test

@@ -9,6 +9,8 @@ import dev.dualstream.trainer.feature.Featurizer;
 import java.time.Instant;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -17,6 +19,12 @@ import org.apache.flink.util.OutputTag;
  * Decodes training examples and turns their text into feature ids. Runs in parallel ahead of the
  * single training operator, so the trainer never parses. A record that does not decode, or decodes to
  * an unusable example, goes to the {@link #DEAD_LETTERS} side output with the reason and its offset.
+ *
+ * <p>Each subtask remembers the ids of the queries and documents it saw last ({@link FeatureMemo},
+ * bounded in bytes), since a click stream repeats its popular queries and documents. Metrics show
+ * how well that pays: {@code featureCacheHits} and {@code featureCacheMisses} (lookups, a query and
+ * a document per example), {@code featureCacheHitRate} (since start), {@code featureCacheBytes}
+ * (estimated heap) and {@code featureCacheEntries}.
  */
 final class DecodeAndFeaturize extends ProcessFunction<RawRecord, FeaturizedExample> {
   private static final long serialVersionUID = 1L;
@@ -26,15 +34,26 @@ final class DecodeAndFeaturize extends ProcessFunction<RawRecord, FeaturizedExam
   static final String STAGE = "trainer";
 
   private final Featurizer featurizer;
+  private final long featureCacheBytes;
   private transient Counter decoded;
+  private transient FeatureMemo memo;
 
-  DecodeAndFeaturize(Featurizer featurizer) {
+  /** @param featureCacheBytes heap each subtask may spend remembering feature ids; 0: none */
+  DecodeAndFeaturize(Featurizer featurizer, long featureCacheBytes) {
     this.featurizer = featurizer;
+    this.featureCacheBytes = featureCacheBytes;
   }
 
   @Override
   public void open(OpenContext openContext) {
-    decoded = getRuntimeContext().getMetricGroup().counter("examplesDecoded");
+    memo = new FeatureMemo(featureCacheBytes);
+    MetricGroup metrics = getRuntimeContext().getMetricGroup();
+    decoded = metrics.counter("examplesDecoded");
+    metrics.gauge("featureCacheHitRate", (Gauge<Double>) memo::hitRate);
+    metrics.gauge("featureCacheHits", (Gauge<Long>) memo::hits);
+    metrics.gauge("featureCacheMisses", (Gauge<Long>) memo::misses);
+    metrics.gauge("featureCacheBytes", (Gauge<Long>) memo::bytes);
+    metrics.gauge("featureCacheEntries", (Gauge<Integer>) memo::size);
   }
 
   @Override
@@ -55,8 +74,8 @@ final class DecodeAndFeaturize extends ProcessFunction<RawRecord, FeaturizedExam
           Instant.now())));
       return;
     }
-    int[] queryIds = featurizer.query(query);
-    int[] docIds = featurizer.document(docTitle, docText);
+    int[] queryIds = memo.query(query, () -> featurizer.query(query));
+    int[] docIds = memo.document(docTitle, docText, () -> featurizer.document(docTitle, docText));
     if (queryIds.length == 0 || docIds.length == 0) {
       ctx.output(DEAD_LETTERS, encode(raw, DeadLetters.of(raw.topic, raw.partition, raw.offset, raw.key, raw.value, STAGE,
           IllegalArgumentException.class.getName(),

@@ -21,6 +21,10 @@ import java.util.Objects;
  * @param deterministic the same input gives bit-identical parameters: one source, decoder and trainer
  *     subtask in input order, one compute thread, and an input topic of one partition
  * @param checkpoints checkpointing, recovery and exactly-once output
+ * @param featureCacheMb heap, in MiB, that each decoding subtask may spend remembering the feature ids
+ *     of the queries and documents it saw last, so that repeated ones are not featurized again
+ *     (0: none); default {@value #DEFAULT_FEATURE_CACHE_MB}, which holds the texts and ids of some
+ *     40,000 documents of a few hundred characters
  */
 public record TrainerOptions(
     String bootstrapServers,
@@ -34,7 +38,11 @@ public record TrainerOptions(
     ModelConfig model,
     TrainerTopics topics,
     boolean deterministic,
-    CheckpointSettings checkpoints) {
+    CheckpointSettings checkpoints,
+    int featureCacheMb) {
+
+  /** Default of {@link #featureCacheMb}. */
+  public static final int DEFAULT_FEATURE_CACHE_MB = 64;
 
   public TrainerOptions {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -56,6 +64,9 @@ public record TrainerOptions(
     if (metricsEverySteps < 1) {
       throw new IllegalArgumentException("metrics interval must be at least 1 step, got " + metricsEverySteps);
     }
+    if (featureCacheMb < 0) {
+      throw new IllegalArgumentException("feature cache must be 0 or more MiB, got " + featureCacheMb);
+    }
     if (versionEverySteps < 0) {
       throw new IllegalArgumentException("version interval must be 0 or more steps, got " + versionEverySteps);
     }
@@ -69,56 +80,67 @@ public record TrainerOptions(
   /** Defaults for everything but the broker address. */
   public static TrainerOptions defaults(String bootstrapServers) {
     return new TrainerOptions(bootstrapServers, Path.of("var", "models"), "dualstream-trainer",
-        false, 42L, 2, 20, 0, ModelConfig.defaults(), TrainerTopics.defaults(), false, CheckpointSettings.defaults());
+        false, 42L, 2, 20, 0, ModelConfig.defaults(), TrainerTopics.defaults(), false, CheckpointSettings.defaults(),
+        DEFAULT_FEATURE_CACHE_MB);
   }
 
   public TrainerOptions withBounded(boolean value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, value, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints);
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb);
   }
 
   public TrainerOptions withModelStore(Path value) {
     return new TrainerOptions(bootstrapServers, value, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints);
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb);
   }
 
   public TrainerOptions withModel(ModelConfig value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, value, topics, deterministic, checkpoints);
+        metricsEverySteps, versionEverySteps, value, topics, deterministic, checkpoints, featureCacheMb);
   }
 
   public TrainerOptions withSeed(long value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, value, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints);
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb);
   }
 
   public TrainerOptions withGroupId(String value) {
     return new TrainerOptions(bootstrapServers, modelStore, value, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints);
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb);
   }
 
   public TrainerOptions withIntervals(int metricsSteps, int versionSteps) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsSteps, versionSteps, model, topics, deterministic, checkpoints);
+        metricsSteps, versionSteps, model, topics, deterministic, checkpoints, featureCacheMb);
   }
 
   public TrainerOptions withDecodeParallelism(int value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, value,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints);
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb);
   }
 
   public TrainerOptions withTopics(TrainerTopics value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, value, deterministic, checkpoints);
+        metricsEverySteps, versionEverySteps, model, value, deterministic, checkpoints, featureCacheMb);
   }
 
   public TrainerOptions withDeterministic(boolean value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, value, checkpoints);
+        metricsEverySteps, versionEverySteps, model, topics, value, checkpoints, featureCacheMb);
   }
 
   public TrainerOptions withCheckpoints(CheckpointSettings value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, value);
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, value, featureCacheMb);
+  }
+
+  public TrainerOptions withFeatureCacheMb(int value) {
+    return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, value);
+  }
+
+  /** {@link #featureCacheMb} in bytes. */
+  long featureCacheBytes() {
+    return featureCacheMb * (1L << 20);
   }
 }

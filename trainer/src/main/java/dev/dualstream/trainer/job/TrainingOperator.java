@@ -49,6 +49,13 @@ import org.slf4j.LoggerFactory;
  * rest of the trainer's checkpoint directory in raw state ({@link TrainerArchive} says why). With
  * the source's offsets in the same checkpoint, a restore applies every example exactly once.
  * Version announcements wait for the checkpoint that holds their state ({@link VersionLedger}).
+ *
+ * <p>Steps run on a {@link TrainingThread}, not on the mailbox thread: the mailbox thread hands
+ * each full batch over and goes on deserializing and assembling the next one while the step runs.
+ * Whatever reads or writes the trainer (snapshots, versions, metrics, the end of input, close) runs
+ * on that thread after the steps handed over before it, so a checkpoint holds exactly the examples
+ * applied so far plus the partial batch, as with steps on the mailbox thread; steps run in the same
+ * order on the same batches, so deterministic runs stay bit-identical. A failed step fails the task.
  */
 final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
     implements OneInputStreamOperator<FeaturizedExample, EncodedRecord>, BoundedOneInput {
@@ -57,6 +64,12 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
   static final OutputTag<EncodedRecord> VERSIONS = new OutputTag<>("model-versions") {
     private static final long serialVersionUID = 1L;
   };
+
+  /**
+   * Full batches that may wait for or be in a step: one runs while the next is assembled; a second
+   * one queued keeps the trainer busy across a short hiccup of the input.
+   */
+  private static final int HANDOFF_CAPACITY = 2;
 
   /** Click-to-step freshness statistics cover the steps of the last minute. */
   private static final long FRESHNESS_WINDOW_MS = 60_000;
@@ -69,21 +82,27 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
   private final int metricsEverySteps;
   private final int versionEverySteps;
 
+  /**
+   * Driven on {@link #thread} only, as {@link #window} is; the mailbox thread reads the trainer's
+   * plain counters only right after a call to that thread returned.
+   */
   private transient DualEncoderTrainer trainer;
+  private transient TrainingThread thread;
+  private transient StepWindow window;
   private transient VersionLedger versions;
   private transient ListState<TrainingSnapshot> state;
   private transient Path scratch;
   private transient List<TrainingPair> batch;
   private transient SortedMap<Integer, Long> nextOffsets;
   private transient long newestEventTime;
-  private transient long examplesApplied;
+  /** Written by the training thread after each step; read by the mailbox thread once it has drained. */
+  private transient volatile long examplesApplied;
+  private transient volatile long steps;
+  /** Steps handed over to the training thread, applied or not. */
+  private transient long stepsHandedOver;
   private transient long lastVersionStep;
   private transient List<byte[]> restoredAnnouncements;
   private transient boolean finished;
-  private transient double lossSum;
-  private transient int lossSteps;
-  private transient long windowStartNanos;
-  private transient long windowExamples;
   private transient ClickToStepFreshness freshness;
 
   TrainingOperator(TrainerOptions options) {
@@ -102,10 +121,11 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
     state = context.getOperatorStateStore().getListState(
         new ListStateDescriptor<>(CheckpointLocator.TRAINING_STATE_NAME, TrainingSnapshotSerializer.INSTANCE));
     scratch = Files.createTempDirectory(scratchRoot(), "dualstream-trainer-");
+    thread = new TrainingThread("dualstream-step " + modelName, HANDOFF_CAPACITY, this::failTask);
     ModelPublisher publisher = new ModelPublisher(Path.of(modelStore), modelName, seed);
     TrainingSnapshot restored = onlyElement(state.get());
     if (restored == null) {
-      trainer = DualEncoderTrainer.create(config, seed);
+      trainer = thread.call(() -> DualEncoderTrainer.create(config, seed));
       versions = VersionLedger.fresh(publisher);
       batch = new ArrayList<>(config.batchSize());
       nextOffsets = new TreeMap<>();
@@ -113,8 +133,11 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
       return;
     }
     String source = "checkpoint " + context.getRestoredCheckpointId().orElse(-1L);
-    trainer = TrainerArchive.restore(context.getRawOperatorStateInputs(), restored, scratch.resolve("restore"), source);
+    trainer = thread.call(() -> TrainerArchive.restore(context.getRawOperatorStateInputs(), restored,
+        scratch.resolve("restore"), source));
     checkRestored(restored, source);
+    steps = restored.steps();
+    stepsHandedOver = steps;
     batch = new ArrayList<>(restored.partialBatch());
     nextOffsets = new TreeMap<>(restored.nextOffsets());
     newestEventTime = restored.newestEventTimeMs();
@@ -145,89 +168,104 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
   public void open() throws Exception {
     super.open();
     getMetricGroup().gauge("examplesApplied", (Gauge<Long>) () -> examplesApplied);
-    getMetricGroup().gauge("steps", (Gauge<Long>) () -> trainer.steps());
+    getMetricGroup().gauge("steps", (Gauge<Long>) () -> steps);
     freshness = new ClickToStepFreshness(FRESHNESS_WINDOW_MS, System::currentTimeMillis);
     freshness.arrivedUnknown(batch.size());
     getMetricGroup().histogram(ClickToStepFreshness.METRIC, freshness);
-    windowStartNanos = System.nanoTime();
-    LOG.info("training {} on {}", modelName, trainer.describeDevice());
+    window = new StepWindow(System.nanoTime());
+    LOG.info("training {} on {}", modelName, thread.call(trainer::describeDevice));
     emitVersions(restoredAnnouncements);
     restoredAnnouncements = List.of();
   }
 
   @Override
-  public void processElement(StreamRecord<FeaturizedExample> element) {
+  public void processElement(StreamRecord<FeaturizedExample> element) throws Exception {
     FeaturizedExample example = element.getValue();
     batch.add(new TrainingPair(example.queryIds, example.docIds));
     nextOffsets.merge(example.partition, example.offset + 1, Math::max);
     newestEventTime = Math.max(newestEventTime, example.eventTime);
     freshness.arrived(example.eventTime);
     if (batch.size() >= config.batchSize()) {
-      step();
+      handOver();
     }
   }
 
   @Override
-  public void endInput() {
+  public void endInput() throws Exception {
     if (batch.size() >= 2) {
-      step();
+      handOver();
     }
+    thread.drain();
     emitMetrics();
     // The final state becomes a version, with its optimizer state so training can resume from it,
     // unless a periodic version already holds exactly this state.
-    if (trainer.steps() > lastVersionStep) {
+    if (steps > lastVersionStep) {
       publishVersion(true);
     }
     emitVersions(versions.endOfInput());
     finished = true;
   }
 
-  private void step() {
-    StepResult result = trainer.step(batch);
-    freshness.applied(batch.size());
-    examplesApplied += batch.size();
-    windowExamples += batch.size();
-    batch.clear();
-    lossSum += result.loss();
-    lossSteps++;
-    if (trainer.steps() % metricsEverySteps == 0) {
+  /**
+   * Hands the partial batch over as a step and starts a new one. Metrics and versions are due
+   * after particular steps: those wait for the step, so they describe the state right after it.
+   */
+  private void handOver() throws Exception {
+    List<TrainingPair> full = batch;
+    batch = new ArrayList<>(config.batchSize());
+    thread.submit(() -> applyStep(full));
+    stepsHandedOver++;
+    if (stepsHandedOver % metricsEverySteps == 0) {
       emitMetrics();
     }
-    if (versionEverySteps > 0 && trainer.steps() % versionEverySteps == 0) {
+    if (versionEverySteps > 0 && stepsHandedOver % versionEverySteps == 0) {
       publishVersion(false);
     }
   }
 
-  private void emitMetrics() {
-    if (lossSteps == 0) {
-      return;
+  /** One step, on the training thread. */
+  private void applyStep(List<TrainingPair> full) {
+    StepResult result = trainer.step(full);
+    freshness.applied(full.size());
+    window.add(result);
+    examplesApplied += full.size();
+    steps = trainer.steps();
+  }
+
+  /** Reports the steps since the last report on the main output, after they are all applied. */
+  private void emitMetrics() throws Exception {
+    TrainingMetrics metrics = thread.call(() -> window.isEmpty() ? null : metrics(window.takeAndReset(
+        System.nanoTime(), trainer.cacheStats().isPresent())));
+    if (metrics != null) {
+      output.collect(new StreamRecord<>(EncodedRecord.of(Topics.TRAINING_METRICS, modelName, metrics)));
     }
-    long now = System.nanoTime();
-    double seconds = Math.max(1e-9, (now - windowStartNanos) / 1e9);
-    TrainingMetrics metrics = TrainingMetrics.newBuilder()
+  }
+
+  /** On the training thread. */
+  private TrainingMetrics metrics(StepWindow.Summary summary) {
+    return TrainingMetrics.newBuilder()
         .setModel(modelName)
         .setStep(trainer.steps())
         .setExamples(trainer.examples())
-        .setLoss(lossSum / lossSteps)
+        .setLoss(summary.meanLoss())
         .setLearningRate(config.learningRate())
-        .setExamplesPerS(windowExamples / seconds)
+        .setExamplesPerS(summary.examplesPerS())
         .setEventTimeLagMs(newestEventTime == 0 ? 0 : Math.max(0, System.currentTimeMillis() - newestEventTime))
+        .setCacheSize(summary.cacheSize())
+        .setCacheStaleness(summary.cacheStaleness())
         .setTimestamp(Instant.now())
         .build();
-    output.collect(new StreamRecord<>(EncodedRecord.of(Topics.TRAINING_METRICS, modelName, metrics)));
-    lossSum = 0;
-    lossSteps = 0;
-    windowExamples = 0;
-    windowStartNanos = now;
   }
 
   /** Writes a version now; it is announced once a checkpoint holding this state completes. */
-  private void publishVersion(boolean withOptimizer) {
-    ModelVersion version = versions.publisher().publish(trainer, inputTopic, nextOffsets, withOptimizer);
+  private void publishVersion(boolean withOptimizer) throws Exception {
+    SortedMap<Integer, Long> offsets = new TreeMap<>(nextOffsets);
+    ModelVersion version = thread.call(
+        () -> versions.publisher().publish(trainer, inputTopic, offsets, withOptimizer));
     LOG.info("wrote {} version {} at step {} ({}); announced after the next checkpoint", modelName,
         version.getVersion(), version.getStep(), version.getUri());
     versions.written(version.getVersion(), Topics.MODEL_VERSIONS.codec().encode(version));
-    lastVersionStep = trainer.steps();
+    lastVersionStep = version.getStep();
   }
 
   private void emitVersions(List<byte[]> announcements) {
@@ -246,8 +284,15 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
     versions.checkpointing(id);
     OperatorStateCheckpointOutputStream out = context.getRawOperatorStateOutput();
     out.startNewPartition();
-    StateArchive.Digest digest = TrainerArchive.save(trainer, provenance(), scratch.resolve("chk-" + id), out);
-    state.update(List.of(new TrainingSnapshot(modelName, trainer.steps(), examplesApplied, batch, inputTopic,
+    Map<String, String> provenance = provenance();
+    long start = System.nanoTime();
+    thread.drain();
+    long drained = System.nanoTime();
+    StateArchive.Digest digest = thread.call(
+        () -> TrainerArchive.save(trainer, provenance, scratch.resolve("chk-" + id), out));
+    LOG.info("checkpoint {}: trainer state of {} MB written in {} ms (after {} ms waiting for queued steps)", id,
+        digest.bytes() >> 20, (System.nanoTime() - drained) / 1_000_000, (drained - start) / 1_000_000);
+    state.update(List.of(new TrainingSnapshot(modelName, steps, examplesApplied, batch, inputTopic,
         nextOffsets, newestEventTime, versions.lastVersion(), lastVersionStep, versions.snapshot(), digest.bytes(),
         digest.sha256())));
   }
@@ -273,6 +318,14 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
     return Path.of(dirs.length > 0 ? dirs[0] : System.getProperty("java.io.tmpdir"));
   }
 
+  /** Fails the task from its mailbox, so a failed step surfaces even while no input arrives. */
+  private void failTask(Throwable cause) {
+    getContainingTask().getMailboxExecutorFactory().createExecutor(getOperatorConfig().getChainIndex())
+        .execute(() -> {
+          throw new TrainingThread.TrainingFailedException(cause);
+        }, "training step failed");
+  }
+
   private static TrainingSnapshot onlyElement(Iterable<TrainingSnapshot> values) throws Exception {
     Iterator<TrainingSnapshot> it = values.iterator();
     if (!it.hasNext()) {
@@ -288,8 +341,12 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
   @Override
   public void close() throws Exception {
     try {
-      if (trainer != null) {
-        trainer.close();
+      if (thread != null) {
+        thread.close(() -> {
+          if (trainer != null) {
+            trainer.close();
+          }
+        });
       }
       if (scratch != null) {
         TrainerArchive.deleteTree(scratch);

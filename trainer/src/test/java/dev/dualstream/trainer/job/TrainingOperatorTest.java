@@ -3,16 +3,23 @@ package dev.dualstream.trainer.job;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dualstream.schemas.Topics;
 import dev.dualstream.schemas.avro.ModelVersion;
+import dev.dualstream.schemas.avro.TrainingMetrics;
+import dev.dualstream.trainer.model.DualEncoderTrainer;
 import dev.dualstream.trainer.model.ModelConfig;
+import dev.dualstream.trainer.model.StepResult;
+import dev.dualstream.trainer.model.TrainingPair;
+import dev.dualstream.trainer.negatives.NegativeConfig;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
@@ -28,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The training operator under Flink's operator test harness: a restore from a snapshot taken in the
  * middle of a batch continues to bit-identical parameters and optimizer state, versions are
- * announced only once their checkpoint completes, and a damaged model archive is refused.
+ * announced only once their checkpoint completes, a damaged model archive is refused, metrics
+ * carry the negative cache's figures, and a step that fails on the training thread fails the task.
  */
 @SuppressWarnings("try") // the harness's close() may throw InterruptedException
 class TrainingOperatorTest {
@@ -136,6 +144,73 @@ class TrainingOperatorTest {
     }
   }
 
+  @Test
+  void metricsCarryTheNegativeCachesSizeAndMeanStaleness(@TempDir Path store) throws Exception {
+    ModelConfig cached = CONFIG.toBuilder()
+        .negatives(NegativeConfig.defaults().withCache(64, 0).withInBatch(false)).build();
+    int every = 5;
+    List<TrainingMetrics> metrics;
+    try (OneInputStreamOperatorTestHarness<FeaturizedExample, EncodedRecord> h =
+        harness(options(store, 0).withModel(cached).withIntervals(every, 0))) {
+      h.open();
+      feed(h, INPUT.subList(0, 3 * every * BATCH));
+      metrics = metrics(h);
+    }
+    // the same steps straight on a trainer with the operator's seed
+    List<StepResult> steps = new ArrayList<>();
+    try (DualEncoderTrainer trainer = DualEncoderTrainer.create(cached, TrainerOptions.defaults("x").seed())) {
+      for (int i = 0; i < 3 * every; i++) {
+        List<TrainingPair> batch = new ArrayList<>();
+        INPUT.subList(i * BATCH, (i + 1) * BATCH).forEach(e -> batch.add(new TrainingPair(e.queryIds, e.docIds)));
+        steps.add(trainer.step(batch));
+      }
+    }
+    assertEquals(3, metrics.size());
+    for (int r = 0; r < 3; r++) {
+      List<StepResult> window = steps.subList(r * every, (r + 1) * every);
+      TrainingMetrics m = metrics.get(r);
+      assertEquals((r + 1) * every, m.getStep());
+      assertEquals(window.get(every - 1).cacheSize(), m.getCacheSize(), "size after the window's last step");
+      double[] finite = window.stream().mapToDouble(StepResult::cacheStaleness).filter(Double::isFinite).toArray();
+      assertTrue(finite.length > 0);
+      assertEquals(Arrays.stream(finite).average().orElseThrow(), m.getCacheStaleness(), 1e-12);
+    }
+    assertTrue(metrics.get(0).getCacheSize() > 0);
+  }
+
+  @Test
+  void withoutANegativeCacheTheCacheMetricsAreNull(@TempDir Path store) throws Exception {
+    try (OneInputStreamOperatorTestHarness<FeaturizedExample, EncodedRecord> h =
+        harness(options(store, 0).withIntervals(2, 0))) {
+      h.open();
+      feed(h, INPUT.subList(0, 4 * BATCH));
+      List<TrainingMetrics> metrics = metrics(h);
+      assertEquals(List.of(2L, 4L), metrics.stream().map(TrainingMetrics::getStep).toList());
+      for (int i = 0; i < metrics.size(); i++) {
+        assertNull(metrics.get(i).getCacheSize());
+        assertNull(metrics.get(i).getCacheStaleness());
+        assertEquals(2L * BATCH * (i + 1), metrics.get(i).getExamples());
+      }
+    }
+  }
+
+  @Test
+  void aStepThatFailsOnTheTrainingThreadFailsTheTask(@TempDir Path store) throws Exception {
+    List<FeaturizedExample> input = new ArrayList<>(INPUT.subList(0, 2 * BATCH));
+    FeaturizedExample good = input.get(3);
+    input.set(3, new FeaturizedExample(good.exampleId, good.queryIds, new int[] {1, CONFIG.buckets() + 7},
+        good.eventTime, good.partition, good.offset));
+    try (OneInputStreamOperatorTestHarness<FeaturizedExample, EncodedRecord> h = harness(options(store, 0))) {
+      h.open();
+      Exception e = assertThrows(Exception.class, () -> {
+        feed(h, input);
+        h.endInput();
+      });
+      String message = causes(e);
+      assertTrue(message.contains("a training step failed") && message.contains("is outside 0.."), message);
+    }
+  }
+
   private static OperatorSubtaskState withFlippedRawByte(OperatorSubtaskState state) throws Exception {
     OperatorStateHandle raw = state.getRawOperatorState().iterator().next();
     byte[] bytes;
@@ -179,6 +254,12 @@ class TrainingOperatorTest {
     if (records != null) {
       records.forEach(r -> result.add(Topics.MODEL_VERSIONS.codec().decode(r.getValue().value)));
     }
+    return result;
+  }
+
+  private static List<TrainingMetrics> metrics(OneInputStreamOperatorTestHarness<FeaturizedExample, EncodedRecord> h) {
+    List<TrainingMetrics> result = new ArrayList<>();
+    h.extractOutputValues().forEach(r -> result.add(Topics.TRAINING_METRICS.codec().decode(r.value)));
     return result;
   }
 
