@@ -16,7 +16,9 @@ import dev.dualstream.trainer.negatives.DocKeys;
 import dev.dualstream.trainer.negatives.NegativeConfig;
 import dev.dualstream.trainer.negatives.NegativeObjective;
 import dev.dualstream.trainer.optim.DenseAdam;
+import dev.dualstream.trainer.optim.LazyRowAdagrad;
 import dev.dualstream.trainer.optim.LazyRowAdam;
+import dev.dualstream.trainer.optim.TableOptimizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -35,8 +37,8 @@ import java.util.Optional;
  * that is a leaf with a gradient; run the shared tower once over queries and documents; score
  * {@code scale x cosine} and take the in-batch softmax cross-entropy ({@link InBatchSoftmax});
  * backpropagate to the pooled leaf; spread its gradient over the touched rows and update each row
- * at once with lazy Adam in Java ({@link LazyRowAdam}), rows in parallel over the compute threads
- * ({@link ComputeThreads}); update the dense layers with in-place Adam ({@link DenseAdam}). All native temporaries
+ * at once with lazy Adam or Adagrad in Java ({@link TableOptimizer}), rows in parallel over the
+ * compute threads ({@link ComputeThreads}); update the dense layers with in-place Adam ({@link DenseAdam}). All native temporaries
  * of a step live in a sub-manager closed at its end, so native memory stays flat.
  *
  * <p>DJL allows one {@link GradientCollector} per JVM at a time, so forward and backward passes of
@@ -45,13 +47,16 @@ import java.util.Optional;
  */
 public final class DualEncoderTrainer implements AutoCloseable {
 
+  /** The negative objective's state in a checkpoint (see {@link NegativeObjective#writeState}). */
+  public static final String NEGATIVES_FILE = "negatives.bin";
+
   private static final Object COLLECTOR_LOCK = new Object();
 
   private final ModelConfig config;
   private final long seed;
   private final Featurizer featurizer;
   private final DualEncoderNetwork network;
-  private final LazyRowAdam tableAdam;
+  private final TableOptimizer tableOptimizer;
   private final DenseAdam denseAdam;
   private final NegativeObjective objective;
   private final ObjectiveStep objectiveStep;
@@ -59,19 +64,19 @@ public final class DualEncoderTrainer implements AutoCloseable {
   private long examples;
 
   private DualEncoderTrainer(
-      ModelConfig config, long seed, DualEncoderNetwork network, LazyRowAdam tableAdam) {
+      ModelConfig config, long seed, DualEncoderNetwork network, TableOptimizer tableOptimizer) {
     this.config = config;
     this.seed = seed;
     this.featurizer = new Featurizer(config.featureSpec());
     this.network = network;
-    this.tableAdam = tableAdam;
+    this.tableOptimizer = tableOptimizer;
     this.denseAdam = new DenseAdam(network.tower().parameters(), config.denseAdam());
     // Any objective but plain in-batch softmax takes the general path (negatives, loss family).
     this.objective = config.inBatchSoftmax() ? null : NegativeObjective.create(config.negatives(),
         config.loss(), (float) config.scale(), config.outputDim(), config.maxDocIds(),
         docs -> network.embed(docs, config.inferenceBatchSize()), seed);
     this.objectiveStep = objective == null ? null
-        : new ObjectiveStep(config, network, objective, tableAdam, denseAdam);
+        : new ObjectiveStep(config, network, objective, tableOptimizer, denseAdam);
   }
 
   /** A trainer at step 0 with seeded initial weights (see {@link ModelStore#untrained}). */
@@ -81,17 +86,26 @@ public final class DualEncoderTrainer implements AutoCloseable {
     ComputeThreads.apply(config.threads());
     DualEncoderNetwork network = ModelStore.initialNetwork(config, seed, true);
     try {
-      return new DualEncoderTrainer(config, seed, network,
-          new LazyRowAdam(config.buckets() + 1, config.embeddingDim(), config.tableAdam()));
+      return new DualEncoderTrainer(config, seed, network, newTableOptimizer(config));
     } catch (RuntimeException e) {
       network.close();
       throw e;
     }
   }
 
+  /** Fresh state of the table optimizer the configuration names, for the whole table. */
+  private static TableOptimizer newTableOptimizer(ModelConfig config) {
+    int rows = config.buckets() + 1;
+    return switch (config.tableOptimizer()) {
+      case ADAM -> new LazyRowAdam(rows, config.embeddingDim(), config.tableAdam());
+      case ADAGRAD -> new LazyRowAdagrad(rows, config.embeddingDim(), config.tableAdagrad());
+    };
+  }
+
   /**
    * Resumes training from a directory written by {@link #saveCheckpoint}: weights, optimizer
-   * state and counters, so that continuing gives the same parameters as never having stopped.
+   * state, the negative objective's state (cache, popularity, pool, random state) and counters, so
+   * that continuing gives the same parameters as never having stopped.
    *
    * @throws IllegalArgumentException if the directory is not a complete checkpoint, with the reason
    */
@@ -113,17 +127,28 @@ public final class DualEncoderTrainer implements AutoCloseable {
     try {
       long[] denseSizes =
           network.tower().parameters().stream().mapToLong(NDArray::size).toArray();
-      TrainerCheckpoint.State state = TrainerCheckpoint.read(dir, config.buckets() + 1,
-          config.embeddingDim(), config.tableAdam(), denseSizes);
+      TrainerCheckpoint.State state = TrainerCheckpoint.read(dir, config, denseSizes);
       DualEncoderTrainer trainer =
           new DualEncoderTrainer(config, manifest.seed(), network, state.table());
       trainer.denseAdam.restore(state.denseFirst(), state.denseSecond(), state.denseSteps());
       trainer.steps = manifest.step();
       trainer.examples = manifest.examplesSeen();
+      trainer.restoreNegatives(dir);
       return trainer;
     } catch (IOException | RuntimeException e) {
       network.close();
       throw e;
+    }
+  }
+
+  /** Reads the objective's state; a checkpoint holds one exactly when the configuration has an objective. */
+  private void restoreNegatives(Path dir) throws IOException {
+    Path file = dir.resolve(NEGATIVES_FILE);
+    if (objective != null) {
+      objective.readState(file);
+    } else if (Files.exists(file)) {
+      throw new IOException(file + " holds negative objective state, but the configuration trains with plain"
+          + " in-batch softmax");
     }
   }
 
@@ -174,7 +199,7 @@ public final class DualEncoderTrainer implements AutoCloseable {
           backwardDone = System.nanoTime();
         }
       }
-      ObjectiveStep.applyGradients(network, rows, pooled, scope, tableAdam, denseAdam);
+      ObjectiveStep.applyGradients(network, rows, pooled, scope, tableOptimizer, denseAdam);
       steps++;
       examples += size;
       return new StepResult(steps, size, loss, (float) correct / size, rows.size(),
@@ -244,13 +269,17 @@ public final class DualEncoderTrainer implements AutoCloseable {
 
   /**
    * Writes a checkpoint to a fresh directory: a complete model version (loadable with {@link
-   * ModelStore#load}) plus the optimizer state in {@code optimizer.f32}, for {@link #restore}. The
-   * manifest is written last. At default sizes the checkpoint is about 0.8 GB.
+   * ModelStore#load}) plus the optimizer state in {@code optimizer.f32} and, with negatives other
+   * than plain in-batch ones, the negative objective's state in {@link #NEGATIVES_FILE}, for
+   * {@link #restore}. The manifest is written last. At default sizes the checkpoint is about 0.8 GB.
    */
   public void saveCheckpoint(Path dir, Map<String, String> provenance) {
     try {
       Files.createDirectories(dir);
-      TrainerCheckpoint.write(dir, tableAdam, denseAdam);
+      TrainerCheckpoint.write(dir, tableOptimizer, denseAdam);
+      if (objective != null) {
+        objective.writeState(dir.resolve(NEGATIVES_FILE));
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the trainer checkpoint to " + dir, e);
     }

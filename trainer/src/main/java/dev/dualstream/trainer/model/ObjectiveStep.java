@@ -12,7 +12,7 @@ import dev.dualstream.trainer.negatives.Batch;
 import dev.dualstream.trainer.negatives.NegativeObjective;
 import dev.dualstream.trainer.negatives.Plan;
 import dev.dualstream.trainer.optim.DenseAdam;
-import dev.dualstream.trainer.optim.LazyRowAdam;
+import dev.dualstream.trainer.optim.TableOptimizer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,15 +30,15 @@ final class ObjectiveStep {
   private final ModelConfig config;
   private final DualEncoderNetwork network;
   private final NegativeObjective objective;
-  private final LazyRowAdam tableAdam;
+  private final TableOptimizer tableOptimizer;
   private final DenseAdam denseAdam;
 
   ObjectiveStep(ModelConfig config, DualEncoderNetwork network, NegativeObjective objective,
-      LazyRowAdam tableAdam, DenseAdam denseAdam) {
+      TableOptimizer tableOptimizer, DenseAdam denseAdam) {
     this.config = config;
     this.network = network;
     this.objective = objective;
-    this.tableAdam = tableAdam;
+    this.tableOptimizer = tableOptimizer;
     this.denseAdam = denseAdam;
   }
 
@@ -77,7 +77,7 @@ final class ObjectiveStep {
           backwardDone = System.nanoTime();
         }
       }
-      applyGradients(network, rows, pooled, scope, tableAdam, denseAdam);
+      applyGradients(network, rows, pooled, scope, tableOptimizer, denseAdam);
       objective.update(plan, documents, step);
       return new StepResult(step, size, (float) loss.value(), (float) loss.accuracy(), rows.size(),
           forwardDone - start, backwardDone - forwardDone, System.nanoTime() - backwardDone,
@@ -106,15 +106,16 @@ final class ObjectiveStep {
 
   /**
    * Applies a step's gradients: the pooled rows' gradient is spread over the table rows the batch
-   * touched, each updated once by lazy Adam, then the dense tower takes its in-place Adam step.
+   * touched, each updated once by the table's lazy optimizer (rows in parallel over the compute
+   * threads), then the dense tower takes its in-place Adam step.
    */
   static void applyGradients(DualEncoderNetwork network, RowBatch rows, NDArray pooled, NDManager scope,
-      LazyRowAdam tableAdam, DenseAdam denseAdam) {
+      TableOptimizer tableOptimizer, DenseAdam denseAdam) {
     NDArray gradient = pooled.getGradient();
     gradient.attach(scope);
     float[] weights = network.table().weights();
     BagPooling.backward(rows, gradient.toFloatArray(), network.table().dim(),
-        (row, grads, offset) -> tableAdam.updateRow(weights, row, grads, offset));
+        (row, grads, offset) -> tableOptimizer.updateRow(weights, row, grads, offset));
     denseAdam.step(scope);
   }
 }

@@ -94,6 +94,24 @@ final class CorpusNegatives {
     reencodings++;
   }
 
+  /** Continues from a saved state: the encoded corpus (null before the first draw) and the re-encodings so far. */
+  void restore(NegativeCache encodedCorpus, long reencodingsSoFar) {
+    this.cache = encodedCorpus;
+    this.reencodings = reencodingsSoFar;
+  }
+
+  int dim() {
+    return dim;
+  }
+
+  int maxFeatures() {
+    return maxFeatures;
+  }
+
+  float scale() {
+    return scale;
+  }
+
   int encoded() {
     return cache == null ? 0 : cache.size();
   }

@@ -36,6 +36,25 @@ final class DocumentPool {
     return true;
   }
 
+  int capacity() {
+    return capacity;
+  }
+
+  /** Replaces the contents by the given documents, in this order (a saved pool: keys distinct, at most capacity). */
+  void restore(long[] savedKeys, int[][] savedIds) {
+    if (savedKeys.length > capacity || savedKeys.length != savedIds.length) {
+      throw new IllegalArgumentException(savedKeys.length + " documents for a pool of capacity " + capacity);
+    }
+    features.clear();
+    index.clear();
+    keys = new long[Math.max(1024, savedKeys.length)];
+    for (int d = 0; d < savedKeys.length; d++) {
+      if (!add(savedKeys[d], savedIds[d])) {
+        throw new IllegalArgumentException("document key " + savedKeys[d] + " is pooled twice");
+      }
+    }
+  }
+
   int size() {
     return features.size();
   }

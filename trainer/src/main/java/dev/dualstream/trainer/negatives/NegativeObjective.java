@@ -10,12 +10,13 @@ import dev.dualstream.cache.NegativeCacheBuilder;
 import dev.dualstream.cache.Sample;
 import dev.dualstream.trainer.loss.CandidateSoftmax;
 import dev.dualstream.trainer.loss.LossConfig;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.SplittableRandom;
 
 /**
  * The training objective over negatives from any combination of sources ({@link NegativeConfig}),
@@ -39,7 +40,8 @@ import java.util.SplittableRandom;
  * (s_neg - s_pos)} (Lindgren et al., NeurIPS 2021). Label bias adds {@code tau log pi(d)} to every
  * candidate (for the cache cell, of the drawn entry: a one-sample estimate of the biased
  * partition). Randomness (uniform draws, the Gumbel noise of the cache and the corpus, the
- * sketches' hashes) derives from one seed. Not thread-safe.
+ * sketches' hashes) derives from one seed, and {@link #writeState} saves all the state a step
+ * changes (see {@link ObjectiveState}), so a restored objective continues exactly. Not thread-safe.
  */
 public final class NegativeObjective {
   private final NegativeConfig config;
@@ -48,12 +50,12 @@ public final class NegativeObjective {
   private final int dim;
   private final int maxFeatures;
   private final DocumentEncoder encoder;
-  private final NegativeCache cache;
+  private NegativeCache cache;
   private final PopularityEstimate positives;
   private final PopularityEstimate skipped;
   private final DocumentPool pool;
   private final CorpusNegatives corpus;
-  private final SplittableRandom random;
+  private final SplitMix64 random;
   private long steps;
   private double staleness = Double.NaN;
 
@@ -65,7 +67,7 @@ public final class NegativeObjective {
     this.dim = dim;
     this.maxFeatures = maxFeatures;
     this.encoder = encoder;
-    this.random = new SplittableRandom(DocKeys.mix(seed ^ 0x2545f4914f6cdd1dL));
+    this.random = new SplitMix64(DocKeys.mix(seed ^ 0x2545f4914f6cdd1dL));
     this.cache = config.cacheSize() == 0 ? null : cacheBuilder(config, scale, dim, maxFeatures, seed).build();
     boolean labelBias = lossConfig.labelBiasTau() != 0;
     this.positives = labelBias || config.logQ().contains(NegativeSource.IN_BATCH)
@@ -273,24 +275,7 @@ public final class NegativeObjective {
     CandidateSoftmax.Result result = CandidateSoftmax.compute(logits, b, columns, lossConfig);
     NDArray picked = scores.reshape(-1).get(m.create(gather, new Shape(b, columns)));
     NDArray surrogate = picked.mul(m.create(result.weights(), new Shape(b, columns))).sum();
-    return new Loss(surrogate, result.loss(), result.positiveProbability(), accuracy(plan, s, n));
-  }
-
-  /** The share of queries whose positive outscores every negative document drawn for them. */
-  private static double accuracy(Plan plan, float[] s, int n) {
-    int correct = 0;
-    for (int i = 0; i < plan.queries; i++) {
-      float positive = s[i * n + i];
-      boolean best = true;
-      for (int c = 1; c < plan.columns && best; c++) {
-        int doc = plan.cellDoc[i * plan.columns + c];
-        best = doc < 0 || s[i * n + doc] < positive;
-      }
-      if (best) {
-        correct++;
-      }
-    }
-    return (double) correct / plan.queries;
+    return new Loss(surrogate, result.loss(), result.positiveProbability(), plan.accuracy(s));
   }
 
   /**
@@ -370,14 +355,59 @@ public final class NegativeObjective {
     return pool == null ? 0 : pool.size();
   }
 
-  /** The cache, for tests in this package; null without one. */
+  /**
+   * Writes everything a step changes (cache, popularity sketches, document pool, corpus, random
+   * state, counters) to {@code file}, for {@link #readState}.
+   */
+  public void writeState(Path file) throws IOException {
+    ObjectiveState.write(this, file);
+  }
+
+  /**
+   * Continues from a state written by {@link #writeState} of an objective created with the same
+   * configuration, dimensions and seed.
+   *
+   * @throws IOException naming the file, if it is missing, foreign, truncated, damaged, of an
+   *     unknown format version or written for another configuration; this objective is then unchanged
+   */
+  public void readState(Path file) throws IOException {
+    ObjectiveState.read(file, this);
+  }
+
+  void restore(long savedSteps, double savedStaleness, long randomState, NegativeCache savedCache) {
+    steps = savedSteps;
+    staleness = savedStaleness;
+    random.setState(randomState);
+    cache = savedCache;
+  }
+
+  // The components, null when switched off: for the state codec and tests in this package.
   NegativeCache cache() {
     return cache;
   }
 
-  /** The corpus source, for tests in this package; null without one. */
   CorpusNegatives corpus() {
     return corpus;
+  }
+
+  PopularityEstimate positives() {
+    return positives;
+  }
+
+  PopularityEstimate skipped() {
+    return skipped;
+  }
+
+  DocumentPool pool() {
+    return pool;
+  }
+
+  long steps() {
+    return steps;
+  }
+
+  long randomState() {
+    return random.state();
   }
 
   public NegativeConfig config() {

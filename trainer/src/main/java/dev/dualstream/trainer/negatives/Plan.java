@@ -77,4 +77,26 @@ public final class Plan {
     cellValue[cell] = value;
     cellAbsolute[cell] = true;
   }
+
+  /**
+   * The share of queries whose positive outscores every negative document drawn for them.
+   *
+   * @param scores the fresh scores, {@code queries x documents} row-major
+   */
+  double accuracy(float[] scores) {
+    int n = documents.size();
+    int correct = 0;
+    for (int i = 0; i < queries; i++) {
+      float positive = scores[i * n + i];
+      boolean best = true;
+      for (int c = 1; c < columns && best; c++) {
+        int doc = cellDoc[i * columns + c];
+        best = doc < 0 || scores[i * n + doc] < positive;
+      }
+      if (best) {
+        correct++;
+      }
+    }
+    return (double) correct / queries;
+  }
 }

@@ -100,6 +100,49 @@ final class PopularityEstimate {
     return row * width + ((int) (h ^ (h >>> 32)) & (width - 1));
   }
 
+  int width() {
+    return width;
+  }
+
+  int depth() {
+    return depth;
+  }
+
+  double decay() {
+    return decay;
+  }
+
+  /** The first row's hash seed: sketches whose counters may be exchanged have the same one. */
+  long hashSeed() {
+    return seeds[0];
+  }
+
+  /** The current weight of one occurrence; counters hold weights, not occurrences. */
+  double unit() {
+    return unit;
+  }
+
+  /** The sum of all weights counted. */
+  double rawTotal() {
+    return total;
+  }
+
+  /** The counters, row-major ({@code depth x width}) weights; callers must not modify them. */
+  double[] rawCounts() {
+    return counts;
+  }
+
+  /** Sets the counters, unit and total to those of a saved sketch of the same shape (hashes come from the seed). */
+  void restore(double[] rawCounts, double unit, double total) {
+    if (rawCounts.length != counts.length) {
+      throw new IllegalArgumentException("a sketch of " + rawCounts.length + " counters, this one has "
+          + counts.length);
+    }
+    System.arraycopy(rawCounts, 0, counts, 0, counts.length);
+    this.unit = unit;
+    this.total = total;
+  }
+
   private void rescale() {
     double factor = 1 / unit;
     for (int i = 0; i < counts.length; i++) {

@@ -21,7 +21,7 @@ import java.util.Objects;
  * <p>Weights and moments are flat row-major {@code float[]} arrays. Not thread-safe, except that
  * {@link #updateRow} may run concurrently for distinct rows.
  */
-public final class LazyRowAdam {
+public final class LazyRowAdam implements TableOptimizer {
 
   /** Bias corrections are precomputed for row steps below this; two pow calls per row cost more. */
   private static final int BIAS_TABLE = 1 << 14;
@@ -43,8 +43,8 @@ public final class LazyRowAdam {
 
   /** Fresh state (zero moments, zero steps) for a table of {@code rows x dim}. */
   public LazyRowAdam(int rows, int dim, AdamSettings settings) {
-    this(rows, dim, settings, new float[checkedSize(rows, dim)], new float[checkedSize(rows, dim)],
-        new int[rows]);
+    this(rows, dim, settings, new float[TableOptimizer.checkedSize(rows, dim)],
+        new float[TableOptimizer.checkedSize(rows, dim)], new int[rows]);
   }
 
   /** Restores saved state; the arrays are used, not copied. */
@@ -53,7 +53,7 @@ public final class LazyRowAdam {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.rows = rows;
     this.dim = dim;
-    int size = checkedSize(rows, dim);
+    int size = TableOptimizer.checkedSize(rows, dim);
     if (m.length != size || v.length != size || rowSteps.length != rows) {
       throw new IllegalArgumentException("optimizer state does not match a " + rows + " x " + dim
           + " table");
@@ -74,39 +74,14 @@ public final class LazyRowAdam {
   }
 
   /**
-   * Applies one Adam step to the given rows.
-   *
-   * @param weights the table, {@code rows x dim}, updated in place
-   * @param touched distinct row numbers; row {@code touched[i]} has its gradient at {@code
-   *     grads[i * dim .. (i + 1) * dim)}
-   * @param count how many entries of {@code touched} to use
-   * @param grads gradients of the touched rows, row-major
-   */
-  public void update(float[] weights, int[] touched, int count, float[] grads) {
-    if (weights.length != m.length) {
-      throw new IllegalArgumentException("weights do not match the optimizer's table size");
-    }
-    if (count > touched.length || (long) count * dim > grads.length) {
-      throw new IllegalArgumentException("fewer gradients or rows than count " + count);
-    }
-    for (int i = 0; i < count; i++) {
-      updateRow(weights, touched[i], grads, i * dim);
-    }
-  }
-
-  /**
-   * Applies one Adam step to one row. Calls for different rows touch disjoint state, so threads may
-   * update distinct rows at the same time; one row must not be updated twice concurrently.
+   * {@inheritDoc}
    *
    * <p>The row's weights and moments are copied into per-thread scratch arrays, updated there and
    * copied back: a loop whose arrays all start at index 0 is one the JIT compiles to vector
    * instructions, and the copies are intrinsics, so this is about twice as fast as updating in
    * place at the row's offset. The arithmetic, and so the result, is the same.
-   *
-   * @param weights the table, {@code rows x dim}, updated in place
-   * @param row the row number
-   * @param grads holds the row's gradient at {@code grads[offset .. offset + dim)}
    */
+  @Override
   public void updateRow(float[] weights, int row, float[] grads, int offset) {
     Scratch s = scratch.get();
     int t = ++rowSteps[row];
@@ -160,14 +135,21 @@ public final class LazyRowAdam {
     return (float) Math.sqrt(1 - Math.pow(settings.beta2(), t));
   }
 
+  @Override
+  public Kind kind() {
+    return Kind.ADAM;
+  }
+
   public AdamSettings settings() {
     return settings;
   }
 
+  @Override
   public int rows() {
     return rows;
   }
 
+  @Override
   public int dim() {
     return dim;
   }
@@ -185,14 +167,5 @@ public final class LazyRowAdam {
   /** Number of updates each row has seen; the live array, for checkpointing. */
   public int[] rowSteps() {
     return rowSteps;
-  }
-
-  private static int checkedSize(int rows, int dim) {
-    long size = (long) rows * dim;
-    if (rows < 1 || dim < 1 || size > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException(
-          "a table of " + rows + " x " + dim + " does not fit one Java array");
-    }
-    return (int) size;
   }
 }
