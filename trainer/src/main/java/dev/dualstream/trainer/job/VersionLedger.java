@@ -24,11 +24,11 @@ import org.slf4j.LoggerFactory;
  * Pending versions are part of the checkpointed state. After a restore every pending version in
  * the restored state is committed (its checkpoint completed) and announced again unless it was
  * already announced in that checkpoint's own transaction; the aborted transaction of the failed
- * attempt held no other copy. Versions in the store above the restored state's last version and
- * without a marker were written after the restored checkpoint: they are deleted, and training
- * writes them again. At the end of a bounded input no later checkpoint can commit a version
- * before the sink closes, so everything pending is emitted at once into the final transaction,
- * which commits only with the final checkpoint that holds this state.
+ * attempt held no other copy. Versions in the store above the restored state's last version (with
+ * no restored state: any version) and without a marker were written after the restored checkpoint:
+ * they are deleted, and training writes them again. At the end of a bounded input no later
+ * checkpoint can commit a version before the sink closes, so everything pending is emitted at once
+ * into the final transaction, which commits only with the final checkpoint that holds this state.
  */
 final class VersionLedger {
   static final String COMMITTED_MARKER = "COMMITTED";
@@ -41,9 +41,19 @@ final class VersionLedger {
     this.publisher = publisher;
   }
 
-  /** A new job: versions continue after the highest one in the store. */
+  /**
+   * A job without restored state: a new job, or a failover before any checkpoint completed. Then
+   * no version in the store without a commit marker can ever be committed (no state holds it as
+   * pending) or has been announced (announcements follow the marker, or sit in a transaction that
+   * only the never-completed checkpoint would have committed): such versions, written by the failed
+   * attempt, are removed, and numbering continues after the highest committed version. Without
+   * this, an attempt that wrote version 1 and failed before its first checkpoint completed would
+   * make the next attempt start at version 2, leaving 1 uncommitted and unannounced.
+   */
   static VersionLedger fresh(ModelPublisher publisher) {
-    return new VersionLedger(publisher);
+    VersionLedger ledger = new VersionLedger(publisher);
+    publisher.continueAfter(ledger.removeUncommittedAfter(0));
+    return ledger;
   }
 
   /**
@@ -163,7 +173,8 @@ final class VersionLedger {
           if (committed) {
             highestCommitted = Math.max(highestCommitted, version);
           } else if (version > lastVersion) {
-            LOG.info("removing model version {}: written after the restored checkpoint, never committed", version);
+            LOG.info("removing model version {}: written after the restored state (or by an attempt with none),"
+                + " never committed", version);
             TrainerArchive.deleteTree(entry);
           }
         }

@@ -6,17 +6,22 @@ import static dev.dualstream.trainer.job.FaultFixture.assertSameTrainerState;
 import static dev.dualstream.trainer.job.FaultFixture.assertVersionsAnnouncedOnceInOrder;
 import static dev.dualstream.trainer.job.FaultFixture.readCommitted;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dualstream.schemas.avro.ModelVersion;
 import dev.dualstream.schemas.avro.TrainingMetrics;
 import dev.dualstream.schemas.testing.KafkaBroker;
 import dev.dualstream.schemas.testing.KafkaBrokerExtension;
-import java.nio.file.Path;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.api.common.state.ListState;
@@ -80,6 +85,10 @@ class ExactlyOnceTrainingIT {
         "two failed checkpoints in a row are tolerated: no failover");
     assertEquals(1, runWithExpiringCheckpoints(broker, work.resolve("three"), "expire-three.", 3),
         "the third failed checkpoint in a row fails the job over, and the next attempt runs to the end");
+    // The failed attempt completed no checkpoint but wrote a version: the next attempt starts
+    // without state and must not leave that version behind or number its own after it (checked
+    // by assertVersionsAnnouncedOnceInOrder above).
+    assertTrue(FailingSnapshots.VERSION_BEFORE_LAST_FAILURE.get(), "the failed attempt wrote a version first");
   }
 
   /** Runs with the first {@code failures} checkpoints of the first attempt failing; returns the highest attempt. */
@@ -90,6 +99,8 @@ class ExactlyOnceTrainingIT {
     FaultFixture.produce(broker, options.topics(), examples);
     FailingSnapshots.FAILED.set(0);
     FailingSnapshots.HIGHEST_ATTEMPT.set(-1);
+    FailingSnapshots.VERSION_BEFORE_LAST_FAILURE.set(false);
+    FailingSnapshots.versions = options.modelStore().resolve(FaultFixture.TINY.modelName());
 
     TrainerJob.runLocal(options, s -> FaultFixture.Throttle.apply(s, 2)
         .map(new FailingSnapshots(failures)).name("checkpoint failure injection")
@@ -142,6 +153,9 @@ class ExactlyOnceTrainingIT {
     private static final long serialVersionUID = 1L;
     static final AtomicInteger FAILED = new AtomicInteger();
     static final AtomicInteger HIGHEST_ATTEMPT = new AtomicInteger(-1);
+    static final AtomicBoolean VERSION_BEFORE_LAST_FAILURE = new AtomicBoolean();
+    /** The model's directory in the store of the run in progress. */
+    static volatile Path versions;
     private final int count;
     private transient int failedHere;
     private transient ListState<Integer> fuse;
@@ -162,7 +176,8 @@ class ExactlyOnceTrainingIT {
         failedHere++;
         FAILED.incrementAndGet();
       }
-      fuse.update(List.of(fail ? RefusingSerializer.REFUSED : 0));
+      fuse.update(List.of(!fail ? 0
+          : failedHere == count ? RefusingSerializer.REFUSED_AFTER_A_VERSION : RefusingSerializer.REFUSED));
     }
 
     @Override
@@ -172,10 +187,18 @@ class ExactlyOnceTrainingIT {
     }
   }
 
-  /** Serializes ints, except {@link #REFUSED}, on which writing fails as a full disk would. */
+  /**
+   * Serializes ints, except {@link #REFUSED}, on which writing fails as a full disk would, and
+   * {@link #REFUSED_AFTER_A_VERSION}, on which it fails once the trainer has written a model version
+   * (the failure is in the asynchronous part, so training goes on meanwhile). That makes the last
+   * failed checkpoint of the first attempt come after a version was written, which happened only
+   * under load before: a failover before any completed checkpoint once left that version behind.
+   */
   static final class RefusingSerializer extends TypeSerializerSingleton<Integer> {
     private static final long serialVersionUID = 1L;
     static final int REFUSED = -1;
+    static final int REFUSED_AFTER_A_VERSION = -2;
+    private static final Duration VERSION_WAIT = Duration.ofSeconds(30);
 
     @Override
     public boolean isImmutableType() {
@@ -204,10 +227,35 @@ class ExactlyOnceTrainingIT {
 
     @Override
     public void serialize(Integer record, DataOutputView target) throws IOException {
-      if (record == REFUSED) {
+      if (record == REFUSED_AFTER_A_VERSION) {
+        FailingSnapshots.VERSION_BEFORE_LAST_FAILURE.set(awaitVersion());
+      }
+      if (record == REFUSED || record == REFUSED_AFTER_A_VERSION) {
         throw new IOException("injected failure writing checkpoint state");
       }
       target.writeInt(record);
+    }
+
+    /** Waits (bounded well below the checkpoint timeout) until the run's model directory holds a version. */
+    private static boolean awaitVersion() throws IOException {
+      long deadline = System.nanoTime() + VERSION_WAIT.toNanos();
+      while (System.nanoTime() < deadline) {
+        Path dir = FailingSnapshots.versions;
+        if (dir != null && Files.isDirectory(dir)) {
+          try (Stream<Path> entries = Files.list(dir)) {
+            if (entries.anyMatch(p -> p.getFileName().toString().matches("\\d+"))) {
+              return true;
+            }
+          }
+        }
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted waiting for a model version", e);
+        }
+      }
+      return false;
     }
 
     @Override

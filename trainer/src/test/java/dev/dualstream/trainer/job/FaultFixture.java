@@ -12,7 +12,10 @@ import dev.dualstream.schemas.avro.SourceOffset;
 import dev.dualstream.schemas.avro.TrainingExample;
 import dev.dualstream.schemas.avro.TrainingMetrics;
 import dev.dualstream.schemas.testing.KafkaBroker;
+import dev.dualstream.trainer.loss.LossConfig;
+import dev.dualstream.trainer.model.DualEncoderTrainer;
 import dev.dualstream.trainer.model.ModelConfig;
+import dev.dualstream.trainer.negatives.NegativeConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -50,8 +53,16 @@ final class FaultFixture {
   static final int BATCH = 32;
   static final int VERSION_EVERY_STEPS = 40;
   static final int METRICS_EVERY_STEPS = 5;
+  /**
+   * With a negative cache, label bias (a popularity sketch) and uniform negatives (the document pool
+   * and the objective's random state), so that the bit-identical comparison covers the negative
+   * objective's state as well as parameters and optimizer.
+   */
   static final ModelConfig TINY = ModelConfig.defaults().toBuilder()
-      .buckets(1 << 12).dims(16, 32, 16).batchSize(BATCH).learningRate(5e-3).threads(1).build();
+      .buckets(1 << 12).dims(16, 32, 16).batchSize(BATCH).learningRate(5e-3).threads(1)
+      .negatives(NegativeConfig.defaults().withCache(256, 0).withUniform(1).withPopularity(1 << 12, 3, 1.0))
+      .loss(LossConfig.defaults().withLabelBias(0.5))
+      .build();
   /** Files of a trainer checkpoint that are not model state: provenance differs between runs by design. */
   private static final Set<String> NOT_STATE = Set.of("manifest.json", VersionLedger.COMMITTED_MARKER);
 
@@ -211,10 +222,10 @@ final class FaultFixture {
     return files;
   }
 
-  /** Parameters, optimizer state and any other state file (a cache, say) are bit-identical. */
+  /** Parameters, optimizer state and the negative objective's state (cache, sketch, pool, RNG) are bit-identical. */
   static void assertSameTrainerState(Map<String, byte[]> expected, Path actual) throws IOException {
-    assertTrue(expected.containsKey("optimizer.f32") && expected.containsKey("embeddings.f32"),
-        "a full trainer state: " + expected.keySet());
+    assertTrue(expected.containsKey("optimizer.f32") && expected.containsKey("embeddings.f32")
+        && expected.containsKey(DualEncoderTrainer.NEGATIVES_FILE), "a full trainer state: " + expected.keySet());
     Map<String, byte[]> found = stateFiles(actual);
     assertEquals(expected.keySet(), found.keySet(), "the same state files");
     for (String file : expected.keySet()) {

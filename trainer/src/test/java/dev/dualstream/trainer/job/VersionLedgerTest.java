@@ -69,6 +69,23 @@ class VersionLedgerTest {
     assertTrue(Files.exists(model.resolve("2").resolve(VersionLedger.COMMITTED_MARKER)));
   }
 
+  @Test
+  void aFailoverBeforeAnyCheckpointCompletedRemovesWhatTheFailedAttemptWrote(@TempDir Path store)
+      throws IOException {
+    Path model = store.resolve(MODEL);
+    Files.createDirectories(model.resolve("1"));
+    Files.createFile(model.resolve("1").resolve(VersionLedger.COMMITTED_MARKER));
+    Files.createDirectories(model.resolve("2")); // the failed attempt's, never committed
+    Files.createDirectories(model.resolve(".3.tmp-9"));
+
+    VersionLedger ledger = VersionLedger.fresh(new ModelPublisher(store, MODEL, 1));
+
+    assertTrue(Files.isDirectory(model.resolve("1")), "committed: kept");
+    assertFalse(Files.exists(model.resolve("2")), "never committed, no state holds it: removed");
+    assertFalse(Files.exists(model.resolve(".3.tmp-9")), "half-written: removed");
+    assertEquals(1, ledger.lastVersion(), "the next attempt writes version 2 again");
+  }
+
   private static void write(ModelPublisher publisher, VersionLedger ledger, long version) throws IOException {
     Files.createDirectories(publisher.versionDir(version));
     publisher.continueAfter(version);
