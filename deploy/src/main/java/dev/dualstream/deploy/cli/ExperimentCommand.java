@@ -4,6 +4,8 @@ import dev.dualstream.deploy.experiment.ExperimentReport;
 import dev.dualstream.deploy.experiment.ExperimentSetting;
 import dev.dualstream.deploy.experiment.NegativesExperiment;
 import dev.dualstream.deploy.experiment.NegativesExperimentOptions;
+import dev.dualstream.trainer.model.ModelConfig;
+import dev.dualstream.trainer.optim.TableOptimizer;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,17 +40,16 @@ final class ExperimentCommand implements Callable<Integer> {
       name = "negatives",
       mixinStandardHelpOptions = true,
       sortOptions = false,
-      description = {
-          "Trains the default dual encoder from one example stream (the click simulator's log on",
-          "the train split, fixed seed, joined in memory) under each way of choosing negatives,",
-          "and reports test-split Recall@10 and MRR@10 over the whole corpus, training time and",
-          "time per step. Standard settings, in order: in-batch (batch 32); the negative cache",
-          "alone (Lindgren et al., NeurIPS 2021) with M = 4096, 16384, 65536; the cache with",
-          "top-k 64; the cache without refreshing drawn entries; softmax over the whole corpus,",
-          "re-encoded every few hundred steps and written back with drawn negatives and positives",
-          "in between (the ceiling: a cache holding every document). Every setting sees the same",
-          "examples in the same order. --list names the settings, including extra combinations.",
-          ""})
+      description = "Trains the default dual encoder from one example stream (the click simulator's log on the "
+          + "train split, fixed seed, joined in memory) under each way of choosing negatives, and reports test-split "
+          + "Recall@10 and MRR@10 over the whole corpus, training time and time per step. Standard settings, in "
+          + "order: in-batch (batch 32); the negative cache alone (Lindgren et al., NeurIPS 2021) with M = 4096, "
+          + "16384, 65536; the cache with top-k 64; the cache without writing back drawn entries; softmax over the "
+          + "whole corpus, re-encoded every few hundred steps and written back with drawn negatives and positives in "
+          + "between (the ceiling: a cache holding every document). Every cache setting also re-encodes its M/16 "
+          + "oldest entries per step. Every setting sees the same examples in the same order. --list names the "
+          + "settings, including extra combinations. The optimizer options (--table-optimizer, --learning-rate, ...) "
+          + "change the model every setting trains; the report names them.%n")
   static final class Negatives implements Callable<Integer> {
 
     @Spec
@@ -79,12 +80,37 @@ final class ExperimentCommand implements Callable<Integer> {
     private List<String> settings = new ArrayList<>();
 
     @Option(names = "--ablation-cache-size", paramLabel = "M", defaultValue = "16384",
-        description = "Cache size of the top-k and no-refresh settings. Default: ${DEFAULT-VALUE}.")
+        description = "Cache size of the top-k and no-writeback settings. Default: ${DEFAULT-VALUE}.")
     private int ablationCacheSize;
 
     @Option(names = "--corpus-refresh-steps", paramLabel = "N", defaultValue = "500",
         description = "Steps between corpus re-encodings in the full-softmax setting. Default: ${DEFAULT-VALUE}.")
     private int corpusRefreshSteps;
+
+    @Option(names = "--table-optimizer", paramLabel = "KIND",
+        description = "Lazy optimizer of the embedding table rows: ${COMPLETION-CANDIDATES}. ADAM: moments and "
+            + "bias correction per row; ADAGRAD: a row's steps shrink with its accumulated squared gradients. "
+            + "Default: the model's (ADAGRAD).")
+    private TableOptimizer.Kind tableOptimizer;
+
+    @Option(names = "--learning-rate", paramLabel = "LR",
+        description = "Step size of the dense layers and of the table alike. Default: the model's (dense 1e-3, "
+            + "table 0.1).")
+    private Double learningRate;
+
+    @Option(names = "--embedding-learning-rate", paramLabel = "LR",
+        description = "Step size of the table rows alone (after --learning-rate). Default: --learning-rate if "
+            + "given, else the model's (0.1).")
+    private Double embeddingLearningRate;
+
+    @Option(names = "--adagrad-initial-accumulator", paramLabel = "X",
+        description = "Value each of Adagrad's accumulated squared gradients starts from (ADAGRAD only); "
+            + "larger values damp the first steps. Default: the model's (0).")
+    private Double adagradInitialAccumulator;
+
+    @Option(names = "--init-scale", paramLabel = "S",
+        description = "Table rows start uniform in [-S, S]. Default: the model's (0.02).")
+    private Double initScale;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON to FILE.")
     private Path json;
@@ -108,7 +134,7 @@ final class ExperimentCommand implements Callable<Integer> {
       NegativesExperimentOptions options;
       try {
         options = new NegativesExperimentOptions(dataset, examples, evalQueries, seed, batchSize, settings,
-            ablationCacheSize, corpusRefreshSteps);
+            ablationCacheSize, corpusRefreshSteps, model());
         ExperimentSetting.select(options.settings(), ablationCacheSize, corpusRefreshSteps);
       } catch (IllegalArgumentException e) {
         throw new UserError(e.getMessage());
@@ -129,12 +155,35 @@ final class ExperimentCommand implements Callable<Integer> {
       return 0;
     }
 
+    /** The default model with the optimizer and initialisation options applied; validates them. */
+    private ModelConfig model() {
+      ModelConfig.Builder b = ModelConfig.defaults().toBuilder();
+      if (tableOptimizer != null) {
+        b.tableOptimizer(tableOptimizer);
+      }
+      if (learningRate != null) {
+        b.learningRate(learningRate);
+      }
+      if (embeddingLearningRate != null) {
+        b.embeddingLearningRate(embeddingLearningRate);
+      }
+      if (adagradInitialAccumulator != null) {
+        b.adagradInitialAccumulator(adagradInitialAccumulator);
+      }
+      if (initScale != null) {
+        b.embeddingInitScale(initScale);
+      }
+      return b.build();
+    }
+
     private void printSettings(PrintWriter out) {
       List<ExperimentSetting> all = new ArrayList<>(ExperimentSetting.standard(ablationCacheSize, corpusRefreshSteps));
       all.addAll(ExperimentSetting.extras(ablationCacheSize));
       for (ExperimentSetting s : all) {
-        out.printf("%-28s %s%n", s.name(), s.negatives().label());
+        out.printf("%-36s %s%n", s.name(), s.negatives().label());
       }
+      out.printf("%-36s %s%n", "cache-M[-topK][-oldestR]",
+          "any cache (add in-batch+ in front for in-batch too): size M, top-k K, R oldest re-encoded per step");
     }
   }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dualstream.trainer.model.ModelConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +18,8 @@ import java.util.Locale;
  * The negatives experiment's results, as a table and as JSON:
  *
  * <pre>
- * {"dataset": ..., "examples": n, "batch_size": 32, "seed": 42, "eval_queries": q, "settings": [
+ * {"dataset": ..., "examples": n, "batch_size": 32, "seed": 42, "eval_queries": q, "training": ...,
+ *  "settings": [
  *   {"name": ..., "negatives": ..., "cache_size": M or null, "recall@10": x, "mrr@10": x,
  *    "seconds": x, "ms_per_step": x, "cpu_ms_per_step": x, "steps": n, "forward_ms": x, "backward_ms": x,
  *    "optimizer_ms": x, "loss": x, "cache_fill": n, "cache_staleness_mean": x or null,
@@ -25,9 +27,11 @@ import java.util.Locale;
  * </pre>
  *
  * @param evalQueries test queries scored
+ * @param training the optimizers, learning rates and table initialisation every setting trained with
+ *     ({@link #describeTraining})
  */
 public record ExperimentReport(String dataset, int examples, int batchSize, long seed, int evalQueries,
-    List<SettingResult> settings) {
+    String training, List<SettingResult> settings) {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   public ExperimentReport {
@@ -42,6 +46,7 @@ public record ExperimentReport(String dataset, int examples, int batchSize, long
     root.put("batch_size", batchSize);
     root.put("seed", seed);
     root.put("eval_queries", evalQueries);
+    root.put("training", training);
     ArrayNode array = root.putArray("settings");
     for (SettingResult s : settings) {
       ObjectNode node = array.addObject();
@@ -89,6 +94,7 @@ public record ExperimentReport(String dataset, int examples, int batchSize, long
     StringBuilder out = new StringBuilder();
     out.append(String.format(Locale.ROOT, "%s, %d examples, batch %d, seed %d, %d test queries%n", dataset, examples,
         batchSize, seed, evalQueries));
+    out.append("training: ").append(training).append(System.lineSeparator());
     out.append(String.format(Locale.ROOT, "%-26s %-22s %7s %9s %7s %9s %9s %9s %9s %9s%n", "setting", "negatives",
         "M", "Recall@10", "MRR@10", "seconds", "ms/step", "cpu ms", "loss", "stale"));
     for (SettingResult s : settings) {
@@ -98,6 +104,17 @@ public record ExperimentReport(String dataset, int examples, int batchSize, long
           Double.isNaN(s.stalenessMean()) ? "-" : String.format(Locale.ROOT, "%.4f", s.stalenessMean())));
     }
     return out.toString();
+  }
+
+  /** One line naming the optimizers, learning rates and table initialisation of a model config. */
+  public static String describeTraining(ModelConfig config) {
+    String table = switch (config.tableOptimizer()) {
+      case ADAM -> "Adam";
+      case ADAGRAD -> String.format(Locale.ROOT, "Adagrad (initial accumulator %s)",
+          config.adagradInitialAccumulator());
+    };
+    return String.format(Locale.ROOT, "table %s lr %s, dense Adam lr %s, table init scale %s", table,
+        config.embeddingLearningRate(), config.learningRate(), config.embeddingInitScale());
   }
 
   private static double round(double value, double scale) {

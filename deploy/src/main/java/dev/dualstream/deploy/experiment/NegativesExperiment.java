@@ -48,7 +48,8 @@ public final class NegativesExperiment {
         soFar -> { });
     log.accept(String.format(Locale.ROOT, "%d examples in %.1f s", examples.size(), seconds(start)));
     int skipAbove = settings.stream().mapToInt(s -> s.negatives().skipAbove()).max().orElse(0);
-    ModelConfig base = ModelConfig.defaults().toBuilder().batchSize(options.batchSize()).build();
+    ModelConfig base = options.baseModel();
+    log.accept("training: " + ExperimentReport.describeTraining(base));
     List<TrainingPair> pairs = featurize(examples, new Featurizer(base.featureSpec()), skipAbove);
     List<SettingResult> results = new ArrayList<>();
     for (ExperimentSetting setting : settings) {
@@ -58,7 +59,8 @@ public final class NegativesExperiment {
     int queries = options.evalQueries() == 0 ? dataset.qrels("test").queriesWithRelevant().size()
         : options.evalQueries();
     return new ExperimentReport(dataset.name(), pairs.size(), options.batchSize(), options.seed(),
-        Math.min(queries, dataset.qrels("test").queriesWithRelevant().size()), results);
+        Math.min(queries, dataset.qrels("test").queriesWithRelevant().size()),
+        ExperimentReport.describeTraining(base), results);
   }
 
   private static List<TrainingPair> featurize(List<ClickLogExamples.Example> examples, Featurizer featurizer,

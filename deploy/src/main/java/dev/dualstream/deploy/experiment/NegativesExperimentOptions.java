@@ -1,5 +1,6 @@
 package dev.dualstream.deploy.experiment;
 
+import dev.dualstream.trainer.model.ModelConfig;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -14,14 +15,17 @@ import java.util.Objects;
  * @param seed seed of the simulator and of every trainer
  * @param batchSize training pairs per step
  * @param settings names of the settings to run, in order; empty means the standard ones
- * @param ablationCacheSize the cache size of the top-k and no-refresh settings
+ * @param ablationCacheSize the cache size of the top-k and no-writeback settings
  * @param corpusRefreshSteps steps between re-encodings of the corpus in the full-softmax setting
+ * @param model the configuration every setting trains (its optimizers, learning rates, table
+ *     initialisation); each setting replaces its negatives, and the batch size is {@code batchSize}
  */
 public record NegativesExperimentOptions(Path dataset, int examples, int evalQueries, long seed, int batchSize,
-    List<String> settings, int ablationCacheSize, int corpusRefreshSteps) {
+    List<String> settings, int ablationCacheSize, int corpusRefreshSteps, ModelConfig model) {
 
   public NegativesExperimentOptions {
     Objects.requireNonNull(dataset, "dataset");
+    Objects.requireNonNull(model, "model");
     settings = List.copyOf(settings);
     if (examples < batchSize) {
       throw new IllegalArgumentException("examples must be at least one batch (" + batchSize + "), got " + examples);
@@ -41,8 +45,17 @@ public record NegativesExperimentOptions(Path dataset, int examples, int evalQue
     }
   }
 
-  /** The full run: 96,000 examples (3,000 steps at batch 32), all test queries, seed 42. */
+  /**
+   * The full run: 96,000 examples (3,000 steps at batch 32), all test queries, seed 42, the default
+   * model.
+   */
   public static NegativesExperimentOptions defaults(Path dataset) {
-    return new NegativesExperimentOptions(dataset, 96_000, 0, 42, 32, List.of(), 16_384, 500);
+    return new NegativesExperimentOptions(dataset, 96_000, 0, 42, 32, List.of(), 16_384, 500,
+        ModelConfig.defaults());
+  }
+
+  /** The model every setting starts from, at this batch size. */
+  public ModelConfig baseModel() {
+    return model.toBuilder().batchSize(batchSize).build();
   }
 }

@@ -17,8 +17,9 @@ class ExperimentCommandTest {
   void listNamesEverySetting() {
     Result r = run("experiment", "negatives", "--list");
     assertEquals(0, r.code);
-    for (String name : new String[] {"in-batch", "cache-4096", "cache-16384", "cache-65536", "cache-16384-top64",
-        "cache-16384-no-refresh", "full-softmax", "in-batch+skip-above"}) {
+    for (String name : new String[] {"in-batch", "cache-4096-oldest256", "cache-16384-oldest1024",
+        "cache-65536-oldest4096", "cache-16384-top64-oldest1024", "cache-16384-oldest1024-no-writeback", "full-softmax",
+        "in-batch+skip-above", "cache-16384 "}) {
       assertTrue(r.out.contains(name), name + " in\n" + r.out);
     }
   }
@@ -27,7 +28,9 @@ class ExperimentCommandTest {
   void helpNamesTheOptions() {
     Result r = run("experiment", "negatives", "--help");
     assertEquals(0, r.code);
-    for (String option : new String[] {"--examples", "--eval-queries", "--json", "--settings", "--seed"}) {
+    for (String option : new String[] {"--examples", "--eval-queries", "--json", "--settings", "--seed",
+        "--table-optimizer", "--learning-rate", "--embedding-learning-rate", "--adagrad-initial-accumulator",
+        "--init-scale"}) {
       assertTrue(r.out.contains(option), option);
     }
   }
@@ -38,6 +41,21 @@ class ExperimentCommandTest {
     assertEquals(1, r.code);
     assertTrue(r.err.startsWith("dualstream: unknown setting 'nope'"), r.err);
     assertFalse(r.err.contains("\tat "), r.err);
+  }
+
+  @Test
+  void badOptimizerOptionsAreOneLineErrors(@TempDir Path dir) {
+    Result kind = run("experiment", "negatives", "--dataset", dir.toString(), "--table-optimizer", "SGD");
+    assertEquals(2, kind.code, kind.err);
+    assertTrue(kind.err.contains("ADAM") && kind.err.contains("ADAGRAD"), kind.err);
+    Result rate = run("experiment", "negatives", "--dataset", dir.toString(), "--learning-rate", "-1");
+    assertEquals(1, rate.code);
+    assertTrue(rate.err.startsWith("dualstream: learning rate must be positive"), rate.err);
+    assertFalse(rate.err.contains("\tat "), rate.err);
+    Result accumulator = run("experiment", "negatives", "--dataset", dir.toString(),
+        "--adagrad-initial-accumulator", "-2");
+    assertEquals(1, accumulator.code);
+    assertTrue(accumulator.err.contains("initial accumulator"), accumulator.err);
   }
 
   @Test
