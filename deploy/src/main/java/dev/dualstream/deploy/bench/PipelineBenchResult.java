@@ -35,6 +35,8 @@ import java.util.Map;
  * @param featureCacheHitRate hit rate of a decoding subtask's feature cache at the end of the
  *     throughput phase (-1: no cache); the replay cycles through the split's pairs, so after the
  *     first cycle every text has been seen
+ * @param trainerBusyShare share of the throughput phase's wall time that the training thread spent
+ *     in steps rather than between them (waiting for a batch, or snapshotting, publishing, reporting)
  * @param bareCpuMicrosPerExample CPU time of this process per example while the bare loop ran
  *     after the pipeline, over its timed windows but the first (NaN with a single window)
  */
@@ -60,6 +62,7 @@ public record PipelineBenchResult(
     double loadAverageEnd,
     Map<String, Double> cpuMicrosPerExample,
     double featureCacheHitRate,
+    double trainerBusyShare,
     double bareCpuMicrosPerExample) {
 
   private static final ObjectMapper JSON = new ObjectMapper()
@@ -82,12 +85,12 @@ public record PipelineBenchResult(
         + "click-to-step freshness at %.0f examples/s: p50 %.0f ms, p99 %.0f ms, max %.0f ms"
         + " (%,d examples, last %.0f s; trainer applied %.0f examples/s)%n"
         + "setup: batch %d, %d compute threads, %d decode subtasks, checkpoints every %d s;"
-        + " load %.2f before, %.2f after; feature cache hit rate %.3f%n"
+        + " load %.2f before, %.2f after; feature cache hit rate %.3f; trainer in steps %.1f%% of the time%n"
         + "CPU us per example in the throughput phase (bare loop: %.1f): %s",
         pipelineExamplesPerS, bareExamplesPerS, bareBeforeExamplesPerS, bareAfterExamplesPerS, ratio, backlog, rate, freshnessP50Ms, freshnessP99Ms,
         freshnessMaxMs, freshnessSamples, freshnessWindowS, replayAppliedPerSecond, batchSize, threads,
         decodeParallelism, checkpointIntervalS, loadAverageStart, loadAverageEnd, featureCacheHitRate,
-        bareCpuMicrosPerExample, cpuText());
+        100 * trainerBusyShare, bareCpuMicrosPerExample, cpuText());
   }
 
   private String cpuText() {

@@ -54,6 +54,8 @@ public final class PipelineBenchmark {
 
   /** Names of the training operator's metrics (see the trainer's job package). */
   private static final String APPLIED_METRIC = "examplesApplied";
+  private static final String STEP_MS_METRIC = "trainerStepMs";
+  private static final String BETWEEN_STEPS_MS_METRIC = "trainerBetweenStepsMs";
   private static final String FRESHNESS_METRIC = "clickToStepMs";
   private static final String CACHE_HIT_METRIC = "featureCacheHitRate";
   private static final int BARE_WARMUP_STEPS = 60;
@@ -108,6 +110,7 @@ public final class PipelineBenchmark {
           pipeline.cpuMicrosPerExample().forEach((role, micros) ->
               say("throughput: %6.1f us CPU per example in %s", micros, role));
           say("throughput: feature cache hit rate %.3f", pipeline.featureCacheHitRate());
+          say("throughput: the training thread was in steps %.1f%% of the time", 100 * pipeline.trainerBusyShare());
           freshness = freshness(job, replayer);
         } finally {
           cancel(job);
@@ -123,14 +126,15 @@ public final class PipelineBenchmark {
             options.decodeParallelism(), config.batchSize(), config.threads(),
             options.checkpointInterval().toSeconds(), loadStart,
             ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
-            pipeline.cpuMicrosPerExample(), pipeline.featureCacheHitRate(), after.cpuMicrosPerExample());
+            pipeline.cpuMicrosPerExample(), pipeline.featureCacheHitRate(), pipeline.trainerBusyShare(),
+            after.cpuMicrosPerExample());
       }
     }
   }
 
   /** The steady-state rate, where the CPU went meanwhile, and the feature cache's hit rate at its end. */
   private record Throughput(double examplesPerS, Map<String, Double> cpuMicrosPerExample,
-      double featureCacheHitRate) {}
+      double featureCacheHitRate, double trainerBusyShare) {}
 
   /** The freshness histogram's statistics and the trainer's rate while they were taken. */
   private record Freshness(HistogramStatistics stats, double applyRate) {}
@@ -202,6 +206,8 @@ public final class PipelineBenchmark {
     long t25 = -1;
     long c25 = 0;
     CpuProfile.Snapshot cpu25 = null;
+    long step25 = 0;
+    long between25 = 0;
     long lastReport = 0;
     while (System.nanoTime() < deadline) {
       long applied = applied();
@@ -210,10 +216,15 @@ public final class PipelineBenchmark {
         t25 = now;
         c25 = applied;
         cpu25 = CpuProfile.take();
+        step25 = gauge(STEP_MS_METRIC);
+        between25 = gauge(BETWEEN_STEPS_MS_METRIC);
       }
       if (applied >= backlog * 9 / 10) {
         Map<String, Double> cpu = CpuProfile.microsPerExample(cpu25, CpuProfile.take(), applied - c25);
-        return new Throughput((applied - c25) / ((now - t25) / 1e9), cpu, featureCacheHitRate());
+        long step = gauge(STEP_MS_METRIC) - step25;
+        long between = gauge(BETWEEN_STEPS_MS_METRIC) - between25;
+        double busy = step + between == 0 ? Double.NaN : (double) step / (step + between);
+        return new Throughput((applied - c25) / ((now - t25) / 1e9), cpu, featureCacheHitRate(), busy);
       }
       if (now - lastReport > 5_000_000_000L) {
         say("throughput: %,d of %,d examples applied", applied, backlog);
@@ -254,11 +265,14 @@ public final class PipelineBenchmark {
     return BenchMetrics.get(CACHE_HIT_METRIC).map(m -> ((Gauge<Double>) m).getValue()).orElse(-1.0);
   }
 
-  @SuppressWarnings("unchecked")
   private long applied() {
-    return BenchMetrics.get(APPLIED_METRIC)
-        .map(m -> ((Gauge<Long>) m).getValue())
-        .orElse(0L);
+    return gauge(APPLIED_METRIC);
+  }
+
+  /** A long gauge of the training operator; 0 before it registered. */
+  @SuppressWarnings("unchecked")
+  private static long gauge(String name) {
+    return BenchMetrics.get(name).map(m -> ((Gauge<Long>) m).getValue()).orElse(0L);
   }
 
   private static <M extends Metric> M metric(String name, Class<M> type) {

@@ -71,6 +71,10 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
    */
   private static final int HANDOFF_CAPACITY = 2;
 
+  /** Gauges: milliseconds the training thread spent in steps, and between steps, since it started. */
+  static final String STEP_MS_METRIC = "trainerStepMs";
+  static final String BETWEEN_STEPS_MS_METRIC = "trainerBetweenStepsMs";
+
   /** Click-to-step freshness statistics cover the steps of the last minute. */
   private static final long FRESHNESS_WINDOW_MS = 60_000;
 
@@ -98,6 +102,14 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
   /** Written by the training thread after each step; read by the mailbox thread once it has drained. */
   private transient volatile long examplesApplied;
   private transient volatile long steps;
+  /**
+   * Wall time the training thread spent in steps, and between the end of one step and the start of
+   * the next (waiting for a batch, or snapshotting, publishing, reporting): with input queued, the
+   * share of the first is how busy the trainer is kept. Written by the training thread.
+   */
+  private transient volatile long stepNanos;
+  private transient volatile long betweenStepsNanos;
+  private transient long lastStepEnd;
   /** Steps handed over to the training thread, applied or not. */
   private transient long stepsHandedOver;
   private transient long lastVersionStep;
@@ -169,6 +181,8 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
     super.open();
     getMetricGroup().gauge("examplesApplied", (Gauge<Long>) () -> examplesApplied);
     getMetricGroup().gauge("steps", (Gauge<Long>) () -> steps);
+    getMetricGroup().gauge(STEP_MS_METRIC, (Gauge<Long>) () -> stepNanos / 1_000_000);
+    getMetricGroup().gauge(BETWEEN_STEPS_MS_METRIC, (Gauge<Long>) () -> betweenStepsNanos / 1_000_000);
     freshness = new ClickToStepFreshness(FRESHNESS_WINDOW_MS, System::currentTimeMillis);
     freshness.arrivedUnknown(batch.size());
     getMetricGroup().histogram(ClickToStepFreshness.METRIC, freshness);
@@ -225,11 +239,17 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
 
   /** One step, on the training thread. */
   private void applyStep(List<TrainingPair> full) {
+    long start = System.nanoTime();
+    if (lastStepEnd != 0) {
+      betweenStepsNanos += start - lastStepEnd;
+    }
     StepResult result = trainer.step(full);
     freshness.applied(full.size());
     window.add(result);
     examplesApplied += full.size();
     steps = trainer.steps();
+    lastStepEnd = System.nanoTime();
+    stepNanos += lastStepEnd - start;
   }
 
   /** Reports the steps since the last report on the main output, after they are all applied. */
