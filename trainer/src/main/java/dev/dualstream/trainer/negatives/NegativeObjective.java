@@ -8,6 +8,7 @@ import dev.dualstream.cache.CacheStats;
 import dev.dualstream.cache.NegativeCache;
 import dev.dualstream.cache.NegativeCacheBuilder;
 import dev.dualstream.cache.Sample;
+import dev.dualstream.cache.SplitMix64;
 import dev.dualstream.trainer.loss.CandidateSoftmax;
 import dev.dualstream.trainer.loss.LossConfig;
 import java.io.IOException;

@@ -1,16 +1,16 @@
-package dev.dualstream.trainer.negatives;
+package dev.dualstream.cache;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** The objective's generator draws what SplittableRandom draws, and its state alone continues it. */
+/** The generator draws what SplittableRandom draws, and its state alone continues it. */
 class SplitMix64Test {
 
   @Test
   void drawsExactlyWhatSplittableRandomDraws() {
-    for (long seed : new long[] {0, 42, -7, DocKeys.mix(17 ^ 0x2545f4914f6cdd1dL)}) {
+    for (long seed : new long[] {0, 42, -7, SplitMix64.mix64(17 ^ 0x2545f4914f6cdd1dL)}) {
       SplitMix64 ours = new SplitMix64(seed);
       SplittableRandom jdk = new SplittableRandom(seed);
       for (int i = 0; i < 2_000; i++) {
