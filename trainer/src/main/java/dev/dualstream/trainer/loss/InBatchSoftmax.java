@@ -1,6 +1,7 @@
 package dev.dualstream.trainer.loss;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 
 /**
  * Softmax cross-entropy with in-batch negatives: query i's positive is document i and every other
@@ -31,9 +32,10 @@ public final class InBatchSoftmax {
           "need as many documents as queries, got " + documents.getShape() + " and "
               + queries.getShape());
     }
-    NDArray scores = queries.matMul(documents.transpose()).mul(scale);
-    NDArray positives = scores.logSoftmax(1).mul(queries.getManager().eye((int) batch));
-    NDArray loss = positives.sum().div(-batch);
+    NDManager m = queries.getManager();
+    NDArray scores = queries.matMul(documents.transpose()).mul(Scalars.of(m, scale));
+    NDArray positives = scores.logSoftmax(1).mul(m.eye((int) batch));
+    NDArray loss = positives.sum().div(Scalars.of(m, -batch));
     return new Result(loss, scores);
   }
 

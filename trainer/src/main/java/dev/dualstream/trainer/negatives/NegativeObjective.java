@@ -11,6 +11,7 @@ import dev.dualstream.cache.Sample;
 import dev.dualstream.cache.SplitMix64;
 import dev.dualstream.trainer.loss.CandidateSoftmax;
 import dev.dualstream.trainer.loss.LossConfig;
+import dev.dualstream.trainer.loss.Scalars;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -261,7 +262,7 @@ public final class NegativeObjective {
           + queries.getShape() + " and " + documents.getShape());
     }
     NDManager m = queries.getManager();
-    NDArray scores = queries.matMul(documents.transpose()).mul(scale);
+    NDArray scores = queries.matMul(documents.transpose()).mul(Scalars.of(m, scale));
     float[] s = scores.toFloatArray();
     int columns = plan.columns;
     double[] logits = new double[b * columns];

@@ -1,9 +1,13 @@
 package dev.dualstream.trainer.loss;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
 import ai.djl.ndarray.types.Shape;
 import org.junit.jupiter.api.Test;
 
@@ -25,6 +29,34 @@ class InBatchSoftmaxTest {
       }
       assertEquals(expected / 2, result.loss().getFloat(), 1e-5);
       assertEquals(1, InBatchSoftmax.correct(result.scores().toFloatArray(), 2));
+    }
+  }
+
+  @Test
+  void gradientsSurviveAGarbageCollectionBetweenForwardAndBackward() throws Exception {
+    // A scalar the loss multiplies or divides by is saved for the backward pass; it must stay
+    // alive until then, however the Java garbage collector runs meanwhile.
+    float[] q = {1, 0, 0.6f, 0.8f};
+    float[] d = {0.8f, 0.6f, 0, 1};
+    float[] reference = queryGradient(q, d, false);
+    for (int round = 0; round < 5; round++) {
+      assertArrayEquals(reference, queryGradient(q, d, true), 1e-6f, "round " + round);
+    }
+  }
+
+  private static float[] queryGradient(float[] q, float[] d, boolean collectGarbage) throws Exception {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      NDArray queries = manager.create(q, new Shape(2, 2));
+      NDArray documents = manager.create(d, new Shape(2, 2));
+      queries.setRequiresGradient(true);
+      try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        InBatchSoftmax.Result result = InBatchSoftmax.compute(queries, documents, 5);
+        if (collectGarbage) {
+          FreedMemory.collectAndOverwrite();
+        }
+        collector.backward(result.loss());
+      }
+      return queries.getGradient().toFloatArray();
     }
   }
 
