@@ -100,7 +100,7 @@ final class ExperimentCommand implements Callable<Integer> {
 
     @Option(names = "--embedding-learning-rate", paramLabel = "LR",
         description = "Step size of the table rows alone (after --learning-rate). Default: --learning-rate if "
-            + "given, else the model's (0.1).")
+            + "given, else the table optimizer's own (Adagrad 0.1, Adam 1e-3).")
     private Double embeddingLearningRate;
 
     @Option(names = "--adagrad-initial-accumulator", paramLabel = "X",
@@ -159,7 +159,7 @@ final class ExperimentCommand implements Callable<Integer> {
     private ModelConfig model() {
       ModelConfig.Builder b = ModelConfig.defaults().toBuilder();
       if (tableOptimizer != null) {
-        b.tableOptimizer(tableOptimizer);
+        b.tableOptimizerWithItsLearningRate(tableOptimizer);
       }
       if (learningRate != null) {
         b.learningRate(learningRate);

@@ -7,6 +7,7 @@ import dev.dualstream.trainer.job.TrainerJob;
 import dev.dualstream.trainer.job.TrainerOptions;
 import dev.dualstream.trainer.job.TrainerTopics;
 import dev.dualstream.trainer.model.ModelConfig;
+import dev.dualstream.trainer.optim.TableOptimizer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -106,6 +107,12 @@ final class TrainCommand implements Callable<Integer> {
           + "timings and the broker's transaction.max.timeout.ms. Default: ${DEFAULT-VALUE}.")
   private Duration transactionTimeout;
 
+  @Option(names = "--table-optimizer", paramLabel = "KIND", defaultValue = "ADAGRAD",
+      description = "Lazy optimizer of the embedding table: ${COMPLETION-CANDIDATES}, each with its own learning "
+          + "rate (Adagrad 0.1, Adam 1e-3). A checkpoint restores only with the optimizer it was trained with: "
+          + "ADAM for models trained before Adagrad became the default. Default: ${DEFAULT-VALUE}.")
+  private TableOptimizer.Kind tableOptimizer;
+
   @Option(names = "--feature-cache-mb", paramLabel = "MIB", defaultValue = "" + TrainerOptions.DEFAULT_FEATURE_CACHE_MB,
       description = "Heap each decoding subtask may spend remembering the feature ids of recent query and document "
           + "texts (popular documents repeat in click logs); 0 turns it off. Default: ${DEFAULT-VALUE}.")
@@ -139,9 +146,9 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   private TrainerOptions options() {
-    ModelConfig model = ModelConfig.defaults();
+    ModelConfig.Builder model = ModelConfig.defaults().toBuilder().tableOptimizerWithItsLearningRate(tableOptimizer);
     if (batchSize != null) {
-      model = model.toBuilder().batchSize(batchSize).build();
+      model.batchSize(batchSize);
     }
     CheckpointSettings checkpoints = CheckpointSettings.defaults()
         .withDirectory(checkpointDir)
@@ -152,7 +159,7 @@ final class TrainCommand implements Callable<Integer> {
         .withGroupId(groupId)
         .withBounded(bounded)
         .withSeed(seed)
-        .withModel(model)
+        .withModel(model.build())
         .withIntervals(metricsEvery, versionEvery)
         .withTopics(topicPrefix.isEmpty() ? TrainerTopics.defaults() : TrainerTopics.prefixed(topicPrefix))
         .withDeterministic(deterministic)

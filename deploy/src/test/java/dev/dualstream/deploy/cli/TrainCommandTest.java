@@ -19,7 +19,7 @@ class TrainCommandTest {
     Result r = run("train", "--help");
     assertEquals(0, r.code);
     for (String option : new String[] {"--from-checkpoint", "--fallback", "--deterministic", "--bounded",
-        "--checkpoint-dir", "--checkpoint-interval", "--bootstrap-servers", "--model-store", "--feature-cache-mb"}) {
+        "--checkpoint-dir", "--checkpoint-interval", "--bootstrap-servers", "--model-store", "--feature-cache-mb", "--table-optimizer"}) {
       assertTrue(r.out.contains(option), option + " in\n" + r.out);
     }
   }
@@ -54,6 +54,13 @@ class TrainCommandTest {
     assertEquals(1, r.code);
     assertTrue(r.err.startsWith("dualstream: ") && r.err.contains("feature cache must be 0 or more MiB"), r.err);
     assertTrue(!r.err.contains("\tat "), "no stack trace: " + r.err);
+  }
+
+  @Test
+  void anUnknownTableOptimizerIsABadUsageNamingTheChoices() {
+    Result r = run("train", "--table-optimizer", "SGD");
+    assertEquals(2, r.code);
+    assertTrue(r.err.contains("SGD") && r.err.contains("ADAGRAD") && r.err.contains("ADAM"), r.err);
   }
 
   @Test

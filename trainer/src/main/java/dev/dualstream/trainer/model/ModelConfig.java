@@ -116,7 +116,8 @@ public record ModelConfig(
    */
   public static ModelConfig defaults() {
     return new ModelConfig(
-        "dual-encoder", FeatureSpec.DEFAULT_BUCKETS, 64, 256, 128, 64, 128, 20.0, 1e-3, 0.1, 0.9,
+        "dual-encoder", FeatureSpec.DEFAULT_BUCKETS, 64, 256, 128, 64, 128, 20.0, 1e-3,
+        TableOptimizer.Kind.ADAGRAD.defaultLearningRate(), 0.9,
         0.999, 1e-8, TableOptimizer.Kind.ADAGRAD, 0.0, 0.02, 128, 512, 1, NegativeConfig.defaults(),
         LossConfig.defaults());
   }
@@ -284,6 +285,13 @@ public record ModelConfig(
     /** The lazy optimizer of the table rows; its step size is the embedding learning rate. */
     public Builder tableOptimizer(TableOptimizer.Kind v) {
       tableOptimizer = v;
+      return this;
+    }
+
+    /** The table optimizer with its own default learning rate ({@link TableOptimizer.Kind#defaultLearningRate}). */
+    public Builder tableOptimizerWithItsLearningRate(TableOptimizer.Kind v) {
+      tableOptimizer = v;
+      embeddingLearningRate = v.defaultLearningRate();
       return this;
     }
 

@@ -14,19 +14,29 @@ public sealed interface TableOptimizer permits LazyRowAdam, LazyRowAdagrad {
   /** Which lazy optimizer updates the table's rows. */
   enum Kind {
     /** Lazy Adam with per-row step counts for the bias correction ({@link LazyRowAdam}). */
-    ADAM("lazy Adam: moments and bias correction per row, step about lr per coordinate"),
+    ADAM("lazy Adam: moments and bias correction per row, step about lr per coordinate", 1e-3),
     /** Lazy Adagrad ({@link LazyRowAdagrad}). */
-    ADAGRAD("lazy Adagrad: a row's steps shrink with the squared gradients it has accumulated");
+    ADAGRAD("lazy Adagrad: a row's steps shrink with the squared gradients it has accumulated", 0.1);
 
     private final String description;
+    private final double defaultLearningRate;
 
-    Kind(String description) {
+    Kind(String description, double defaultLearningRate) {
       this.description = description;
+      this.defaultLearningRate = defaultLearningRate;
     }
 
     /** One line for help texts. */
     public String description() {
       return description;
+    }
+
+    /**
+     * The table's learning rate that goes with this optimizer unless one is set: Adagrad's steps
+     * shrink from lr, so it starts a hundred times higher than Adam's, whose steps stay near lr.
+     */
+    public double defaultLearningRate() {
+      return defaultLearningRate;
     }
   }
 

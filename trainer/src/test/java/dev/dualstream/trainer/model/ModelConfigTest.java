@@ -25,6 +25,11 @@ class ModelConfigTest {
     assertEquals(0.1, c.embeddingLearningRate());
     assertEquals(0.1, c.tableAdagrad().learningRate());
     assertEquals(0.0, c.adagradInitialAccumulator());
+    ModelConfig adam = c.toBuilder().tableOptimizerWithItsLearningRate(TableOptimizer.Kind.ADAM).build();
+    assertEquals(TableOptimizer.Kind.ADAM, adam.tableOptimizer());
+    assertEquals(1e-3, adam.embeddingLearningRate());
+    assertEquals(c.learningRate(), adam.learningRate());
+    assertEquals(c, adam.toBuilder().tableOptimizerWithItsLearningRate(TableOptimizer.Kind.ADAGRAD).build());
   }
 
   @Test
