@@ -1,10 +1,9 @@
 package dev.dualstream.deploy.cli;
 
+import static dev.dualstream.deploy.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,13 +13,13 @@ class BenchCommandTest {
 
   @Test
   void everyOptionHasHelp() {
-    Result trainer = run("bench", "trainer", "--help");
+    CliRun trainer = run("bench", "trainer", "--help");
     assertEquals(0, trainer.code);
     for (String option : new String[] {"--dataset", "--split", "--batch-size", "--threads", "--warmup-steps",
         "--window-steps", "--windows", "--seed", "--json", "--export-batches", "--lockstep", "--export-only"}) {
       assertTrue(trainer.out.contains(option), option + " in\n" + trainer.out);
     }
-    Result pipeline = run("bench", "pipeline", "--help");
+    CliRun pipeline = run("bench", "pipeline", "--help");
     assertEquals(0, pipeline.code);
     for (String option : new String[] {"--dataset", "--backlog", "--rate", "--warmup-seconds",
         "--decode-parallelism", "--checkpoint-interval", "--kafka-port", "--work-dir", "--json"}) {
@@ -30,7 +29,7 @@ class BenchCommandTest {
 
   @Test
   void benchAloneAsksForASubcommand() {
-    Result r = run("bench");
+    CliRun r = run("bench");
     assertEquals(2, r.code);
     assertTrue(r.err.contains("Missing required subcommand"), r.err);
   }
@@ -38,7 +37,7 @@ class BenchCommandTest {
   @Test
   void aMissingDatasetIsAOneLineError(@TempDir Path dir) {
     for (String which : new String[] {"trainer", "pipeline"}) {
-      Result r = run("bench", which, "--dataset", dir.resolve("nowhere").toString());
+      CliRun r = run("bench", which, "--dataset", dir.resolve("nowhere").toString());
       assertEquals(1, r.code);
       assertTrue(r.err.startsWith("dualstream: --dataset ") && r.err.contains("is not a directory"), r.err);
       assertTrue(!r.err.contains("\tat "), "no stack trace: " + r.err);
@@ -47,23 +46,14 @@ class BenchCommandTest {
 
   @Test
   void badSettingsAreRefusedBeforeAnyWork(@TempDir Path dir) {
-    Result exportOnly = run("bench", "trainer", "--dataset", dir.toString(), "--export-only");
+    CliRun exportOnly = run("bench", "trainer", "--dataset", dir.toString(), "--export-only");
     assertEquals(1, exportOnly.code);
     assertTrue(exportOnly.err.contains("--export-only needs --export-batches"), exportOnly.err);
-    Result windows = run("bench", "trainer", "--dataset", dir.toString(), "--windows", "0");
+    CliRun windows = run("bench", "trainer", "--dataset", dir.toString(), "--windows", "0");
     assertEquals(1, windows.code);
     assertTrue(windows.err.contains("at least one window"), windows.err);
-    Result rate = run("bench", "pipeline", "--dataset", dir.toString(), "--rate", "0");
+    CliRun rate = run("bench", "pipeline", "--dataset", dir.toString(), "--rate", "0");
     assertEquals(1, rate.code);
     assertTrue(rate.err.contains("--rate must be positive"), rate.err);
   }
-
-  private static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = DualstreamCli.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
-    return new Result(code, out.toString(), err.toString());
-  }
-
-  private record Result(int code, String out, String err) {}
 }

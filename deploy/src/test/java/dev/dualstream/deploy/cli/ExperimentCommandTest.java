@@ -1,11 +1,10 @@
 package dev.dualstream.deploy.cli;
 
+import static dev.dualstream.deploy.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,7 +14,7 @@ class ExperimentCommandTest {
 
   @Test
   void listNamesEverySetting() {
-    Result r = run("experiment", "negatives", "--list");
+    CliRun r = run("experiment", "negatives", "--list");
     assertEquals(0, r.code);
     for (String name : new String[] {"in-batch", "cache-4096-oldest256", "cache-16384-oldest1024",
         "cache-65536-oldest4096", "cache-16384-top64-oldest1024", "cache-16384-oldest1024-no-writeback", "full-softmax",
@@ -26,7 +25,7 @@ class ExperimentCommandTest {
 
   @Test
   void helpNamesTheOptions() {
-    Result r = run("experiment", "negatives", "--help");
+    CliRun r = run("experiment", "negatives", "--help");
     assertEquals(0, r.code);
     for (String option : new String[] {"--examples", "--eval-queries", "--json", "--settings", "--seed",
         "--table-optimizer", "--learning-rate", "--embedding-learning-rate", "--adagrad-initial-accumulator",
@@ -37,7 +36,7 @@ class ExperimentCommandTest {
 
   @Test
   void anUnknownSettingIsAOneLineError(@TempDir Path dir) {
-    Result r = run("experiment", "negatives", "--dataset", dir.toString(), "--settings", "in-batch,nope");
+    CliRun r = run("experiment", "negatives", "--dataset", dir.toString(), "--settings", "in-batch,nope");
     assertEquals(1, r.code);
     assertTrue(r.err.startsWith("dualstream: unknown setting 'nope'"), r.err);
     assertFalse(r.err.contains("\tat "), r.err);
@@ -45,14 +44,14 @@ class ExperimentCommandTest {
 
   @Test
   void badOptimizerOptionsAreOneLineErrors(@TempDir Path dir) {
-    Result kind = run("experiment", "negatives", "--dataset", dir.toString(), "--table-optimizer", "SGD");
+    CliRun kind = run("experiment", "negatives", "--dataset", dir.toString(), "--table-optimizer", "SGD");
     assertEquals(2, kind.code, kind.err);
     assertTrue(kind.err.contains("ADAM") && kind.err.contains("ADAGRAD"), kind.err);
-    Result rate = run("experiment", "negatives", "--dataset", dir.toString(), "--learning-rate", "-1");
+    CliRun rate = run("experiment", "negatives", "--dataset", dir.toString(), "--learning-rate", "-1");
     assertEquals(1, rate.code);
     assertTrue(rate.err.startsWith("dualstream: learning rate must be positive"), rate.err);
     assertFalse(rate.err.contains("\tat "), rate.err);
-    Result accumulator = run("experiment", "negatives", "--dataset", dir.toString(),
+    CliRun accumulator = run("experiment", "negatives", "--dataset", dir.toString(),
         "--adagrad-initial-accumulator", "-2");
     assertEquals(1, accumulator.code);
     assertTrue(accumulator.err.contains("initial accumulator"), accumulator.err);
@@ -60,24 +59,15 @@ class ExperimentCommandTest {
 
   @Test
   void aMissingDatasetOrJsonDirectoryIsRefused(@TempDir Path dir) {
-    Result missing = run("experiment", "negatives", "--dataset", dir.resolve("none").toString());
+    CliRun missing = run("experiment", "negatives", "--dataset", dir.resolve("none").toString());
     assertEquals(1, missing.code);
     assertTrue(missing.err.contains("is not a directory"), missing.err);
-    Result json = run("experiment", "negatives", "--dataset", dir.toString(), "--json",
+    CliRun json = run("experiment", "negatives", "--dataset", dir.toString(), "--json",
         dir.resolve("no/such/dir/out.json").toString());
     assertEquals(1, json.code);
     assertTrue(json.err.contains("does not exist"), json.err);
-    Result examples = run("experiment", "negatives", "--dataset", dir.toString(), "--examples", "3");
+    CliRun examples = run("experiment", "negatives", "--dataset", dir.toString(), "--examples", "3");
     assertEquals(1, examples.code);
     assertTrue(examples.err.contains("at least one batch"), examples.err);
   }
-
-  private static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = DualstreamCli.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
-    return new Result(code, out.toString(), err.toString());
-  }
-
-  private record Result(int code, String out, String err) {}
 }

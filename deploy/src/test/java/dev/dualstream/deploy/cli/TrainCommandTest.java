@@ -1,10 +1,9 @@
 package dev.dualstream.deploy.cli;
 
+import static dev.dualstream.deploy.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,7 +15,7 @@ class TrainCommandTest {
 
   @Test
   void helpListsTheRestoreOptions() {
-    Result r = run("train", "--help");
+    CliRun r = run("train", "--help");
     assertEquals(0, r.code);
     for (String option : new String[] {"--from-checkpoint", "--fallback", "--deterministic", "--bounded",
         "--checkpoint-dir", "--checkpoint-interval", "--bootstrap-servers", "--model-store", "--feature-cache-mb", "--table-optimizer"}) {
@@ -26,7 +25,7 @@ class TrainCommandTest {
 
   @Test
   void aMissingCheckpointIsAOneLineError(@TempDir Path dir) {
-    Result r = run("train", "--from-checkpoint", dir.resolve("nowhere").toString());
+    CliRun r = run("train", "--from-checkpoint", dir.resolve("nowhere").toString());
     assertEquals(1, r.code);
     assertTrue(r.err.startsWith("dualstream: --from-checkpoint ") && r.err.contains("does not exist"), r.err);
     assertTrue(!r.err.contains("\tat "), "no stack trace: " + r.err);
@@ -34,7 +33,7 @@ class TrainCommandTest {
 
   @Test
   void aDirectoryWithoutCheckpointsSaysSo(@TempDir Path dir) {
-    Result r = run("train", "--from-checkpoint", dir.toString());
+    CliRun r = run("train", "--from-checkpoint", dir.toString());
     assertEquals(1, r.code);
     assertTrue(r.err.contains("no retained checkpoint"), r.err);
   }
@@ -43,14 +42,14 @@ class TrainCommandTest {
   void anIncompleteCheckpointIsRefusedNamingIt(@TempDir Path dir) throws Exception {
     Path chk = Files.createDirectories(dir.resolve("job").resolve("chk-3"));
     Files.write(chk.resolve("_metadata"), new byte[] {1, 2, 3});
-    Result r = run("train", "--from-checkpoint", dir.toString());
+    CliRun r = run("train", "--from-checkpoint", dir.toString());
     assertEquals(1, r.code);
     assertTrue(r.err.contains(chk.resolve("_metadata").toString()), r.err);
   }
 
   @Test
   void aNegativeFeatureCacheIsAOneLineError() {
-    Result r = run("train", "--feature-cache-mb", "-1");
+    CliRun r = run("train", "--feature-cache-mb", "-1");
     assertEquals(1, r.code);
     assertTrue(r.err.startsWith("dualstream: ") && r.err.contains("feature cache must be 0 or more MiB"), r.err);
     assertTrue(!r.err.contains("\tat "), "no stack trace: " + r.err);
@@ -58,7 +57,7 @@ class TrainCommandTest {
 
   @Test
   void anUnknownTableOptimizerIsABadUsageNamingTheChoices() {
-    Result r = run("train", "--table-optimizer", "SGD");
+    CliRun r = run("train", "--table-optimizer", "SGD");
     assertEquals(2, r.code);
     assertTrue(r.err.contains("SGD") && r.err.contains("ADAGRAD") && r.err.contains("ADAM"), r.err);
   }
@@ -71,17 +70,8 @@ class TrainCommandTest {
     for (String d : new String[] {"500ms", "30s", "5m", "90s"}) {
       assertEquals(d, TrainCommand.DurationConverter.format(converter.convert(d)));
     }
-    Result r = run("train", "--checkpoint-interval", "5x");
+    CliRun r = run("train", "--checkpoint-interval", "5x");
     assertEquals(2, r.code);
     assertTrue(r.err.contains("not a duration"), r.err);
   }
-
-  private static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = DualstreamCli.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
-    return new Result(code, out.toString(), err.toString());
-  }
-
-  private record Result(int code, String out, String err) {}
 }
