@@ -132,6 +132,15 @@ final class FaultFixture {
 
   /** Every committed record of a topic, in order, read until the topic has been idle for two seconds. */
   static <V extends SpecificRecordBase> List<V> readCommitted(KafkaBroker broker, Topic<String, V> topic) {
+    return readCommitted(broker, topic, 0);
+  }
+
+  /**
+   * Every committed record of a topic, in order: at least {@code atLeast} of them (or what came within
+   * 30 s), read until the topic has then been idle for two seconds.
+   */
+  static <V extends SpecificRecordBase> List<V> readCommitted(KafkaBroker broker, Topic<String, V> topic,
+      int atLeast) {
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
     props.put(ConsumerConfig.GROUP_ID_CONFIG, "read-" + topic.name() + "-" + System.nanoTime());
@@ -143,7 +152,7 @@ final class FaultFixture {
       consumer.subscribe(List.of(topic.name()));
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       int idlePolls = 0;
-      while (System.nanoTime() < deadline && idlePolls < 4) {
+      while (System.nanoTime() < deadline && (values.size() < atLeast || idlePolls < 4)) {
         var records = consumer.poll(Duration.ofMillis(500));
         idlePolls = records.isEmpty() ? idlePolls + 1 : 0;
         for (ConsumerRecord<byte[], byte[]> r : records) {

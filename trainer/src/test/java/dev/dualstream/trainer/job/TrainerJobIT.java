@@ -3,7 +3,6 @@ package dev.dualstream.trainer.job;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.dualstream.schemas.Topic;
 import dev.dualstream.schemas.Topics;
 import dev.dualstream.schemas.avro.DeadLetter;
 import dev.dualstream.schemas.avro.ExampleDoc;
@@ -20,21 +19,15 @@ import dev.dualstream.trainer.model.RetrievalModel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
-import org.apache.avro.specific.SpecificRecordBase;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -71,7 +64,7 @@ class TrainerJobIT {
 
     TrainerJob.runLocal(options);
 
-    List<DeadLetter> deadLetters = drain(broker, Topics.DEADLETTER_TRAINER, badOffsets.size());
+    List<DeadLetter> deadLetters = FaultFixture.readCommitted(broker, Topics.DEADLETTER_TRAINER, badOffsets.size());
     assertEquals(badOffsets.size(), deadLetters.size(), "one dead letter per bad record");
     for (DeadLetter d : deadLetters) {
       SourceOffset source = d.getSource();
@@ -82,7 +75,7 @@ class TrainerJobIT {
       assertEquals("trainer", d.getStage());
     }
 
-    List<ModelVersion> versions = drain(broker, Topics.MODEL_VERSIONS, 1);
+    List<ModelVersion> versions = FaultFixture.readCommitted(broker, Topics.MODEL_VERSIONS, 1);
     assertEquals(1, versions.size(), "a bounded run announces its final version once");
     ModelVersion version = versions.get(0);
     assertEquals(VALID, version.getExamples(), "every valid example applied exactly once");
@@ -90,7 +83,7 @@ class TrainerJobIT {
     long consumed = version.getSourceOffsets().stream().mapToLong(SourceOffset::getOffset).sum();
     assertEquals(VALID + badOffsets.size(), consumed, "source offsets cover the whole input");
 
-    List<TrainingMetrics> metrics = drain(broker, Topics.TRAINING_METRICS, 2);
+    List<TrainingMetrics> metrics = FaultFixture.readCommitted(broker, Topics.TRAINING_METRICS, 2);
     assertTrue(metrics.size() >= 2, "metrics reported while training");
     TrainingMetrics last = metrics.get(metrics.size() - 1);
     assertEquals(VALID, last.getExamples());
@@ -153,29 +146,6 @@ class TrainerJobIT {
         .setImpression(new SourceOffset(Topics.IMPRESSIONS.name(), 0, (long) i))
         .setClick(new SourceOffset(Topics.CLICKS.name(), 0, (long) i))
         .build();
-  }
-
-  private static <V extends SpecificRecordBase> List<V> drain(KafkaBroker broker, Topic<String, V> topic, int atLeast) {
-    Properties props = new Properties();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-    props.put(ConsumerConfig.GROUP_ID_CONFIG, "drain-" + topic.name() + "-" + System.nanoTime());
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    List<V> values = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      consumer.subscribe(List.of(topic.name()));
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      int idlePolls = 0;
-      while (System.nanoTime() < deadline && (values.size() < atLeast || idlePolls < 3)) {
-        var records = consumer.poll(Duration.ofMillis(500));
-        idlePolls = records.isEmpty() ? idlePolls + 1 : 0;
-        for (ConsumerRecord<byte[], byte[]> r : records) {
-          values.add(topic.codec().decode(r.value()));
-        }
-      }
-    }
-    return values;
   }
 
   private static double norm(float[] v) {
