@@ -4,6 +4,7 @@ import dev.dualstream.deploy.experiment.ExperimentReport;
 import dev.dualstream.deploy.experiment.ExperimentSetting;
 import dev.dualstream.deploy.experiment.NegativesExperiment;
 import dev.dualstream.deploy.experiment.NegativesExperimentOptions;
+import dev.dualstream.trainer.loss.LossConfig;
 import dev.dualstream.trainer.model.ModelConfig;
 import dev.dualstream.trainer.optim.TableOptimizer;
 import java.io.PrintWriter;
@@ -112,6 +113,21 @@ final class ExperimentCommand implements Callable<Integer> {
         description = "Table rows start uniform in [-S, S]. Default: the model's (0.02).")
     private Double initScale;
 
+    @Option(names = "--loss", paramLabel = "KIND",
+        description = "Loss over each query's candidates: ${COMPLETION-CANDIDATES}. SOFTMAX: cross-entropy; PHUBER: "
+            + "partially Huberised cross-entropy (Menon et al., ICLR 2020), linear below a positive probability of "
+            + "1/tau, so a click on a wrong result pulls less. Default: the model's (SOFTMAX).")
+    private LossConfig.Kind loss;
+
+    @Option(names = "--phuber-tau", paramLabel = "TAU",
+        description = "PHuber threshold tau > 1 (with --loss PHUBER). Default: the model's (10).")
+    private Double phuberTau;
+
+    @Option(names = "--label-bias", paramLabel = "TAU",
+        description = "Every candidate's logit gains TAU x log(popularity) of its document (Rawat et al., ICML "
+            + "2021): 0 favours the head, 1 balances it. Default: the model's (0).")
+    private Double labelBias;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON to FILE.")
     private Path json;
 
@@ -173,6 +189,17 @@ final class ExperimentCommand implements Callable<Integer> {
       if (initScale != null) {
         b.embeddingInitScale(initScale);
       }
+      LossConfig lossConfig = ModelConfig.defaults().loss();
+      if (phuberTau != null) {
+        lossConfig = new LossConfig(lossConfig.kind(), phuberTau, lossConfig.labelBiasTau());
+      }
+      if (loss != null) {
+        lossConfig = new LossConfig(loss, lossConfig.phuberTau(), lossConfig.labelBiasTau());
+      }
+      if (labelBias != null) {
+        lossConfig = lossConfig.withLabelBias(labelBias);
+      }
+      b.loss(lossConfig);
       return b.build();
     }
 

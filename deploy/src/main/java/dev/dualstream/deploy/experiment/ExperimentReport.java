@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dualstream.trainer.loss.LossConfig;
 import dev.dualstream.trainer.model.ModelConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -106,15 +107,18 @@ public record ExperimentReport(String dataset, int examples, int batchSize, long
     return out.toString();
   }
 
-  /** One line naming the optimizers, learning rates and table initialisation of a model config. */
+  /** One line naming the optimizers, learning rates, table initialisation and loss of a model config. */
   public static String describeTraining(ModelConfig config) {
     String table = switch (config.tableOptimizer()) {
       case ADAM -> "Adam";
       case ADAGRAD -> String.format(Locale.ROOT, "Adagrad (initial accumulator %s)",
           config.adagradInitialAccumulator());
     };
-    return String.format(Locale.ROOT, "table %s lr %s, dense Adam lr %s, table init scale %s", table,
-        config.embeddingLearningRate(), config.learningRate(), config.embeddingInitScale());
+    LossConfig loss = config.loss();
+    String lossName = loss.kind() == LossConfig.Kind.PHUBER ? "PHuber tau " + loss.phuberTau() : "softmax";
+    String labelBias = loss.labelBiasTau() == 0 ? "" : ", label bias " + loss.labelBiasTau();
+    return String.format(Locale.ROOT, "table %s lr %s, dense Adam lr %s, table init scale %s, loss %s%s", table,
+        config.embeddingLearningRate(), config.learningRate(), config.embeddingInitScale(), lossName, labelBias);
   }
 
   private static double round(double value, double scale) {

@@ -29,7 +29,7 @@ class ExperimentCommandTest {
     assertEquals(0, r.code);
     for (String option : new String[] {"--examples", "--eval-queries", "--json", "--settings", "--seed",
         "--table-optimizer", "--learning-rate", "--embedding-learning-rate", "--adagrad-initial-accumulator",
-        "--init-scale"}) {
+        "--init-scale", "--loss", "--phuber-tau", "--label-bias"}) {
       assertTrue(r.out.contains(option), option);
     }
   }
@@ -55,6 +55,12 @@ class ExperimentCommandTest {
         "--adagrad-initial-accumulator", "-2");
     assertEquals(1, accumulator.code);
     assertTrue(accumulator.err.contains("initial accumulator"), accumulator.err);
+    CliRun tau = run("experiment", "negatives", "--dataset", dir.toString(), "--loss", "PHUBER", "--phuber-tau", "1");
+    assertEquals(1, tau.code);
+    assertTrue(tau.err.startsWith("dualstream: phuberTau must be a finite number > 1, got 1.0"), tau.err);
+    CliRun loss = run("experiment", "negatives", "--dataset", dir.toString(), "--loss", "HINGE");
+    assertEquals(2, loss.code, loss.err);
+    assertTrue(loss.err.contains("SOFTMAX") && loss.err.contains("PHUBER"), loss.err);
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dualstream.trainer.loss.LossConfig;
 import dev.dualstream.trainer.model.ModelConfig;
 import java.nio.file.Path;
 import java.util.List;
@@ -62,11 +63,11 @@ class ExperimentReportTest {
   void trainingIsDescribedForTheReport() {
     ModelConfig adagrad = ModelConfig.defaults().toBuilder()
         .tableOptimizer(dev.dualstream.trainer.optim.TableOptimizer.Kind.ADAGRAD).embeddingLearningRate(0.05)
-        .adagradInitialAccumulator(0.1).build();
-    assertEquals("table Adagrad (initial accumulator 0.1) lr 0.05, dense Adam lr 0.001, table init scale 0.02",
-        ExperimentReport.describeTraining(adagrad));
-    assertEquals("table Adagrad (initial accumulator 0.0) lr 0.1, dense Adam lr 0.001, table init scale 0.02",
-        ExperimentReport.describeTraining(ModelConfig.defaults()));
+        .adagradInitialAccumulator(0.1).loss(LossConfig.defaults().withPhuber(4).withLabelBias(0.5)).build();
+    assertEquals("table Adagrad (initial accumulator 0.1) lr 0.05, dense Adam lr 0.001, table init scale 0.02, "
+        + "loss PHuber tau 4.0, label bias 0.5", ExperimentReport.describeTraining(adagrad));
+    assertEquals("table Adagrad (initial accumulator 0.0) lr 0.1, dense Adam lr 0.001, table init scale 0.02, "
+        + "loss softmax", ExperimentReport.describeTraining(ModelConfig.defaults()));
   }
 
   @Test
