@@ -20,6 +20,7 @@ import java.util.Objects;
  * @param checkpointInterval the job's checkpoint interval
  * @param bareWindows timed windows of the bare loop run for reference
  * @param featureCacheMb heap per decoding subtask for remembered feature ids (0: none)
+ * @param feederNice nice value of the job's source and decoder threads (0: same as the step's)
  */
 public record PipelineBenchOptions(
     Path dataset,
@@ -34,7 +35,8 @@ public record PipelineBenchOptions(
     long seed,
     Duration checkpointInterval,
     int bareWindows,
-    int featureCacheMb) {
+    int featureCacheMb,
+    int feederNice) {
 
   public PipelineBenchOptions {
     Objects.requireNonNull(dataset, "dataset");
@@ -58,6 +60,9 @@ public record PipelineBenchOptions(
     }
     if (featureCacheMb < 0) {
       throw new IllegalArgumentException("--feature-cache-mb must be 0 or more, got " + featureCacheMb);
+    }
+    if (feederNice < 0 || feederNice > 19) {
+      throw new IllegalArgumentException("--feeder-nice must be 0 (off) to 19, got " + feederNice);
     }
     if (batchSize < 2) {
       throw new IllegalArgumentException("--batch-size must be at least 2, got " + batchSize);

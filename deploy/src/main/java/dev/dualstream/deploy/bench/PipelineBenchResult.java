@@ -27,6 +27,7 @@ import java.util.Map;
  * @param decodeParallelism parallel decode-and-featurize subtasks
  * @param batchSize pairs per step
  * @param threads compute threads of the trainer
+ * @param feederNice nice value of the job's source and decoder threads (0: same as the step's)
  * @param checkpointIntervalS checkpoint interval of the job
  * @param loadAverageStart one-minute load average before the run
  * @param loadAverageEnd one-minute load average after the run
@@ -57,6 +58,7 @@ public record PipelineBenchResult(
     int decodeParallelism,
     int batchSize,
     int threads,
+    int feederNice,
     long checkpointIntervalS,
     double loadAverageStart,
     double loadAverageEnd,
@@ -84,12 +86,12 @@ public record PipelineBenchResult(
         + " (%.0f before, %.0f after), ratio %.2f (backlog of %,d examples)%n"
         + "click-to-step freshness at %.0f examples/s: p50 %.0f ms, p99 %.0f ms, max %.0f ms"
         + " (%,d examples, last %.0f s; trainer applied %.0f examples/s)%n"
-        + "setup: batch %d, %d compute threads, %d decode subtasks, checkpoints every %d s;"
+        + "setup: batch %d, %d compute threads, %d decode subtasks at nice %d, checkpoints every %d s;"
         + " load %.2f before, %.2f after; feature cache hit rate %.3f; trainer in steps %.1f%% of the time%n"
         + "CPU us per example in the throughput phase (bare loop: %.1f): %s",
         pipelineExamplesPerS, bareExamplesPerS, bareBeforeExamplesPerS, bareAfterExamplesPerS, ratio, backlog, rate, freshnessP50Ms, freshnessP99Ms,
         freshnessMaxMs, freshnessSamples, freshnessWindowS, replayAppliedPerSecond, batchSize, threads,
-        decodeParallelism, checkpointIntervalS, loadAverageStart, loadAverageEnd, featureCacheHitRate,
+        decodeParallelism, feederNice, checkpointIntervalS, loadAverageStart, loadAverageEnd, featureCacheHitRate,
         100 * trainerBusyShare, bareCpuMicrosPerExample, cpuText());
   }
 

@@ -43,7 +43,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
       description = "A BEIR directory whose train pairs are replayed. Default: ${DEFAULT-VALUE}.")
   private Path dataset;
 
-  @Option(names = "--backlog", paramLabel = "N", defaultValue = "150000",
+  @Option(names = "--backlog", paramLabel = "N", defaultValue = "600000",
       description = "Examples published before the job starts, for the throughput phase. "
           + "Default: ${DEFAULT-VALUE}.")
   private long backlog;
@@ -65,6 +65,12 @@ final class BenchPipelineCommand implements Callable<Integer> {
           + "(0: featurize every example). Default: ${DEFAULT-VALUE}.")
   private int featureCacheMb;
 
+  @Option(names = "--feeder-nice", paramLabel = "N", defaultValue = "" + TrainerOptions.DEFAULT_FEEDER_NICE,
+      description = "Nice value (0-19, Linux) of the job's Kafka source and decoder threads, so that they use the "
+          + "cores the training step leaves idle rather than slow it down; 0: same priority as the step. "
+          + "Default: ${DEFAULT-VALUE}.")
+  private int feederNice;
+
   @Option(names = "--batch-size", paramLabel = "N", defaultValue = "256",
       description = "Pairs per training step. Default: ${DEFAULT-VALUE}.")
   private int batchSize;
@@ -78,7 +84,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
           + "figures leave out the 0.8 GB snapshots. Default: ${DEFAULT-VALUE}.")
   private long checkpointSeconds;
 
-  @Option(names = "--bare-windows", paramLabel = "N", defaultValue = "5",
+  @Option(names = "--bare-windows", paramLabel = "N", defaultValue = "10",
       description = "Timed windows of 20 steps for the bare loop. Default: ${DEFAULT-VALUE}.")
   private int bareWindows;
 
@@ -110,7 +116,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
     try {
       options = new PipelineBenchOptions(dataset, workDir, kafkaPort, backlog, rate, warmupSeconds,
           decodeParallelism, batchSize, threads, seed, Duration.ofSeconds(checkpointSeconds), bareWindows,
-          featureCacheMb);
+          featureCacheMb, feederNice);
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }

@@ -118,6 +118,12 @@ final class TrainCommand implements Callable<Integer> {
           + "texts (popular documents repeat in click logs); 0 turns it off. Default: ${DEFAULT-VALUE}.")
   private int featureCacheMb;
 
+  @Option(names = "--feeder-nice", paramLabel = "N", defaultValue = "" + TrainerOptions.DEFAULT_FEEDER_NICE,
+      description = "Nice value (0-19, Linux) of the Kafka source and decoder threads, so that they use the cores "
+          + "the training step leaves idle rather than slow it down (they still get every core while the trainer "
+          + "waits for input); 0: same priority as the step. Default: ${DEFAULT-VALUE}.")
+  private int feederNice;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -164,6 +170,7 @@ final class TrainCommand implements Callable<Integer> {
         .withTopics(topicPrefix.isEmpty() ? TrainerTopics.defaults() : TrainerTopics.prefixed(topicPrefix))
         .withDeterministic(deterministic)
         .withFeatureCacheMb(featureCacheMb)
+        .withFeederNice(feederNice)
         .withCheckpoints(checkpoints);
   }
 

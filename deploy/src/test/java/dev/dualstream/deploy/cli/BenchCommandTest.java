@@ -55,5 +55,8 @@ class BenchCommandTest {
     CliRun rate = run("bench", "pipeline", "--dataset", dir.toString(), "--rate", "0");
     assertEquals(1, rate.code);
     assertTrue(rate.err.contains("--rate must be positive"), rate.err);
+    CliRun nice = run("bench", "pipeline", "--dataset", dir.toString(), "--feeder-nice", "20");
+    assertEquals(1, nice.code);
+    assertTrue(nice.err.startsWith("dualstream: --feeder-nice must be 0 (off) to 19, got 20"), nice.err);
   }
 }

@@ -56,6 +56,14 @@ class TrainCommandTest {
   }
 
   @Test
+  void aFeederNiceOutsideZeroToNineteenIsAOneLineError() {
+    CliRun r = run("train", "--feeder-nice", "-1");
+    assertEquals(1, r.code);
+    assertTrue(r.err.startsWith("dualstream: feeder nice value must be 0 (off) to 19, got -1"), r.err);
+    assertTrue(!r.err.contains("\tat "), "no stack trace: " + r.err);
+  }
+
+  @Test
   void anUnknownTableOptimizerIsABadUsageNamingTheChoices() {
     CliRun r = run("train", "--table-optimizer", "SGD");
     assertEquals(2, r.code);

@@ -35,17 +35,23 @@ final class DecodeAndFeaturize extends ProcessFunction<RawRecord, FeaturizedExam
 
   private final Featurizer featurizer;
   private final long featureCacheBytes;
+  private final int feederNice;
   private transient Counter decoded;
   private transient FeatureMemo memo;
 
-  /** @param featureCacheBytes heap each subtask may spend remembering feature ids; 0: none */
-  DecodeAndFeaturize(Featurizer featurizer, long featureCacheBytes) {
+  /**
+   * @param featureCacheBytes heap each subtask may spend remembering feature ids; 0: none
+   * @param feederNice nice value of the subtask's thread ({@link FeederPriority}); 0: unchanged
+   */
+  DecodeAndFeaturize(Featurizer featurizer, long featureCacheBytes, int feederNice) {
     this.featurizer = featurizer;
     this.featureCacheBytes = featureCacheBytes;
+    this.feederNice = FeederPriority.requireNice(feederNice);
   }
 
   @Override
   public void open(OpenContext openContext) {
+    FeederPriority.lowerCallingThread(feederNice);
     memo = new FeatureMemo(featureCacheBytes);
     MetricGroup metrics = getRuntimeContext().getMetricGroup();
     decoded = metrics.counter("examplesDecoded");

@@ -75,7 +75,7 @@ public final class TrainerJob {
         .setTopics(topics.input().name())
         .setGroupId(options.groupId())
         .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
-        .setDeserializer(new RawRecordDeserializer())
+        .setDeserializer(new RawRecordDeserializer(options.feederNice()))
         .setProperty("isolation.level", "read_committed")
         .setProperty("partition.discovery.interval.ms", options.bounded() ? "-1" : "10000");
     if (options.bounded()) {
@@ -101,7 +101,7 @@ public final class TrainerJob {
     ModelConfig model = model(options);
     Featurizer featurizer = new Featurizer(model.featureSpec());
     SingleOutputStreamOperator<FeaturizedExample> featurized = raw
-        .process(new DecodeAndFeaturize(featurizer, options.featureCacheBytes()))
+        .process(new DecodeAndFeaturize(featurizer, options.featureCacheBytes(), options.feederNice()))
         .returns(TypeInformation.of(FeaturizedExample.class))
         .setParallelism(deterministic ? 1 : options.decodeParallelism())
         .name("decode and featurize")

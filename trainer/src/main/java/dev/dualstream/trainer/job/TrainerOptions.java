@@ -25,6 +25,9 @@ import java.util.Objects;
  *     of the queries and documents it saw last, so that repeated ones are not featurized again
  *     (0: none); default {@value #DEFAULT_FEATURE_CACHE_MB}, which holds the texts and ids of some
  *     40,000 documents of a few hundred characters
+ * @param feederNice nice value (0 to 19) of the threads that feed the trainer, the Kafka source and
+ *     the decoders, so that they take the cores the training step leaves idle instead of slowing it
+ *     down (Linux; 0: same priority as the step); default {@value #DEFAULT_FEEDER_NICE}
  */
 public record TrainerOptions(
     String bootstrapServers,
@@ -39,10 +42,14 @@ public record TrainerOptions(
     TrainerTopics topics,
     boolean deterministic,
     CheckpointSettings checkpoints,
-    int featureCacheMb) {
+    int featureCacheMb,
+    int feederNice) {
 
   /** Default of {@link #featureCacheMb}. */
   public static final int DEFAULT_FEATURE_CACHE_MB = 64;
+
+  /** Default of {@link #feederNice}. */
+  public static final int DEFAULT_FEEDER_NICE = 19;
 
   public TrainerOptions {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -67,6 +74,7 @@ public record TrainerOptions(
     if (featureCacheMb < 0) {
       throw new IllegalArgumentException("feature cache must be 0 or more MiB, got " + featureCacheMb);
     }
+    FeederPriority.requireNice(feederNice);
     if (versionEverySteps < 0) {
       throw new IllegalArgumentException("version interval must be 0 or more steps, got " + versionEverySteps);
     }
@@ -81,62 +89,67 @@ public record TrainerOptions(
   public static TrainerOptions defaults(String bootstrapServers) {
     return new TrainerOptions(bootstrapServers, Path.of("var", "models"), "dualstream-trainer",
         false, 42L, 2, 20, 0, ModelConfig.defaults(), TrainerTopics.defaults(), false, CheckpointSettings.defaults(),
-        DEFAULT_FEATURE_CACHE_MB);
+        DEFAULT_FEATURE_CACHE_MB, DEFAULT_FEEDER_NICE);
   }
 
   public TrainerOptions withBounded(boolean value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, value, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb);
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice);
   }
 
   public TrainerOptions withModelStore(Path value) {
     return new TrainerOptions(bootstrapServers, value, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb);
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice);
   }
 
   public TrainerOptions withModel(ModelConfig value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, value, topics, deterministic, checkpoints, featureCacheMb);
+        metricsEverySteps, versionEverySteps, value, topics, deterministic, checkpoints, featureCacheMb, feederNice);
   }
 
   public TrainerOptions withSeed(long value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, value, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb);
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice);
   }
 
   public TrainerOptions withGroupId(String value) {
     return new TrainerOptions(bootstrapServers, modelStore, value, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb);
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice);
   }
 
   public TrainerOptions withIntervals(int metricsSteps, int versionSteps) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsSteps, versionSteps, model, topics, deterministic, checkpoints, featureCacheMb);
+        metricsSteps, versionSteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice);
   }
 
   public TrainerOptions withDecodeParallelism(int value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, value,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb);
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice);
   }
 
   public TrainerOptions withTopics(TrainerTopics value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, value, deterministic, checkpoints, featureCacheMb);
+        metricsEverySteps, versionEverySteps, model, value, deterministic, checkpoints, featureCacheMb, feederNice);
   }
 
   public TrainerOptions withDeterministic(boolean value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, value, checkpoints, featureCacheMb);
+        metricsEverySteps, versionEverySteps, model, topics, value, checkpoints, featureCacheMb, feederNice);
   }
 
   public TrainerOptions withCheckpoints(CheckpointSettings value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, value, featureCacheMb);
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, value, featureCacheMb, feederNice);
   }
 
   public TrainerOptions withFeatureCacheMb(int value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, value);
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, value, feederNice);
+  }
+
+  public TrainerOptions withFeederNice(int value) {
+    return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, value);
   }
 
   /** {@link #featureCacheMb} in bytes. */

@@ -38,9 +38,9 @@ class DecodeAndFeaturizeTest {
   @Test
   void rememberedIdsAreTheIdsOfFeaturizingEachExample() throws Exception {
     List<RawRecord> input = repeatedExamples(2_000, 23);
-    List<FeaturizedExample> fresh = run(new DecodeAndFeaturize(FEATURIZER, 0), input);
+    List<FeaturizedExample> fresh = run(new DecodeAndFeaturize(FEATURIZER, 0, 0), input);
     // 64 KiB holds a few dozen of the 150 distinct texts: hits and evictions both happen
-    List<FeaturizedExample> remembered = run(new DecodeAndFeaturize(FEATURIZER, 64 << 10), input);
+    List<FeaturizedExample> remembered = run(new DecodeAndFeaturize(FEATURIZER, 64 << 10, 0), input);
     assertEquals(input.size(), fresh.size());
     assertEquals(fresh.size(), remembered.size());
     for (int i = 0; i < fresh.size(); i++) {
@@ -58,7 +58,7 @@ class DecodeAndFeaturizeTest {
   void undecodableRecordsAndEmptyQueriesAreDeadLettered() throws Exception {
     RawRecord garbage = new RawRecord(Topics.TRAINING_EXAMPLES.name(), 0, 5, 0, "k".getBytes(), new byte[] {1, 2, 3});
     RawRecord emptyQuery = raw(example("e1", "  ", "doc", "some text", 1_000), 6);
-    try (OneInputStreamOperatorTestHarness<RawRecord, FeaturizedExample> h = harness(new DecodeAndFeaturize(FEATURIZER, 1 << 20))) {
+    try (OneInputStreamOperatorTestHarness<RawRecord, FeaturizedExample> h = harness(new DecodeAndFeaturize(FEATURIZER, 1 << 20, 0))) {
       h.open();
       h.processElement(new StreamRecord<>(garbage));
       h.processElement(new StreamRecord<>(emptyQuery));
