@@ -11,9 +11,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
-import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -73,9 +71,15 @@ public final class StateArchive {
       }
     }
     files.sort(null);
-    MessageDigest sha = sha256();
     CountingOutputStream counting = new CountingOutputStream(out);
-    DataOutputStream data = new DataOutputStream(new DigestOutputStream(counting, sha));
+    try (BackgroundSha256 hashing = new BackgroundSha256(counting, BUFFER)) {
+      DataOutputStream data = new DataOutputStream(hashing);
+      writeEntries(files, data);
+      return new Digest(counting.count, hashing.digest());
+    }
+  }
+
+  private static void writeEntries(List<Path> files, DataOutputStream data) throws IOException {
     data.writeInt(MAGIC);
     data.writeInt(FORMAT);
     byte[] buffer = new byte[BUFFER];
@@ -95,7 +99,6 @@ public final class StateArchive {
     data.writeByte(0);
     data.writeInt(files.size());
     data.flush();
-    return new Digest(counting.count, sha.digest());
   }
 
   /**
@@ -115,7 +118,7 @@ public final class StateArchive {
   }
 
   private static Digest scan(InputStream raw, Path dir, Digest expected, String source) throws IOException {
-    MessageDigest sha = sha256();
+    MessageDigest sha = BackgroundSha256.newSha256();
     CountingInputStream counting = new CountingInputStream(new BufferedInputStream(raw, BUFFER));
     DataInputStream data = new DataInputStream(new DigestInputStream(counting, sha));
     byte[] buffer = new byte[BUFFER];
@@ -175,13 +178,6 @@ public final class StateArchive {
     return new CorruptCheckpointException("the trainer state in " + source + " is corrupt: " + why);
   }
 
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-    }
-  }
 
   private static final class CountingOutputStream extends java.io.FilterOutputStream {
     long count;

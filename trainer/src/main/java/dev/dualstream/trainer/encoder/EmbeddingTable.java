@@ -66,9 +66,14 @@ public final class EmbeddingTable {
     }
   }
 
-  /** Writes the table; see the class comment for the format. */
+  /** Writes the table to disk; see the class comment for the format. */
   public void write(Path file) throws IOException {
-    try (ArrayFile.Writer out = ArrayFile.create(file)) {
+    write(file, ArrayFile.Durability.SYNCED);
+  }
+
+  /** Writes the table; see the class comment for the format. */
+  public void write(Path file, ArrayFile.Durability durability) throws IOException {
+    try (ArrayFile.Writer out = ArrayFile.create(file, durability)) {
       out.ints(MAGIC, FORMAT_VERSION, buckets, dim).floats(weights);
     }
   }

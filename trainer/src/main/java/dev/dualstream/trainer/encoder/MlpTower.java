@@ -98,9 +98,14 @@ public final class MlpTower {
     }
   }
 
-  /** Writes the weights; see the class comment for the format. */
+  /** Writes the weights to disk; see the class comment for the format. */
   public void write(Path file) throws IOException {
-    try (ArrayFile.Writer writer = ArrayFile.create(file)) {
+    write(file, ArrayFile.Durability.SYNCED);
+  }
+
+  /** Writes the weights; see the class comment for the format. */
+  public void write(Path file, ArrayFile.Durability durability) throws IOException {
+    try (ArrayFile.Writer writer = ArrayFile.create(file, durability)) {
       writer.ints(MAGIC, FORMAT_VERSION, in, hidden, out);
       for (float[] value : values()) {
         writer.floats(value);

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.GradientCollector;
+import dev.dualstream.trainer.encoder.ArrayFile;
 import dev.dualstream.trainer.encoder.BagPooling;
 import dev.dualstream.trainer.encoder.ComputeThreads;
 import dev.dualstream.trainer.encoder.DualEncoderNetwork;
@@ -264,7 +265,7 @@ public final class DualEncoderTrainer implements AutoCloseable {
    * @param provenance facts to record, such as source offsets, input files or code version
    */
   public void save(Path dir, Map<String, String> provenance) {
-    ModelStore.save(dir, network, manifest(provenance));
+    ModelStore.save(dir, network, manifest(provenance), ArrayFile.Durability.SYNCED);
   }
 
   /**
@@ -272,18 +273,27 @@ public final class DualEncoderTrainer implements AutoCloseable {
    * ModelStore#load}) plus the optimizer state in {@code optimizer.f32} and, with negatives other
    * than plain in-batch ones, the negative objective's state in {@link #NEGATIVES_FILE}, for
    * {@link #restore}. The manifest is written last. At default sizes the checkpoint is about 0.8 GB.
+   * The arrays are forced to disk.
    */
   public void saveCheckpoint(Path dir, Map<String, String> provenance) {
+    saveCheckpoint(dir, provenance, ArrayFile.Durability.SYNCED);
+  }
+
+  /**
+   * As {@link #saveCheckpoint(Path, Map)}; with {@link ArrayFile.Durability#SCRATCH} the files are
+   * left to the page cache, for a checkpoint that is read back at once.
+   */
+  public void saveCheckpoint(Path dir, Map<String, String> provenance, ArrayFile.Durability durability) {
     try {
       Files.createDirectories(dir);
-      TrainerCheckpoint.write(dir, tableOptimizer, denseAdam);
+      TrainerCheckpoint.write(dir, tableOptimizer, denseAdam, durability);
       if (objective != null) {
         objective.writeState(dir.resolve(NEGATIVES_FILE));
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the trainer checkpoint to " + dir, e);
     }
-    save(dir, provenance);
+    ModelStore.save(dir, network, manifest(provenance), durability);
   }
 
   /** The engine, its version, the device and the thread settings, for logs. */

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.dualstream.trainer.encoder.ArrayFile;
 import dev.dualstream.trainer.encoder.ComputeThreads;
 import dev.dualstream.trainer.encoder.DualEncoderNetwork;
 import dev.dualstream.trainer.encoder.EmbeddingTable;
@@ -119,11 +120,11 @@ public final class ModelStore {
   }
 
   /** Writes the weights, then the manifest through a rename: it appears complete or not at all. */
-  static void save(Path dir, DualEncoderNetwork network, ModelManifest manifest) {
+  static void save(Path dir, DualEncoderNetwork network, ModelManifest manifest, ArrayFile.Durability durability) {
     try {
       Files.createDirectories(dir);
-      network.table().write(dir.resolve(ModelManifest.EMBEDDINGS_FILE));
-      network.tower().write(dir.resolve(ModelManifest.DENSE_FILE));
+      network.table().write(dir.resolve(ModelManifest.EMBEDDINGS_FILE), durability);
+      network.tower().write(dir.resolve(ModelManifest.DENSE_FILE), durability);
       Path temp = dir.resolve(ModelManifest.FILE_NAME + ".tmp");
       JSON.writeValue(temp.toFile(), manifest);
       Files.move(temp, dir.resolve(ModelManifest.FILE_NAME), StandardCopyOption.ATOMIC_MOVE,

@@ -37,8 +37,9 @@ final class TrainerCheckpoint {
   record State(TableOptimizer table, List<float[]> denseFirst, List<float[]> denseSecond,
       long denseSteps) {}
 
-  static void write(Path dir, TableOptimizer table, DenseAdam dense) throws IOException {
-    try (ArrayFile.Writer out = ArrayFile.create(dir.resolve(OPTIMIZER_FILE))) {
+  static void write(Path dir, TableOptimizer table, DenseAdam dense, ArrayFile.Durability durability)
+      throws IOException {
+    try (ArrayFile.Writer out = ArrayFile.create(dir.resolve(OPTIMIZER_FILE), durability)) {
       long steps = dense.steps();
       out.ints(MAGIC, FORMAT_VERSION, code(table.kind()), table.rows(), table.dim(),
           dense.firstMoments().size(), (int) (steps >>> 32), (int) steps);

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
+import java.security.MessageDigest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,7 +21,7 @@ class StateArchiveTest {
   private static final String SOURCE = "/checkpoints/job/chk-7/state-file";
 
   @Test
-  void roundTripsEveryFileByteForByte(@TempDir Path in, @TempDir Path out) throws IOException {
+  void roundTripsEveryFileByteForByte(@TempDir Path in, @TempDir Path out) throws Exception {
     Random random = new Random(11);
     byte[] big = new byte[3 * (1 << 20) + 17];
     random.nextBytes(big);
@@ -33,6 +34,7 @@ class StateArchiveTest {
 
     StateArchive.Digest read = StateArchive.read(new ByteArrayInputStream(stream.toByteArray()), out, written, SOURCE);
     assertArrayEquals(written.sha256(), read.sha256());
+    assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(stream.toByteArray()), written.sha256());
     for (String name : new String[] {"embeddings.f32", "manifest.json", "empty.bin"}) {
       assertArrayEquals(Files.readAllBytes(in.resolve(name)), Files.readAllBytes(out.resolve(name)), name);
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -41,5 +42,21 @@ class ArrayFileTest {
       assertArrayEquals(new float[] {Float.NaN, -0f}, tail);
       assertThrows(IOException.class, () -> in.ints(1));
     }
+  }
+
+  @Test
+  void scratchFilesHoldTheSameBytesAsSyncedOnes() throws IOException {
+    float[] floats = new float[300_000];
+    new Random(9).ints(floats.length).forEach(i -> floats[Math.floorMod(i, floats.length)] = i * 1e-6f);
+    Path synced = dir.resolve("synced.bin");
+    Path scratch = dir.resolve("scratch.bin");
+    try (ArrayFile.Writer out = ArrayFile.create(synced, ArrayFile.Durability.SYNCED)) {
+      out.ints(7, 8).floats(floats);
+    }
+    try (ArrayFile.Writer out = ArrayFile.create(scratch, ArrayFile.Durability.SCRATCH)) {
+      out.ints(7, 8).floats(floats);
+    }
+    assertEquals(4L * (2 + floats.length), Files.size(scratch));
+    assertArrayEquals(Files.readAllBytes(synced), Files.readAllBytes(scratch));
   }
 }
