@@ -128,6 +128,12 @@ final class ExperimentCommand implements Callable<Integer> {
             + "2021): 0 favours the head, 1 balances it. Default: the model's (0).")
     private Double labelBias;
 
+    @Option(names = "--noise-clicks", paramLabel = "P",
+        defaultValue = "" + NegativesExperimentOptions.DEFAULT_NOISE_CLICKS,
+        description = "Chance that a simulated user clicks an examined result that is not relevant (a wrong "
+            + "label); at the default about one click in ten is one. Default: ${DEFAULT-VALUE}.")
+    private double noiseClicks;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON to FILE.")
     private Path json;
 
@@ -150,7 +156,7 @@ final class ExperimentCommand implements Callable<Integer> {
       NegativesExperimentOptions options;
       try {
         options = new NegativesExperimentOptions(dataset, examples, evalQueries, seed, batchSize, settings,
-            ablationCacheSize, corpusRefreshSteps, model());
+            ablationCacheSize, corpusRefreshSteps, model(), noiseClicks);
         ExperimentSetting.select(options.settings(), ablationCacheSize, corpusRefreshSteps);
       } catch (IllegalArgumentException e) {
         throw new UserError(e.getMessage());

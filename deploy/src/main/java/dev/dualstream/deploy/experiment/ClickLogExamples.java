@@ -47,9 +47,17 @@ final class ClickLogExamples {
    * @throws IllegalArgumentException if the simulation yields fewer examples
    */
   static List<Example> simulate(BeirDataset dataset, long seed, int count, SimulationProgress progress) {
+    return simulate(dataset, seed, count, NegativesExperimentOptions.DEFAULT_NOISE_CLICKS, progress);
+  }
+
+  /** As {@link #simulate(BeirDataset, long, int, SimulationProgress)}, with this chance of a click on a result that is not relevant. */
+  static List<Example> simulate(BeirDataset dataset, long seed, int count, double noiseClicks,
+      SimulationProgress progress) {
     long impressions = (long) Math.ceil(count * IMPRESSIONS_PER_EXAMPLE) + 100;
     JoiningSink sink = new JoiningSink(dataset, count);
-    try (ClickSimulator simulator = ClickSimulator.create(dataset, SimulationConfig.defaults(seed, impressions))) {
+    SimulationConfig config = SimulationConfig.defaults(seed, impressions);
+    config = config.withClickProbabilities(config.relevantClickProbability(), noiseClicks);
+    try (ClickSimulator simulator = ClickSimulator.create(dataset, config)) {
       simulator.run(sink, progress);
     }
     if (sink.examples.size() < count) {

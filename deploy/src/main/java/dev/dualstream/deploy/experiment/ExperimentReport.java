@@ -19,7 +19,8 @@ import java.util.Locale;
  * The negatives experiment's results, as a table and as JSON:
  *
  * <pre>
- * {"dataset": ..., "examples": n, "batch_size": 32, "seed": 42, "eval_queries": q, "training": ...,
+ * {"dataset": ..., "examples": n, "batch_size": 32, "seed": 42, "noise_clicks": p, "eval_queries": q,
+ *  "training": ...,
  *  "settings": [
  *   {"name": ..., "negatives": ..., "cache_size": M or null, "recall@10": x, "mrr@10": x,
  *    "seconds": x, "ms_per_step": x, "cpu_ms_per_step": x, "steps": n, "forward_ms": x, "backward_ms": x,
@@ -27,11 +28,13 @@ import java.util.Locale;
  *    "cache_staleness_max": x or null, "sampling_ms_at_capacity": x or null}, ...]}
  * </pre>
  *
+ * @param noiseClicks the simulated users' chance of clicking a result that is not relevant
  * @param evalQueries test queries scored
  * @param training the optimizers, learning rates and table initialisation every setting trained with
  *     ({@link #describeTraining})
  */
-public record ExperimentReport(String dataset, int examples, int batchSize, long seed, int evalQueries,
+public record ExperimentReport(String dataset, int examples, int batchSize, long seed, double noiseClicks,
+    int evalQueries,
     String training, List<SettingResult> settings) {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -46,6 +49,7 @@ public record ExperimentReport(String dataset, int examples, int batchSize, long
     root.put("examples", examples);
     root.put("batch_size", batchSize);
     root.put("seed", seed);
+    root.put("noise_clicks", noiseClicks);
     root.put("eval_queries", evalQueries);
     root.put("training", training);
     ArrayNode array = root.putArray("settings");
@@ -93,8 +97,8 @@ public record ExperimentReport(String dataset, int examples, int batchSize, long
   /** A fixed-width table, one setting per line. */
   public String table() {
     StringBuilder out = new StringBuilder();
-    out.append(String.format(Locale.ROOT, "%s, %d examples, batch %d, seed %d, %d test queries%n", dataset, examples,
-        batchSize, seed, evalQueries));
+    out.append(String.format(Locale.ROOT, "%s, %d examples, batch %d, seed %d, noise clicks %s, %d test queries%n",
+        dataset, examples, batchSize, seed, noiseClicks, evalQueries));
     out.append("training: ").append(training).append(System.lineSeparator());
     out.append(String.format(Locale.ROOT, "%-26s %-22s %7s %9s %7s %9s %9s %9s %9s %9s%n", "setting", "negatives",
         "M", "Recall@10", "MRR@10", "seconds", "ms/step", "cpu ms", "loss", "stale"));

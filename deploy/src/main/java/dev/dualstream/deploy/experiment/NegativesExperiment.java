@@ -41,11 +41,12 @@ public final class NegativesExperiment {
     List<ExperimentSetting> settings = ExperimentSetting.select(options.settings(), options.ablationCacheSize(),
         options.corpusRefreshSteps());
     BeirDataset dataset = BeirReader.read(options.dataset());
-    log.accept(String.format(Locale.ROOT, "%s: %d documents; simulating the click log (seed %d) for %d examples",
-        dataset.name(), dataset.corpus().size(), options.seed(), options.examples()));
+    log.accept(String.format(Locale.ROOT,
+        "%s: %d documents; simulating the click log (seed %d, noise clicks %s) for %d examples",
+        dataset.name(), dataset.corpus().size(), options.seed(), options.noiseClicks(), options.examples()));
     long start = System.nanoTime();
     List<ClickLogExamples.Example> examples = ClickLogExamples.simulate(dataset, options.seed(), options.examples(),
-        soFar -> { });
+        options.noiseClicks(), soFar -> { });
     log.accept(String.format(Locale.ROOT, "%d examples in %.1f s", examples.size(), seconds(start)));
     int skipAbove = settings.stream().mapToInt(s -> s.negatives().skipAbove()).max().orElse(0);
     ModelConfig base = options.baseModel();
@@ -58,7 +59,7 @@ public final class NegativesExperiment {
     }
     int queries = options.evalQueries() == 0 ? dataset.qrels("test").queriesWithRelevant().size()
         : options.evalQueries();
-    return new ExperimentReport(dataset.name(), pairs.size(), options.batchSize(), options.seed(),
+    return new ExperimentReport(dataset.name(), pairs.size(), options.batchSize(), options.seed(), options.noiseClicks(),
         Math.min(queries, dataset.qrels("test").queriesWithRelevant().size()),
         ExperimentReport.describeTraining(base), results);
   }

@@ -19,9 +19,15 @@ import java.util.Objects;
  * @param corpusRefreshSteps steps between re-encodings of the corpus in the full-softmax setting
  * @param model the configuration every setting trains (its optimizers, learning rates, table
  *     initialisation); each setting replaces its negatives, and the batch size is {@code batchSize}
+ * @param noiseClicks the simulated users' chance of clicking an examined result that is not
+ *     relevant (the simulator's default, {@value #DEFAULT_NOISE_CLICKS}, makes about one click in ten
+ *     a wrong label)
  */
 public record NegativesExperimentOptions(Path dataset, int examples, int evalQueries, long seed, int batchSize,
-    List<String> settings, int ablationCacheSize, int corpusRefreshSteps, ModelConfig model) {
+    List<String> settings, int ablationCacheSize, int corpusRefreshSteps, ModelConfig model, double noiseClicks) {
+
+  /** The click simulator's default chance of a click on a result that is not relevant. */
+  public static final double DEFAULT_NOISE_CLICKS = 0.02;
 
   public NegativesExperimentOptions {
     Objects.requireNonNull(dataset, "dataset");
@@ -40,6 +46,9 @@ public record NegativesExperimentOptions(Path dataset, int examples, int evalQue
       throw new IllegalArgumentException(
           "the ablation cache size must be a positive multiple of 64 (top-k 64), got " + ablationCacheSize);
     }
+    if (!(noiseClicks >= 0 && noiseClicks <= 1)) {
+      throw new IllegalArgumentException("noise click probability must be in [0, 1], got " + noiseClicks);
+    }
     if (corpusRefreshSteps < 1) {
       throw new IllegalArgumentException("corpus refresh steps must be at least 1, got " + corpusRefreshSteps);
     }
@@ -51,7 +60,7 @@ public record NegativesExperimentOptions(Path dataset, int examples, int evalQue
    */
   public static NegativesExperimentOptions defaults(Path dataset) {
     return new NegativesExperimentOptions(dataset, 96_000, 0, 42, 32, List.of(), 16_384, 500,
-        ModelConfig.defaults());
+        ModelConfig.defaults(), DEFAULT_NOISE_CLICKS);
   }
 
   /** The model every setting starts from, at this batch size. */

@@ -16,7 +16,7 @@ class ExperimentReportTest {
 
   @Test
   void jsonHasTheIssuesShapeWithNullForNoCache() throws Exception {
-    ExperimentReport report = new ExperimentReport("tiny", 640, 32, 42, 6, "table Adam lr 0.001", List.of(
+    ExperimentReport report = new ExperimentReport("tiny", 640, 32, 42, 0.02, 6, "table Adam lr 0.001", List.of(
         new SettingResult("in-batch", "in-batch", null, 0.5, 0.25, 1.2345, 6.17, 1.5, 20, 4, 1, 1, 0.3, 0,
             Double.NaN, Double.NaN, Double.NaN),
         new SettingResult("cache-4096", "cache", 4096, 0.6, 0.3, 2.0, 10.0, 8.0, 20, 8, 1, 1, 1.1, 512, 0.02, 0.1,
@@ -24,6 +24,7 @@ class ExperimentReportTest {
     JsonNode root = new ObjectMapper().readTree(report.toJson());
     assertEquals("tiny", root.get("dataset").asText());
     assertEquals(640, root.get("examples").asInt());
+    assertEquals(0.02, root.get("noise_clicks").asDouble());
     JsonNode first = root.get("settings").get(0);
     assertTrue(first.get("cache_size").isNull());
     assertTrue(first.get("cache_staleness_mean").isNull());
@@ -90,6 +91,10 @@ class ExperimentReportTest {
     assertTrue(e.getMessage().contains("unknown setting 'cache-x'") && e.getMessage().contains("full-softmax"));
     assertThrows(IllegalArgumentException.class,
         () -> new NegativesExperimentOptions(Path.of("x"), 10, 0, 1, 32, List.of(), 16384, 500,
-            ModelConfig.defaults()));
+            ModelConfig.defaults(), 0.02));
+    IllegalArgumentException noise = assertThrows(IllegalArgumentException.class,
+        () -> new NegativesExperimentOptions(Path.of("x"), 96, 0, 1, 32, List.of(), 16384, 500,
+            ModelConfig.defaults(), 1.5));
+    assertEquals("noise click probability must be in [0, 1], got 1.5", noise.getMessage());
   }
 }
