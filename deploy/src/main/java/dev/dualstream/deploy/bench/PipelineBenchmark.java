@@ -47,7 +47,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * the time they are sent, and the trainer's click-to-step histogram gives the percentiles over the
  * last minute of steps. Checkpoints are set further apart than the run lasts by default, so that
  * the figures measure the plumbing, not the snapshots of the exactly-once path: a snapshot of the
- * benchmark model writes about 0.8 GB and holds the trainer for about 3 s, which a shorter {@code
+ * benchmark model writes about 0.8 GB and holds the trainer for 1.5 to 2.2 s, which a shorter {@code
  * --checkpoint-interval} shows in the freshness tail.
  */
 public final class PipelineBenchmark {
