@@ -3,7 +3,6 @@ package dev.dualstream.deploy.cli;
 import dev.dualstream.deploy.bench.PipelineBenchOptions;
 import dev.dualstream.deploy.bench.PipelineBenchResult;
 import dev.dualstream.deploy.bench.PipelineBenchmark;
-import dev.dualstream.trainer.job.TrainerOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +12,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -45,7 +45,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
 
   @Option(names = "--backlog", paramLabel = "N", defaultValue = "1200000",
       description = "Examples published before the job starts, for the throughput phase; the rate is taken "
-          + "between 25% and 90% of it. Below about a million the window still holds the JIT compiling Flink's, "
+          + "between 25%% and 90%% of it. Below about a million the window still holds the JIT compiling Flink's, "
           + "Kafka's and Avro's code (7 us CPU per example at 600k, 2 at 1.2M). Default: ${DEFAULT-VALUE}.")
   private long backlog;
 
@@ -61,16 +61,8 @@ final class BenchPipelineCommand implements Callable<Integer> {
       description = "Parallel decode-and-featurize subtasks. Default: ${DEFAULT-VALUE}.")
   private int decodeParallelism;
 
-  @Option(names = "--feature-cache-mb", paramLabel = "MIB", defaultValue = "" + TrainerOptions.DEFAULT_FEATURE_CACHE_MB,
-      description = "Heap each decode subtask may spend remembering the feature ids of texts it saw "
-          + "(0: featurize every example). Default: ${DEFAULT-VALUE}.")
-  private int featureCacheMb;
-
-  @Option(names = "--feeder-nice", paramLabel = "N", defaultValue = "" + TrainerOptions.DEFAULT_FEEDER_NICE,
-      description = "Nice value (0-19, Linux) of the job's Kafka source and decoder threads, so that they use the "
-          + "cores the training step leaves idle rather than slow it down; 0: same priority as the step. "
-          + "Default: ${DEFAULT-VALUE}.")
-  private int feederNice;
+  @Mixin
+  private FeedingOptions feeding;
 
   @Option(names = "--batch-size", paramLabel = "N", defaultValue = "256",
       description = "Pairs per training step. Default: ${DEFAULT-VALUE}.")
@@ -117,7 +109,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
     try {
       options = new PipelineBenchOptions(dataset, workDir, kafkaPort, backlog, rate, warmupSeconds,
           decodeParallelism, batchSize, threads, seed, Duration.ofSeconds(checkpointSeconds), bareWindows,
-          featureCacheMb, feederNice);
+          feeding.featureCacheMb, feeding.feederNice);
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }

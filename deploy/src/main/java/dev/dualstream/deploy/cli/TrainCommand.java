@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -113,16 +114,8 @@ final class TrainCommand implements Callable<Integer> {
           + "ADAM for models trained before Adagrad became the default. Default: ${DEFAULT-VALUE}.")
   private TableOptimizer.Kind tableOptimizer;
 
-  @Option(names = "--feature-cache-mb", paramLabel = "MIB", defaultValue = "" + TrainerOptions.DEFAULT_FEATURE_CACHE_MB,
-      description = "Heap each decoding subtask may spend remembering the feature ids of recent query and document "
-          + "texts (popular documents repeat in click logs); 0 turns it off. Default: ${DEFAULT-VALUE}.")
-  private int featureCacheMb;
-
-  @Option(names = "--feeder-nice", paramLabel = "N", defaultValue = "" + TrainerOptions.DEFAULT_FEEDER_NICE,
-      description = "Nice value (0-19, Linux) of the Kafka source and decoder threads, so that they use the cores "
-          + "the training step leaves idle rather than slow it down (they still get every core while the trainer "
-          + "waits for input); 0: same priority as the step. Default: ${DEFAULT-VALUE}.")
-  private int feederNice;
+  @Mixin
+  private FeedingOptions feeding;
 
   @Override
   public Integer call() throws Exception {
@@ -169,8 +162,8 @@ final class TrainCommand implements Callable<Integer> {
         .withIntervals(metricsEvery, versionEvery)
         .withTopics(topicPrefix.isEmpty() ? TrainerTopics.defaults() : TrainerTopics.prefixed(topicPrefix))
         .withDeterministic(deterministic)
-        .withFeatureCacheMb(featureCacheMb)
-        .withFeederNice(feederNice)
+        .withFeatureCacheMb(feeding.featureCacheMb)
+        .withFeederNice(feeding.feederNice)
         .withCheckpoints(checkpoints);
   }
 
