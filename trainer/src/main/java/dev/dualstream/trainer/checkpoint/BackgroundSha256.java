@@ -45,7 +45,14 @@ final class BackgroundSha256 extends FilterOutputStream {
   @Override
   public void write(int b) throws IOException {
     out.write(b);
-    append(new byte[] {(byte) b}, 0, 1);
+    if (current == null) {
+      current = take();
+      filled = 0;
+    }
+    current[filled++] = (byte) b;
+    if (filled == current.length) {
+      handOver();
+    }
   }
 
   @Override

@@ -178,7 +178,6 @@ public final class StateArchive {
     return new CorruptCheckpointException("the trainer state in " + source + " is corrupt: " + why);
   }
 
-
   private static final class CountingOutputStream extends java.io.FilterOutputStream {
     long count;
 
