@@ -1,6 +1,7 @@
 package dev.dualstream.cache;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -126,14 +127,14 @@ final class ArrayNegativeCache implements NegativeCache {
   }
 
   @Override
-  public Sample sample(float[] queries, long[] positiveKeys) {
-    return sample(queries, positiveKeys, random);
+  public Sample sample(float[] queries, long[][] excludedKeys) {
+    return sample(queries, excludedKeys, random);
   }
 
   @Override
-  public Sample sample(float[] queries, long[] positiveKeys, RandomGenerator source) {
+  public Sample sample(float[] queries, long[][] excludedKeys, RandomGenerator source) {
     Objects.requireNonNull(queries, "queries");
-    Objects.requireNonNull(positiveKeys, "positiveKeys");
+    Objects.requireNonNull(excludedKeys, "excludedKeys");
     Objects.requireNonNull(source, "random");
     int dim = config.dim();
     if (queries.length % dim != 0) {
@@ -141,9 +142,9 @@ final class ArrayNegativeCache implements NegativeCache {
           + " floats, not a multiple of dim " + dim + " (expected B x dim, row-major)");
     }
     int batch = queries.length / dim;
-    if (positiveKeys.length != batch) {
-      throw new IllegalArgumentException("positiveKeys has " + positiveKeys.length
-          + " keys for " + batch + " queries; pass one positive key per query");
+    if (excludedKeys.length != batch) {
+      throw new IllegalArgumentException("excluded keys for " + excludedKeys.length + " of " + batch
+          + " queries; pass one positive key (or one set of keys) per query");
     }
     float[] scaled = new float[queries.length];
     float scale = config.scale();
@@ -154,12 +155,25 @@ final class ArrayNegativeCache implements NegativeCache {
       }
       scaled[i] = scale * queries[i];
     }
-    int[] excluded = new int[batch];
+    int[][] excluded = new int[batch][];
     for (int i = 0; i < batch; i++) {
-      excluded[i] = index.find(positiveKeys[i]);
+      excluded[i] = slots(Objects.requireNonNull(excludedKeys[i], "excludedKeys of query " + i));
     }
     GumbelSampler.Draws draws = sampler.draw(store.embeddings, store.size(), scaled, batch, excluded, source);
     return toSample(draws);
+  }
+
+  /** The distinct cached slots of {@code keys}. */
+  private int[] slots(long[] keys) {
+    int[] found = new int[keys.length];
+    int n = 0;
+    for (long key : keys) {
+      int slot = index.find(key);
+      if (slot >= 0) {
+        found[n++] = slot;
+      }
+    }
+    return Arrays.stream(found, 0, n).distinct().toArray();
   }
 
   private Sample toSample(GumbelSampler.Draws draws) {

@@ -20,7 +20,9 @@ import java.util.random.RandomGenerator;
  * is cut into {@code k} equal groups of consecutive slots and each group's maximum score is a candidate; the
  * Gumbel-max then runs over those (at most) k candidates, and probabilities are relative to them.
  *
- * <p>In both modes the query's excluded slot (its positive's entry) takes no part, ties go to the lower slot,
+ * <p>In both modes the query's excluded slots (its positive's entry, and any others the caller names) take no part:
+ * their scores are set to minus infinity in the scored tile, so they weigh nothing in a partition and never win a
+ * maximum. Ties go to the lower slot,
  * and Gumbels are consumed query by query in a fixed order, so a seeded generator gives reproducible draws.
  * Scratch space is allocated once and reused; queries are processed in blocks of {@link #QUERY_BLOCK} so that it
  * does not grow with the batch.
@@ -74,9 +76,9 @@ final class GumbelSampler {
    * Draws one entry of {@code [0, size)} per query.
    *
    * @param queries {@code queryCount x dim} row-major, already multiplied by the score scale
-   * @param excluded per query, the slot it must not draw, or -1
+   * @param excluded per query, the distinct slots of {@code [0, size)} it must not draw (possibly none)
    */
-  Draws draw(float[] embeddings, int size, float[] queries, int queryCount, int[] excluded,
+  Draws draw(float[] embeddings, int size, float[] queries, int queryCount, int[][] excluded,
       RandomGenerator random) {
     Draws draws = new Draws(queryCount);
     for (int first = 0; first < queryCount; first += QUERY_BLOCK) {
@@ -90,7 +92,7 @@ final class GumbelSampler {
     return draws;
   }
 
-  private void exactBlock(float[] embeddings, int size, float[] queries, int first, int count, int[] excluded,
+  private void exactBlock(float[] embeddings, int size, float[] queries, int first, int count, int[][] excluded,
       RandomGenerator random, Draws draws) {
     int groups = groups(size);
     for (int g = 0; g < groups; g++) {
@@ -98,7 +100,8 @@ final class GumbelSampler {
       int length = Math.min(TILE, size - from);
       ScoreKernel.scoreTile(queries, first, count, dim, embeddings, from, length, tile, TILE);
       for (int b = 0; b < count; b++) {
-        groupLogSums[b * maxGroups + g] = logSumExp(tile, b * TILE, length, excluded[first + b] - from);
+        mask(excluded[first + b], from, length, b * TILE);
+        groupLogSums[b * maxGroups + g] = logSumExp(tile, b * TILE, length);
       }
     }
     for (int b = 0; b < count; b++) {
@@ -123,11 +126,11 @@ final class GumbelSampler {
       int from = chosen * TILE;
       int length = Math.min(TILE, size - from);
       ScoreKernel.scoreTile(queries, query, 1, dim, embeddings, from, length, tile, TILE);
-      int skip = excluded[query] - from;
+      mask(excluded[query], from, length, 0);
       int pick = -1;
       best = Double.NEGATIVE_INFINITY;
       for (int t = 0; t < length; t++) {
-        if (t != skip) {
+        if (tile[t] != Float.NEGATIVE_INFINITY) {
           double perturbed = tile[t] + gumbel(random);
           if (perturbed > best) {
             best = perturbed;
@@ -135,12 +138,12 @@ final class GumbelSampler {
           }
         }
       }
-      int candidates = excluded[query] >= 0 ? size - 1 : size;
+      int candidates = size - excluded[query].length;
       draws.set(query, from + pick, tile[pick], total, candidates);
     }
   }
 
-  private void topKBlock(float[] embeddings, int size, float[] queries, int first, int count, int[] excluded,
+  private void topKBlock(float[] embeddings, int size, float[] queries, int first, int count, int[][] excluded,
       RandomGenerator random, Draws draws) {
     Arrays.fill(candidateScores, 0, count * topK, Float.NEGATIVE_INFINITY);
     Arrays.fill(candidateSlots, 0, count * topK, -1);
@@ -148,7 +151,8 @@ final class GumbelSampler {
       int length = Math.min(TILE, size - from);
       ScoreKernel.scoreTile(queries, first, count, dim, embeddings, from, length, tile, TILE);
       for (int b = 0; b < count; b++) {
-        updateGroupMaxima(b * TILE, from, length, excluded[first + b], b * topK);
+        mask(excluded[first + b], from, length, b * TILE);
+        updateGroupMaxima(b * TILE, from, length, b * topK);
       }
     }
     for (int b = 0; b < count; b++) {
@@ -183,8 +187,20 @@ final class GumbelSampler {
     }
   }
 
-  /** Folds one query's tile row into the running maximum of each slot group it overlaps. */
-  private void updateGroupMaxima(int row, int from, int length, int skip, int base) {
+  /** Sets the scores of the excluded slots that fall in {@code [from, from + length)} to minus infinity. */
+  private void mask(int[] excludedSlots, int from, int length, int row) {
+    for (int slot : excludedSlots) {
+      if (slot >= from && slot < from + length) {
+        tile[row + slot - from] = Float.NEGATIVE_INFINITY;
+      }
+    }
+  }
+
+  /**
+   * Folds one query's tile row into the running maximum of each slot group it overlaps; a masked slot (minus
+   * infinity) never becomes a maximum.
+   */
+  private void updateGroupMaxima(int row, int from, int length, int base) {
     int end = from + length;
     int slot = from;
     while (slot < end) {
@@ -194,7 +210,7 @@ final class GumbelSampler {
       int bestSlot = candidateSlots[base + group];
       for (; slot < groupEnd; slot++) {
         float score = tile[row + slot - from];
-        if (score > best && slot != skip) {
+        if (score > best) {
           best = score;
           bestSlot = slot;
         }
@@ -204,11 +220,11 @@ final class GumbelSampler {
     }
   }
 
-  /** log sum_t exp(scores[from + t]) over {@code t < length, t != skip}; -infinity when nothing is left. */
-  static double logSumExp(float[] scores, int from, int length, int skip) {
+  /** log sum_t exp(scores[from + t]) over {@code t < length}; -infinity when every score is. */
+  static double logSumExp(float[] scores, int from, int length) {
     float max = Float.NEGATIVE_INFINITY;
     for (int t = 0; t < length; t++) {
-      if (t != skip && scores[from + t] > max) {
+      if (scores[from + t] > max) {
         max = scores[from + t];
       }
     }
@@ -217,9 +233,7 @@ final class GumbelSampler {
     }
     double sum = 0;
     for (int t = 0; t < length; t++) {
-      if (t != skip) {
-        sum += Math.exp((double) scores[from + t] - max);
-      }
+      sum += Math.exp((double) scores[from + t] - max);
     }
     return max + Math.log(sum);
   }

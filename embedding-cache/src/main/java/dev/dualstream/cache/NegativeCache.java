@@ -1,6 +1,7 @@
 package dev.dualstream.cache;
 
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.random.RandomGenerator;
 
@@ -87,13 +88,41 @@ public interface NegativeCache {
    *     out of its partition (a key that is not cached excludes nothing)
    * @throws IllegalArgumentException on mismatched lengths or non-finite query values
    */
-  Sample sample(float[] queries, long[] positiveKeys);
+  default Sample sample(float[] queries, long[] positiveKeys) {
+    return sample(queries, perQuery(positiveKeys));
+  }
 
   /**
    * As {@link #sample(float[], long[])}, drawing the Gumbel noise from {@code random} instead: the same generator
    * state and the same cache contents give the same draws. The cache's own random source is not advanced.
    */
-  Sample sample(float[] queries, long[] positiveKeys, RandomGenerator random);
+  default Sample sample(float[] queries, long[] positiveKeys, RandomGenerator random) {
+    return sample(queries, perQuery(positiveKeys), random);
+  }
+
+  /**
+   * Draws one negative per query with the cache's own seeded random source, leaving out a set of documents per
+   * query: its positive, and any others known not to be negatives for it (for example documents the query's users
+   * clicked before). Excluded documents are never drawn for that query and are left out of its partition, so the
+   * draw is softmax sampling over the remaining entries.
+   *
+   * @param excludedKeys per query, the keys of documents it must not draw (keys that are not cached, and repeated
+   *     keys, exclude nothing more)
+   * @throws IllegalArgumentException on mismatched lengths or non-finite query values
+   */
+  Sample sample(float[] queries, long[][] excludedKeys);
+
+  /** As {@link #sample(float[], long[][])}, drawing the Gumbel noise from {@code random} instead. */
+  Sample sample(float[] queries, long[][] excludedKeys, RandomGenerator random);
+
+  private static long[][] perQuery(long[] positiveKeys) {
+    Objects.requireNonNull(positiveKeys, "positiveKeys");
+    long[][] excluded = new long[positiveKeys.length][];
+    for (int i = 0; i < excluded.length; i++) {
+      excluded[i] = new long[] {positiveKeys[i]};
+    }
+    return excluded;
+  }
 
   /**
    * The {@code count} oldest entries, oldest first (fewer if the cache holds fewer): the ones to re-encode and

@@ -7,7 +7,8 @@ import java.util.Arrays;
  * Immutable; every array handed out is a copy.
  *
  * <p>For query {@code i}, with stale scores {@code s_j = scale * <q_i, e_j>} over the candidate set {@code C_i}
- * (every written entry except the query's positive, or in top-k mode the grouped maxima among them):
+ * (every written entry except the query's excluded ones, its positive among them, or in top-k mode the grouped
+ * maxima among those):
  * <ul>
  *   <li>{@link #logPartition(int)} is {@code L_i = log sum_{j in C_i} exp(s_j)}, -infinity when {@code C_i} is
  *       empty;
@@ -17,7 +18,7 @@ import java.util.Arrays;
  *       {@code p_pos = softmax([s_pos, s_j for j in C_i])[0]}, so the training loss is
  *       {@code (1 - p_pos) * (s_neg - s_pos)} with {@code s_neg} the re-encoded negative's fresh score.
  * </ul>
- * A query with no candidate (empty cache, or only its own positive cached) has no negative:
+ * A query with no candidate (empty cache, or only excluded documents cached) has no negative:
  * {@link #hasNegative(int)} is false, its partition is -infinity and {@code p_pos} is 1, so its loss weight is 0.
  */
 public final class Sample {
@@ -94,7 +95,7 @@ public final class Sample {
     return logPartitions[i];
   }
 
-  /** How many entries query {@code i} drew from: all written entries but its positive, or at most topK. */
+  /** How many entries query {@code i} drew from: all written entries but its excluded ones, or at most topK. */
   public int candidates(int i) {
     return candidates[i];
   }

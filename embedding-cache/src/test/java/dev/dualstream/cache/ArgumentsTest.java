@@ -57,8 +57,11 @@ class ArgumentsTest {
     NegativeCache cache = NegativeCache.builder().capacity(4).dim(3).maxFeatures(2).build();
     expect("queries has 4 floats, not a multiple of dim 3 (expected B x dim, row-major)",
         () -> cache.sample(new float[4], new long[1]));
-    expect("positiveKeys has 1 keys for 2 queries; pass one positive key per query",
+    expect("excluded keys for 1 of 2 queries; pass one positive key (or one set of keys) per query",
         () -> cache.sample(new float[6], new long[1]));
+    expect("excluded keys for 3 of 2 queries; pass one positive key (or one set of keys) per query",
+        () -> cache.sample(new float[6], new long[3][]));
+    assertThrows(NullPointerException.class, () -> cache.sample(new float[6], new long[][] {{1}, null}));
     expect("query 1 has a non-finite value at index 0: -Infinity",
         () -> cache.sample(new float[] {0, 0, 0, Float.NEGATIVE_INFINITY, 0, 0}, new long[2]));
     expect("count must be at least 0, got -1", () -> cache.oldest(-1));

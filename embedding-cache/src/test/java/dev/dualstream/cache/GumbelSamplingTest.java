@@ -13,7 +13,10 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Draws follow the softmax of the stale scores (exact mode) or of the grouped maxima (top-k mode). */
 class GumbelSamplingTest {
@@ -40,10 +43,13 @@ class GumbelSamplingTest {
 
   /**
    * 1000 entries span four sampling groups; 20 hot entries are spread unevenly over three of them, so a wrong
-   * group-level draw would show. One hot entry is the queries' positive and must get no mass.
+   * group-level draw would show. The queries' excluded entries (the positive alone, or a set of hot entries in
+   * several groups, at group edges, named twice and next to a key that is not cached) must get no mass, and the
+   * rest must follow softmax over what remains.
    */
-  @Test
-  void exactDrawsFollowSoftmaxAcrossGroupsAndSkipThePositive() {
+  @ParameterizedTest(name = "excluded={0}")
+  @MethodSource("exclusions")
+  void exactDrawsFollowSoftmaxAcrossGroupsAndSkipTheExcluded(long[] excluded) {
     int entries = 1000;
     NegativeCache cache = Fixtures.logitCache(1024).build();
     int[] hot = {3, 17, 40, 41, 99, 100, 180, 200, 254, 255, 256, 300, 600, 601, 610, 700, 710, 711, 712, 713};
@@ -56,21 +62,31 @@ class GumbelSamplingTest {
     for (int j = 0; j < entries; j++) {
       cache.insert(j, new int[0], logit(logits[j]), 0L);
     }
-    long positive = 600;
+    Set<Integer> out = new HashSet<>();
+    for (long key : excluded) {
+      if (key >= 0 && key < entries) {
+        out.add((int) key);
+      }
+    }
     long[] counts = new long[entries];
-    long draws = drawMany(cache, 200, 200, positive, counts);
-    assertEquals(0, counts[(int) positive]);
-
-    // Bins: each hot entry except the positive, plus the cold entries of each 256-slot group pooled.
+    long draws = drawMany(cache, 200, 200, excluded, counts);
     double[] scores = asFloatScores(logits);
-    scores[(int) positive] = Double.NEGATIVE_INFINITY;
+    for (int j : out) {
+      assertEquals(0, counts[j], "excluded entry " + j + " was drawn");
+      scores[j] = Double.NEGATIVE_INFINITY;
+    }
+    Sample one = cache.sample(unitQueries(1), new long[][] {excluded});
+    assertEquals(entries - out.size(), one.candidates(0));
+    assertEquals(Fixtures.logSumExp(scores), one.logPartition(0), 1e-9);
+
+    // Bins: each hot entry not excluded, plus the cold entries of each 256-slot group pooled.
     double[] p = softmax(scores);
-    int bins = hot.length - 1 + 4;
+    int bins = hot.length - out.size() + 4;
     long[] observed = new long[bins];
     double[] expected = new double[bins];
     int bin = 0;
     for (int h : hot) {
-      if (h != positive) {
+      if (!out.contains(h)) {
         observed[bin] = counts[h];
         expected[bin++] = p[h];
       }
@@ -84,6 +100,10 @@ class GumbelSamplingTest {
     double statistic = chiSquare(observed, expected, draws);
     assertTrue(statistic < chiSquareCritical(bins - 1),
         "chi-square " + statistic + " observed " + Arrays.toString(observed));
+  }
+
+  static Stream<long[]> exclusions() {
+    return Stream.of(new long[] {600}, new long[] {600, 3, 255, 256, 713, 255, 5000});
   }
 
   @Test
@@ -225,8 +245,15 @@ class GumbelSamplingTest {
 
   /** Draws {@code calls x batch} times with the unit query and counts how often each key (= slot) came up. */
   private static long drawMany(NegativeCache cache, int calls, int batch, long positive, long[] counts) {
+    return drawMany(cache, calls, batch, new long[] {positive}, counts);
+  }
+
+  /** As above, every query excluding the same keys. */
+  private static long drawMany(NegativeCache cache, int calls, int batch, long[] excluded, long[] counts) {
+    long[][] perQuery = new long[batch][];
+    Arrays.fill(perQuery, excluded);
     for (int call = 0; call < calls; call++) {
-      Sample sample = cache.sample(unitQueries(batch), repeat(positive, batch));
+      Sample sample = cache.sample(unitQueries(batch), perQuery);
       for (int i = 0; i < batch; i++) {
         counts[(int) sample.docKey(i)]++;
       }

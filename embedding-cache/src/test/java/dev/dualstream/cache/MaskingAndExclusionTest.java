@@ -57,6 +57,32 @@ class MaskingAndExclusionTest {
     }
   }
 
+  /** Each query has its own set: here the three dominant entries, of which each query leaves out a different two. */
+  @ParameterizedTest(name = "topK={0}")
+  @ValueSource(ints = {0, 5})
+  void eachQueryLeavesOutItsOwnSetOfDocuments(int topK) {
+    NegativeCacheBuilder builder = Fixtures.logitCache(50);
+    NegativeCache cache = topK == 0 ? builder.build() : builder.topK(topK).build();
+    for (int j = 0; j < 50; j++) {
+      cache.insert(j, new int[0], logit(j == 7 || j == 17 || j == 27 ? 50 : 0), 0L);
+    }
+    long[][] excluded = {{7, 17}, {17, 27, 99}, {27, 7, 7}};
+    long[] survivor = {27, 7, 17};
+    for (int round = 0; round < 200; round++) {
+      Sample sample = cache.sample(unitQueries(3), excluded);
+      for (int i = 0; i < 3; i++) {
+        assertEquals(survivor[i], sample.docKey(i), "the one dominant entry the query did not exclude");
+        if (topK == 0) {
+          assertEquals(48, sample.candidates(i));
+          assertEquals(Fixtures.logSumExp(new double[] {50, Math.log(47)}), sample.logPartition(i), 1e-9);
+        }
+      }
+    }
+    long[][] all = {{7, 17, 27}};
+    Sample none = cache.sample(unitQueries(1), all);
+    assertTrue(none.docKey(0) != 7 && none.docKey(0) != 17 && none.docKey(0) != 27);
+  }
+
   @ParameterizedTest(name = "topK={0}")
   @ValueSource(ints = {0, 1})
   void aQueryWithoutCandidatesHasNoNegativeAndFullPositiveProbability(int topK) {
