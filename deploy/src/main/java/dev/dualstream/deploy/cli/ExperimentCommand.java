@@ -128,6 +128,11 @@ final class ExperimentCommand implements Callable<Integer> {
             + "2021): 0 favours the head, 1 balances it. Default: the model's (0).")
     private Double labelBias;
 
+    @Option(names = "--clicked-memory", paramLabel = "N",
+        description = "Remember the documents the users of up to N queries clicked (the newest 4 per query) and "
+            + "never draw them as negatives of those queries, from any source; 0: off. Default: the model's.")
+    private Integer clickedMemory;
+
     @Option(names = "--noise-clicks", paramLabel = "P",
         defaultValue = "" + NegativesExperimentOptions.DEFAULT_NOISE_CLICKS,
         description = "Chance that a simulated user clicks an examined result that is not relevant (a wrong "
@@ -206,6 +211,9 @@ final class ExperimentCommand implements Callable<Integer> {
         lossConfig = lossConfig.withLabelBias(labelBias);
       }
       b.loss(lossConfig);
+      if (clickedMemory != null) {
+        b.negatives(ModelConfig.defaults().negatives().withClickedMemory(clickedMemory));
+      }
       return b.build();
     }
 

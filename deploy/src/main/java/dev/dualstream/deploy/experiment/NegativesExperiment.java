@@ -54,7 +54,8 @@ public final class NegativesExperiment {
     List<TrainingPair> pairs = featurize(examples, new Featurizer(base.featureSpec()), skipAbove);
     List<SettingResult> results = new ArrayList<>();
     for (ExperimentSetting setting : settings) {
-      ModelConfig config = base.toBuilder().negatives(setting.negatives()).build();
+      ModelConfig config = base.toBuilder()
+          .negatives(setting.negatives().withClickedMemory(base.negatives().clickedMemory())).build();
       results.add(train(setting, config, pairs, dataset, options, log));
     }
     int queries = options.evalQueries() == 0 ? dataset.qrels("test").queriesWithRelevant().size()

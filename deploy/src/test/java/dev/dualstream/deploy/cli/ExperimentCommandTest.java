@@ -29,7 +29,7 @@ class ExperimentCommandTest {
     assertEquals(0, r.code);
     for (String option : new String[] {"--examples", "--eval-queries", "--json", "--settings", "--seed",
         "--table-optimizer", "--learning-rate", "--embedding-learning-rate", "--adagrad-initial-accumulator",
-        "--init-scale", "--loss", "--phuber-tau", "--label-bias"}) {
+        "--init-scale", "--loss", "--phuber-tau", "--label-bias", "--clicked-memory", "--noise-clicks"}) {
       assertTrue(r.out.contains(option), option);
     }
   }
@@ -61,6 +61,9 @@ class ExperimentCommandTest {
     CliRun loss = run("experiment", "negatives", "--dataset", dir.toString(), "--loss", "HINGE");
     assertEquals(2, loss.code, loss.err);
     assertTrue(loss.err.contains("SOFTMAX") && loss.err.contains("PHUBER"), loss.err);
+    CliRun memory = run("experiment", "negatives", "--dataset", dir.toString(), "--clicked-memory", "-1");
+    assertEquals(1, memory.code);
+    assertTrue(memory.err.startsWith("dualstream: clickedMemory must not be negative, got -1"), memory.err);
   }
 
   @Test

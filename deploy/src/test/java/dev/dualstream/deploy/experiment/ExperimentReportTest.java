@@ -69,6 +69,10 @@ class ExperimentReportTest {
         + "loss PHuber tau 4.0, label bias 0.5", ExperimentReport.describeTraining(adagrad));
     assertEquals("table Adagrad (initial accumulator 0.0) lr 0.1, dense Adam lr 0.001, table init scale 0.02, "
         + "loss softmax", ExperimentReport.describeTraining(ModelConfig.defaults()));
+    ModelConfig masked = ModelConfig.defaults().toBuilder()
+        .negatives(ModelConfig.defaults().negatives().withClickedMemory(1024)).build();
+    assertTrue(ExperimentReport.describeTraining(masked).endsWith("loss softmax, clicked documents of 1024 queries"
+        + " masked"), ExperimentReport.describeTraining(masked));
   }
 
   @Test

@@ -9,6 +9,7 @@ import dev.dualstream.trainer.encoder.BagPooling;
 import dev.dualstream.trainer.encoder.DualEncoderNetwork;
 import dev.dualstream.trainer.encoder.RowBatch;
 import dev.dualstream.trainer.negatives.Batch;
+import dev.dualstream.trainer.negatives.DocKeys;
 import dev.dualstream.trainer.negatives.NegativeObjective;
 import dev.dualstream.trainer.negatives.Plan;
 import dev.dualstream.trainer.optim.DenseAdam;
@@ -49,9 +50,11 @@ final class ObjectiveStep {
     Batch batch = new Batch();
     List<int[]> sequences = new ArrayList<>(4 * size);
     for (TrainingPair pair : pairs) {
-      sequences.add(checked(pair.queryView()));
+      int[] query = checked(pair.queryView());
+      sequences.add(query);
       pair.skipAboveView().forEach(this::checked);
-      batch.add(pair.effectiveDocKey(), checked(pair.docView()), pair.skipAboveKeys(), pair.skipAboveView());
+      batch.add(DocKeys.ofQuery(query), pair.effectiveDocKey(), checked(pair.docView()), pair.skipAboveKeys(),
+          pair.skipAboveView());
     }
     float[] queryEmbeddings = objective.needsQueryEmbeddings()
         ? flatten(network.embed(sequences, size), network.dimension()) : null;

@@ -4,11 +4,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What the negative sources need to know of a training batch: per example, the positive document's
- * key and feature ids, and its skip-above documents' keys and feature ids (possibly none). The
+ * What the negative sources need to know of a training batch: per example, the query's key (see
+ * {@link DocKeys#ofQuery}), the positive document's key and feature ids, and its skip-above
+ * documents' keys and feature ids (possibly none). The
  * arrays are not copied; callers must not change them while the batch is in use.
  */
 public final class Batch {
+  private final List<Long> queryKeys = new ArrayList<>();
   private final List<Long> positiveKeys = new ArrayList<>();
   private final List<int[]> positiveIds = new ArrayList<>();
   private final List<long[]> skipAboveKeys = new ArrayList<>();
@@ -19,11 +21,12 @@ public final class Batch {
    *
    * @throws IllegalArgumentException if the skip-above keys and id lists differ in length
    */
-  public Batch add(long positiveKey, int[] positive, long[] skipKeys, List<int[]> skipIds) {
+  public Batch add(long queryKey, long positiveKey, int[] positive, long[] skipKeys, List<int[]> skipIds) {
     if (skipKeys.length != skipIds.size()) {
       throw new IllegalArgumentException(
           skipKeys.length + " skip-above keys but " + skipIds.size() + " skip-above documents");
     }
+    queryKeys.add(queryKey);
     positiveKeys.add(positiveKey);
     positiveIds.add(positive);
     skipAboveKeys.add(skipKeys);
@@ -32,12 +35,16 @@ public final class Batch {
   }
 
   /** Adds an example without skip-above documents. */
-  public Batch add(long positiveKey, int[] positive) {
-    return add(positiveKey, positive, new long[0], List.of());
+  public Batch add(long queryKey, long positiveKey, int[] positive) {
+    return add(queryKey, positiveKey, positive, new long[0], List.of());
   }
 
   public int size() {
     return positiveKeys.size();
+  }
+
+  long queryKey(int i) {
+    return queryKeys.get(i);
   }
 
   long positiveKey(int i) {

@@ -44,12 +44,15 @@ final class CorpusNegatives {
     this.seed = seed;
   }
 
-  /** One negative per query over the whole encoded pool but the query's positive; encodes it first if needed. */
-  Sample draw(float[] queries, long[] positiveKeys) {
+  /**
+   * One negative per query over the whole encoded pool but the query's excluded documents (its
+   * positive first); encodes the pool first if needed.
+   */
+  Sample draw(float[] queries, long[][] excludedKeys) {
     if (cache == null) {
       reencode();
     }
-    return cache.sample(queries, positiveKeys);
+    return cache.sample(queries, excludedKeys);
   }
 
   /** The cache behind the draws (null before the first). */

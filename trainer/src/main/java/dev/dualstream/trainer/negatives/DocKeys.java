@@ -4,7 +4,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * 64-bit keys for documents, as the negative cache, the popularity estimate and the document pool
- * identify them: a hash of the document id (FNV-1a over UTF-8, then a 64-bit finaliser). With 64
+ * identify them, and for queries, as the memory of clicked documents does: a hash of the document id (FNV-1a over UTF-8, then a 64-bit finaliser). With 64
  * bits, a million documents collide with probability about 3e-8.
  */
 public final class DocKeys {
@@ -28,6 +28,18 @@ public final class DocKeys {
    */
   public static long ofFeatures(int[] ids) {
     long h = FNV_OFFSET ^ 0x5bd1e995L;
+    for (int id : ids) {
+      h = (h ^ id) * FNV_PRIME;
+    }
+    return mix(h);
+  }
+
+  /**
+   * The key of a query known by its feature ids: queries the model cannot tell apart share one.
+   * Salted differently from {@link #ofFeatures}, so a query and a document with the same ids differ.
+   */
+  public static long ofQuery(int[] ids) {
+    long h = FNV_OFFSET ^ 0x2f6b3a1dL;
     for (int id : ids) {
       h = (h ^ id) * FNV_PRIME;
     }

@@ -42,6 +42,10 @@ import java.util.StringJoiner;
  *     of two)
  * @param popularityDepth rows (hash functions) of those sketches
  * @param popularityDecay factor by which older counts fade per counted occurrence (1: no decay)
+ * @param clickedMemory queries whose clicked documents are remembered (the newest 4 per query, in
+ *     a direct-mapped table of this many queries), so that no source draws a document as a negative
+ *     for a query whose users clicked it, in this batch or before (0: off; a query's own positive is
+ *     never its negative either way)
  */
 public record NegativeConfig(
     boolean inBatch,
@@ -56,12 +60,16 @@ public record NegativeConfig(
     Set<NegativeSource> logQ,
     int popularityWidth,
     int popularityDepth,
-    double popularityDecay)
+    double popularityDecay,
+    int clickedMemory)
     implements Serializable {
   private static final long serialVersionUID = 1L;
 
   /** The largest cache this configuration accepts (the cache library's own limit). */
   public static final int MAX_CACHE_SIZE = 1 << 28;
+
+  /** The most queries the clicked-documents memory accepts (about 41 bytes each). */
+  public static final int MAX_CLICKED_MEMORY = 1 << 26;
 
   private static final Set<NegativeSource> CORRECTABLE =
       EnumSet.of(NegativeSource.IN_BATCH, NegativeSource.SKIP_ABOVE, NegativeSource.UNIFORM);
@@ -77,6 +85,11 @@ public record NegativeConfig(
     nonNegative("skipAbove", skipAbove);
     nonNegative("uniform", uniform);
     nonNegative("corpusRefreshSteps", corpusRefreshSteps);
+    nonNegative("clickedMemory", clickedMemory);
+    if (clickedMemory > MAX_CLICKED_MEMORY) {
+      throw new IllegalArgumentException(
+          "clickedMemory must be at most " + MAX_CLICKED_MEMORY + " queries, got " + clickedMemory);
+    }
     if (cacheSize > MAX_CACHE_SIZE) {
       throw new IllegalArgumentException("cacheSize must be at most " + MAX_CACHE_SIZE + ", got " + cacheSize);
     }
@@ -127,7 +140,7 @@ public record NegativeConfig(
 
   /** In-batch negatives only, no correction; pool 2^20 documents; sketches 2^18 x 4, no decay. */
   public static NegativeConfig defaults() {
-    return new NegativeConfig(true, 0, 0, true, 0, 0, 0, 0, 1 << 20, Set.of(), 1 << 18, 4, 1.0);
+    return new NegativeConfig(true, 0, 0, true, 0, 0, 0, 0, 1 << 20, Set.of(), 1 << 18, 4, 1.0, 0);
   }
 
   /** The sources switched on, in declaration order. */
@@ -152,51 +165,64 @@ public record NegativeConfig(
 
   public NegativeConfig withInBatch(boolean on) {
     return new NegativeConfig(on, cacheSize, cacheTopK, cacheRefreshSampled, cacheRefreshOldest, skipAbove,
-        uniform, corpusRefreshSteps, poolCapacity, logQ, popularityWidth, popularityDepth, popularityDecay);
+        uniform, corpusRefreshSteps, poolCapacity, logQ, popularityWidth, popularityDepth, popularityDecay,
+        clickedMemory);
   }
 
   /** A negative cache of {@code size} entries (0: none), exact sampling for {@code topK} 0. */
   public NegativeConfig withCache(int size, int topK) {
     return new NegativeConfig(inBatch, size, topK, cacheRefreshSampled, cacheRefreshOldest, skipAbove,
-        uniform, corpusRefreshSteps, poolCapacity, logQ, popularityWidth, popularityDepth, popularityDecay);
+        uniform, corpusRefreshSteps, poolCapacity, logQ, popularityWidth, popularityDepth, popularityDecay,
+        clickedMemory);
   }
 
   public NegativeConfig withCacheRefresh(boolean sampled, int oldest) {
     return new NegativeConfig(inBatch, cacheSize, cacheTopK, sampled, oldest, skipAbove,
-        uniform, corpusRefreshSteps, poolCapacity, logQ, popularityWidth, popularityDepth, popularityDecay);
+        uniform, corpusRefreshSteps, poolCapacity, logQ, popularityWidth, popularityDepth, popularityDecay,
+        clickedMemory);
   }
 
   public NegativeConfig withSkipAbove(int perExample) {
     return new NegativeConfig(inBatch, cacheSize, cacheTopK, cacheRefreshSampled, cacheRefreshOldest, perExample,
-        uniform, corpusRefreshSteps, poolCapacity, logQ, popularityWidth, popularityDepth, popularityDecay);
+        uniform, corpusRefreshSteps, poolCapacity, logQ, popularityWidth, popularityDepth, popularityDecay,
+        clickedMemory);
   }
 
   public NegativeConfig withUniform(int perQuery) {
     return new NegativeConfig(inBatch, cacheSize, cacheTopK, cacheRefreshSampled, cacheRefreshOldest, skipAbove,
-        perQuery, corpusRefreshSteps, poolCapacity, logQ, popularityWidth, popularityDepth, popularityDecay);
+        perQuery, corpusRefreshSteps, poolCapacity, logQ, popularityWidth, popularityDepth, popularityDecay,
+        clickedMemory);
   }
 
   /** Full softmax over the document pool, re-encoded every {@code refreshSteps} steps (0: off). */
   public NegativeConfig withCorpus(int refreshSteps) {
     return new NegativeConfig(inBatch, cacheSize, cacheTopK, cacheRefreshSampled, cacheRefreshOldest, skipAbove,
-        uniform, refreshSteps, poolCapacity, logQ, popularityWidth, popularityDepth, popularityDecay);
+        uniform, refreshSteps, poolCapacity, logQ, popularityWidth, popularityDepth, popularityDecay,
+        clickedMemory);
   }
 
   public NegativeConfig withPoolCapacity(int documents) {
     return new NegativeConfig(inBatch, cacheSize, cacheTopK, cacheRefreshSampled, cacheRefreshOldest, skipAbove,
-        uniform, corpusRefreshSteps, documents, logQ, popularityWidth, popularityDepth, popularityDecay);
+        uniform, corpusRefreshSteps, documents, logQ, popularityWidth, popularityDepth, popularityDecay,
+        clickedMemory);
   }
 
   /** The sources to logQ-correct (replacing the current set). */
   public NegativeConfig withLogQ(NegativeSource... corrected) {
     return new NegativeConfig(inBatch, cacheSize, cacheTopK, cacheRefreshSampled, cacheRefreshOldest, skipAbove,
         uniform, corpusRefreshSteps, poolCapacity, Set.of(corrected), popularityWidth, popularityDepth,
-        popularityDecay);
+        popularityDecay, clickedMemory);
   }
 
   public NegativeConfig withPopularity(int width, int depth, double decay) {
     return new NegativeConfig(inBatch, cacheSize, cacheTopK, cacheRefreshSampled, cacheRefreshOldest, skipAbove,
-        uniform, corpusRefreshSteps, poolCapacity, logQ, width, depth, decay);
+        uniform, corpusRefreshSteps, poolCapacity, logQ, width, depth, decay, clickedMemory);
+  }
+
+  /** Remember the clicked documents of this many queries, never drawn as their negatives (0: off). */
+  public NegativeConfig withClickedMemory(int queries) {
+    return new NegativeConfig(inBatch, cacheSize, cacheTopK, cacheRefreshSampled, cacheRefreshOldest, skipAbove,
+        uniform, corpusRefreshSteps, poolCapacity, logQ, popularityWidth, popularityDepth, popularityDecay, queries);
   }
 
   private static Set<NegativeSource> sources(boolean inBatch, int cache, int skip, int uniform, int corpus) {
@@ -254,6 +280,8 @@ public record NegativeConfig(
     d.put("popularityWidth", "columns of the popularity count-min sketches (a power of two)");
     d.put("popularityDepth", "rows of the popularity count-min sketches");
     d.put("popularityDecay", "per-occurrence decay of popularity counts; 1: none");
+    d.put("clickedMemory",
+        "queries whose clicked documents are remembered and never drawn as their negatives; 0: off");
     return Collections.unmodifiableMap(d);
   }
 }

@@ -57,6 +57,7 @@ public final class NegativeObjective {
   private final PopularityEstimate skipped;
   private final DocumentPool pool;
   private final CorpusNegatives corpus;
+  private final ClickedDocuments clicked;
   private final SplitMix64 random;
   private long steps;
   private double staleness = Double.NaN;
@@ -79,6 +80,7 @@ public final class NegativeObjective {
         ? new DocumentPool(config.poolCapacity()) : null;
     this.corpus = config.corpusRefreshSteps() > 0 ? new CorpusNegatives(pool, config.corpusRefreshSteps(), encoder,
         scale, dim, maxFeatures, DocKeys.mix(seed ^ 0xc0de)) : null;
+    this.clicked = config.clickedMemory() > 0 ? new ClickedDocuments(config.clickedMemory()) : null;
   }
 
   /**
@@ -136,9 +138,10 @@ public final class NegativeObjective {
       throw new IllegalArgumentException("need " + b + " x " + dim + " query embeddings");
     }
     count(batch);
+    long[][] excluded = excluded(batch);
     int columns = 1 + (config.inBatch() ? b : 0) + config.skipAbove() + config.uniform() + (cache != null ? 1 : 0)
         + (corpus != null ? 1 : 0);
-    Plan plan = new Plan(batch, columns);
+    Plan plan = new Plan(batch, columns, excluded);
     for (int i = 0; i < b; i++) {
       plan.score(i, 0, i, bias(batch.positiveKey(i)));
       int column = 1;
@@ -155,18 +158,22 @@ public final class NegativeObjective {
       }
     }
     if (cache != null) {
-      plan.sample = cache.sample(queries, batch.positiveKeys());
+      plan.sample = cache.sample(queries, excluded);
       drawnColumn(plan, plan.sample, plan.cacheDoc, columns - (corpus != null ? 2 : 1));
     }
     if (corpus != null) {
-      plan.corpusSample = corpus.draw(queries, batch.positiveKeys());
+      plan.corpusSample = corpus.draw(queries, excluded);
       drawnColumn(plan, plan.corpusSample, plan.corpusDoc, columns - 1);
     }
     return plan;
   }
 
+  /** Counts the batch in the popularity estimates and remembers its clicks. */
   private void count(Batch batch) {
     for (int i = 0; i < batch.size(); i++) {
+      if (clicked != null) {
+        clicked.add(batch.queryKey(i), batch.positiveKey(i));
+      }
       if (positives != null) {
         positives.add(batch.positiveKey(i));
       }
@@ -179,6 +186,22 @@ public final class NegativeObjective {
     }
   }
 
+  /**
+   * Per query, the documents no source may draw as its negatives: its positive, and with a clicked
+   * memory every document its users clicked (this batch's clicks are already remembered).
+   */
+  private long[][] excluded(Batch batch) {
+    long[][] excluded = new long[batch.size()][];
+    for (int i = 0; i < excluded.length; i++) {
+      long own = batch.positiveKey(i);
+      long[] others = clicked == null ? new long[0] : clicked.clicked(batch.queryKey(i));
+      excluded[i] = new long[others.length + 1];
+      excluded[i][0] = own;
+      System.arraycopy(others, 0, excluded[i], 1, others.length);
+    }
+    return excluded;
+  }
+
   private double bias(long key) {
     double tau = lossConfig.labelBiasTau();
     return tau == 0 ? 0 : tau * positives.logProbability(key);
@@ -187,11 +210,10 @@ public final class NegativeObjective {
   private void inBatch(Plan plan, int i, int column) {
     Batch batch = plan.batch;
     int b = batch.size();
-    long own = batch.positiveKey(i);
     boolean correct = config.logQ().contains(NegativeSource.IN_BATCH);
     for (int j = 0; j < b; j++) {
       long key = batch.positiveKey(j);
-      if (j != i && key != own) {
+      if (j != i && !plan.excludes(i, key)) {
         double logQ = correct ? Math.log((b - 1) * positives.probability(key)) : 0;
         plan.score(i, column + j, j, bias(key) - logQ);
       }
@@ -200,13 +222,12 @@ public final class NegativeObjective {
 
   private void skipAbove(Plan plan, int i, int column) {
     Batch batch = plan.batch;
-    long own = batch.positiveKey(i);
     long[] keys = batch.skipKeys(i);
     List<int[]> ids = batch.skipIds(i);
     int taken = Math.min(keys.length, config.skipAbove());
     boolean correct = config.logQ().contains(NegativeSource.SKIP_ABOVE);
     for (int t = 0; t < taken; t++) {
-      if (keys[t] != own) {
+      if (!plan.excludes(i, keys[t])) {
         double logQ = correct ? Math.log(taken * skipped.probability(keys[t])) : 0;
         plan.score(i, column + t, plan.addDocument(ids.get(t)), bias(keys[t]) - logQ);
       }
@@ -220,13 +241,12 @@ public final class NegativeObjective {
     if (n == 0) {
       return;
     }
-    long own = plan.batch.positiveKey(i);
     int draws = config.uniform();
     double logQ = config.logQ().contains(NegativeSource.UNIFORM) ? Math.log((double) draws / n) : 0;
     for (int u = 0; u < draws; u++) {
       int at = random.nextInt(n);
       long key = pool.key(at);
-      if (key != own) {
+      if (!plan.excludes(i, key)) {
         plan.score(i, column + u, plan.addDocument(pool.ids(at)), bias(key) - logQ);
       }
     }
@@ -402,6 +422,10 @@ public final class NegativeObjective {
 
   DocumentPool pool() {
     return pool;
+  }
+
+  ClickedDocuments clicked() {
+    return clicked;
   }
 
   long steps() {

@@ -18,7 +18,7 @@ import java.util.zip.CheckedOutputStream;
 
 /**
  * The whole state of a {@link NegativeObjective} as one file, so that a trainer restored from a
- * checkpoint draws and scores exactly as the one that wrote it. Format version 1, big-endian:
+ * checkpoint draws and scores exactly as the one that wrote it. Format version 2, big-endian:
  *
  * <pre>
  *   int    magic 0x44534E4F ("DSNO")
@@ -35,6 +35,9 @@ import java.util.zip.CheckedOutputStream;
  *         n ints of feature ids)
  *     6 CORPUS (corpus negatives): long re-encodings, then the snapshot of the encoded corpus
  *         (absent before the first draw)
+ *     7 CLICKED (clicked-documents memory; since version 2): int slots, int occupied slots, then for
+ *         each in increasing slot order (int slot, long query key, byte n, n longs of document keys,
+ *         oldest first)
  *   int    CRC-32C of every byte before it
  * </pre>
  *
@@ -42,11 +45,14 @@ import java.util.zip.CheckedOutputStream;
  * restores only into an objective of the same configuration; the key index of the pool is derived
  * and not stored. A reader checks magic, version, length and checksum before it decodes, decodes
  * everything before it changes the objective, and names what is wrong. A new version gets a new
- * number here, and the reader keeps reading the old ones (a golden v1 file is in the tests).
+ * number here, and the reader keeps reading the old ones (golden v1 and v2 files are in the tests;
+ * version 1 is version 2 without the CLICKED section, which did not exist then).
  */
 final class ObjectiveState {
   static final int MAGIC = 0x44534E4F;
-  static final int VERSION = 1;
+  static final int VERSION = 2;
+  /** The oldest format version this build reads. */
+  static final int OLDEST_VERSION = 1;
   private static final int HEADER_BYTES = 16;
   static final byte OBJECTIVE = 1;
   static final byte CACHE = 2;
@@ -54,8 +60,9 @@ final class ObjectiveState {
   static final byte SKIPPED = 4;
   static final byte POOL = 5;
   static final byte CORPUS = 6;
+  static final byte CLICKED = 7;
   private static final String[] NAMES = {"", "objective", "cache", "positives sketch", "skip-above sketch",
-      "document pool", "corpus"};
+      "document pool", "corpus", "clicked documents"};
 
   private ObjectiveState() {}
 
@@ -121,6 +128,9 @@ final class ObjectiveState {
       byte[] reencodings = payload(out -> out.writeLong(corpus.reencodings()));
       sections.add(corpus.cache() == null ? new Section(CORPUS, reencodings)
           : new Section(CORPUS, reencodings, corpus.cache().snapshot()));
+    }
+    if (o.clicked() != null) {
+      sections.add(new Section(CLICKED, payload(out -> clicked(out, o.clicked()))));
     }
     long length = HEADER_BYTES + Integer.BYTES;
     for (Section section : sections) {
@@ -209,6 +219,22 @@ final class ObjectiveState {
     }
   }
 
+  private static void clicked(DataOutputStream out, ClickedDocuments clicked) throws IOException {
+    out.writeInt(clicked.slots());
+    out.writeInt(clicked.size());
+    for (int slot = 0; slot < clicked.slots(); slot++) {
+      int n = clicked.count(slot);
+      if (n > 0) {
+        out.writeInt(slot);
+        out.writeLong(clicked.queryKey(slot));
+        out.writeByte(n);
+        for (int d = 0; d < n; d++) {
+          out.writeLong(clicked.docKey(slot, d));
+        }
+      }
+    }
+  }
+
   /**
    * Replaces the objective's state by {@code bytes}.
    *
@@ -224,9 +250,9 @@ final class ObjectiveState {
       throw new IllegalArgumentException("truncated: " + bytes.length + " bytes, shorter than header and checksum");
     }
     int version = in.getInt(4);
-    if (version != VERSION) {
-      throw new IllegalArgumentException("format version " + version + " is not supported; this build reads version "
-          + VERSION);
+    if (version < OLDEST_VERSION || version > VERSION) {
+      throw new IllegalArgumentException("format version " + version + " is not supported; this build reads versions "
+          + OLDEST_VERSION + " to " + VERSION);
     }
     long length = in.getLong(8);
     if (bytes.length != length) {

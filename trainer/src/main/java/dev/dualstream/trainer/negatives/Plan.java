@@ -29,9 +29,12 @@ public final class Plan {
   final int[] corpusDoc;
   final List<Long> pooledKeys = new ArrayList<>();
   final List<int[]> pooledIds = new ArrayList<>();
+  private final long[][] excluded;
 
-  Plan(Batch batch, int columns) {
+  /** @param excluded per query, the document keys that must not be its negatives */
+  Plan(Batch batch, int columns, long[][] excluded) {
     this.batch = batch;
+    this.excluded = excluded;
     this.queries = batch.size();
     this.columns = columns;
     this.documents = new ArrayList<>(queries * 2);
@@ -46,6 +49,16 @@ public final class Plan {
     Arrays.fill(cacheDoc, -1);
     this.corpusDoc = new int[queries];
     Arrays.fill(corpusDoc, -1);
+  }
+
+  /** Whether {@code key} must not be a negative of query {@code i} (its positive, or a document its users clicked). */
+  boolean excludes(int i, long key) {
+    for (long k : excluded[i]) {
+      if (k == key) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The feature ids to encode with gradients after the queries: positives, then negatives. */

@@ -1,6 +1,7 @@
 package dev.dualstream.trainer.negatives;
 
 import static dev.dualstream.trainer.negatives.ObjectiveState.CACHE;
+import static dev.dualstream.trainer.negatives.ObjectiveState.CLICKED;
 import static dev.dualstream.trainer.negatives.ObjectiveState.CORPUS;
 import static dev.dualstream.trainer.negatives.ObjectiveState.OBJECTIVE;
 import static dev.dualstream.trainer.negatives.ObjectiveState.POOL;
@@ -32,19 +33,22 @@ final class StateReader {
   /** The decoded corpus source; {@code cache} is null before its first encoding. */
   record Corpus(long reencodings, NegativeCache cache) {}
 
+  /** The decoded clicked-documents memory: occupied slots, their queries and documents. */
+  record Clicked(int[] slots, long[] queryKeys, long[][] docKeys) {}
+
   /** Everything a file holds, checked against the objective; absent components are null. */
   record Decoded(long steps, double staleness, long random, NegativeCache cache, Sketch positives, Sketch skipped,
-      Pool pool, Corpus corpus) {}
+      Pool pool, Corpus corpus, Clicked clicked) {}
 
   /** Reads the sections between the header and the checksum. */
   static Decoded read(ByteBuffer in, NegativeObjective objective) {
-    ByteBuffer[] sections = new ByteBuffer[CORPUS + 1];
+    ByteBuffer[] sections = new ByteBuffer[CLICKED + 1];
     int last = 0;
     while (in.hasRemaining()) {
       require(in.remaining() >= 5, "a section header is cut off");
       int tag = in.get();
       int length = in.getInt();
-      require(tag > last && tag <= CORPUS, "unknown, repeated or misplaced section tag " + tag);
+      require(tag > last && tag <= CLICKED, "unknown, repeated or misplaced section tag " + tag);
       require(length >= 0 && length <= in.remaining(),
           "the " + sectionName(tag) + " section's " + length + " bytes overrun the file");
       sections[tag] = in.slice(in.position(), length);
@@ -57,6 +61,7 @@ final class StateReader {
     present(sections, SKIPPED, objective.skipped() != null, "a skip-above popularity sketch");
     present(sections, POOL, objective.pool() != null, "a document pool");
     present(sections, CORPUS, objective.corpus() != null, "corpus negatives");
+    present(sections, CLICKED, objective.clicked() != null, "a clicked-documents memory");
 
     ByteBuffer head = sections[OBJECTIVE];
     long[] counters = whole(head, OBJECTIVE, () -> new long[] {head.getLong(), head.getLong(), head.getLong()});
@@ -70,8 +75,10 @@ final class StateReader {
         : whole(sections[POOL], POOL, () -> pool(sections[POOL], objective.pool()));
     Corpus corpus = sections[CORPUS] == null ? null
         : whole(sections[CORPUS], CORPUS, () -> corpus(sections[CORPUS], objective.corpus()));
+    Clicked clicked = sections[CLICKED] == null ? null
+        : whole(sections[CLICKED], CLICKED, () -> clicked(sections[CLICKED], objective.clicked()));
     return new Decoded(counters[0], Double.longBitsToDouble(counters[1]), counters[2], cache, positives, skipped,
-        pool, corpus);
+        pool, corpus, clicked);
   }
 
   private static void present(ByteBuffer[] sections, int tag, boolean expected, String what) {
@@ -111,6 +118,9 @@ final class StateReader {
     }
     if (d.corpus() != null) {
       objective.corpus().restore(d.corpus().cache(), d.corpus().reencodings());
+    }
+    if (d.clicked() != null) {
+      objective.clicked().restore(d.clicked().slots(), d.clicked().queryKeys(), d.clicked().docKeys());
     }
   }
 
@@ -197,6 +207,35 @@ final class StateReader {
         && cache.scale() == expected.scale() && cache.topK() == 0,
         "the corpus section holds an encoded corpus of another dimension, feature count or scale");
     return new Corpus(reencodings, cache);
+  }
+
+  private static Clicked clicked(ByteBuffer in, ClickedDocuments expected) {
+    int slots = in.getInt();
+    int used = in.getInt();
+    require(slots == expected.slots(), "a clicked-documents memory of " + slots
+        + " queries where the configuration has " + expected.slots());
+    require(used >= 0 && used <= slots && used <= in.remaining() / 13, "a clicked-documents memory of " + used
+        + " queries in " + in.remaining() + " bytes");
+    int[] at = new int[used];
+    long[] queries = new long[used];
+    long[][] docs = new long[used][];
+    int last = -1;
+    for (int k = 0; k < used; k++) {
+      at[k] = in.getInt();
+      require(at[k] > last && at[k] < slots, "clicked-documents slot " + at[k] + " out of order or range");
+      queries[k] = in.getLong();
+      require(Math.floorMod(queries[k], (long) slots) == at[k],
+          "clicked-documents slot " + at[k] + " holds a query that belongs in another slot");
+      int n = in.get();
+      require(n >= 1 && n <= ClickedDocuments.PER_QUERY, "clicked-documents slot " + at[k] + " with " + n
+          + " documents (1 to " + ClickedDocuments.PER_QUERY + ")");
+      docs[k] = new long[n];
+      for (int d = 0; d < n; d++) {
+        docs[k][d] = in.getLong();
+      }
+      last = at[k];
+    }
+    return new Clicked(at, queries, docs);
   }
 
   static void require(boolean condition, String problem) {

@@ -55,13 +55,15 @@ class NegativeConfigTest {
     assertMessage("skipAbove", () -> d.withSkipAbove(-1));
     assertMessage("poolCapacity", () -> d.withPoolCapacity(0));
     assertMessage("null", () -> new NegativeConfig(true, 0, 0, true, 0, 0, 0, 0, 1, new java.util.HashSet<>(
-        java.util.Collections.singleton(null)), 1024, 4, 1));
+        java.util.Collections.singleton(null)), 1024, 4, 1, 0));
+    assertMessage("clickedMemory", () -> d.withClickedMemory(-1));
+    assertMessage("clickedMemory", () -> d.withClickedMemory(NegativeConfig.MAX_CLICKED_MEMORY + 1));
   }
 
   @Test
   void logQIsAnOrderedImmutableCopy() {
     Set<NegativeSource> mutable = new java.util.HashSet<>(List.of(NegativeSource.UNIFORM, NegativeSource.IN_BATCH));
-    NegativeConfig c = new NegativeConfig(true, 0, 0, true, 0, 0, 2, 0, 8, mutable, 1024, 4, 1);
+    NegativeConfig c = new NegativeConfig(true, 0, 0, true, 0, 0, 2, 0, 8, mutable, 1024, 4, 1, 0);
     mutable.clear();
     assertEquals(List.of(NegativeSource.IN_BATCH, NegativeSource.UNIFORM), List.copyOf(c.logQ()));
     assertThrows(UnsupportedOperationException.class, () -> c.logQ().clear());

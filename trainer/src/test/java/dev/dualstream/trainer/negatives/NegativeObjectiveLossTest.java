@@ -83,7 +83,7 @@ class NegativeObjectiveLossTest {
     NegativeConfig config = new NegativeConfig(on.contains(NegativeSource.IN_BATCH),
         on.contains(NegativeSource.CACHE) ? 4 : 0, 0, true, 0, on.contains(NegativeSource.SKIP_ABOVE) ? 2 : 0,
         on.contains(NegativeSource.UNIFORM) ? 2 : 0, on.contains(NegativeSource.CORPUS) ? 100 : 0, 16, logQ,
-        1 << 12, 4, 1.0);
+        1 << 12, 4, 1.0, 0);
     LossConfig loss = new LossConfig(kind, PHUBER_TAU, bias);
     try (NDManager scope = manager.newSubManager()) {
       NegativeObjective objective = ToyWorld.objective(config, loss);
@@ -124,7 +124,7 @@ class NegativeObjectiveLossTest {
           ToyWorld.staleEncoder(), 1);
       objective.cache().insert(key(C0), ToyWorld.ids(C0), ToyWorld.floats(stale(C0)), 0);
       float[] q = ToyWorld.floats(fresh(ToyWorld.Q1));
-      Plan plan = objective.plan(new Batch().add(key(P0), ToyWorld.ids(P0)), q);
+      Plan plan = objective.plan(new Batch().add(ToyWorld.queryKey(ToyWorld.Q1), key(P0), ToyWorld.ids(P0)), q);
       double sPos = SCALE * dot(fresh(ToyWorld.Q1), fresh(P0));
       double sStale = SCALE * dot(fresh(ToyWorld.Q1), stale(C0));
       double sNeg = SCALE * dot(fresh(ToyWorld.Q1), fresh(C0));

@@ -144,7 +144,7 @@ class NegativeObjectiveUpdateTest {
     Plan plan = objective.plan(ToyWorld.batch(), ToyWorld.queryEmbeddings());
     assertThrows(IllegalArgumentException.class, () -> objective.update(plan, new float[DIM], 1));
     assertThrows(IllegalArgumentException.class,
-        () -> new Batch().add(1, new int[] {1}, new long[] {2}, java.util.List.of()));
+        () -> new Batch().add(0, 1, new int[] {1}, new long[] {2}, java.util.List.of()));
   }
 
   private static String describe(Plan plan) {

@@ -54,6 +54,8 @@ class ObjectiveStateTest {
     assertNotNull(objective.skipped());
     assertNotNull(objective.pool());
     assertNotNull(objective.corpus());
+    assertNotNull(objective.clicked());
+    assertEquals(3, objective.clicked().size(), "Q0, Q1 and Q2");
     byte[] before = ObjectiveState.encode(objective);
     // One more step changes every part: the state must change with it.
     StateWorld.step(objective, 4);
@@ -150,11 +152,19 @@ class ObjectiveStateTest {
     IllegalArgumentException wider = assertThrows(IllegalArgumentException.class,
         () -> ObjectiveState.decode(sketch, StateWorld.blank(StateWorld.ALL.withPopularity(32, 2, 0.9),
             StateWorld.LOSS)));
-    assertTrue(wider.getMessage().contains("16 x 2"), wider.getMessage());    NegativeObjective otherSeed = NegativeObjective.create(StateWorld.ALL, StateWorld.LOSS, ToyWorld.SCALE,
+    assertTrue(wider.getMessage().contains("16 x 2"), wider.getMessage());
+    NegativeObjective otherSeed = NegativeObjective.create(StateWorld.ALL, StateWorld.LOSS, ToyWorld.SCALE,
         ToyWorld.DIM, 4, ToyWorld.staleEncoder(), 18);
     IllegalArgumentException seed = assertThrows(IllegalArgumentException.class,
         () -> ObjectiveState.decode(sketch, otherSeed));
     assertTrue(seed.getMessage().contains("another seed"), seed.getMessage());
+    IllegalArgumentException memory = assertThrows(IllegalArgumentException.class,
+        () -> ObjectiveState.decode(sketch, StateWorld.blank(StateWorld.ALL.withClickedMemory(32), StateWorld.LOSS)));
+    assertTrue(memory.getMessage().contains("16 queries") && memory.getMessage().contains("32"),
+        memory.getMessage());
+    IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+        () -> ObjectiveState.decode(sketch, StateWorld.blank(StateWorld.VERSION_1, StateWorld.LOSS)));
+    assertTrue(none.getMessage().contains("clicked documents section"), none.getMessage());
   }
 
   @Test

@@ -9,13 +9,16 @@ import dev.dualstream.trainer.loss.LossConfig;
 /**
  * Objectives over {@link ToyWorld} with every component that has state switched on (cache with
  * refresh of the oldest, both popularity sketches with decay, the pool with uniform draws, the
- * corpus), trained a few steps: the subjects of the state format tests.
+ * corpus, the clicked-documents memory), trained a few steps: the subjects of the state format tests.
  */
 final class StateWorld {
-  static final NegativeConfig ALL = NegativeConfig.defaults().withCache(8, 0).withCacheRefresh(true, 1)
+  /** Every component format version 1 knew. */
+  static final NegativeConfig VERSION_1 = NegativeConfig.defaults().withCache(8, 0).withCacheRefresh(true, 1)
       .withSkipAbove(2).withUniform(2).withCorpus(2)
       .withLogQ(NegativeSource.IN_BATCH, NegativeSource.SKIP_ABOVE, NegativeSource.UNIFORM)
       .withPopularity(16, 2, 0.9);
+  /** Every component, the clicked-documents memory (format version 2) too. */
+  static final NegativeConfig ALL = VERSION_1.withClickedMemory(16);
   static final LossConfig LOSS = LossConfig.defaults().withLabelBias(0.5);
 
   private StateWorld() {}

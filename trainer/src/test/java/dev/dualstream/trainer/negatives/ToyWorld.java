@@ -82,9 +82,13 @@ final class ToyWorld {
 
   static Batch batch() {
     return new Batch()
-        .add(key(P0), ids(P0), new long[] {key(S0), key(S1)}, List.of(ids(S0), ids(S1)))
-        .add(key(P1), ids(P1), new long[] {key(S1)}, List.of(ids(S1)))
-        .add(key(P1), ids(P1), new long[] {key(P1)}, List.of(ids(P1)));
+        .add(queryKey(Q0), key(P0), ids(P0), new long[] {key(S0), key(S1)}, List.of(ids(S0), ids(S1)))
+        .add(queryKey(Q1), key(P1), ids(P1), new long[] {key(S1)}, List.of(ids(S1)))
+        .add(queryKey(Q2), key(P1), ids(P1), new long[] {key(P1)}, List.of(ids(P1)));
+  }
+
+  static long queryKey(int query) {
+    return DocKeys.ofQuery(ids(query));
   }
 
   static int[] queries() {
