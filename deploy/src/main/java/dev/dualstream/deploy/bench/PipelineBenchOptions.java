@@ -10,7 +10,8 @@ import java.util.Objects;
  * @param dataset a BEIR directory whose train pairs are replayed
  * @param workDir broker data, checkpoints and model store; emptied at start
  * @param kafkaPort the broker's port on 127.0.0.1 (its controller takes the next one)
- * @param backlog examples published before the job starts, for the throughput phase
+ * @param backlog examples published before the job starts, for the throughput phase: the first half
+ *     warms the job up, the second half is cut into {@code bareWindows - 1} timed stretches
  * @param rate examples per second in the freshness phase
  * @param warmupSeconds paced replay before the measured minute of the freshness phase
  * @param decodeParallelism parallel decode-and-featurize subtasks
@@ -18,7 +19,7 @@ import java.util.Objects;
  * @param threads compute threads of the trainer
  * @param seed seed of the pair order and the initial weights
  * @param checkpointInterval the job's checkpoint interval
- * @param bareWindows timed windows of the bare loop run for reference
+ * @param bareWindows timed windows of the bare loop, taking turns with the job's stretches
  * @param featureCacheMb heap per decoding subtask for remembered feature ids (0: none)
  * @param feederNice nice value of the job's source and decoder threads (0: same as the step's)
  */
@@ -55,8 +56,16 @@ public record PipelineBenchOptions(
     if (!(warmupSeconds >= 0)) {
       throw new IllegalArgumentException("--warmup-seconds must be 0 or more, got " + warmupSeconds);
     }
-    if (decodeParallelism < 1 || threads < 1 || bareWindows < 1) {
-      throw new IllegalArgumentException("--decode-parallelism, --threads and --bare-windows must be at least 1");
+    if (decodeParallelism < 1 || threads < 1) {
+      throw new IllegalArgumentException("--decode-parallelism and --threads must be at least 1");
+    }
+    if (bareWindows < 2) {
+      throw new IllegalArgumentException("--bare-windows must be at least 2 (a stretch of the job runs between two), got "
+          + bareWindows);
+    }
+    if (batchSize >= 2 && (backlog - backlog / 2 - 4L * batchSize) / (bareWindows - 1) < 4L * batchSize) {
+      throw new IllegalArgumentException("--backlog " + backlog + " leaves fewer than 4 batches per timed stretch"
+          + " (half of it, cut into " + (bareWindows - 1) + "); raise it or lower --bare-windows");
     }
     if (featureCacheMb < 0) {
       throw new IllegalArgumentException("--feature-cache-mb must be 0 or more, got " + featureCacheMb);

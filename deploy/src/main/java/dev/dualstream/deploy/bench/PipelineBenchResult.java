@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -11,11 +14,14 @@ import java.util.Map;
  * What one run of {@link PipelineBenchmark} measured. JSON keys are the snake_case field names.
  *
  * @param bareExamplesPerS the bare training loop on in-memory batches, same model and threads: the
- *     mean of the runs before and after the pipeline
- * @param bareBeforeExamplesPerS the bare loop before the pipeline ran
- * @param bareAfterExamplesPerS the bare loop after the pipeline ran
- * @param pipelineExamplesPerS steady state of the whole path draining a backlog
- * @param ratio pipeline over bare loop
+ *     median of its windows
+ * @param pipelineExamplesPerS the whole path draining a backlog after its warm-up: the median of
+ *     its timed stretches
+ * @param ratio the median of the paired ratios: the measure of how little the plumbing costs
+ * @param bareWindowExamplesPerS each bare-loop window's rate, in the order they ran
+ * @param pipelineStretchExamplesPerS each stretch's rate; stretch k ran between bare windows k and
+ *     k + 1
+ * @param pairedRatios each stretch's rate over the mean of the two bare windows around it
  * @param backlog examples replayed before the job started
  * @param rate examples per second replayed in the freshness phase
  * @param freshnessSamples examples measured in the freshness window
@@ -31,22 +37,23 @@ import java.util.Map;
  * @param checkpointIntervalS checkpoint interval of the job
  * @param loadAverageStart one-minute load average before the run
  * @param loadAverageEnd one-minute load average after the run
- * @param cpuMicrosPerExample CPU time of this process per example in the throughput phase, by the
- *     role of the threads that spent it (the broker's child process not included)
+ * @param cpuMicrosPerExample CPU time of this process per example in the timed stretches of the
+ *     job, by the role of the threads that spent it (the broker's child process not included)
  * @param featureCacheHitRate hit rate of a decoding subtask's feature cache at the end of the
  *     throughput phase (-1: no cache); the replay cycles through the split's pairs, so after the
  *     first cycle every text has been seen
- * @param trainerBusyShare share of the throughput phase's wall time that the training thread spent
+ * @param trainerBusyShare share of the timed stretches' wall time that the training thread spent
  *     in steps rather than between them (waiting for a batch, or snapshotting, publishing, reporting)
- * @param bareCpuMicrosPerExample CPU time of this process per example while the bare loop ran
- *     after the pipeline, over its timed windows but the first (NaN with a single window)
+ * @param bareCpuMicrosPerExample CPU time of this process per example during the bare loop's turns
+ *     after its warm-up (the held job's idle threads included)
  */
 public record PipelineBenchResult(
     double bareExamplesPerS,
-    double bareBeforeExamplesPerS,
-    double bareAfterExamplesPerS,
     double pipelineExamplesPerS,
     double ratio,
+    List<Double> bareWindowExamplesPerS,
+    List<Double> pipelineStretchExamplesPerS,
+    List<Double> pairedRatios,
     long backlog,
     double rate,
     long freshnessSamples,
@@ -67,6 +74,13 @@ public record PipelineBenchResult(
     double trainerBusyShare,
     double bareCpuMicrosPerExample) {
 
+  public PipelineBenchResult {
+    bareWindowExamplesPerS = List.copyOf(bareWindowExamplesPerS);
+    pipelineStretchExamplesPerS = List.copyOf(pipelineStretchExamplesPerS);
+    pairedRatios = List.copyOf(pairedRatios);
+    cpuMicrosPerExample = Collections.unmodifiableMap(new LinkedHashMap<>(cpuMicrosPerExample));
+  }
+
   private static final ObjectMapper JSON = new ObjectMapper()
       .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
       .enable(SerializationFeature.INDENT_OUTPUT);
@@ -83,16 +97,25 @@ public record PipelineBenchResult(
   /** A few lines for a person. */
   public String summary() {
     return String.format(Locale.ROOT, "steady state: pipeline %.0f examples/s, bare loop %.0f examples/s"
-        + " (%.0f before, %.0f after), ratio %.2f (backlog of %,d examples)%n"
+        + " (medians), ratio %.2f: the median of %d paired ratios %s (backlog of %,d examples)%n"
         + "click-to-step freshness at %.0f examples/s: p50 %.0f ms, p99 %.0f ms, max %.0f ms"
         + " (%,d examples, last %.0f s; trainer applied %.0f examples/s)%n"
         + "setup: batch %d, %d compute threads, %d decode subtasks at nice %d, checkpoints every %d s;"
         + " load %.2f before, %.2f after; feature cache hit rate %.3f; trainer in steps %.1f%% of the time%n"
         + "CPU us per example in the throughput phase (bare loop: %.1f): %s",
-        pipelineExamplesPerS, bareExamplesPerS, bareBeforeExamplesPerS, bareAfterExamplesPerS, ratio, backlog, rate, freshnessP50Ms, freshnessP99Ms,
+        pipelineExamplesPerS, bareExamplesPerS, ratio, pairedRatios.size(), ratios(), backlog, rate, freshnessP50Ms,
+        freshnessP99Ms,
         freshnessMaxMs, freshnessSamples, freshnessWindowS, replayAppliedPerSecond, batchSize, threads,
         decodeParallelism, feederNice, checkpointIntervalS, loadAverageStart, loadAverageEnd, featureCacheHitRate,
         100 * trainerBusyShare, bareCpuMicrosPerExample, cpuText());
+  }
+
+  private String ratios() {
+    StringBuilder text = new StringBuilder("[");
+    for (double r : pairedRatios) {
+      text.append(text.length() > 1 ? " " : "").append(String.format(Locale.ROOT, "%.2f", r));
+    }
+    return text.append(']').toString();
   }
 
   private String cpuText() {

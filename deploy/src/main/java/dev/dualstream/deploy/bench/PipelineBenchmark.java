@@ -1,12 +1,15 @@
 package dev.dualstream.deploy.bench;
 
 import dev.dualstream.deploy.stack.KafkaBrokerProcess;
+import dev.dualstream.deploy.stack.WorkDirectory;
 import dev.dualstream.evaluator.beir.BeirDataset;
 import dev.dualstream.evaluator.beir.BeirReader;
+import dev.dualstream.trainer.bench.Lockstep;
 import dev.dualstream.trainer.bench.TrainerBenchResult;
 import dev.dualstream.trainer.bench.TrainerBenchmark;
 import dev.dualstream.trainer.feature.Featurizer;
 import dev.dualstream.trainer.job.CheckpointSettings;
+import dev.dualstream.trainer.job.StepGate;
 import dev.dualstream.trainer.job.TrainerJob;
 import dev.dualstream.trainer.job.TrainerOptions;
 import dev.dualstream.trainer.job.TrainerTopics;
@@ -15,16 +18,19 @@ import dev.dualstream.trainer.model.TrainingPair;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
@@ -39,15 +45,20 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * MiniCluster in this JVM: Kafka source, parallel decode and featurize, the training operator) and
  * a replayer publishing pre-recorded training examples as ingest would.
  *
- * <p>Two phases, between two runs of the bare training loop on the same pairs in memory, whose
- * mean is the reference (the machine's load may change during the run; both are reported). (1)
- * Throughput: a backlog of examples is published before the job starts, and the steady-state rate
- * is the trainer's {@code examplesApplied} counter between 25% and 90% of the backlog, which leaves
- * out start-up and the tail. (2) Freshness: examples are published at a fixed rate, stamped with
- * the time they are sent, and the trainer's click-to-step histogram gives the percentiles over the
- * last minute of steps. Checkpoints are set further apart than the run lasts by default, so that
- * the figures measure the plumbing, not the snapshots of the exactly-once path: a snapshot of the
- * benchmark model writes about 0.8 GB and holds the trainer for 1.5 to 2.2 s, which a shorter {@code
+ * <p>Two phases. (1) Throughput, in paired windows: a backlog of examples is published before the
+ * job starts; the job then takes turns with the bare training loop (same model, threads and
+ * pairs, in memory, on a thread of this JVM) while the other waits: the job's steps are held by
+ * {@link StepGate}, the bare loop waits for its turn. The first half of the backlog warms the job
+ * up (the JIT compiling Flink, Kafka and Avro code); the second half is cut into as many stretches
+ * as there are bare-loop windows less one, each timed from a tenth of the way in to its end, and
+ * each between two bare-loop windows. Each stretch's rate over the mean of its two neighbours is
+ * one paired ratio, and the result is their median: the machine's speed drifts by 10-20% from
+ * minute to minute, and windows a few seconds apart see the same machine where runs minutes apart
+ * do not. (2) Freshness: examples are published at a fixed rate, stamped with the time they are
+ * sent, and the trainer's click-to-step histogram gives the percentiles over the last minute of
+ * steps. Checkpoints are set further apart than the run lasts by default, so that the figures
+ * measure the plumbing, not the snapshots of the exactly-once path: a snapshot of the benchmark
+ * model writes about 0.8 GB and holds the trainer for 1.5 to 2.2 s, which a shorter {@code
  * --checkpoint-interval} shows in the freshness tail.
  */
 public final class PipelineBenchmark {
@@ -60,9 +71,14 @@ public final class PipelineBenchmark {
   private static final String CACHE_HIT_METRIC = "featureCacheHitRate";
   /** Enough for the JIT to finish with the step in a fresh JVM (at 60 the first run was 15-25% slow). */
   private static final int BARE_WARMUP_STEPS = 400;
-  private static final int BARE_WINDOW_STEPS = 20;
+  /** About two seconds of the bare loop, as long as a stretch of the job. */
+  private static final int BARE_WINDOW_STEPS = 200;
+  /** A held job's last step and its buffers' refill end within this; the other side starts after it. */
+  private static final long SETTLE_MS = 300;
   private static final double FRESHNESS_WINDOW_S = 60;
   private static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(10);
+  private static final String PIPELINE = "pipeline";
+  private static final String BARE = "bare";
 
   private final PipelineBenchOptions options;
   private final Consumer<String> progress;
@@ -86,14 +102,12 @@ public final class PipelineBenchmark {
         .batchSize(options.batchSize()).threads(options.threads()).build();
     List<List<TrainingPair>> batches = TrainerBenchmark.batches(
         BenchPairs.featurize(texts, new Featurizer(config.featureSpec())), config.batchSize());
-    Bare before = bareLoop(config, batches, "before");
-    double bareBefore = before.examplesPerS();
 
     Path work = options.workDir().toAbsolutePath();
-    emptyDirectory(work);
+    WorkDirectory.empty(work);
     BenchMetrics.clear();
     TrainerTopics topics = TrainerTopics.defaults();
-    try (KafkaBrokerProcess broker = KafkaBrokerProcess.builder(work.resolve("kafka"))
+    try (KafkaBrokerProcess broker = KafkaBrokerProcess.builder(work.resolve(WorkDirectory.KAFKA))
         .port(options.kafkaPort()).start()) {
       String bootstrap = broker.bootstrapServers();
       say("kafka broker ready on %s (log %s)", bootstrap, broker.logFile());
@@ -102,68 +116,228 @@ public final class PipelineBenchmark {
       try (ExampleReplayer replayer = new ExampleReplayer(bootstrap, topics.input(), texts)) {
         replayer.burst(options.backlog());
         say("backlog: %,d examples published", options.backlog());
-        JobClient job = startJob(bootstrap, config, work);
-        Throughput pipeline;
+        StepGate.close();
+        Paired paired;
         Freshness freshness;
+        JobClient job = null;
         try {
-          pipeline = drain(job);
-          say("throughput: %.0f examples/s in steady state", pipeline.examplesPerS());
-          pipeline.cpuMicrosPerExample().forEach((role, micros) ->
-              say("throughput: %6.1f us CPU per example in %s", micros, role));
-          say("throughput: feature cache hit rate %.3f", pipeline.featureCacheHitRate());
-          say("throughput: the training thread was in steps %.1f%% of the time", 100 * pipeline.trainerBusyShare());
+          job = startJob(bootstrap, config, work);
+          paired = paired(job, config, batches, work);
+          StepGate.open();
           freshness = freshness(job, replayer);
         } finally {
-          cancel(job);
+          StepGate.open();
+          if (job != null) {
+            cancel(job);
+          }
         }
-        Bare after = bareLoop(config, batches, "after");
-        double bareAfter = after.examplesPerS();
-        double bare = (bareBefore + bareAfter) / 2;
-        return new PipelineBenchResult(bare, bareBefore, bareAfter, pipeline.examplesPerS(),
-            pipeline.examplesPerS() / bare,
+        return new PipelineBenchResult(median(paired.bareRates()), median(paired.pipelineRates()),
+            median(paired.ratios()), paired.bareRates(), paired.pipelineRates(), paired.ratios(),
             options.backlog(), options.rate(), freshness.stats().size(),
             freshness.stats().getQuantile(0.5), freshness.stats().getQuantile(0.99),
             freshness.stats().getMax(), FRESHNESS_WINDOW_S, freshness.applyRate(),
             options.decodeParallelism(), config.batchSize(), config.threads(), options.feederNice(),
             options.checkpointInterval().toSeconds(), loadStart,
             ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
-            pipeline.cpuMicrosPerExample(), pipeline.featureCacheHitRate(), pipeline.trainerBusyShare(),
-            after.cpuMicrosPerExample());
+            paired.cpuMicrosPerExample(), featureCacheHitRate(), paired.trainerBusyShare(),
+            paired.bareCpuMicrosPerExample());
       }
     }
   }
 
-  /** The steady-state rate, where the CPU went meanwhile, and the feature cache's hit rate at its end. */
-  private record Throughput(double examplesPerS, Map<String, Double> cpuMicrosPerExample,
-      double featureCacheHitRate, double trainerBusyShare) {}
+  /**
+   * The throughput phase's figures: per bare-loop window and per stretch of the job, the rates in
+   * the order they ran, each stretch's paired ratio, and where the CPU went in each.
+   */
+  private record Paired(List<Double> bareRates, List<Double> pipelineRates, List<Double> ratios,
+      Map<String, Double> cpuMicrosPerExample, double trainerBusyShare, double bareCpuMicrosPerExample) {}
 
   /** The freshness histogram's statistics and the trainer's rate while they were taken. */
   private record Freshness(HistogramStatistics stats, double applyRate) {}
 
-  /** The bare loop's rate and the process's CPU time per example over its timed windows but the first. */
-  private record Bare(double examplesPerS, double cpuMicrosPerExample) {}
+  /**
+   * Alternates the bare loop and the job: bare warm-up, job warm-up (half the backlog), then bare
+   * window, job stretch, bare window, ..., bare window. Called with the gate closed.
+   */
+  private Paired paired(JobClient job, ModelConfig config, List<List<TrainingPair>> batches, Path work) {
+    int stretches = options.bareWindows() - 1;
+    long warmup = options.backlog() / 2;
+    // A partial last batch is never applied, and a held job may run a few steps past a target:
+    // the stretches share what is left after the warm-up, up to a few batches before the end.
+    long end = options.backlog() - 4L * config.batchSize();
+    long stretch = (end - warmup) / stretches;
+    Path turns = work.resolve("turns");
+    write(turns, BARE);
+    Lockstep lockstep = new Lockstep(turns, PIPELINE, BARE);
+    say("throughput: bare loop and job take turns: %d bare windows of %d steps, %d stretches of %,d examples"
+        + " after a warm-up of %,d", options.bareWindows(), BARE_WINDOW_STEPS, stretches, stretch, warmup);
+    CompletableFuture<TrainerBenchResult> bare = startBareLoop(config, batches, new Lockstep(turns, BARE, PIPELINE));
 
-  /** The bare loop, run before and after the pipeline so that a change of load shows. */
-  private Bare bareLoop(ModelConfig config, List<List<TrainingPair>> batches, String when) {
-    say("bare loop (%s): %d batches of %d in memory", when, batches.size(), config.batchSize());
+    awaitTurn(lockstep, bare, job);
+    StepGate.open();
+    waitForApplied(warmup, job);
+    hold();
+    say("throughput: job warmed up on %,d examples", applied());
+    CpuProfile.Snapshot handedOver = CpuProfile.take();
+    lockstep.pass();
+
+    List<Double> pipelineRates = new ArrayList<>();
+    CpuTally pipelineCpu = new CpuTally();
+    CpuTally bareCpu = new CpuTally();
+    long stepMs = 0;
+    long betweenMs = 0;
+    for (int k = 0; k < stretches; k++) {
+      awaitTurn(lockstep, bare, job);
+      bareCpu.add(handedOver, CpuProfile.take(), (long) BARE_WINDOW_STEPS * config.batchSize());
+      long first = applied();
+      long target = first + (end - first) / (stretches - k);
+      StepGate.open();
+      waitForApplied(first + (target - first) / 10, job);
+      long timedFrom = applied();
+      long from = System.nanoTime();
+      CpuProfile.Snapshot cpuFrom = CpuProfile.take();
+      long stepFrom = gauge(STEP_MS_METRIC);
+      long betweenFrom = gauge(BETWEEN_STEPS_MS_METRIC);
+      waitForApplied(target, job);
+      long timedTo = applied();
+      double seconds = (System.nanoTime() - from) / 1e9;
+      pipelineCpu.add(cpuFrom, CpuProfile.take(), timedTo - timedFrom);
+      stepMs += gauge(STEP_MS_METRIC) - stepFrom;
+      betweenMs += gauge(BETWEEN_STEPS_MS_METRIC) - betweenFrom;
+      hold();
+      pipelineRates.add((timedTo - timedFrom) / seconds);
+      say("throughput: stretch %d/%d: %.0f examples/s", k + 1, stretches, pipelineRates.get(k));
+      handedOver = CpuProfile.take();
+      lockstep.pass();
+    }
+    awaitTurn(lockstep, bare, job);
+    bareCpu.add(handedOver, CpuProfile.take(), (long) BARE_WINDOW_STEPS * config.batchSize());
+    lockstep.pass();
+    List<Double> bareRates = join(bare).windowExamplesPerS();
+    List<Double> ratios = new ArrayList<>();
+    for (int k = 0; k < stretches; k++) {
+      ratios.add(pipelineRates.get(k) / ((bareRates.get(k) + bareRates.get(k + 1)) / 2));
+    }
+    Paired paired = new Paired(bareRates, pipelineRates, ratios, pipelineCpu.microsPerExample(),
+        stepMs + betweenMs == 0 ? Double.NaN : (double) stepMs / (stepMs + betweenMs),
+        bareCpu.microsPerExample().getOrDefault(CpuProfile.TOTAL, Double.NaN));
+    say("throughput: job %.0f examples/s, bare loop %.0f examples/s (medians); paired ratios %s, median %.3f",
+        median(pipelineRates), median(bareRates), format(ratios), median(ratios));
+    paired.cpuMicrosPerExample().forEach((role, micros) ->
+        say("throughput: %6.1f us CPU per example in %s", micros, role));
+    say("throughput: feature cache hit rate %.3f", featureCacheHitRate());
+    say("throughput: the training thread was in steps %.1f%% of the time", 100 * paired.trainerBusyShare());
+    return paired;
+  }
+
+  /** Starts the bare loop on its own thread; it takes its turns through {@code lockstep}. */
+  private CompletableFuture<TrainerBenchResult> startBareLoop(ModelConfig config, List<List<TrainingPair>> batches,
+      Lockstep lockstep) {
     TrainerBenchmark.Settings settings = new TrainerBenchmark.Settings(BARE_WARMUP_STEPS, BARE_WINDOW_STEPS,
         options.bareWindows(), options.seed());
-    // CPU time between the end of the first timed window and the end of the last: steady state only
-    List<CpuProfile.Snapshot> windowEnds = new ArrayList<>();
-    TrainerBenchResult result = TrainerBenchmark.run(config, batches, settings, line -> {
-      if (line.startsWith("window ")) {
-        windowEnds.add(CpuProfile.take());
+    return CompletableFuture.supplyAsync(
+        () -> TrainerBenchmark.run(config, batches, settings, lockstep, line -> say("bare loop: %s", line)),
+        runnable -> {
+          Thread thread = new Thread(runnable, "bench-bare-loop");
+          thread.setDaemon(true);
+          thread.start();
+        });
+  }
+
+  /** Waits for this side's turn; fails if the bare loop or the job ended meanwhile. */
+  private void awaitTurn(Lockstep lockstep, CompletableFuture<TrainerBenchResult> bare, JobClient job) {
+    long deadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
+    long lastCheck = System.nanoTime();
+    while (!lockstep.ready()) {
+      if (bare.isDone()) {
+        join(bare);
+        throw new IllegalStateException("the bare loop ended before its last window");
       }
-      say("bare loop (%s): %s", when, line);
-    });
-    double cpu = Double.NaN;
-    if (windowEnds.size() >= 2) {
-      long examples = (long) (windowEnds.size() - 1) * BARE_WINDOW_STEPS * config.batchSize();
-      cpu = CpuProfile.microsPerExample(windowEnds.get(0), windowEnds.get(windowEnds.size() - 1), examples)
-          .get(CpuProfile.TOTAL);
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the bare loop took more than " + DRAIN_TIMEOUT.toMinutes()
+            + " minutes for one turn");
+      }
+      if (System.nanoTime() - lastCheck > 5_000_000_000L) {
+        checkRunning(job);
+        lastCheck = System.nanoTime();
+      }
+      sleep(5);
     }
-    say("bare loop (%s): %.0f examples/s, %.1f us CPU per example", when, result.examplesPerS(), cpu);
-    return new Bare(result.examplesPerS(), cpu);
+  }
+
+  private static TrainerBenchResult join(CompletableFuture<TrainerBenchResult> bare) {
+    try {
+      return bare.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("the bare loop failed: " + e.getCause(), e.getCause());
+    }
+  }
+
+  /** Closes the gate and waits until the job's last step and its buffers' refill are done. */
+  private static void hold() {
+    StepGate.close();
+    sleep(SETTLE_MS);
+  }
+
+  /** Waits until the trainer has applied {@code target} examples, polling often so that timings are tight. */
+  private void waitForApplied(long target, JobClient job) {
+    long deadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
+    long lastReport = System.nanoTime();
+    while (applied() < target) {
+      long now = System.nanoTime();
+      if (now > deadline) {
+        throw new IllegalStateException("the job did not apply " + target + " examples within "
+            + DRAIN_TIMEOUT.toMinutes() + " minutes; see var/logs");
+      }
+      if (now - lastReport > 5_000_000_000L) {
+        say("throughput: %,d of %,d examples applied", applied(), target);
+        checkRunning(job);
+        lastReport = now;
+      }
+      sleep(2);
+    }
+  }
+
+  /** CPU time per example by thread role, summed over several timed stretches. */
+  private static final class CpuTally {
+    private final Map<String, Double> micros = new LinkedHashMap<>();
+    private long examples;
+
+    void add(CpuProfile.Snapshot from, CpuProfile.Snapshot to, long stretchExamples) {
+      CpuProfile.microsPerExample(from, to, stretchExamples)
+          .forEach((role, perExample) -> micros.merge(role, perExample * stretchExamples, Double::sum));
+      examples += stretchExamples;
+    }
+
+    Map<String, Double> microsPerExample() {
+      Map<String, Double> out = new LinkedHashMap<>();
+      micros.forEach((role, total) -> out.put(role, examples == 0 ? Double.NaN : total / examples));
+      return out;
+    }
+  }
+
+  static double median(List<Double> values) {
+    double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    int n = sorted.length;
+    if (n == 0) {
+      return Double.NaN;
+    }
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  }
+
+  private static String format(List<Double> ratios) {
+    return ratios.stream().map(r -> String.format(Locale.ROOT, "%.2f", r)).toList().toString();
+  }
+
+  private static void write(Path file, String text) {
+    try {
+      Files.writeString(file, text, StandardCharsets.US_ASCII);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
   }
 
   private JobClient startJob(String bootstrap, ModelConfig config, Path work) {
@@ -196,47 +370,6 @@ public final class PipelineBenchmark {
     } catch (Exception e) {
       throw new IllegalStateException("cannot start the training job: " + e.getMessage(), e);
     }
-  }
-
-  /**
-   * Waits until the backlog is applied; returns the steady-state rate between 25% and 90%, and the
-   * CPU time per example of each kind of thread over the same stretch.
-   */
-  private Throughput drain(JobClient job) {
-    long backlog = options.backlog();
-    long deadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
-    long t25 = -1;
-    long c25 = 0;
-    CpuProfile.Snapshot cpu25 = null;
-    long step25 = 0;
-    long between25 = 0;
-    long lastReport = 0;
-    while (System.nanoTime() < deadline) {
-      long applied = applied();
-      long now = System.nanoTime();
-      if (t25 < 0 && applied >= backlog / 4) {
-        t25 = now;
-        c25 = applied;
-        cpu25 = CpuProfile.take();
-        step25 = gauge(STEP_MS_METRIC);
-        between25 = gauge(BETWEEN_STEPS_MS_METRIC);
-      }
-      if (applied >= backlog * 9 / 10) {
-        Map<String, Double> cpu = CpuProfile.microsPerExample(cpu25, CpuProfile.take(), applied - c25);
-        long step = gauge(STEP_MS_METRIC) - step25;
-        long between = gauge(BETWEEN_STEPS_MS_METRIC) - between25;
-        double busy = step + between == 0 ? Double.NaN : (double) step / (step + between);
-        return new Throughput((applied - c25) / ((now - t25) / 1e9), cpu, featureCacheHitRate(), busy);
-      }
-      if (now - lastReport > 5_000_000_000L) {
-        say("throughput: %,d of %,d examples applied", applied, backlog);
-        lastReport = now;
-      }
-      checkRunning(job);
-      sleep(50);
-    }
-    throw new IllegalStateException("the job did not apply 90% of the backlog within "
-        + DRAIN_TIMEOUT.toMinutes() + " minutes; see var/logs");
   }
 
   private Freshness freshness(JobClient job, ExampleReplayer replayer) {
@@ -291,7 +424,7 @@ public final class PipelineBenchmark {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
       throw new IllegalStateException("cannot ask the training job for its status: " + e, e);
     }
   }
@@ -316,21 +449,6 @@ public final class PipelineBenchmark {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
-    }
-  }
-
-  private static void emptyDirectory(Path dir) {
-    try {
-      if (Files.exists(dir)) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-          for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-            Files.delete(p);
-          }
-        }
-      }
-      Files.createDirectories(dir);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot prepare work directory " + dir, e);
     }
   }
 }

@@ -23,12 +23,16 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     description = {
         "Times the whole streaming path on a replayed stream of training examples:",
-        "  1. the bare training loop on the same pairs in memory, for reference;",
-        "  2. starts a Kafka broker (KRaft, 127.0.0.1 only) and publishes a backlog of",
+        "  1. starts a Kafka broker (KRaft, 127.0.0.1 only) and publishes a backlog of",
         "     examples (debian-pkgdesc train pairs, as ingest writes them);",
-        "  3. starts the training job (Flink MiniCluster: Kafka source, parallel decode",
-        "     and featurize, the trainer) and measures its steady-state examples/s;",
-        "  4. replays examples at a fixed rate, stamped with the time they are sent, and",
+        "  2. starts the training job (Flink MiniCluster: Kafka source, parallel decode",
+        "     and featurize, the trainer) and lets it take turns with the bare training",
+        "     loop on the same pairs in memory: the job drains half the backlog to warm",
+        "     up, then bare window, stretch of the job, bare window, ... ; each stretch's",
+        "     examples/s over the mean of the two windows around it is a paired ratio,",
+        "     and the median of those is the result (the machine's speed drifts between",
+        "     minutes; neighbours a few seconds apart see the same machine);",
+        "  3. replays examples at a fixed rate, stamped with the time they are sent, and",
         "     reports click-to-step freshness (event time to the end of the step that",
         "     applied the example) over the last minute: p50, p99.",
         "The ingest join is not part of the path: the replay stands in for its output.",
@@ -44,9 +48,9 @@ final class BenchPipelineCommand implements Callable<Integer> {
   private Path dataset;
 
   @Option(names = "--backlog", paramLabel = "N", defaultValue = "1200000",
-      description = "Examples published before the job starts, for the throughput phase; the rate is taken "
-          + "between 25%% and 90%% of it. Below about a million the window still holds the JIT compiling Flink's, "
-          + "Kafka's and Avro's code (7 us CPU per example at 600k, 2 at 1.2M). Default: ${DEFAULT-VALUE}.")
+      description = "Examples published before the job starts, for the throughput phase: the first half warms "
+          + "the job up (below about 600k the JIT is still compiling Flink's, Kafka's and Avro's code), the second "
+          + "half is cut into the timed stretches. Default: ${DEFAULT-VALUE}.")
   private long backlog;
 
   @Option(names = "--rate", paramLabel = "PER_S", defaultValue = "1000",
@@ -77,8 +81,9 @@ final class BenchPipelineCommand implements Callable<Integer> {
           + "figures leave out the 0.8 GB snapshots. Default: ${DEFAULT-VALUE}.")
   private long checkpointSeconds;
 
-  @Option(names = "--bare-windows", paramLabel = "N", defaultValue = "10",
-      description = "Timed windows of 20 steps for the bare loop. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--bare-windows", paramLabel = "N", defaultValue = "11",
+      description = "Timed windows of 200 steps of the bare loop, at least 2; the job runs a timed stretch "
+          + "between each two, so N - 1 paired ratios. Default: ${DEFAULT-VALUE}.")
   private int bareWindows;
 
   @Option(names = "--seed", paramLabel = "N", defaultValue = "42",

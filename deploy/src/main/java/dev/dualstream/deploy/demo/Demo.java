@@ -1,6 +1,7 @@
 package dev.dualstream.deploy.demo;
 
 import dev.dualstream.deploy.stack.KafkaBrokerProcess;
+import dev.dualstream.deploy.stack.WorkDirectory;
 import dev.dualstream.evaluator.beir.BeirDataset;
 import dev.dualstream.evaluator.beir.BeirReader;
 import dev.dualstream.evaluator.offline.OfflineEvaluation;
@@ -20,15 +21,10 @@ import dev.dualstream.trainer.job.TrainerJob;
 import dev.dualstream.trainer.job.TrainerOptions;
 import dev.dualstream.trainer.model.ModelStore;
 import dev.dualstream.trainer.model.RetrievalModel;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * Runs the whole path once on a bounded stream: start a broker, publish the corpus and simulated
@@ -57,13 +53,13 @@ public final class Demo {
     BeirDataset dataset = BeirReader.read(options.dataset());
     say("dataset %s: %,d documents, %,d queries", dataset.name(), dataset.corpus().size(), dataset.queries().size());
     Path work = options.workDir().toAbsolutePath();
-    emptyDirectory(work);
+    WorkDirectory.empty(work);
 
     Stack stack = new Stack();
     Thread hook = new Thread(stack::closeQuickly, "dualstream-demo-stop");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
-      stack.broker = KafkaBrokerProcess.builder(work.resolve("kafka")).port(options.kafkaPort()).start();
+      stack.broker = KafkaBrokerProcess.builder(work.resolve(WorkDirectory.KAFKA)).port(options.kafkaPort()).start();
       String bootstrap = stack.broker.bootstrapServers();
       say("kafka broker ready on %s (pid %d, log %s)", bootstrap, stack.broker.pid(), stack.broker.logFile());
       KafkaBrokerProcess.createTopics(bootstrap, 2, Topics.IMPRESSIONS, Topics.CLICKS, Topics.TRAINING_EXAMPLES);
@@ -182,20 +178,6 @@ public final class Demo {
     progress.accept(String.format("[%6.1fs] ", seconds) + String.format(format, args));
   }
 
-  private static void emptyDirectory(Path dir) {
-    try {
-      if (Files.exists(dir)) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-          for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-            Files.delete(p);
-          }
-        }
-      }
-      Files.createDirectories(dir);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot prepare work directory " + dir, e);
-    }
-  }
 
   /** What the demo started, stopped in reverse order; safe to close twice and from a shutdown hook. */
   private static final class Stack implements AutoCloseable {

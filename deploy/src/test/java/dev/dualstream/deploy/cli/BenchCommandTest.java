@@ -46,17 +46,24 @@ class BenchCommandTest {
 
   @Test
   void badSettingsAreRefusedBeforeAnyWork(@TempDir Path dir) {
-    CliRun exportOnly = run("bench", "trainer", "--dataset", dir.toString(), "--export-only");
-    assertEquals(1, exportOnly.code);
-    assertTrue(exportOnly.err.contains("--export-only needs --export-batches"), exportOnly.err);
-    CliRun windows = run("bench", "trainer", "--dataset", dir.toString(), "--windows", "0");
-    assertEquals(1, windows.code);
-    assertTrue(windows.err.contains("at least one window"), windows.err);
-    CliRun rate = run("bench", "pipeline", "--dataset", dir.toString(), "--rate", "0");
-    assertEquals(1, rate.code);
-    assertTrue(rate.err.contains("--rate must be positive"), rate.err);
-    CliRun nice = run("bench", "pipeline", "--dataset", dir.toString(), "--feeder-nice", "20");
-    assertEquals(1, nice.code);
-    assertTrue(nice.err.startsWith("dualstream: --feeder-nice must be 0 (off) to 19, got 20"), nice.err);
+    String data = dir.toString();
+    refused("--export-only needs --export-batches", "trainer", "--dataset", data, "--export-only");
+    refused("at least one window", "trainer", "--dataset", data, "--windows", "0");
+    refused("--rate must be positive", "pipeline", "--dataset", data, "--rate", "0");
+    refused("dualstream: --feeder-nice must be 0 (off) to 19, got 20", "pipeline", "--dataset", data,
+        "--feeder-nice", "20");
+    refused("--bare-windows must be at least 2", "pipeline", "--dataset", data, "--bare-windows", "1");
+    refused("fewer than 4 batches per timed stretch", "pipeline", "--dataset", data, "--backlog", "20000");
+  }
+
+  /** {@code bench ARGS} exits 1 with a one-line message that contains {@code message}. */
+  private static void refused(String message, String... args) {
+    String[] command = new String[args.length + 1];
+    command[0] = "bench";
+    System.arraycopy(args, 0, command, 1, args.length);
+    CliRun r = run(command);
+    assertEquals(1, r.code, r.err);
+    assertTrue(r.err.contains(message), r.err);
+    assertEquals(1, r.err.strip().lines().count(), r.err);
   }
 }

@@ -9,8 +9,8 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 
 /**
- * Takes turns with a peer benchmark in another process through a file that names whose turn it
- * is: each side waits for its name, runs one window, and writes the other's name. On a shared
+ * Takes turns with a peer benchmark (in another process, or another thread) through a file that
+ * names whose turn it is: each side waits for its name, runs one window, and writes the other's name. On a shared
  * machine the load changes from minute to minute; windows run back to back in alternation see
  * about the same load, so their ratio is fair where two runs one after the other are not.
  */
@@ -34,9 +34,9 @@ public final class Lockstep {
   }
 
   /** Waits until it is this side's turn. */
-  void await() {
+  public void await() {
     long deadline = System.nanoTime() + PATIENCE.toNanos();
-    while (!self.equals(read())) {
+    while (!ready()) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("waited " + PATIENCE.toMinutes() + " minutes for '" + self
             + "' in " + file + "; did the peer benchmark stop?");
@@ -50,8 +50,13 @@ public final class Lockstep {
     }
   }
 
+  /** Whether it is this side's turn now. */
+  public boolean ready() {
+    return self.equals(read());
+  }
+
   /** Hands the turn to the peer (atomically, so that it never reads half a name). */
-  void pass() {
+  public void pass() {
     try {
       Path tmp = file.resolveSibling(file.getFileName() + "." + self);
       Files.writeString(tmp, peer, StandardCharsets.US_ASCII);

@@ -62,6 +62,7 @@ final class TrainingThread implements AutoCloseable {
     try {
       executor.execute(() -> {
         try {
+          StepGate.awaitOpen();
           if (failure == null) {
             step.run();
           }

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The training thread runs steps in the order handed over, on one thread; a call sees every step
  * handed over before it; no more than its capacity of steps is ever outstanding; a failed step is
- * rethrown and reported, and close still runs its last action.
+ * rethrown and reported, and close still runs its last action; a closed {@link StepGate} holds steps.
  */
 class TrainingThreadTest {
 
@@ -107,6 +107,27 @@ class TrainingThreadTest {
       }));
       assertEquals("disk full", e.getMessage());
       assertEquals(7, thread.call(() -> 7));
+    }
+  }
+
+  @Test
+  void aClosedGateHoldsStepsUntilItOpens() throws Exception {
+    AtomicInteger applied = new AtomicInteger();
+    try (TrainingThread thread = new TrainingThread("step-test", 4, t -> { })) {
+      StepGate.close();
+      assertTrue(StepGate.isClosed());
+      thread.submit(applied::incrementAndGet);
+      thread.submit(applied::incrementAndGet);
+      Thread.sleep(200);
+      assertEquals(0, applied.get(), "no step runs while the gate is closed");
+      StepGate.open();
+      thread.drain();
+      assertEquals(2, applied.get());
+      thread.submit(applied::incrementAndGet);
+      thread.drain();
+      assertEquals(3, applied.get(), "an open gate does not hold steps");
+    } finally {
+      StepGate.open();
     }
   }
 
