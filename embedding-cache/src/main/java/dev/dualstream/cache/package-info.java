@@ -27,7 +27,10 @@
  * <h2>Choices made here</h2>
  * <ul>
  *   <li>Never-written slots are not scored (the reference code scores its zero-initialised slots as 0 during
- *       warm-up); a query's own positive is never its negative and is left out of {@code p_pos} too.
+ *       warm-up); a query's own positive is never its negative and is left out of {@code p_pos} too, and so is
+ *       any other document the caller excludes for that query ({@link
+ *       dev.dualstream.cache.NegativeCache#sample(float[], long[][])}: for example the documents its users
+ *       clicked before, which with noisy clicks are otherwise its hardest and most wrong negatives).
  *   <li>Each document is cached once: inserting a cached key rewrites its entry (the reference code offers a
  *       filter for this).
  *   <li>Exact mode draws the Gumbel-max in two levels (groups of 256 slots, then a slot in the group), which is

@@ -148,9 +148,12 @@ public record NegativeConfig(
     return sources(inBatch, cacheSize, skipAbove, uniform, corpusRefreshSteps);
   }
 
-  /** Whether this is plain in-batch softmax: in-batch negatives only, without correction. */
+  /**
+   * Whether this is plain in-batch softmax: in-batch negatives only, without correction, and
+   * without a clicked-documents memory (which masks some in-batch negatives).
+   */
   public boolean inBatchOnly() {
-    return sources().equals(EnumSet.of(NegativeSource.IN_BATCH)) && logQ.isEmpty();
+    return sources().equals(EnumSet.of(NegativeSource.IN_BATCH)) && logQ.isEmpty() && clickedMemory == 0;
   }
 
   /** A short name of the sources, such as {@code in-batch+cache}, with {@code /logQ} on corrected ones. */

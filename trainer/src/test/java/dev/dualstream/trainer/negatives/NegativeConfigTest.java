@@ -22,6 +22,7 @@ class NegativeConfigTest {
     assertTrue(c.logQ().isEmpty());
     assertTrue(c.cacheRefreshSampled());
     assertFalse(c.withLogQ(NegativeSource.IN_BATCH).inBatchOnly());
+    assertFalse(c.withClickedMemory(8).inBatchOnly(), "the memory masks in-batch negatives: not the fast path");
   }
 
   @Test
