@@ -129,9 +129,11 @@ final class ExperimentCommand implements Callable<Integer> {
     private Double labelBias;
 
     @Option(names = "--clicked-memory", paramLabel = "N",
+        defaultValue = "" + NegativesExperimentOptions.DEFAULT_CLICKED_MEMORY,
         description = "Remember the documents the users of up to N queries clicked (the newest 4 per query) and "
-            + "never draw them as negatives of those queries, from any source; 0: off. Default: the model's.")
-    private Integer clickedMemory;
+            + "never draw them as negatives of those queries, from any source; 0: off (every setting then "
+            + "leaves out only the query's own positive). Default: ${DEFAULT-VALUE}.")
+    private int clickedMemory;
 
     @Option(names = "--noise-clicks", paramLabel = "P",
         defaultValue = "" + NegativesExperimentOptions.DEFAULT_NOISE_CLICKS,
@@ -211,9 +213,7 @@ final class ExperimentCommand implements Callable<Integer> {
         lossConfig = lossConfig.withLabelBias(labelBias);
       }
       b.loss(lossConfig);
-      if (clickedMemory != null) {
-        b.negatives(ModelConfig.defaults().negatives().withClickedMemory(clickedMemory));
-      }
+      b.negatives(ModelConfig.defaults().negatives().withClickedMemory(clickedMemory));
       return b.build();
     }
 

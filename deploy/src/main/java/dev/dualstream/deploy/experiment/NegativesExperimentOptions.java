@@ -18,13 +18,20 @@ import java.util.Objects;
  * @param ablationCacheSize the cache size of the top-k and no-writeback settings
  * @param corpusRefreshSteps steps between re-encodings of the corpus in the full-softmax setting
  * @param model the configuration every setting trains (its optimizers, learning rates, table
- *     initialisation); each setting replaces its negatives, and the batch size is {@code batchSize}
+ *     initialisation, and the clicked-documents memory of its negatives); each setting replaces the
+ *     other negative options, and the batch size is {@code batchSize}
  * @param noiseClicks the simulated users' chance of clicking an examined result that is not
  *     relevant (the simulator's default, {@value #DEFAULT_NOISE_CLICKS}, makes about one click in ten
  *     a wrong label)
  */
 public record NegativesExperimentOptions(Path dataset, int examples, int evalQueries, long seed, int batchSize,
     List<String> settings, int ablationCacheSize, int corpusRefreshSteps, ModelConfig model, double noiseClicks) {
+
+  /**
+   * Queries whose clicked documents every setting masks as their negatives, by default: 2^18, ten
+   * times the train split's queries (about 10 MB).
+   */
+  public static final int DEFAULT_CLICKED_MEMORY = 1 << 18;
 
   /** The click simulator's default chance of a click on a result that is not relevant. */
   public static final double DEFAULT_NOISE_CLICKS = 0.02;
@@ -56,11 +63,13 @@ public record NegativesExperimentOptions(Path dataset, int examples, int evalQue
 
   /**
    * The full run: 96,000 examples (3,000 steps at batch 32), all test queries, seed 42, the default
-   * model.
+   * model with the clicked documents of {@value #DEFAULT_CLICKED_MEMORY} queries masked.
    */
   public static NegativesExperimentOptions defaults(Path dataset) {
-    return new NegativesExperimentOptions(dataset, 96_000, 0, 42, 32, List.of(), 16_384, 500,
-        ModelConfig.defaults(), DEFAULT_NOISE_CLICKS);
+    ModelConfig model = ModelConfig.defaults().toBuilder()
+        .negatives(ModelConfig.defaults().negatives().withClickedMemory(DEFAULT_CLICKED_MEMORY)).build();
+    return new NegativesExperimentOptions(dataset, 96_000, 0, 42, 32, List.of(), 16_384, 500, model,
+        DEFAULT_NOISE_CLICKS);
   }
 
   /** The model every setting starts from, at this batch size. */
