@@ -1,5 +1,6 @@
 package dev.dualstream.deploy.cli;
 
+import dev.dualstream.deploy.experiment.ExperimentSetting;
 import dev.dualstream.trainer.checkpoint.CheckpointLocator;
 import dev.dualstream.trainer.checkpoint.CorruptCheckpointException;
 import dev.dualstream.trainer.job.CheckpointSettings;
@@ -7,6 +8,7 @@ import dev.dualstream.trainer.job.TrainerJob;
 import dev.dualstream.trainer.job.TrainerOptions;
 import dev.dualstream.trainer.job.TrainerTopics;
 import dev.dualstream.trainer.model.ModelConfig;
+import dev.dualstream.trainer.negatives.NegativeConfig;
 import dev.dualstream.trainer.optim.TableOptimizer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -114,6 +116,19 @@ final class TrainCommand implements Callable<Integer> {
           + "ADAM for models trained before Adagrad became the default. Default: ${DEFAULT-VALUE}.")
   private TableOptimizer.Kind tableOptimizer;
 
+  @Option(names = "--negatives", paramLabel = "SETTING", defaultValue = "in-batch",
+      description = "Where each query's negatives come from, named as in `experiment negatives`: in-batch, "
+          + "in-batch-logq, in-batch+uniform, or a negative cache [in-batch+]cache-M[-topK][-oldestR] of M "
+          + "entries (for example cache-16384-top64-oldest1024: the best of that experiment). Its state is "
+          + "checkpointed with the model, so a restore needs the same setting. Default: ${DEFAULT-VALUE}.")
+  private String negatives;
+
+  @Option(names = "--clicked-memory", paramLabel = "N", defaultValue = "0",
+      description = "Remember the documents the users of up to N queries clicked (the newest 4 per query) and "
+          + "never draw them as negatives of those queries; `experiment negatives` uses 262144. 0: off. "
+          + "Default: ${DEFAULT-VALUE}.")
+  private int clickedMemory;
+
   @Mixin
   private FeedingOptions feeding;
 
@@ -145,7 +160,8 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   private TrainerOptions options() {
-    ModelConfig.Builder model = ModelConfig.defaults().toBuilder().tableOptimizerWithItsLearningRate(tableOptimizer);
+    ModelConfig.Builder model = ModelConfig.defaults().toBuilder().tableOptimizerWithItsLearningRate(tableOptimizer)
+        .negatives(negativeConfig().withClickedMemory(clickedMemory));
     if (batchSize != null) {
       model.batchSize(batchSize);
     }
@@ -165,6 +181,20 @@ final class TrainCommand implements Callable<Integer> {
         .withFeatureCacheMb(feeding.featureCacheMb)
         .withFeederNice(feeding.feederNice)
         .withCheckpoints(checkpoints);
+  }
+
+  /** The named setting of {@code --negatives}; the job's examples carry no skip-above documents yet. */
+  private NegativeConfig negativeConfig() {
+    NegativeConfig config = ExperimentSetting.named(negatives).negatives();
+    if (config.skipAbove() > 0) {
+      throw new IllegalArgumentException("--negatives " + negatives + ": the training job's examples carry no "
+          + "skip-above documents yet");
+    }
+    if (config.corpusRefreshSteps() > 0) {
+      throw new IllegalArgumentException("--negatives " + negatives + ": full softmax over the corpus is an "
+          + "experiment's ceiling, not a way to train on a stream");
+    }
+    return config;
   }
 
   private CheckpointLocator.Verified verified(Path path) {

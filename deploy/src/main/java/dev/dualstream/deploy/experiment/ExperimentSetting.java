@@ -101,6 +101,16 @@ public record ExperimentSetting(String name, NegativeConfig negatives) {
   }
 
   /**
+   * One setting by name, as {@link #select} knows it, with the default ablation cache size (16384)
+   * and corpus refresh (every 500 steps): for choosing a training job's negatives.
+   *
+   * @throws IllegalArgumentException naming the known settings, for an unknown name
+   */
+  public static ExperimentSetting named(String name) {
+    return select(List.of(name), 16_384, 500).get(0);
+  }
+
+  /**
    * The named settings, in the order given; all standard ones for an empty list. Besides the
    * standard and extra names, any {@code [in-batch+]cache-M[-topK][-oldestR]} is a setting.
    *

@@ -18,7 +18,8 @@ class TrainCommandTest {
     CliRun r = run("train", "--help");
     assertEquals(0, r.code);
     for (String option : new String[] {"--from-checkpoint", "--fallback", "--deterministic", "--bounded",
-        "--checkpoint-dir", "--checkpoint-interval", "--bootstrap-servers", "--model-store", "--feature-cache-mb", "--table-optimizer"}) {
+        "--checkpoint-dir", "--checkpoint-interval", "--bootstrap-servers", "--model-store", "--feature-cache-mb", "--table-optimizer",
+        "--negatives", "--clicked-memory"}) {
       assertTrue(r.out.contains(option), option + " in\n" + r.out);
     }
   }
@@ -60,6 +61,25 @@ class TrainCommandTest {
     CliRun r = run("train", "--feeder-nice", "-1");
     assertEquals(1, r.code);
     assertTrue(r.err.startsWith("dualstream: feeder nice value must be 0 (off) to 19, got -1"), r.err);
+    assertTrue(!r.err.contains("\tat "), "no stack trace: " + r.err);
+  }
+
+  @Test
+  void negativesTheJobCannotTrainWithAreOneLineErrors() {
+    refused("unknown setting 'nope'", "--negatives", "nope");
+    refused("cacheTopK 64 must divide cacheSize 100", "--negatives", "cache-100-top64");
+    refused("carry no skip-above documents", "--negatives", "in-batch+skip-above");
+    refused("not a way to train on a stream", "--negatives", "full-softmax");
+    refused("clickedMemory must not be negative, got -1", "--negatives", "cache-4096", "--clicked-memory", "-1");
+  }
+
+  private static void refused(String message, String... args) {
+    String[] command = new String[args.length + 1];
+    command[0] = "train";
+    System.arraycopy(args, 0, command, 1, args.length);
+    CliRun r = run(command);
+    assertEquals(1, r.code, r.err);
+    assertTrue(r.err.startsWith("dualstream: ") && r.err.contains(message), r.err);
     assertTrue(!r.err.contains("\tat "), "no stack trace: " + r.err);
   }
 

@@ -54,13 +54,14 @@ final class FaultFixture {
   static final int VERSION_EVERY_STEPS = 40;
   static final int METRICS_EVERY_STEPS = 5;
   /**
-   * With a negative cache, label bias (a popularity sketch) and uniform negatives (the document pool
-   * and the objective's random state), so that the bit-identical comparison covers the negative
-   * objective's state as well as parameters and optimizer.
+   * With a negative cache, label bias (a popularity sketch), uniform negatives (the document pool
+   * and the objective's random state) and the memory of clicked documents, so that the bit-identical
+   * comparison covers the negative objective's state as well as parameters and optimizer.
    */
   static final ModelConfig TINY = ModelConfig.defaults().toBuilder()
       .buckets(1 << 12).dims(16, 32, 16).batchSize(BATCH).learningRate(5e-3).threads(1)
-      .negatives(NegativeConfig.defaults().withCache(256, 0).withUniform(1).withPopularity(1 << 12, 3, 1.0))
+      .negatives(NegativeConfig.defaults().withCache(256, 0).withUniform(1).withPopularity(1 << 12, 3, 1.0)
+          .withClickedMemory(1 << 10))
       .loss(LossConfig.defaults().withLabelBias(0.5))
       .build();
   /** Files of a trainer checkpoint that are not model state: provenance differs between runs by design. */
