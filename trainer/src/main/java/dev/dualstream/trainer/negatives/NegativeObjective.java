@@ -25,9 +25,10 @@ import java.util.Optional;
  * with the loss family of {@link LossConfig}. One step runs in three calls:
  *
  * <ol>
- *   <li>{@link #plan}: count the batch in the popularity estimates, draw the negatives (uniform; from
- *       the cache and from the corpus by Gumbel-max against the queries' current embeddings), and
- *       list the documents to encode;
+ *   <li>{@link #plan}: count the batch in the popularity estimates (and its clicks in the memory of
+ *       clicked documents, if on), draw the negatives (uniform; from the cache and from the corpus by
+ *       Gumbel-max against the queries' current embeddings), leaving out of every source a query's
+ *       positive and the documents its users clicked, and list the documents to encode;
  *   <li>{@link #loss}: with the queries and those documents encoded with gradients, build each
  *       query's candidate logits (fresh scores plus label bias and logQ offsets; the stale
  *       log-partitions of the cache and the corpus), compute the loss and its stop-gradient weights ({@link CandidateSoftmax}),
