@@ -1,5 +1,6 @@
 package dev.dualstream.deploy.cli;
 
+import static dev.dualstream.deploy.cli.CliRun.assertRefused;
 import static dev.dualstream.deploy.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -47,23 +48,13 @@ class BenchCommandTest {
   @Test
   void badSettingsAreRefusedBeforeAnyWork(@TempDir Path dir) {
     String data = dir.toString();
-    refused("--export-only needs --export-batches", "trainer", "--dataset", data, "--export-only");
-    refused("at least one window", "trainer", "--dataset", data, "--windows", "0");
-    refused("--rate must be positive", "pipeline", "--dataset", data, "--rate", "0");
-    refused("dualstream: --feeder-nice must be 0 (off) to 19, got 20", "pipeline", "--dataset", data,
+    assertRefused("--export-only needs --export-batches", "bench", "trainer", "--dataset", data, "--export-only");
+    assertRefused("at least one window", "bench", "trainer", "--dataset", data, "--windows", "0");
+    assertRefused("--rate must be positive", "bench", "pipeline", "--dataset", data, "--rate", "0");
+    assertRefused("dualstream: --feeder-nice must be 0 (off) to 19, got 20", "bench", "pipeline", "--dataset", data,
         "--feeder-nice", "20");
-    refused("--bare-windows must be at least 2", "pipeline", "--dataset", data, "--bare-windows", "1");
-    refused("fewer than 4 batches per timed stretch", "pipeline", "--dataset", data, "--backlog", "20000");
-  }
-
-  /** {@code bench ARGS} exits 1 with a one-line message that contains {@code message}. */
-  private static void refused(String message, String... args) {
-    String[] command = new String[args.length + 1];
-    command[0] = "bench";
-    System.arraycopy(args, 0, command, 1, args.length);
-    CliRun r = run(command);
-    assertEquals(1, r.code, r.err);
-    assertTrue(r.err.contains(message), r.err);
-    assertEquals(1, r.err.strip().lines().count(), r.err);
+    assertRefused("--bare-windows must be at least 2", "bench", "pipeline", "--dataset", data, "--bare-windows", "1");
+    assertRefused("fewer than 4 batches per timed stretch", "bench", "pipeline", "--dataset", data,
+        "--backlog", "20000");
   }
 }

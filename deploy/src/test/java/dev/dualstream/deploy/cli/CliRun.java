@@ -1,5 +1,9 @@
 package dev.dualstream.deploy.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.io.PrintWriter;
 import java.io.StringWriter;
 
@@ -20,5 +24,17 @@ final class CliRun {
     StringWriter err = new StringWriter();
     int code = DualstreamCli.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
     return new CliRun(code, out.toString(), err.toString());
+  }
+
+  /**
+   * Runs {@code args} and asserts that the CLI refused them as a user error: exit code 1, one line
+   * on standard error that starts with {@code dualstream: } and contains {@code message}, no stack trace.
+   */
+  static void assertRefused(String message, String... args) {
+    CliRun r = run(args);
+    assertEquals(1, r.code, r.err);
+    assertTrue(r.err.startsWith("dualstream: ") && r.err.contains(message), r.err);
+    assertEquals(1, r.err.strip().lines().count(), r.err);
+    assertFalse(r.err.contains("\tat "), "no stack trace: " + r.err);
   }
 }

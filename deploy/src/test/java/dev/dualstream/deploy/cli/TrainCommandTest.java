@@ -1,5 +1,6 @@
 package dev.dualstream.deploy.cli;
 
+import static dev.dualstream.deploy.cli.CliRun.assertRefused;
 import static dev.dualstream.deploy.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -66,21 +67,12 @@ class TrainCommandTest {
 
   @Test
   void negativesTheJobCannotTrainWithAreOneLineErrors() {
-    refused("unknown setting 'nope'", "--negatives", "nope");
-    refused("cacheTopK 64 must divide cacheSize 100", "--negatives", "cache-100-top64");
-    refused("carry no skip-above documents", "--negatives", "in-batch+skip-above");
-    refused("not a way to train on a stream", "--negatives", "full-softmax");
-    refused("clickedMemory must not be negative, got -1", "--negatives", "cache-4096", "--clicked-memory", "-1");
-  }
-
-  private static void refused(String message, String... args) {
-    String[] command = new String[args.length + 1];
-    command[0] = "train";
-    System.arraycopy(args, 0, command, 1, args.length);
-    CliRun r = run(command);
-    assertEquals(1, r.code, r.err);
-    assertTrue(r.err.startsWith("dualstream: ") && r.err.contains(message), r.err);
-    assertTrue(!r.err.contains("\tat "), "no stack trace: " + r.err);
+    assertRefused("unknown setting 'nope'", "train", "--negatives", "nope");
+    assertRefused("cacheTopK 64 must divide cacheSize 100", "train", "--negatives", "cache-100-top64");
+    assertRefused("carry no skip-above documents", "train", "--negatives", "in-batch+skip-above");
+    assertRefused("not a way to train on a stream", "train", "--negatives", "full-softmax");
+    assertRefused("clickedMemory must not be negative, got -1", "train", "--negatives", "cache-4096",
+        "--clicked-memory", "-1");
   }
 
   @Test
