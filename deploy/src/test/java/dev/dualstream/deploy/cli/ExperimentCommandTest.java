@@ -1,8 +1,8 @@
 package dev.dualstream.deploy.cli;
 
+import static dev.dualstream.deploy.cli.CliRun.assertRefused;
 import static dev.dualstream.deploy.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -36,10 +36,8 @@ class ExperimentCommandTest {
 
   @Test
   void anUnknownSettingIsAOneLineError(@TempDir Path dir) {
-    CliRun r = run("experiment", "negatives", "--dataset", dir.toString(), "--settings", "in-batch,nope");
-    assertEquals(1, r.code);
-    assertTrue(r.err.startsWith("dualstream: unknown setting 'nope'"), r.err);
-    assertFalse(r.err.contains("\tat "), r.err);
+    assertRefused("dualstream: unknown setting 'nope'", "experiment", "negatives", "--dataset", dir.toString(),
+        "--settings", "in-batch,nope");
   }
 
   @Test
@@ -47,36 +45,25 @@ class ExperimentCommandTest {
     CliRun kind = run("experiment", "negatives", "--dataset", dir.toString(), "--table-optimizer", "SGD");
     assertEquals(2, kind.code, kind.err);
     assertTrue(kind.err.contains("ADAM") && kind.err.contains("ADAGRAD"), kind.err);
-    CliRun rate = run("experiment", "negatives", "--dataset", dir.toString(), "--learning-rate", "-1");
-    assertEquals(1, rate.code);
-    assertTrue(rate.err.startsWith("dualstream: learning rate must be positive"), rate.err);
-    assertFalse(rate.err.contains("\tat "), rate.err);
-    CliRun accumulator = run("experiment", "negatives", "--dataset", dir.toString(),
+    String data = dir.toString();
+    assertRefused("dualstream: learning rate must be positive", "experiment", "negatives", "--dataset", data,
+        "--learning-rate", "-1");
+    assertRefused("initial accumulator", "experiment", "negatives", "--dataset", data,
         "--adagrad-initial-accumulator", "-2");
-    assertEquals(1, accumulator.code);
-    assertTrue(accumulator.err.contains("initial accumulator"), accumulator.err);
-    CliRun tau = run("experiment", "negatives", "--dataset", dir.toString(), "--loss", "PHUBER", "--phuber-tau", "1");
-    assertEquals(1, tau.code);
-    assertTrue(tau.err.startsWith("dualstream: phuberTau must be a finite number > 1, got 1.0"), tau.err);
+    assertRefused("dualstream: phuberTau must be a finite number > 1, got 1.0", "experiment", "negatives",
+        "--dataset", data, "--loss", "PHUBER", "--phuber-tau", "1");
     CliRun loss = run("experiment", "negatives", "--dataset", dir.toString(), "--loss", "HINGE");
     assertEquals(2, loss.code, loss.err);
     assertTrue(loss.err.contains("SOFTMAX") && loss.err.contains("PHUBER"), loss.err);
-    CliRun memory = run("experiment", "negatives", "--dataset", dir.toString(), "--clicked-memory", "-1");
-    assertEquals(1, memory.code);
-    assertTrue(memory.err.startsWith("dualstream: clickedMemory must not be negative, got -1"), memory.err);
+    assertRefused("dualstream: clickedMemory must not be negative, got -1", "experiment", "negatives",
+        "--dataset", data, "--clicked-memory", "-1");
   }
 
   @Test
   void aMissingDatasetOrJsonDirectoryIsRefused(@TempDir Path dir) {
-    CliRun missing = run("experiment", "negatives", "--dataset", dir.resolve("none").toString());
-    assertEquals(1, missing.code);
-    assertTrue(missing.err.contains("is not a directory"), missing.err);
-    CliRun json = run("experiment", "negatives", "--dataset", dir.toString(), "--json",
+    assertRefused("is not a directory", "experiment", "negatives", "--dataset", dir.resolve("none").toString());
+    assertRefused("does not exist", "experiment", "negatives", "--dataset", dir.toString(), "--json",
         dir.resolve("no/such/dir/out.json").toString());
-    assertEquals(1, json.code);
-    assertTrue(json.err.contains("does not exist"), json.err);
-    CliRun examples = run("experiment", "negatives", "--dataset", dir.toString(), "--examples", "3");
-    assertEquals(1, examples.code);
-    assertTrue(examples.err.contains("at least one batch"), examples.err);
+    assertRefused("at least one batch", "experiment", "negatives", "--dataset", dir.toString(), "--examples", "3");
   }
 }
