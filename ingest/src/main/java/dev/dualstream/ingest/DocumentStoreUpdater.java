@@ -17,17 +17,13 @@ import org.slf4j.LoggerFactory;
  * restart.
  *
  * <p>A global store's processor cannot forward, so records that fail to decode or check are only skipped
- * here; the document check topology ({@link IngestTopology#documentCheck}) reads the same topic and
- * dead-letters them, with the same decoder and checks, so both agree on what is valid.
+ * here; the document check topology ({@link IngestTopology#documentCheck}) reads the same topic,
+ * dead-letters them with the same decoder and checks, and counts applied and stale versions by the same
+ * rule, so both agree on what is valid.
  */
 final class DocumentStoreUpdater implements Processor<byte[], byte[], Void, Void> {
   private static final Logger LOG = LoggerFactory.getLogger(DocumentStoreUpdater.class);
-  private final IngestCounters counters;
   private KeyValueStore<String, Document> store;
-
-  DocumentStoreUpdater(IngestCounters counters) {
-    this.counters = counters;
-  }
 
   @Override
   public void init(ProcessorContext<Void, Void> context) {
@@ -42,7 +38,6 @@ final class DocumentStoreUpdater implements Processor<byte[], byte[], Void, Void
     String key = new String(record.key(), StandardCharsets.UTF_8);
     if (record.value() == null) {
       store.delete(key);
-      counters.documentsApplied.increment();
       return;
     }
     Document doc;
@@ -57,10 +52,8 @@ final class DocumentStoreUpdater implements Processor<byte[], byte[], Void, Void
     }
     Document current = store.get(key);
     if (current != null && current.getVersion() > doc.getVersion()) {
-      counters.staleDocuments.increment();
       return;
     }
     store.put(key, doc);
-    counters.documentsApplied.increment();
   }
 }

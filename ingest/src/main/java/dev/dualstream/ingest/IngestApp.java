@@ -27,15 +27,12 @@ public final class IngestApp {
 
   /** The main topology (counters discarded); tests hand it to {@code TopologyTestDriver}. */
   public static Topology buildTopology(IngestOptions options) {
-    return IngestTopology.main(options, new IngestCounters());
+    return IngestTopology.main(options, new IngestCounters(), System::currentTimeMillis);
   }
 
-  /**
-   * The document check topology: corpus.documents in, dead letters out. It needs no options today; it
-   * takes them so that both topologies are built the same way.
-   */
+  /** The document check topology: corpus.documents in, dead letters out, every document accounted for. */
   public static Topology buildDocumentCheckTopology(IngestOptions options) {
-    return IngestTopology.documentCheck(new IngestCounters());
+    return IngestTopology.documentCheck(options, new IngestCounters());
   }
 
   /**

@@ -1,16 +1,32 @@
 package dev.dualstream.ingest;
 
+import java.util.Map;
+
 /**
- * A snapshot of what a running ingest instance has done since it started. Counts include work repeated
- * after an aborted exactly-once transaction, so use them for progress and monitoring, not for exact
- * accounting; the output topics (read committed) are the truth.
+ * A snapshot of what a running ingest process has done: records read since it started, and the accounts
+ * of its tasks (restored from the committed state when a task starts, then bumped live). Counts include
+ * work repeated after an aborted exactly-once transaction, so use them for progress and monitoring;
+ * {@link IngestAccounting} reads what was committed.
  *
- * @param inputRecords records read from the impression, click and document topics
- * @param examples training examples emitted
- * @param deadLetters dead letters emitted
- * @param duplicates repeated clicks dropped by deduplication
- * @param documentsApplied document updates and deletions applied to the document store
- * @param staleDocuments document updates ignored because the store held a higher version
+ * @param inputRecords records read from the impression, click and document topics since start
+ * @param accounts every {@link Account}
  */
-public record IngestCounts(long inputRecords, long examples, long deadLetters, long duplicates,
-    long documentsApplied, long staleDocuments) {}
+public record IngestCounts(long inputRecords, Map<Account, Long> accounts) {
+  public IngestCounts {
+    accounts = Map.copyOf(accounts);
+  }
+
+  public long get(Account account) {
+    return accounts.getOrDefault(account, 0L);
+  }
+
+  /** Training examples emitted. */
+  public long examples() {
+    return get(Account.CLICKS_EXAMPLE);
+  }
+
+  /** Dead letters emitted, over all inputs. */
+  public long deadLetters() {
+    return get(Account.IMPRESSIONS_DEAD_LETTER) + get(Account.CLICKS_DEAD_LETTER) + get(Account.DOCUMENTS_DEAD_LETTER);
+  }
+}

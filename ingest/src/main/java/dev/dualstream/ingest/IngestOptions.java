@@ -19,12 +19,17 @@ import java.util.function.Function;
  * @param joinWindow a click joins an impression when its event time is at most this long after the
  *     impression's
  * @param grace how long state is kept beyond the join window, for records that arrive out of order
- * @param dedupRetention how long a (impression id, doc id) pair is remembered to drop repeated clicks
+ * @param dedupRetention how long an impression (with its clicks) is remembered to drop repeats
  * @param commitInterval Kafka Streams commit interval (with exactly-once: how often output becomes visible)
  * @param replicationFactor replication factor of internal topics; -1 takes the broker default
  * @param stateDir directory for local state (RocksDB window stores, the document store)
  * @param processingGuarantee {@code exactly_once_v2} or {@code at_least_once}
  * @param numThreads stream threads in this instance
+ * @param maxAhead an event time more than this ahead of its partition's stream time is implausible
+ * @param maxFuture an event time more than this ahead of the wall clock is implausible
+ * @param minDwell clicks with a known dwell time under this are dropped (counted); zero keeps all
+ * @param documentWait how long (wall clock) a click on a document not seen yet waits for it
+ * @param stateStore where the join state lives: RocksDB on disk or the heap (both logged to Kafka)
  */
 public record IngestOptions(
     String applicationId,
@@ -35,7 +40,17 @@ public record IngestOptions(
     int replicationFactor,
     Path stateDir,
     String processingGuarantee,
-    int numThreads) {
+    int numThreads,
+    Duration maxAhead,
+    Duration maxFuture,
+    Duration minDwell,
+    Duration documentWait,
+    StateStore stateStore) {
+
+  /** Where the join's state stores keep their data. */
+  public enum StateStore {
+    ROCKSDB, MEMORY
+  }
 
   /** One option: its key, default (as typed on the command line) and description. */
   public record Option(String key, String defaultValue, String description) {}
@@ -47,13 +62,23 @@ public record IngestOptions(
       new Option("join.window", "30m", "A click joins its impression if it happened at most this long after it."),
       new Option("join.grace", "5m", "Extra time state is kept for out-of-order records beyond the join window."),
       new Option("dedup.retention", "1h",
-          "How long a repeated click (same impression id and doc id) is recognised; >= join.window + join.grace."),
+          "How long an impression is remembered to drop repeats of it and its clicks; >= join.window + join.grace."),
       new Option("commit.interval", "100ms", "Commit interval; with exactly-once, how often output becomes visible."),
       new Option("replication.factor", "-1",
           "Replication factor of internal topics; -1 = broker default, 1 for a single node."),
       new Option("state.dir", "var/ingest", "Directory for local state stores."),
       new Option("processing.guarantee", "exactly_once_v2", "exactly_once_v2 or at_least_once."),
-      new Option("num.threads", "1", "Stream threads in this instance."));
+      new Option("num.threads", "1", "Stream threads in this instance."),
+      new Option("time.max.ahead", "1d",
+          "An event time more than this ahead of the stream time is implausible: dead-lettered, it does not move time."),
+      new Option("time.max.future", "1d",
+          "An event time more than this ahead of the wall clock is implausible (bounds a partition's first record)."),
+      new Option("click.min.dwell", "0ms",
+          "Clicks with a dwell time under this are dropped and counted (short dwell); 0ms keeps every click."),
+      new Option("document.wait", "30s",
+          "How long a click on a document not yet in corpus.documents waits for it before it is dead-lettered."),
+      new Option("state.store", "rocksdb",
+          "Where the join state lives: rocksdb (on disk) or memory (the heap); both are logged to Kafka."));
 
   public IngestOptions {
     require(applicationId != null && applicationId.matches("[A-Za-z0-9._-]+"),
@@ -73,6 +98,13 @@ public record IngestOptions(
             && (processingGuarantee.equals("exactly_once_v2") || processingGuarantee.equals("at_least_once")),
         "processing.guarantee must be exactly_once_v2 or at_least_once (got " + processingGuarantee + ")");
     require(numThreads >= 1, "num.threads must be at least 1 (got " + numThreads + ")");
+    requirePositive("time.max.ahead", maxAhead);
+    requirePositive("time.max.future", maxFuture);
+    Objects.requireNonNull(minDwell, "click.min.dwell");
+    require(!minDwell.isNegative(), "click.min.dwell must not be negative (got " + minDwell + ")");
+    Objects.requireNonNull(documentWait, "document.wait");
+    require(!documentWait.isNegative(), "document.wait must not be negative (got " + documentWait + ")");
+    Objects.requireNonNull(stateStore, "state.store");
   }
 
   /** All defaults. */
@@ -114,7 +146,20 @@ public record IngestOptions(
         value(merged, "replication.factor", Integer::parseInt),
         value(merged, "state.dir", Path::of),
         merged.get("processing.guarantee"),
-        value(merged, "num.threads", Integer::parseInt));
+        value(merged, "num.threads", Integer::parseInt),
+        value(merged, "time.max.ahead", IngestOptions::parseDuration),
+        value(merged, "time.max.future", IngestOptions::parseDuration),
+        value(merged, "click.min.dwell", IngestOptions::parseDuration),
+        value(merged, "document.wait", IngestOptions::parseDuration),
+        value(merged, "state.store", IngestOptions::parseStateStore));
+  }
+
+  private static StateStore parseStateStore(String text) {
+    return switch (text.trim().toLowerCase(Locale.ROOT)) {
+      case "rocksdb" -> StateStore.ROCKSDB;
+      case "memory" -> StateStore.MEMORY;
+      default -> throw new IllegalArgumentException("'" + text + "' is not a state store (rocksdb or memory)");
+    };
   }
 
   /** The option table, one line per option, for {@code --help}. */
@@ -189,6 +234,11 @@ public record IngestOptions(
     private Path stateDir;
     private String processingGuarantee;
     private int numThreads;
+    private Duration maxAhead;
+    private Duration maxFuture;
+    private Duration minDwell;
+    private Duration documentWait;
+    private StateStore stateStore;
 
     private Builder(IngestOptions from) {
       applicationId = from.applicationId;
@@ -200,6 +250,11 @@ public record IngestOptions(
       stateDir = from.stateDir;
       processingGuarantee = from.processingGuarantee;
       numThreads = from.numThreads;
+      maxAhead = from.maxAhead;
+      maxFuture = from.maxFuture;
+      minDwell = from.minDwell;
+      documentWait = from.documentWait;
+      stateStore = from.stateStore;
     }
 
     public Builder applicationId(String v) {
@@ -247,9 +302,35 @@ public record IngestOptions(
       return this;
     }
 
+    public Builder maxAhead(Duration v) {
+      maxAhead = v;
+      return this;
+    }
+
+    public Builder maxFuture(Duration v) {
+      maxFuture = v;
+      return this;
+    }
+
+    public Builder minDwell(Duration v) {
+      minDwell = v;
+      return this;
+    }
+
+    public Builder documentWait(Duration v) {
+      documentWait = v;
+      return this;
+    }
+
+    public Builder stateStore(StateStore v) {
+      stateStore = v;
+      return this;
+    }
+
     public IngestOptions build() {
       return new IngestOptions(applicationId, joinWindow, grace, dedupRetention, commitInterval,
-          replicationFactor, stateDir, processingGuarantee, numThreads);
+          replicationFactor, stateDir, processingGuarantee, numThreads, maxAhead, maxFuture, minDwell, documentWait,
+          stateStore);
     }
   }
 }

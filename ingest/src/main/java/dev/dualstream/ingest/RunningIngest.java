@@ -22,6 +22,11 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,9 +65,9 @@ public final class RunningIngest implements AutoCloseable {
 
   static RunningIngest start(IngestOptions options, String bootstrapServers, Admin admin) {
     IngestCounters counters = new IngestCounters();
-    KafkaStreams main = new KafkaStreams(IngestTopology.main(options, counters),
+    KafkaStreams main = new KafkaStreams(IngestTopology.main(options, counters, System::currentTimeMillis),
         IngestApp.streamsConfig(options, options.applicationId(), bootstrapServers));
-    KafkaStreams check = new KafkaStreams(IngestTopology.documentCheck(counters),
+    KafkaStreams check = new KafkaStreams(IngestTopology.documentCheck(options, counters),
         IngestApp.streamsConfig(options, options.documentCheckApplicationId(), bootstrapServers));
     RunningIngest running = new RunningIngest(options, main, check, admin, counters);
     for (KafkaStreams s : List.of(main, check)) {
@@ -109,7 +114,8 @@ public final class RunningIngest implements AutoCloseable {
   }
 
   /**
-   * Waits until both instances run and {@link #lag()} is zero.
+   * Waits until both instances run, {@link #lag()} is zero and no click waits for its document (such clicks
+   * are settled by the wall clock, after their input offsets are committed).
    *
    * @return true once caught up, false if the timeout passed first
    * @throws IllegalStateException if the stage stopped (with the cause)
@@ -121,13 +127,35 @@ public final class RunningIngest implements AutoCloseable {
         throw new IllegalStateException("ingest stopped" + failure().map(e -> ": " + e).orElse(""), failure.get());
       }
       if (main.state() == KafkaStreams.State.RUNNING && documentCheck.state() == KafkaStreams.State.RUNNING
-          && lag() == 0) {
-        return true;
+          && lag() == 0 && clicksAwaitingDocument() == 0) {
+        // Settling a waiting click writes output that the next commit (one commit interval) makes visible.
+        Thread.sleep(2 * options.commitInterval().toMillis());
+        if (clicksAwaitingDocument() == 0) {
+          return true;
+        }
       }
       if (System.nanoTime() >= deadline) {
         return false;
       }
       Thread.sleep(POLL.toMillis());
+    }
+  }
+
+  /** Clicks in this process's join state that wait for their document (read from the local stores). */
+  public long clicksAwaitingDocument() {
+    try {
+      ReadOnlyKeyValueStore<Object, Object> store = main.store(StoreQueryParameters.fromNameAndType(
+          IngestTopology.AWAITING_DOCUMENT_STORE, QueryableStoreTypes.keyValueStore()));
+      long n = 0;
+      try (KeyValueIterator<Object, Object> it = store.all()) {
+        while (it.hasNext()) {
+          it.next();
+          n++;
+        }
+      }
+      return n;
+    } catch (InvalidStateStoreException e) {
+      return Long.MAX_VALUE; // not queryable now (rebalancing, restoring): not settled
     }
   }
 

@@ -65,7 +65,7 @@ class IngestDeadLetterIT {
     broker.createTopics(PARTITIONS, Topics.IMPRESSIONS, Topics.CLICKS, Topics.DOCUMENTS, Topics.TRAINING_EXAMPLES,
         Topics.DEADLETTER_INGEST);
     IngestOptions options = IngestOptions.builder().applicationId("ingest-it").replicationFactor(1)
-        .stateDir(stateDir).build();
+        .stateDir(stateDir).documentWait(Duration.ofSeconds(2)).build();
     try (KafkaProducer<byte[], byte[]> producer = producer(broker)) {
       sendDocumentsAndBadDocuments(producer);
       sendImpressionsAndClicks(producer, 0, 30);
@@ -123,7 +123,7 @@ class IngestDeadLetterIT {
       if (!clickFirst) {
         send(producer, Topics.CLICKS, id, valid, null);
       }
-      expectedExamples.add(id + "/" + docs[2]);
+      expectedExamples.add(id + "/" + docs[2] + "/" + shown.plusSeconds(30).toEpochMilli());
       if (n % 4 == 0) {
         send(producer, Topics.CLICKS, id, valid, null);
       }

@@ -6,7 +6,10 @@ import dev.dualstream.schemas.avro.DeadLetter;
 import dev.dualstream.schemas.avro.Document;
 import dev.dualstream.schemas.avro.Impression;
 import dev.dualstream.schemas.avro.TrainingExample;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,10 +20,12 @@ import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Both ingest topologies in {@link TopologyTestDriver}s, fed raw bytes like a producer would. Documents go
- * to both drivers, as both instances read corpus.documents. Tracks the offset of every record it pipes.
+ * to both drivers, as both instances read corpus.documents. Tracks the offset of every record it pipes and
+ * how many went to each topic.
  */
 final class TestStage implements AutoCloseable {
   private final TopologyTestDriver main;
@@ -33,8 +38,12 @@ final class TestStage implements AutoCloseable {
   private final List<TestOutputTopic<byte[], DeadLetter>> deadLetters = new ArrayList<>();
   private final Map<String, Long> nextOffset = new HashMap<>();
 
+  private final Map<String, Long> piped = new HashMap<>();
+  private Instant wallClock = TestRecords.T0;
+
+  /** Both topologies; the event-time bounds see a wall clock that starts at T0 and moves with {@link #advanceWallClock}. */
   TestStage(IngestOptions options) {
-    main = new TopologyTestDriver(IngestApp.buildTopology(options),
+    main = new TopologyTestDriver(IngestTopology.main(options, new IngestCounters(), () -> wallClock.toEpochMilli()),
         IngestApp.streamsConfig(options, options.applicationId(), "unused:9092"), TestRecords.T0);
     documentCheck = new TopologyTestDriver(IngestApp.buildDocumentCheckTopology(options),
         IngestApp.streamsConfig(options, options.documentCheckApplicationId(), "unused:9092"), TestRecords.T0);
@@ -51,15 +60,21 @@ final class TestStage implements AutoCloseable {
     }
   }
 
-  /** Pipes one record to an input topic; returns its offset. */
+  /** Pipes one record to an input topic with Kafka timestamp T0; returns its offset. */
   long send(String topic, byte[] key, byte[] value) {
+    return send(topic, key, value, TestRecords.T0);
+  }
+
+  /** Pipes one record to an input topic with this Kafka timestamp (the producer's clock); returns its offset. */
+  long send(String topic, byte[] key, byte[] value, Instant kafkaTimestamp) {
+    piped.merge(topic, 1L, Long::sum);
     if (topic.equals(Topics.IMPRESSIONS.name())) {
-      impressions.pipeInput(key, value, TestRecords.T0);
+      impressions.pipeInput(key, value, kafkaTimestamp);
     } else if (topic.equals(Topics.CLICKS.name())) {
-      clicks.pipeInput(key, value, TestRecords.T0);
+      clicks.pipeInput(key, value, kafkaTimestamp);
     } else if (topic.equals(Topics.DOCUMENTS.name())) {
-      documentsMain.pipeInput(key, value, TestRecords.T0);
-      documentsCheck.pipeInput(key, value, TestRecords.T0);
+      documentsMain.pipeInput(key, value, kafkaTimestamp);
+      documentsCheck.pipeInput(key, value, kafkaTimestamp);
     } else {
       throw new IllegalArgumentException("not an input topic: " + topic);
     }
@@ -94,6 +109,31 @@ final class TestStage implements AutoCloseable {
     List<KeyValue<byte[], DeadLetter>> all = new ArrayList<>();
     deadLetters.forEach(t -> all.addAll(t.readKeyValuesToList()));
     return all;
+  }
+
+  /** Moves both drivers' wall clocks (and the one the event-time bounds see), firing wall-clock punctuations. */
+  void advanceWallClock(Duration by) {
+    wallClock = wallClock.plus(by);
+    main.advanceWallClockTime(by);
+    documentCheck.advanceWallClockTime(by);
+  }
+
+  /** Records piped to an input topic so far. */
+  long piped(String topic) {
+    return piped.getOrDefault(topic, 0L);
+  }
+
+  /** The accounts both topologies keep in their state now. */
+  Map<Account, Long> accounts() {
+    Map<Account, Long> out = new EnumMap<>(Account.class);
+    for (TopologyTestDriver d : List.of(main, documentCheck)) {
+      KeyValueStore<String, Long> store = d.getKeyValueStore(IngestTopology.ACCOUNT_STORE);
+      for (Account a : Account.values()) {
+        Long v = store.get(a.key());
+        out.merge(a, v == null ? 0L : v, Long::sum);
+      }
+    }
+    return out;
   }
 
   @Override

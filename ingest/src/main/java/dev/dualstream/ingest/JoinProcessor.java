@@ -1,0 +1,320 @@
+package dev.dualstream.ingest;
+
+import dev.dualstream.ingest.StateFormat.AwaitingDocument;
+import dev.dualstream.ingest.StateFormat.ImpressionEntry;
+import dev.dualstream.schemas.Topics;
+import dev.dualstream.schemas.avro.Click;
+import dev.dualstream.schemas.avro.Document;
+import dev.dualstream.schemas.avro.Impression;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.ContextualProcessor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * The click-impression join, in event time, with every record accounted for.
+ *
+ * <p>One processor takes both inputs (they are co-partitioned by impression id), so that a task has one set
+ * of accounts. With window W, grace G, stream time S (the largest event time the task has processed; bad
+ * records never move it, see {@link EventTimeExtractor}) and memory D = max(W + G, dedup.retention):
+ *
+ * <ul>
+ *   <li>An impression at t is late, and dead-lettered, when t < S - W - G: every click it could join has
+ *       already expired. Otherwise it is kept until S passes t + D (then counted clicked or never clicked);
+ *       the same impression id again meanwhile is a duplicate.
+ *   <li>A click at c is late when c < S - G. Otherwise it joins its impression if t <= c <= t + W (a click
+ *       outside that range is dead-lettered with the gap); if the impression has not come, the click waits
+ *       until S passes c + G and is then dead-lettered ("no impression"). A click with the example id of one
+ *       already seen (same impression, document and time) is a duplicate; one whose dwell time is under
+ *       {@code click.min.dwell} is dropped and counted.
+ *   <li>A click on a document the store does not hold yet waits up to {@code document.wait} of wall-clock
+ *       time for it (the document topic is read by another thread, at its own pace), then is dead-lettered.
+ * </ul>
+ *
+ * Expiry runs on a stream-time punctuation, but its outcome does not depend on when that runs: records
+ * whose time has passed are treated as gone whether or not the sweep has removed them yet.
+ */
+final class JoinProcessor extends ContextualProcessor<byte[], Input<?>, Object, Object> {
+  private static final Duration SWEEP_EVERY = Duration.ofSeconds(5);
+  private static final Duration DOCUMENT_RETRY_EVERY = Duration.ofSeconds(1);
+  private static final byte IMPRESSION_EXPIRY = 'I';
+  private static final byte CLICK_EXPIRY = 'C';
+
+  private final long windowMs;
+  private final long graceMs;
+  private final long memoryMs;
+  private final long minDwellMs;
+  private final long documentWaitMs;
+  private final IngestCounters counters;
+  private final InputGate<Impression> impressionGate =
+      new InputGate<>(Topics.IMPRESSIONS, "impression id", InputChecks::impression);
+  private final InputGate<Click> clickGate = new InputGate<>(Topics.CLICKS, "impression id", InputChecks::click);
+
+  private KeyValueStore<String, ImpressionEntry> impressions;
+  private KeyValueStore<String, List<Stored>> awaitingImpression;
+  private KeyValueStore<Bytes, byte[]> expiries;
+  private KeyValueStore<Bytes, AwaitingDocument> awaitingDocument;
+  private KeyValueStore<String, Document> documents;
+  private Accounts accounts;
+  private DeadLetters deadLetters;
+
+  JoinProcessor(IngestOptions options, IngestCounters counters) {
+    this.windowMs = options.joinWindow().toMillis();
+    this.graceMs = options.grace().toMillis();
+    this.memoryMs = Math.max(windowMs + graceMs, options.dedupRetention().toMillis());
+    this.minDwellMs = options.minDwell().toMillis();
+    this.documentWaitMs = options.documentWait().toMillis();
+    this.counters = counters;
+  }
+
+  @Override
+  public void init(ProcessorContext<Object, Object> context) {
+    super.init(context);
+    impressions = context.getStateStore(IngestTopology.IMPRESSION_STORE);
+    awaitingImpression = context.getStateStore(IngestTopology.AWAITING_IMPRESSION_STORE);
+    expiries = context.getStateStore(IngestTopology.EXPIRY_STORE);
+    awaitingDocument = context.getStateStore(IngestTopology.AWAITING_DOCUMENT_STORE);
+    documents = context.getStateStore(IngestTopology.DOCUMENT_STORE);
+    accounts = new Accounts(context.getStateStore(IngestTopology.ACCOUNT_STORE), counters);
+    deadLetters = new DeadLetters(context, accounts);
+    context.schedule(SWEEP_EVERY, PunctuationType.STREAM_TIME, this::sweep);
+    context.schedule(DOCUMENT_RETRY_EVERY, PunctuationType.WALL_CLOCK_TIME, this::retryDocuments);
+  }
+
+  @Override
+  public void process(Record<byte[], Input<?>> record) {
+    counters.inputRecords.increment();
+    RecordMetadata meta = context().recordMetadata().orElseThrow();
+    if (meta.topic().equals(Topics.IMPRESSIONS.name())) {
+      if (impressionGate.admit(record, meta, deadLetters) instanceof InputGate.Valid<Impression> v) {
+        onImpression(v.stored(), v.value());
+      }
+    } else if (clickGate.admit(record, meta, deadLetters) instanceof InputGate.Valid<Click> v) {
+      onClick(v.stored(), v.value());
+    }
+  }
+
+  private void onImpression(Stored stored, Impression impression) {
+    long now = context().currentStreamTimeMs();
+    long t = stored.eventTime();
+    if (t < now - windowMs - graceMs) {
+      deadLetters.send(stored, DeadLetters.LATE, "late: impression at " + Instant.ofEpochMilli(t) + " is "
+          + Durations.format(now - t) + " behind the stream time " + Instant.ofEpochMilli(now) + " (join.window "
+          + Durations.format(windowMs) + " + join.grace " + Durations.format(graceMs) + ")");
+      return;
+    }
+    String id = stored.key();
+    if (impressions.get(id) != null) {
+      accounts.bump(Account.IMPRESSIONS_DUPLICATE);
+      return;
+    }
+    ImpressionEntry entry = new ImpressionEntry(stored, new ArrayList<>());
+    accounts.bump(Account.IMPRESSIONS_OPEN);
+    expiries.put(expiryKey(t + memoryMs, IMPRESSION_EXPIRY, id), new byte[0]);
+    List<Stored> waiting = awaitingImpression.get(id);
+    if (waiting != null) {
+      List<Stored> expired = new ArrayList<>();
+      for (Stored click : waiting) {
+        if (click.eventTime() + graceMs < now) {
+          expired.add(click); // the sweep dead-letters it, whenever it runs
+        } else {
+          accounts.add(Account.CLICKS_AWAITING_IMPRESSION, -1);
+          match(entry, impression, click, click.decode(Topics.CLICKS));
+        }
+      }
+      if (expired.isEmpty()) {
+        awaitingImpression.delete(id);
+      } else {
+        awaitingImpression.put(id, expired);
+      }
+    }
+    impressions.put(id, entry);
+  }
+
+  private void onClick(Stored stored, Click click) {
+    long now = context().currentStreamTimeMs();
+    long c = stored.eventTime();
+    if (c < now - graceMs) {
+      deadLetters.send(stored, DeadLetters.LATE, "late: click at " + Instant.ofEpochMilli(c) + " is "
+          + Durations.format(now - c) + " behind the stream time " + Instant.ofEpochMilli(now) + " (join.grace "
+          + Durations.format(graceMs) + ")");
+      return;
+    }
+    if (minDwellMs > 0 && click.getDwellMs() != null && click.getDwellMs() < minDwellMs) {
+      accounts.bump(Account.CLICKS_SHORT_DWELL);
+      return;
+    }
+    String id = stored.key();
+    String exampleId = ExampleJoin.exampleId(id, click);
+    ImpressionEntry entry = impressions.get(id);
+    if (entry != null) {
+      if (entry.clicks().contains(exampleId)) {
+        accounts.bump(Account.CLICKS_DUPLICATE);
+        return;
+      }
+      match(entry, entry.impression().decode(Topics.IMPRESSIONS), stored, click);
+      impressions.put(id, entry);
+      return;
+    }
+    List<Stored> waiting = awaitingImpression.get(id);
+    if (waiting == null) {
+      waiting = new ArrayList<>(1);
+    }
+    for (Stored other : waiting) {
+      if (ExampleJoin.exampleId(id, other.decode(Topics.CLICKS)).equals(exampleId)) {
+        accounts.bump(Account.CLICKS_DUPLICATE);
+        return;
+      }
+    }
+    waiting.add(stored);
+    awaitingImpression.put(id, waiting);
+    expiries.put(expiryKey(c + graceMs, CLICK_EXPIRY, id), new byte[0]);
+    accounts.bump(Account.CLICKS_AWAITING_IMPRESSION);
+  }
+
+  /** A click that found its impression: in the window, it is the impression's and becomes an example. */
+  private void match(ImpressionEntry entry, Impression impression, Stored stored, Click click) {
+    long t = entry.impression().eventTime();
+    long c = stored.eventTime();
+    if (c < t) {
+      deadLetters.send(stored, DeadLetters.INVALID, "click at " + Instant.ofEpochMilli(c) + " is " + Durations.format(t - c)
+          + " before its impression " + stored.key() + " at " + Instant.ofEpochMilli(t));
+      return;
+    }
+    if (c - t > windowMs) {
+      deadLetters.send(stored, DeadLetters.INVALID, "click at " + Instant.ofEpochMilli(c) + " is " + Durations.format(c - t)
+          + " after its impression " + stored.key() + ", outside the join window (join.window "
+          + Durations.format(windowMs) + ")");
+      return;
+    }
+    entry.clicks().add(ExampleJoin.exampleId(stored.key(), click));
+    ExampleJoin.Outcome outcome = ExampleJoin.join(stored.key(), impression, entry.impression().source(), click,
+        stored.source(), documents::get);
+    if (outcome instanceof ExampleJoin.Joined joined) {
+      emit(joined, stored);
+    } else if (outcome instanceof ExampleJoin.NotShown notShown) {
+      deadLetters.send(stored, DeadLetters.INVALID, notShown.reason());
+    } else if (documentWaitMs == 0) {
+      deadLetters.send(stored, DeadLetters.INVALID, unknownDocument(click.getDocId()));
+    } else {
+      long deadline = context().currentSystemTimeMs() + documentWaitMs;
+      awaitingDocument.put(waitKey(deadline, stored), new AwaitingDocument(entry.impression(), stored));
+      accounts.bump(Account.CLICKS_AWAITING_DOCUMENT);
+    }
+  }
+
+  private void emit(ExampleJoin.Joined joined, Stored click) {
+    context().forward(new Record<Object, Object>(click.key(), joined.example(), click.eventTime()),
+        IngestTopology.EXAMPLES_SINK);
+    accounts.bump(Account.CLICKS_EXAMPLE);
+  }
+
+  private String unknownDocument(String docId) {
+    return "unknown document " + docId + (documentWaitMs == 0 ? ""
+        : ": not in " + Topics.DOCUMENTS.name() + " after waiting " + Durations.format(documentWaitMs)
+            + " (document.wait)");
+  }
+
+  /** Closes the windows that stream time has passed: impressions are settled, clicks without one dead-lettered. */
+  private void sweep(long now) {
+    List<Bytes> due = new ArrayList<>();
+    try (KeyValueIterator<Bytes, byte[]> it = expiries.all()) {
+      while (it.hasNext()) {
+        Bytes key = it.next().key;
+        if (ByteBuffer.wrap(key.get()).getLong() >= now) {
+          break;
+        }
+        due.add(key);
+      }
+    }
+    for (Bytes key : due) {
+      ByteBuffer b = ByteBuffer.wrap(key.get());
+      b.getLong();
+      byte kind = b.get();
+      String id = new String(key.get(), b.position(), b.remaining(), StandardCharsets.UTF_8);
+      if (kind == IMPRESSION_EXPIRY) {
+        expireImpression(id, now);
+      } else {
+        expireClicks(id, now);
+      }
+      expiries.delete(key);
+    }
+  }
+
+  private void expireImpression(String id, long now) {
+    ImpressionEntry entry = impressions.get(id);
+    if (entry != null && entry.impression().eventTime() + memoryMs < now) {
+      accounts.settle(Account.IMPRESSIONS_OPEN,
+          entry.clicks().isEmpty() ? Account.IMPRESSIONS_NEVER_CLICKED : Account.IMPRESSIONS_CLICKED);
+      impressions.delete(id);
+    }
+  }
+
+  private void expireClicks(String id, long now) {
+    List<Stored> waiting = awaitingImpression.get(id);
+    if (waiting == null) {
+      return;
+    }
+    List<Stored> left = new ArrayList<>();
+    for (Stored click : waiting) {
+      if (click.eventTime() + graceMs < now) {
+        accounts.add(Account.CLICKS_AWAITING_IMPRESSION, -1);
+        deadLetters.send(click, DeadLetters.INVALID, "no impression " + id + " within the join window: none came with a"
+            + " time at most " + Durations.format(windowMs) + " before the click at " + Instant.ofEpochMilli(click.eventTime())
+            + " until the stream time passed it by join.grace " + Durations.format(graceMs));
+      } else {
+        left.add(click);
+      }
+    }
+    if (left.isEmpty()) {
+      awaitingImpression.delete(id);
+    } else if (left.size() < waiting.size()) {
+      awaitingImpression.put(id, left);
+    }
+  }
+
+  /** Joins the clicks whose document has arrived; dead-letters those that waited too long. */
+  private void retryDocuments(long wallClock) {
+    List<KeyValue<Bytes, AwaitingDocument>> all = new ArrayList<>();
+    try (KeyValueIterator<Bytes, AwaitingDocument> it = awaitingDocument.all()) {
+      it.forEachRemaining(all::add);
+    }
+    for (KeyValue<Bytes, AwaitingDocument> kv : all) {
+      Stored stored = kv.value.click();
+      Click click = stored.decode(Topics.CLICKS);
+      if (documents.get(click.getDocId()) != null) {
+        ExampleJoin.Outcome outcome = ExampleJoin.join(stored.key(), kv.value.impression().decode(Topics.IMPRESSIONS),
+            kv.value.impression().source(), click, stored.source(), documents::get);
+        if (outcome instanceof ExampleJoin.Joined joined) {
+          accounts.add(Account.CLICKS_AWAITING_DOCUMENT, -1);
+          emit(joined, stored);
+          awaitingDocument.delete(kv.key);
+        }
+      } else if (ByteBuffer.wrap(kv.key.get()).getLong() <= wallClock) {
+        accounts.add(Account.CLICKS_AWAITING_DOCUMENT, -1);
+        deadLetters.send(stored, DeadLetters.INVALID, unknownDocument(click.getDocId()));
+        awaitingDocument.delete(kv.key);
+      }
+    }
+  }
+
+  private static Bytes expiryKey(long time, byte kind, String id) {
+    byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
+    return Bytes.wrap(ByteBuffer.allocate(9 + idBytes.length).putLong(time).put(kind).put(idBytes).array());
+  }
+
+  private static Bytes waitKey(long deadline, Stored click) {
+    return Bytes.wrap(ByteBuffer.allocate(20).putLong(deadline).putInt(click.partition()).putLong(click.offset()).array());
+  }
+}
