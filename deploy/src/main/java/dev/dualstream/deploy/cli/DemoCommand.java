@@ -73,6 +73,14 @@ final class DemoCommand implements Callable<Integer> {
           + "Default: ${DEFAULT-VALUE}.")
   private Path workDir;
 
+  @Option(names = "--foreign-traffic", paramLabel = "BAD,PAIRS", split = ",", arity = "0..1",
+      fallbackValue = "99,20",
+      description = "While the simulator publishes, another Kafka client mixes in BAD bad records (random bytes, "
+          + "unknown schemas, a body that crashes Avro, null values) and PAIRS valid impression and click pairs written "
+          + "with Avro's generic API, all stamped with the wall clock; the demo then checks that every pair became an "
+          + "example and every bad record one dead letter. Without a value: 99,20.")
+  private int[] foreignTraffic;
+
   @Override
   public Integer call() {
     if (!Files.isDirectory(dataset)) {
@@ -87,8 +95,12 @@ final class DemoCommand implements Callable<Integer> {
     }
     DemoOptions options;
     try {
+      if (foreignTraffic != null && foreignTraffic.length != 2) {
+        throw new UserError("--foreign-traffic takes BAD,PAIRS (two numbers), got " + foreignTraffic.length);
+      }
       options = new DemoOptions(dataset, workDir, kafkaPort, impressions, seed, evalQueries, model,
-          Optional.ofNullable(reportJson));
+          Optional.ofNullable(reportJson), foreignTraffic == null ? 0 : foreignTraffic[0],
+          foreignTraffic == null ? 0 : foreignTraffic[1]);
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }

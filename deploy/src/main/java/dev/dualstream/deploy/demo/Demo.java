@@ -10,6 +10,9 @@ import dev.dualstream.evaluator.offline.ReportJson;
 import dev.dualstream.evaluator.simulate.ClickSimulator;
 import dev.dualstream.evaluator.simulate.SimulationConfig;
 import dev.dualstream.evaluator.simulate.SimulationResult;
+import dev.dualstream.evaluator.simulate.EventSink;
+import dev.dualstream.evaluator.simulate.KafkaEventSink;
+import dev.dualstream.ingest.IngestAccounting;
 import dev.dualstream.ingest.IngestApp;
 import dev.dualstream.ingest.IngestCounts;
 import dev.dualstream.ingest.IngestOptions;
@@ -20,10 +23,12 @@ import dev.dualstream.trainer.job.CheckpointSettings;
 import dev.dualstream.trainer.job.TrainerJob;
 import dev.dualstream.trainer.job.TrainerOptions;
 import dev.dualstream.trainer.model.ModelStore;
+import dev.dualstream.trainer.model.DocumentText;
 import dev.dualstream.trainer.model.RetrievalModel;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -66,14 +71,20 @@ public final class Demo {
       KafkaBrokerProcess.createTopics(bootstrap, 1, Topics.DOCUMENTS, Topics.TRAINING_METRICS,
           Topics.MODEL_VERSIONS, Topics.DEADLETTER_INGEST, Topics.DEADLETTER_TRAINER);
 
-      SimulationResult simulated = simulate(dataset, bootstrap);
-      stack.ingest = IngestApp.start(IngestOptions.defaults().toBuilder()
+      ForeignTraffic[] foreign = new ForeignTraffic[1];
+      SimulationResult simulated = simulate(dataset, bootstrap, foreign);
+      IngestOptions ingestOptions = IngestOptions.defaults().toBuilder()
           .stateDir(work.resolve("ingest"))
           .replicationFactor(1)
-          .build(), bootstrap);
+          .build();
+      stack.ingest = IngestApp.start(ingestOptions, bootstrap);
       IngestCounts joined = awaitIngest(stack.ingest, simulated);
       stack.ingest.close();
       stack.ingest = null;
+      account(bootstrap, ingestOptions);
+      if (foreign[0] != null) {
+        say("ingest: %s", foreign[0].verify(bootstrap));
+      }
 
       ModelVersion version = train(bootstrap, work.resolve("models"), joined.examples());
       return evaluate(dataset, version);
@@ -87,16 +98,46 @@ public final class Demo {
     }
   }
 
-  private SimulationResult simulate(BeirDataset dataset, String bootstrap) {
+  private SimulationResult simulate(BeirDataset dataset, String bootstrap, ForeignTraffic[] foreign) {
+    long expectedEvents = dataset.corpus().size() + 2 * options.impressions();
     SimulationConfig config = SimulationConfig.defaults(options.seed(), options.impressions())
-        .withProgressEvery(Math.max(10_000, (dataset.corpus().size() + 2 * options.impressions()) / 10));
+        .withProgressEvery(Math.max(10_000, expectedEvents / 10));
     say("simulate: %,d searches by users on train-split queries (BM25 shows 10 results, position-based clicks)",
         options.impressions());
-    SimulationResult result = ClickSimulator.publish(dataset, bootstrap, config,
-        soFar -> say("simulate: %,d events produced (%,d documents, %,d impressions, %,d clicks)",
-            soFar.events(), soFar.documents(), soFar.impressions(), soFar.clicks()));
+    SimulationResult result;
+    try (ClickSimulator simulator = ClickSimulator.create(dataset, config);
+        EventSink sink = sink(dataset, bootstrap, expectedEvents, foreign)) {
+      result = simulator.run(sink, soFar -> say("simulate: %,d events produced (%,d documents, %,d impressions, %,d clicks)",
+          soFar.events(), soFar.documents(), soFar.impressions(), soFar.clicks()));
+    }
     say("simulate: done, %,d impressions and %,d clicks", result.impressions(), result.clicks());
     return result;
+  }
+
+  /** The simulator's sink, and with --foreign-traffic another producer's records mixed in. */
+  private EventSink sink(BeirDataset dataset, String bootstrap, long expectedEvents, ForeignTraffic[] foreign) {
+    KafkaEventSink kafka = KafkaEventSink.connect(bootstrap);
+    if (options.foreignBadRecords() == 0 && options.foreignPairs() == 0) {
+      return kafka;
+    }
+    say("simulate: another producer mixes in %d bad records and %d valid pairs, Kafka timestamps from the wall clock",
+        options.foreignBadRecords(), options.foreignPairs());
+    List<String> docs = dataset.corpus().stream().limit(1_000).map(DocumentText::id).toList();
+    foreign[0] = new ForeignTraffic(kafka, bootstrap, docs, expectedEvents, options.foreignBadRecords(),
+        options.foreignPairs(), options.seed());
+    return foreign[0];
+  }
+
+  /** Reads the committed output and says where every input record went; warns if anything is unaccounted for. */
+  private void account(String bootstrap, IngestOptions ingestOptions) {
+    IngestAccounting accounting = IngestAccounting.read(bootstrap, ingestOptions, Duration.ofMinutes(2));
+    accounting.lines().forEach(line -> say("ingest: %s", line));
+    List<String> problems = accounting.problems();
+    if (problems.isEmpty()) {
+      say("ingest: every input record is accounted for (committed output, read_committed)");
+    } else {
+      problems.forEach(p -> say("WARNING: ingest: %s", p));
+    }
   }
 
   private IngestCounts awaitIngest(RunningIngest ingest, SimulationResult simulated) {

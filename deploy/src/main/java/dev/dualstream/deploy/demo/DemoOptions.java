@@ -16,6 +16,8 @@ import java.util.Optional;
  * @param evalQueries test queries to evaluate (0: all)
  * @param model the model to train
  * @param reportJson where to write the report as JSON, if anywhere
+ * @param foreignBadRecords bad records another producer mixes into the simulated stream
+ * @param foreignPairs valid impression and click pairs another producer mixes in
  */
 public record DemoOptions(
     Path dataset,
@@ -25,7 +27,15 @@ public record DemoOptions(
     long seed,
     int evalQueries,
     ModelConfig model,
-    Optional<Path> reportJson) {
+    Optional<Path> reportJson,
+    int foreignBadRecords,
+    int foreignPairs) {
+
+  /** The demo without another producer. */
+  public DemoOptions(Path dataset, Path workDir, int kafkaPort, long impressions, long seed, int evalQueries,
+      ModelConfig model, Optional<Path> reportJson) {
+    this(dataset, workDir, kafkaPort, impressions, seed, evalQueries, model, reportJson, 0, 0);
+  }
 
   public DemoOptions {
     Objects.requireNonNull(dataset, "dataset");
@@ -37,6 +47,10 @@ public record DemoOptions(
     }
     if (impressions < 1) {
       throw new IllegalArgumentException("--impressions must be at least 1, got " + impressions);
+    }
+    if (foreignBadRecords < 0 || foreignPairs < 0) {
+      throw new IllegalArgumentException("foreign records must not be negative, got " + foreignBadRecords + " and "
+          + foreignPairs);
     }
     if (evalQueries < 0) {
       throw new IllegalArgumentException("--eval-queries must be 0 (all) or more, got " + evalQueries);

@@ -8,23 +8,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dualstream.evaluator.offline.Report;
 import dev.dualstream.evaluator.offline.SystemResult;
 import dev.dualstream.trainer.model.ModelConfig;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.Writer;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,7 +30,7 @@ class DemoIT {
   @Test
   @Timeout(480)
   void runsThePipelineEndToEndAndStopsWhatItStarted(@TempDir Path tmp) throws Exception {
-    Path dataset = slice(tmp.resolve("debian-slice"), 1_500, 200);
+    Path dataset = DatasetSlice.write(tmp.resolve("debian-slice"), 1_500, 200);
     Path report = tmp.resolve("report.json");
     int port = freePortPair();
     ModelConfig model = ModelConfig.defaults().toBuilder().buckets(1 << 16).batchSize(64).build();
@@ -73,54 +63,7 @@ class DemoIT {
     assertTrue(ProcessHandle.current().children().noneMatch(ProcessHandle::isAlive), "no child process left");
   }
 
-  /** A BEIR directory with the documents of the first train and test judgments, in plain jsonl. */
-  private static Path slice(Path dir, int trainQueries, int testQueries) throws IOException {
-    Path source = Path.of("..", "data", "debian-pkgdesc");
-    Map<String, String> train = firstJudgments(source.resolve("qrels/train.tsv"), trainQueries);
-    Map<String, String> test = firstJudgments(source.resolve("qrels/test.tsv"), testQueries);
-    Set<String> docs = new LinkedHashSet<>(train.values());
-    docs.addAll(test.values());
-    Set<String> queries = new LinkedHashSet<>(train.keySet());
-    queries.addAll(test.keySet());
-    Files.createDirectories(dir.resolve("qrels"));
-    copyLines(source.resolve("corpus.jsonl.gz"), dir.resolve("corpus.jsonl"), docs);
-    copyLines(source.resolve("queries.jsonl.gz"), dir.resolve("queries.jsonl"), queries);
-    writeQrels(dir.resolve("qrels/train.tsv"), train);
-    writeQrels(dir.resolve("qrels/test.tsv"), test);
-    return dir;
-  }
-
-  private static Map<String, String> firstJudgments(Path qrels, int n) throws IOException {
-    Map<String, String> judgments = new LinkedHashMap<>();
-    for (String line : Files.readAllLines(qrels)) {
-      String[] f = line.split("\t");
-      if (f.length >= 3 && !f[0].equals("query-id") && judgments.size() < n) {
-        judgments.put(f[0], f[1]);
-      }
-    }
-    return judgments;
-  }
-
-  private static void copyLines(Path gz, Path out, Set<String> ids) throws IOException {
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(
-            new GZIPInputStream(Files.newInputStream(gz)), StandardCharsets.UTF_8));
-        Writer w = Files.newBufferedWriter(out)) {
-      for (String line = in.readLine(); line != null; line = in.readLine()) {
-        if (ids.contains(JSON.readTree(line).get("_id").asText())) {
-          w.write(line);
-          w.write('\n');
-        }
-      }
-    }
-  }
-
-  private static void writeQrels(Path file, Map<String, String> judgments) throws IOException {
-    StringBuilder sb = new StringBuilder("query-id\tcorpus-id\tscore\n");
-    judgments.forEach((q, d) -> sb.append(q).append('\t').append(d).append("\t1\n"));
-    Files.writeString(file, sb.toString());
-  }
-
-  private static int freePortPair() throws IOException {
+  static int freePortPair() throws IOException {
     for (int attempt = 0; attempt < 50; attempt++) {
       int port;
       try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -133,7 +76,7 @@ class DemoIT {
     throw new IllegalStateException("no two adjacent free ports");
   }
 
-  private static boolean portIsFree(int port) {
+  static boolean portIsFree(int port) {
     try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
       return true;
     } catch (IOException e) {
