@@ -46,7 +46,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * whose time has passed are treated as gone whether or not the sweep has removed them yet.
  */
 final class JoinProcessor extends ContextualProcessor<byte[], Input<?>, Object, Object> {
-  private static final Duration SWEEP_EVERY = Duration.ofSeconds(5);
+  private static final Duration SWEEP_EVERY = Duration.ofSeconds(30);
+
   private static final Duration DOCUMENT_RETRY_EVERY = Duration.ofSeconds(1);
   private static final byte IMPRESSION_EXPIRY = 'I';
   private static final byte CLICK_EXPIRY = 'C';
@@ -68,6 +69,8 @@ final class JoinProcessor extends ContextualProcessor<byte[], Input<?>, Object, 
   private KeyValueStore<String, Document> documents;
   private Accounts accounts;
   private DeadLetters deadLetters;
+  /** The stream time of the last sweep: every expiry key below it has been deleted. */
+  private long sweptUntil;
 
   JoinProcessor(IngestOptions options, IngestCounters counters) {
     this.windowMs = options.joinWindow().toMillis();
@@ -229,15 +232,14 @@ final class JoinProcessor extends ContextualProcessor<byte[], Input<?>, Object, 
   /** Closes the windows that stream time has passed: impressions are settled, clicks without one dead-lettered. */
   private void sweep(long now) {
     List<Bytes> due = new ArrayList<>();
-    try (KeyValueIterator<Bytes, byte[]> it = expiries.all()) {
-      while (it.hasNext()) {
-        Bytes key = it.next().key;
-        if (ByteBuffer.wrap(key.get()).getLong() >= now) {
-          break;
-        }
-        due.add(key);
-      }
+    // Keys are [time][kind][id]: those from the bare 8-byte time `sweptUntil` to before `now` are exactly the
+    // ones due. Every key written has a time at or after the stream time of its writing (later records are
+    // late), so none is ever added below an earlier sweep. A range from there, not all(): RocksDB would
+    // step over the tombstones of every key swept before, and the write cache copies the keys it spans.
+    try (KeyValueIterator<Bytes, byte[]> it = expiries.range(timeKey(sweptUntil), timeKey(now))) {
+      it.forEachRemaining(kv -> due.add(kv.key));
     }
+    sweptUntil = now;
     for (Bytes key : due) {
       ByteBuffer b = ByteBuffer.wrap(key.get());
       b.getLong();
@@ -312,6 +314,10 @@ final class JoinProcessor extends ContextualProcessor<byte[], Input<?>, Object, 
   private static Bytes expiryKey(long time, byte kind, String id) {
     byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
     return Bytes.wrap(ByteBuffer.allocate(9 + idBytes.length).putLong(time).put(kind).put(idBytes).array());
+  }
+
+  private static Bytes timeKey(long time) {
+    return Bytes.wrap(ByteBuffer.allocate(8).putLong(time).array());
   }
 
   private static Bytes waitKey(long deadline, Stored click) {
