@@ -6,11 +6,13 @@ import picocli.CommandLine.Command;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    synopsisSubcommandLabel = "(trainer | pipeline)",
+    synopsisSubcommandLabel = "(trainer | pipeline | ingest)",
     description = {
         "Measures speed (never quality; see 'dualstream demo' for that):",
         "  trainer   the bare training step on in-memory batches of the benchmark model;",
-        "  pipeline  the whole streaming path (broker, Flink job) on a replayed stream.",
+        "  pipeline  the whole streaming path (broker, Flink job) on a replayed stream;",
+        "  ingest    the ingest stage (Kafka Streams) on a pre-filled input, beside a raw",
+        "            transactional copy of the same bytes through the same broker.",
         ""},
-    subcommands = {BenchTrainerCommand.class, BenchPipelineCommand.class})
+    subcommands = {BenchTrainerCommand.class, BenchPipelineCommand.class, BenchIngestCommand.class})
 final class BenchCommand {}

@@ -26,6 +26,13 @@ class BenchCommandTest {
         "--decode-parallelism", "--checkpoint-interval", "--kafka-port", "--work-dir", "--json"}) {
       assertTrue(pipeline.out.contains(option), option + " in\n" + pipeline.out);
     }
+    CliRun ingest = run("bench", "ingest", "--help");
+    assertEquals(0, ingest.code);
+    for (String option : new String[] {"--dataset", "--impressions", "--impression-interval", "--rounds", "--seed",
+        "--kafka-port", "--work-dir", "--json"}) {
+      assertTrue(ingest.out.contains(option), option + " in\n" + ingest.out);
+    }
+    assertTrue(run("bench", "--help").out.contains("ingest"), "bench --help names ingest");
   }
 
   @Test
@@ -37,7 +44,7 @@ class BenchCommandTest {
 
   @Test
   void aMissingDatasetIsAOneLineError(@TempDir Path dir) {
-    for (String which : new String[] {"trainer", "pipeline"}) {
+    for (String which : new String[] {"trainer", "pipeline", "ingest"}) {
       CliRun r = run("bench", which, "--dataset", dir.resolve("nowhere").toString());
       assertEquals(1, r.code);
       assertTrue(r.err.startsWith("dualstream: --dataset ") && r.err.contains("is not a directory"), r.err);
@@ -56,5 +63,25 @@ class BenchCommandTest {
     assertRefused("--bare-windows must be at least 2", "bench", "pipeline", "--dataset", data, "--bare-windows", "1");
     assertRefused("fewer than 4 batches per timed stretch", "bench", "pipeline", "--dataset", data,
         "--backlog", "20000");
+    assertRefused("dualstream: --rounds must be at least 1, got 0", "bench", "ingest", "--dataset", data,
+        "--rounds", "0");
+    assertRefused("dualstream: --impressions must be at least 1, got -5", "bench", "ingest", "--dataset", data,
+        "--impressions", "-5");
+    assertRefused("--kafka-port must be between 1 and 65534", "bench", "ingest", "--dataset", data,
+        "--kafka-port", "70000");
+    assertRefused("directory " + dir.resolve("nowhere") + " does not exist", "bench", "ingest", "--dataset", data,
+        "--json", dir.resolve("nowhere").resolve("figures.json").toString());
+  }
+
+  @Test
+  void unreadableValuesAreUsageErrors(@TempDir Path dir) {
+    String data = dir.toString();
+    for (String[] bad : new String[][] {{"--rounds", "three"}, {"--impression-interval", "15"},
+        {"--impressions", "1e6"}}) {
+      CliRun r = run("bench", "ingest", "--dataset", data, bad[0], bad[1]);
+      assertEquals(2, r.code, String.join(" ", bad) + ": " + r.err);
+      assertTrue(r.err.startsWith("dualstream: ") && r.err.contains("Try 'dualstream bench ingest --help'"), r.err);
+      assertTrue(!r.err.contains("\tat "), "no stack trace: " + r.err);
+    }
   }
 }

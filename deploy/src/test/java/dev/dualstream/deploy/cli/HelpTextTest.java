@@ -18,7 +18,8 @@ class HelpTextTest {
   @Test
   void everyHelpTextFormatsWithoutPicocliWarnings() {
     String[][] commands = {{"--help"}, {"demo", "--help"}, {"train", "--help"}, {"experiment", "negatives", "--help"},
-        {"bench", "trainer", "--help"}, {"bench", "pipeline", "--help"}};
+        {"bench", "trainer", "--help"}, {"bench", "pipeline", "--help"},
+        {"bench", "ingest", "--help"}};
     PrintStream original = System.err;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     try {
