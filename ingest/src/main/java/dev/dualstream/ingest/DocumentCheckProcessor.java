@@ -2,6 +2,7 @@ package dev.dualstream.ingest;
 
 import dev.dualstream.schemas.Topics;
 import dev.dualstream.schemas.avro.Document;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -17,7 +18,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 final class DocumentCheckProcessor extends ContextualProcessor<byte[], Input<?>, Object, Object> {
   private final IngestCounters counters;
   private final InputGate<Document> gate = new InputGate<>(Topics.DOCUMENTS, "doc id", InputChecks::document);
-  private KeyValueStore<String, Long> versions;
+  private KeyValueStore<Bytes, byte[]> state;
   private Accounts accounts;
   private DeadLetters deadLetters;
 
@@ -28,8 +29,8 @@ final class DocumentCheckProcessor extends ContextualProcessor<byte[], Input<?>,
   @Override
   public void init(ProcessorContext<Object, Object> context) {
     super.init(context);
-    versions = context.getStateStore(IngestTopology.DOCUMENT_VERSION_STORE);
-    accounts = new Accounts(context.getStateStore(IngestTopology.ACCOUNT_STORE), counters);
+    state = context.getStateStore(IngestTopology.STATE_STORE);
+    accounts = new Accounts(state, counters);
     deadLetters = new DeadLetters(context, accounts);
   }
 
@@ -39,14 +40,15 @@ final class DocumentCheckProcessor extends ContextualProcessor<byte[], Input<?>,
     RecordMetadata meta = context().recordMetadata().orElseThrow();
     InputGate.Admitted<Document> admitted = gate.admit(record, meta, deadLetters);
     if (admitted instanceof InputGate.Tombstone<Document> t) {
-      versions.delete(t.key());
+      state.delete(StateStoreKeys.of(StateStoreKeys.DOCUMENT_VERSION, t.key()));
       accounts.bump(Account.DOCUMENTS_APPLIED);
     } else if (admitted instanceof InputGate.Valid<Document> v) {
-      Long current = versions.get(v.stored().key());
-      if (current != null && current > v.value().getVersion()) {
+      Bytes key = StateStoreKeys.of(StateStoreKeys.DOCUMENT_VERSION, v.stored().key());
+      byte[] current = state.get(key);
+      if (current != null && StateStoreKeys.longOf(current) > v.value().getVersion()) {
         accounts.bump(Account.DOCUMENTS_STALE);
       } else {
-        versions.put(v.stored().key(), v.value().getVersion());
+        state.put(key, StateStoreKeys.longValue(v.value().getVersion()));
         accounts.bump(Account.DOCUMENTS_APPLIED);
       }
     }

@@ -16,8 +16,8 @@ import java.util.Map;
 /**
  * Where every input record went, read from what the broker has committed (read_committed, so output of
  * aborted transactions does not count): the input topics, {@code training.examples}, {@code
- * deadletter.ingest} by source topic, and the accounts both ingest instances commit with their output (the
- * changelogs of their account stores). {@link #problems()} checks the equations of {@link Account}.
+ * deadletter.ingest} by source topic, and the accounts both ingest instances commit with their output (in
+ * the changelogs of their state stores). {@link #problems()} checks the equations of {@link Account}.
  *
  * <p>It assumes this application (one application id) is the only writer of the output topics.
  *
@@ -47,8 +47,11 @@ public record IngestAccounting(Map<String, Long> inputs, Map<Account, Long> acco
     }
     for (String app : List.of(options.applicationId(), options.documentCheckApplicationId())) {
       Map<String, Long> latest = new HashMap<>();
-      CommittedRecords.read(bootstrapServers, app + "-" + IngestTopology.ACCOUNT_STORE + "-changelog", timeout, r -> {
-        String key = r.partition() + "/" + new String(r.key(), StandardCharsets.UTF_8);
+      CommittedRecords.read(bootstrapServers, app + "-" + IngestTopology.STATE_STORE + "-changelog", timeout, r -> {
+        if (r.key() == null || r.key().length == 0 || r.key()[0] != StateStoreKeys.ACCOUNT) {
+          return;
+        }
+        String key = r.partition() + "/" + new String(r.key(), 1, r.key().length - 1, StandardCharsets.UTF_8);
         if (r.value() == null) {
           latest.remove(key);
         } else {

@@ -7,7 +7,7 @@ import java.util.function.ToLongFunction;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.AutoOffsetReset;
@@ -23,8 +23,9 @@ import org.apache.kafka.streams.state.Stores;
  * <p>The join is written with the Processor API rather than a DSL {@code KStream-KStream} join: examples
  * must name the source offsets of both the impression and the click, every input record must end in an
  * account (an example, a dead letter with its own offset and bytes, or a counted drop), and windows must
- * close in event time with an outcome for what they held. {@link JoinProcessor} does it over key-value
- * stores with an expiry index, all logged, so that a restart restores them with the committed offsets.
+ * close in event time with an outcome for what they held. {@link JoinProcessor} does it over one logged
+ * key-value store with an expiry index ({@link StateStoreKeys}), so that a restart restores it with the
+ * committed offsets.
  *
  * <p>Values are decoded once, by the sources ({@link InputDeserializer}); event time comes from the events
  * themselves ({@link EventTimeExtractor}).
@@ -36,12 +37,8 @@ import org.apache.kafka.streams.state.Stores;
  * that reads the same topic under its own application id.
  */
 final class IngestTopology {
-  static final String IMPRESSION_STORE = "impressions";
-  static final String AWAITING_IMPRESSION_STORE = "clicks-awaiting-impression";
-  static final String AWAITING_DOCUMENT_STORE = "clicks-awaiting-document";
-  static final String EXPIRY_STORE = "expiries";
-  static final String ACCOUNT_STORE = "accounts";
-  static final String DOCUMENT_VERSION_STORE = "document-versions";
+  /** Each topology's one state store; its keys are laid out by {@link StateStoreKeys}. */
+  static final String STATE_STORE = "state";
   static final String DOCUMENT_STORE = "documents";
   static final String EXAMPLES_SINK = "examples-sink";
   static final String DEADLETTER_SINK = "deadletter-sink";
@@ -61,11 +58,7 @@ final class IngestTopology {
         input(Topics.CLICKS, c -> c.getTimestamp().toEpochMilli(), false), Topics.CLICKS.name());
     t.addProcessor(JOIN, () -> new JoinProcessor(options, counters), "impressions-source", "clicks-source");
 
-    t.addStateStore(store(options, IMPRESSION_STORE, Serdes.String(), StateFormat.IMPRESSION_ENTRY), JOIN);
-    t.addStateStore(store(options, AWAITING_IMPRESSION_STORE, Serdes.String(), StateFormat.STORED_LIST), JOIN);
-    t.addStateStore(store(options, AWAITING_DOCUMENT_STORE, Serdes.Bytes(), StateFormat.AWAITING_DOCUMENT), JOIN);
-    t.addStateStore(store(options, EXPIRY_STORE, Serdes.Bytes(), Serdes.ByteArray()), JOIN);
-    t.addStateStore(store(options, ACCOUNT_STORE, Serdes.String(), Serdes.Long()), JOIN);
+    t.addStateStore(store(options), JOIN);
 
     t.addGlobalStore(
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DOCUMENT_STORE), Serdes.String(),
@@ -89,8 +82,7 @@ final class IngestTopology {
     t.addSource(AutoOffsetReset.earliest(), "documents-source", EventTimeExtractor.documents(), new ByteArrayDeserializer(),
         input(Topics.DOCUMENTS, d -> d.getTimestamp().toEpochMilli(), true), Topics.DOCUMENTS.name());
     t.addProcessor(DOCUMENTS_CHECK, () -> new DocumentCheckProcessor(counters), "documents-source");
-    t.addStateStore(store(options, DOCUMENT_VERSION_STORE, Serdes.String(), Serdes.Long()), DOCUMENTS_CHECK);
-    t.addStateStore(store(options, ACCOUNT_STORE, Serdes.String(), Serdes.Long()), DOCUMENTS_CHECK);
+    t.addStateStore(store(options), DOCUMENTS_CHECK);
     t.addSink(DEADLETTER_SINK, Topics.DEADLETTER_INGEST.name(), new ByteArraySerializer(),
         Topics.DEADLETTER_INGEST.valueSerde().serializer(), DOCUMENTS_CHECK);
     return t;
@@ -101,12 +93,11 @@ final class IngestTopology {
     return new InputDeserializer<>(topic, eventTime, tombstones);
   }
 
-  /** A logged key-value store with a write cache, on RocksDB or in memory as {@code state.store} says. */
-  private static <K, V> StoreBuilder<KeyValueStore<K, V>> store(IngestOptions options, String name, Serde<K> keys,
-      Serde<V> values) {
+  /** The logged state store with a write cache, on RocksDB or in memory as {@code state.store} says. */
+  private static StoreBuilder<KeyValueStore<Bytes, byte[]>> store(IngestOptions options) {
     KeyValueBytesStoreSupplier supplier = options.stateStore() == IngestOptions.StateStore.MEMORY
-        ? Stores.inMemoryKeyValueStore(name)
-        : Stores.persistentKeyValueStore(name);
-    return Stores.keyValueStoreBuilder(supplier, keys, values).withCachingEnabled();
+        ? Stores.inMemoryKeyValueStore(STATE_STORE)
+        : Stores.persistentKeyValueStore(STATE_STORE);
+    return Stores.keyValueStoreBuilder(supplier, Serdes.Bytes(), Serdes.ByteArray()).withCachingEnabled();
   }
 }

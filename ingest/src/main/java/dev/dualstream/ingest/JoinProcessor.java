@@ -6,12 +6,11 @@ import dev.dualstream.schemas.Topics;
 import dev.dualstream.schemas.avro.Click;
 import dev.dualstream.schemas.avro.Document;
 import dev.dualstream.schemas.avro.Impression;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -51,6 +50,7 @@ final class JoinProcessor extends ContextualProcessor<byte[], Input<?>, Object, 
   private static final Duration DOCUMENT_RETRY_EVERY = Duration.ofSeconds(1);
   private static final byte IMPRESSION_EXPIRY = 'I';
   private static final byte CLICK_EXPIRY = 'C';
+  private static final byte[] EMPTY = new byte[0];
 
   private final long windowMs;
   private final long graceMs;
@@ -62,10 +62,7 @@ final class JoinProcessor extends ContextualProcessor<byte[], Input<?>, Object, 
       new InputGate<>(Topics.IMPRESSIONS, "impression id", InputChecks::impression);
   private final InputGate<Click> clickGate = new InputGate<>(Topics.CLICKS, "impression id", InputChecks::click);
 
-  private KeyValueStore<String, ImpressionEntry> impressions;
-  private KeyValueStore<String, List<Stored>> awaitingImpression;
-  private KeyValueStore<Bytes, byte[]> expiries;
-  private KeyValueStore<Bytes, AwaitingDocument> awaitingDocument;
+  private KeyValueStore<Bytes, byte[]> state;
   private KeyValueStore<String, Document> documents;
   private Accounts accounts;
   private DeadLetters deadLetters;
@@ -84,12 +81,9 @@ final class JoinProcessor extends ContextualProcessor<byte[], Input<?>, Object, 
   @Override
   public void init(ProcessorContext<Object, Object> context) {
     super.init(context);
-    impressions = context.getStateStore(IngestTopology.IMPRESSION_STORE);
-    awaitingImpression = context.getStateStore(IngestTopology.AWAITING_IMPRESSION_STORE);
-    expiries = context.getStateStore(IngestTopology.EXPIRY_STORE);
-    awaitingDocument = context.getStateStore(IngestTopology.AWAITING_DOCUMENT_STORE);
+    state = context.getStateStore(IngestTopology.STATE_STORE);
     documents = context.getStateStore(IngestTopology.DOCUMENT_STORE);
-    accounts = new Accounts(context.getStateStore(IngestTopology.ACCOUNT_STORE), counters);
+    accounts = new Accounts(state, counters);
     deadLetters = new DeadLetters(context, accounts);
     context.schedule(SWEEP_EVERY, PunctuationType.STREAM_TIME, this::sweep);
     context.schedule(DOCUMENT_RETRY_EVERY, PunctuationType.WALL_CLOCK_TIME, this::retryDocuments);
@@ -118,14 +112,14 @@ final class JoinProcessor extends ContextualProcessor<byte[], Input<?>, Object, 
       return;
     }
     String id = stored.key();
-    if (impressions.get(id) != null) {
+    if (impression(id) != null) {
       accounts.bump(Account.IMPRESSIONS_DUPLICATE);
       return;
     }
     ImpressionEntry entry = new ImpressionEntry(stored, new ArrayList<>());
     accounts.bump(Account.IMPRESSIONS_OPEN);
-    expiries.put(expiryKey(t + memoryMs, IMPRESSION_EXPIRY, id), new byte[0]);
-    List<Stored> waiting = awaitingImpression.get(id);
+    state.put(StateStoreKeys.expiry(t + memoryMs, IMPRESSION_EXPIRY, id), EMPTY);
+    List<Stored> waiting = awaitingImpression(id);
     if (waiting != null) {
       List<Stored> expired = new ArrayList<>();
       for (Stored click : waiting) {
@@ -136,13 +130,9 @@ final class JoinProcessor extends ContextualProcessor<byte[], Input<?>, Object, 
           match(entry, impression, click, click.decode(Topics.CLICKS));
         }
       }
-      if (expired.isEmpty()) {
-        awaitingImpression.delete(id);
-      } else {
-        awaitingImpression.put(id, expired);
-      }
+      putAwaitingImpression(id, expired);
     }
-    impressions.put(id, entry);
+    putImpression(id, entry);
   }
 
   private void onClick(Stored stored, Click click) {
@@ -160,17 +150,17 @@ final class JoinProcessor extends ContextualProcessor<byte[], Input<?>, Object, 
     }
     String id = stored.key();
     String exampleId = ExampleJoin.exampleId(id, click);
-    ImpressionEntry entry = impressions.get(id);
+    ImpressionEntry entry = impression(id);
     if (entry != null) {
       if (entry.clicks().contains(exampleId)) {
         accounts.bump(Account.CLICKS_DUPLICATE);
         return;
       }
       match(entry, entry.impression().decode(Topics.IMPRESSIONS), stored, click);
-      impressions.put(id, entry);
+      putImpression(id, entry);
       return;
     }
-    List<Stored> waiting = awaitingImpression.get(id);
+    List<Stored> waiting = awaitingImpression(id);
     if (waiting == null) {
       waiting = new ArrayList<>(1);
     }
@@ -181,8 +171,8 @@ final class JoinProcessor extends ContextualProcessor<byte[], Input<?>, Object, 
       }
     }
     waiting.add(stored);
-    awaitingImpression.put(id, waiting);
-    expiries.put(expiryKey(c + graceMs, CLICK_EXPIRY, id), new byte[0]);
+    putAwaitingImpression(id, waiting);
+    state.put(StateStoreKeys.expiry(c + graceMs, CLICK_EXPIRY, id), EMPTY);
     accounts.bump(Account.CLICKS_AWAITING_IMPRESSION);
   }
 
@@ -212,7 +202,8 @@ final class JoinProcessor extends ContextualProcessor<byte[], Input<?>, Object, 
       deadLetters.send(stored, DeadLetters.INVALID, unknownDocument(click.getDocId()));
     } else {
       long deadline = context().currentSystemTimeMs() + documentWaitMs;
-      awaitingDocument.put(waitKey(deadline, stored), new AwaitingDocument(entry.impression(), stored));
+      state.put(StateStoreKeys.awaitingDocument(deadline, stored.partition(), stored.offset()),
+          serialize(StateFormat.AWAITING_DOCUMENT, new AwaitingDocument(entry.impression(), stored)));
       accounts.bump(Account.CLICKS_AWAITING_DOCUMENT);
     }
   }
@@ -236,35 +227,33 @@ final class JoinProcessor extends ContextualProcessor<byte[], Input<?>, Object, 
     // ones due. Every key written has a time at or after the stream time of its writing (later records are
     // late), so none is ever added below an earlier sweep. A range from there, not all(): RocksDB would
     // step over the tombstones of every key swept before, and the write cache copies the keys it spans.
-    try (KeyValueIterator<Bytes, byte[]> it = expiries.range(timeKey(sweptUntil), timeKey(now))) {
+    try (KeyValueIterator<Bytes, byte[]> it =
+        state.range(StateStoreKeys.expiryBound(sweptUntil), StateStoreKeys.expiryBound(now))) {
       it.forEachRemaining(kv -> due.add(kv.key));
     }
     sweptUntil = now;
     for (Bytes key : due) {
-      ByteBuffer b = ByteBuffer.wrap(key.get());
-      b.getLong();
-      byte kind = b.get();
-      String id = new String(key.get(), b.position(), b.remaining(), StandardCharsets.UTF_8);
-      if (kind == IMPRESSION_EXPIRY) {
+      String id = StateStoreKeys.expiryId(key);
+      if (StateStoreKeys.expiryWhat(key) == IMPRESSION_EXPIRY) {
         expireImpression(id, now);
       } else {
         expireClicks(id, now);
       }
-      expiries.delete(key);
+      state.delete(key);
     }
   }
 
   private void expireImpression(String id, long now) {
-    ImpressionEntry entry = impressions.get(id);
+    ImpressionEntry entry = impression(id);
     if (entry != null && entry.impression().eventTime() + memoryMs < now) {
       accounts.settle(Account.IMPRESSIONS_OPEN,
           entry.clicks().isEmpty() ? Account.IMPRESSIONS_NEVER_CLICKED : Account.IMPRESSIONS_CLICKED);
-      impressions.delete(id);
+      state.delete(StateStoreKeys.of(StateStoreKeys.IMPRESSION, id));
     }
   }
 
   private void expireClicks(String id, long now) {
-    List<Stored> waiting = awaitingImpression.get(id);
+    List<Stored> waiting = awaitingImpression(id);
     if (waiting == null) {
       return;
     }
@@ -279,18 +268,17 @@ final class JoinProcessor extends ContextualProcessor<byte[], Input<?>, Object, 
         left.add(click);
       }
     }
-    if (left.isEmpty()) {
-      awaitingImpression.delete(id);
-    } else if (left.size() < waiting.size()) {
-      awaitingImpression.put(id, left);
+    if (left.size() < waiting.size()) {
+      putAwaitingImpression(id, left);
     }
   }
 
   /** Joins the clicks whose document has arrived; dead-letters those that waited too long. */
   private void retryDocuments(long wallClock) {
     List<KeyValue<Bytes, AwaitingDocument>> all = new ArrayList<>();
-    try (KeyValueIterator<Bytes, AwaitingDocument> it = awaitingDocument.all()) {
-      it.forEachRemaining(all::add);
+    try (KeyValueIterator<Bytes, byte[]> it = state.range(StateStoreKeys.kindStart(StateStoreKeys.AWAITING_DOCUMENT),
+        StateStoreKeys.kindEnd(StateStoreKeys.AWAITING_DOCUMENT))) {
+      it.forEachRemaining(kv -> all.add(KeyValue.pair(kv.key, deserialize(StateFormat.AWAITING_DOCUMENT, kv.value))));
     }
     for (KeyValue<Bytes, AwaitingDocument> kv : all) {
       Stored stored = kv.value.click();
@@ -301,26 +289,43 @@ final class JoinProcessor extends ContextualProcessor<byte[], Input<?>, Object, 
         if (outcome instanceof ExampleJoin.Joined joined) {
           accounts.add(Account.CLICKS_AWAITING_DOCUMENT, -1);
           emit(joined, stored);
-          awaitingDocument.delete(kv.key);
+          state.delete(kv.key);
         }
-      } else if (ByteBuffer.wrap(kv.key.get()).getLong() <= wallClock) {
+      } else if (StateStoreKeys.time(kv.key) <= wallClock) {
         accounts.add(Account.CLICKS_AWAITING_DOCUMENT, -1);
         deadLetters.send(stored, DeadLetters.INVALID, unknownDocument(click.getDocId()));
-        awaitingDocument.delete(kv.key);
+        state.delete(kv.key);
       }
     }
   }
 
-  private static Bytes expiryKey(long time, byte kind, String id) {
-    byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
-    return Bytes.wrap(ByteBuffer.allocate(9 + idBytes.length).putLong(time).put(kind).put(idBytes).array());
+  private ImpressionEntry impression(String id) {
+    return deserialize(StateFormat.IMPRESSION_ENTRY, state.get(StateStoreKeys.of(StateStoreKeys.IMPRESSION, id)));
   }
 
-  private static Bytes timeKey(long time) {
-    return Bytes.wrap(ByteBuffer.allocate(8).putLong(time).array());
+  private void putImpression(String id, ImpressionEntry entry) {
+    state.put(StateStoreKeys.of(StateStoreKeys.IMPRESSION, id), serialize(StateFormat.IMPRESSION_ENTRY, entry));
   }
 
-  private static Bytes waitKey(long deadline, Stored click) {
-    return Bytes.wrap(ByteBuffer.allocate(20).putLong(deadline).putInt(click.partition()).putLong(click.offset()).array());
+  private List<Stored> awaitingImpression(String id) {
+    return deserialize(StateFormat.STORED_LIST, state.get(StateStoreKeys.of(StateStoreKeys.AWAITING_IMPRESSION, id)));
+  }
+
+  /** Keeps the clicks still waiting for impression {@code id}; none left deletes the key. */
+  private void putAwaitingImpression(String id, List<Stored> clicks) {
+    Bytes key = StateStoreKeys.of(StateStoreKeys.AWAITING_IMPRESSION, id);
+    if (clicks.isEmpty()) {
+      state.delete(key);
+    } else {
+      state.put(key, serialize(StateFormat.STORED_LIST, clicks));
+    }
+  }
+
+  private static <T> byte[] serialize(Serde<T> serde, T value) {
+    return serde.serializer().serialize(IngestTopology.STATE_STORE, value);
+  }
+
+  private static <T> T deserialize(Serde<T> serde, byte[] bytes) {
+    return bytes == null ? null : serde.deserializer().deserialize(IngestTopology.STATE_STORE, bytes);
   }
 }

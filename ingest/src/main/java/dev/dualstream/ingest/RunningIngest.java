@@ -21,6 +21,7 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -144,10 +145,11 @@ public final class RunningIngest implements AutoCloseable {
   /** Clicks in this process's join state that wait for their document (read from the local stores). */
   public long clicksAwaitingDocument() {
     try {
-      ReadOnlyKeyValueStore<Object, Object> store = main.store(StoreQueryParameters.fromNameAndType(
-          IngestTopology.AWAITING_DOCUMENT_STORE, QueryableStoreTypes.keyValueStore()));
+      ReadOnlyKeyValueStore<Bytes, byte[]> store = main.store(StoreQueryParameters.fromNameAndType(
+          IngestTopology.STATE_STORE, QueryableStoreTypes.keyValueStore()));
       long n = 0;
-      try (KeyValueIterator<Object, Object> it = store.all()) {
+      try (KeyValueIterator<Bytes, byte[]> it = store.range(StateStoreKeys.kindStart(StateStoreKeys.AWAITING_DOCUMENT),
+          StateStoreKeys.kindEnd(StateStoreKeys.AWAITING_DOCUMENT))) {
         while (it.hasNext()) {
           it.next();
           n++;

@@ -16,6 +16,7 @@ import java.util.Map;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
@@ -127,10 +128,10 @@ final class TestStage implements AutoCloseable {
   Map<Account, Long> accounts() {
     Map<Account, Long> out = new EnumMap<>(Account.class);
     for (TopologyTestDriver d : List.of(main, documentCheck)) {
-      KeyValueStore<String, Long> store = d.getKeyValueStore(IngestTopology.ACCOUNT_STORE);
+      KeyValueStore<Bytes, byte[]> store = d.getKeyValueStore(IngestTopology.STATE_STORE);
       for (Account a : Account.values()) {
-        Long v = store.get(a.key());
-        out.merge(a, v == null ? 0L : v, Long::sum);
+        byte[] v = store.get(Accounts.key(a));
+        out.merge(a, v == null ? 0L : StateStoreKeys.longOf(v), Long::sum);
       }
     }
     return out;
