@@ -1,6 +1,6 @@
 package dev.dualstream.schemas;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import org.apache.avro.specific.SpecificRecordBase;
 
@@ -11,7 +11,9 @@ import org.apache.avro.specific.SpecificRecordBase;
  *
  * <p>The round trip decodes under the default limits, not the codec's own: Avro decodes invalid
  * UTF-8 leniently, each bad byte becoming U+FFFD (three bytes), so the re-encoded record can be up
- * to three times longer than the bytes it came from (the fuzzer's first finding).
+ * to three times longer than the bytes it came from (the fuzzer's first finding). It compares
+ * encodings, not records: Avro's generated {@code equals} finds a record with NaN in a plain
+ * {@code double} field unequal to its own copy (the fuzzer's second finding).
  */
 final class DecodeOutcome {
   private DecodeOutcome() {}
@@ -25,7 +27,8 @@ final class DecodeOutcome {
       return e.kind().name();
     }
     AvroCodec<T> roundTrip = Topics.codecFor(codec.type());
-    assertEquals(record, roundTrip.decode(codec.encode(record)), "a decoded record re-encodes to itself");
+    byte[] encoded = codec.encode(record);
+    assertArrayEquals(encoded, roundTrip.encode(roundTrip.decode(encoded)), "a decoded record re-encodes to itself");
     return "decoded";
   }
 }
