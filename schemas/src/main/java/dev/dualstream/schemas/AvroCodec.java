@@ -170,6 +170,10 @@ public final class AvroCodec<T extends SpecificRecordBase> {
       String what = r.kind() == RecordDecodeException.Kind.TOO_LARGE ? " too large" : " body is corrupt";
       throw new RecordDecodeException(r.kind(), name + what + where + ": " + r.getMessage() + " ("
           + bytes.length + " bytes)", null);
+    } catch (StackOverflowError e) {
+      // only a recursive writer schema nests without bound; ours do not, a known writer might
+      throw new RecordDecodeException(RecordDecodeException.Kind.MALFORMED, name + " body nests too deeply ("
+          + bytes.length + " bytes)", null);
     }
   }
 

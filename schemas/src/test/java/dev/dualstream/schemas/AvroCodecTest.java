@@ -250,6 +250,30 @@ class AvroCodecTest {
   }
 
   @Test
+  void aRecursiveWriterNestedDeeperThanTheStackIsMalformed() {
+    Schema v0 = new Schema.Parser().parse("{\"type\": \"record\", \"name\": \"Click\","
+        + " \"namespace\": \"dev.dualstream.schemas.avro\", \"fields\": ["
+        + "{\"name\": \"impression_id\", \"type\": \"string\"}, {\"name\": \"doc_id\", \"type\": \"string\"},"
+        + "{\"name\": \"position\", \"type\": \"int\"}, {\"name\": \"timestamp\", \"type\": \"long\"},"
+        + "{\"name\": \"chain\", \"type\": {\"type\": \"record\", \"name\": \"Link\", \"fields\": ["
+        + "{\"name\": \"next\", \"type\": [\"null\", \"Link\"]}]}}]}");
+    AvroCodec<Click> codec = AvroCodec.of(Click.class).withKnownWriter(v0);
+    byte[] body = new byte[1_000_000];
+    Arrays.fill(body, (byte) 2); // impression_id and doc_id of one byte, then union branch 1, again and again
+    byte[] bytes = new byte[10 + body.length];
+    bytes[0] = (byte) 0xC3;
+    bytes[1] = 0x01;
+    ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).putLong(
+        org.apache.avro.SchemaNormalization.parsingFingerprint64(v0));
+    System.arraycopy(body, 0, bytes, 10, body.length);
+
+    RecordDecodeException e = assertThrows(RecordDecodeException.class, () -> codec.decode(bytes));
+
+    assertEquals(RecordDecodeException.Kind.MALFORMED, e.kind());
+    assertTrue(e.getMessage().contains("nests too deeply"), e.getMessage());
+  }
+
+  @Test
   void limitsRejectValuesThatCannotWork() {
     assertThrows(IllegalArgumentException.class, () -> new DecodeLimits(9, 1, 1, 1));
     assertThrows(IllegalArgumentException.class, () -> new DecodeLimits(1 << 20, -1, 1, 1));
