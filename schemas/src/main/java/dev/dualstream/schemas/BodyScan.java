@@ -253,6 +253,10 @@ final class BodyScan {
 
   /** A zig-zag varint of at most 5 bytes, as Avro's {@code readInt} accepts. */
   private int readInt() {
+    if (position < bytes.length && bytes[position] >= 0) { // one byte: most lengths, counts and indexes
+      int raw = bytes[position++];
+      return (raw >>> 1) ^ -(raw & 1);
+    }
     int raw = 0;
     for (int shift = 0; ; shift += 7) {
       if (shift > 28) {
@@ -268,6 +272,10 @@ final class BodyScan {
 
   /** A zig-zag varint of at most 10 bytes, as Avro's {@code readLong} accepts. */
   private long readLong() {
+    if (position < bytes.length && bytes[position] >= 0) {
+      long raw = bytes[position++];
+      return (raw >>> 1) ^ -(raw & 1);
+    }
     long raw = 0;
     for (int shift = 0; ; shift += 7) {
       if (shift > 63) {
