@@ -167,13 +167,13 @@ public final class AvroCodec<T extends SpecificRecordBase> {
       BodyScan.check(writer, bytes, HEADER_BYTES, limits);
     } catch (BodyScan.Refusal r) {
       String where = r.where().isEmpty() ? "" : " at " + r.where();
-      String what = r.kind() == RecordDecodeException.Kind.TOO_LARGE ? " too large" : " body is corrupt";
-      throw new RecordDecodeException(r.kind(), name + what + where + ": " + r.getMessage() + " ("
-          + bytes.length + " bytes)", null);
+      String what = r.kind() == RecordDecodeException.Kind.TOO_LARGE ? name + " too large" : "corrupt " + name + " body";
+      throw new RecordDecodeException(r.kind(), what + where + ": " + r.getMessage() + " (" + bytes.length + " bytes)",
+          null);
     } catch (StackOverflowError e) {
       // only a recursive writer schema nests without bound; ours do not, a known writer might
-      throw new RecordDecodeException(RecordDecodeException.Kind.MALFORMED, name + " body nests too deeply ("
-          + bytes.length + " bytes)", null);
+      throw new RecordDecodeException(RecordDecodeException.Kind.MALFORMED, "corrupt " + name
+          + " body: it nests too deeply (" + bytes.length + " bytes)", null);
     }
   }
 
