@@ -26,13 +26,26 @@ public interface NegativeCache {
 
   /**
    * A cache restored from {@link #snapshot()} bytes: same entries, ages, age order, statistics and random state, so
-   * it samples exactly as the original would have.
+   * it samples exactly as the original would have. Refuses a snapshot whose cache could never fit this JVM's
+   * heap ({@link Runtime#maxMemory()}); see {@link #restore(byte[], long)} for a tighter bound.
    *
    * @throws IllegalArgumentException if the bytes are not a snapshot, are truncated or corrupt, or have a format
    *     version this build cannot read
    */
   static NegativeCache restore(byte[] snapshot) {
-    return SnapshotCodec.read(snapshot);
+    return restore(snapshot, Runtime.getRuntime().maxMemory());
+  }
+
+  /**
+   * As {@link #restore(byte[])}, but refuses, before allocating anything, a snapshot whose cache would allocate
+   * more than {@code maxAllocatedBytes} ({@link MemoryPlan#allocatedBytes()}). A snapshot's size says nothing of
+   * the cache's: a small snapshot of an empty cache of a large capacity is valid, so a damaged capacity or
+   * dimension is caught only by a bound the caller knows, such as the memory plan of the cache it expects.
+   *
+   * @throws IllegalArgumentException as {@link #restore(byte[])}, or if the cache would be larger than the bound
+   */
+  static NegativeCache restore(byte[] snapshot, long maxAllocatedBytes) {
+    return SnapshotCodec.read(snapshot, maxAllocatedBytes);
   }
 
   /** The most entries the cache holds. */

@@ -1,5 +1,6 @@
 package dev.dualstream.cache;
 
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.IntBuffer;
 import java.util.zip.CRC32;
@@ -27,7 +28,8 @@ import java.util.zip.CRC32;
  *
  * The key index and the sampling scratch are derived and not stored. A reader checks magic, version, length and
  * checksum before it allocates anything, so a foreign, newer, truncated or damaged array fails with a message
- * that says which. A new version gets a new number here, and this reader keeps reading the old ones.
+ * that says which; it then checks the shape's memory plan against the caller's bound before it allocates the
+ * cache, since a checksum guards against damage, not against a file written on purpose. A new version gets a new number here, and this reader keeps reading the old ones.
  */
 final class SnapshotCodec {
   static final int MAGIC = 0x44534E43;
@@ -82,7 +84,7 @@ final class SnapshotCodec {
         + (long) Float.BYTES * size * dim + (long) Integer.BYTES * size + Integer.BYTES;
   }
 
-  static ArrayNegativeCache read(byte[] bytes) {
+  static ArrayNegativeCache read(byte[] bytes, long maxAllocatedBytes) {
     if (bytes == null) {
       throw new IllegalArgumentException("snapshot bytes are null");
     }
@@ -114,14 +116,18 @@ final class SnapshotCodec {
     }
     in.position(PREFIX_BYTES);
     try {
-      return readBody(in, length);
-    } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+      return readBody(in, length, maxAllocatedBytes);
+    } catch (IllegalArgumentException | IndexOutOfBoundsException | BufferUnderflowException e) {
       throw new IllegalArgumentException("corrupt negative cache snapshot: " + e.getMessage(), e);
     }
   }
 
-  private static ArrayNegativeCache readBody(ByteBuffer in, long length) {
+  private static ArrayNegativeCache readBody(ByteBuffer in, long length, long maxAllocatedBytes) {
     CacheConfig config = new CacheConfig(in.getInt(), in.getInt(), in.getInt(), in.getInt(), in.getFloat());
+    long allocated = MemoryPlan.of(config).allocatedBytes();
+    require(allocated <= maxAllocatedBytes, "a cache of capacity " + config.capacity() + ", dim " + config.dim()
+        + " and " + config.maxFeatures() + " features would allocate " + allocated + " bytes, more than the "
+        + maxAllocatedBytes + " allowed");
     long step = in.getLong();
     ArrayNegativeCache cache = new ArrayNegativeCache(config, in.getLong());
     cache.step = step;
@@ -135,6 +141,8 @@ final class SnapshotCodec {
     cache.lastStalenessCount = in.getLong();
     int size = in.getInt();
     require(size >= 0 && size <= config.capacity(), "size " + size + " outside [0, capacity]");
+    require(size <= (length - HEADER_BYTES - Integer.BYTES) / (ENTRY_BYTES + Integer.BYTES),
+        size + " entries cannot fit in " + length + " bytes");
     SlotStore store = cache.store;
     long featureIds = 0;
     for (int s = 0; s < size; s++) {

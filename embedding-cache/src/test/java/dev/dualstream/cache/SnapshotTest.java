@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -93,8 +94,35 @@ class SnapshotTest {
     assertTrue(e.getMessage().startsWith("corrupt negative cache snapshot"), e.getMessage());
   }
 
+  @Test
+  void aCacheLargerThanTheBoundIsRefusedBeforeItIsAllocated() {
+    byte[] small = NegativeCache.builder().capacity(8).dim(4).maxFeatures(2).build().snapshot();
+    byte[] forged = SnapshotFraming.withCrc(ByteBuffer.wrap(small.clone()).putInt(16, 1 << 24).array());
+    long bound = 1 << 20;
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long before = threads.getCurrentThreadAllocatedBytes();
+
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NegativeCache.restore(forged, bound));
+
+    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+    assertTrue(e.getMessage().contains("a cache of capacity 16777216, dim 4 and 2 features would allocate"),
+        e.getMessage());
+    assertTrue(e.getMessage().endsWith("more than the 1048576 allowed"), e.getMessage());
+    assertTrue(allocated < bound, "allocated " + allocated + " bytes to refuse it");
+    assertEquals(8, NegativeCache.restore(small, NegativeCache.restore(small).memoryPlan().allocatedBytes()).capacity(),
+        "a bound of exactly the plan admits the cache");
+  }
+
+  @Test
+  void moreEntriesThanTheBytesHoldAreRefused() {
+    byte[] empty = NegativeCache.builder().capacity(1 << 10).dim(2).maxFeatures(1).build().snapshot();
+    byte[] forged = SnapshotFraming.withCrc(ByteBuffer.wrap(empty.clone()).putInt(116, 1000).array());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NegativeCache.restore(forged));
+    assertEquals("corrupt negative cache snapshot: 1000 entries cannot fit in 124 bytes", e.getMessage());
+  }
+
   /** A full cache that has evicted, updated, refreshed and sampled (so its random state has moved). */
-  private static NegativeCache busyCache(int topK) {
+  static NegativeCache busyCache(int topK) {
     NegativeCacheBuilder builder = NegativeCache.builder().capacity(48).dim(DIM).maxFeatures(5).scale(4f).seed(3L);
     NegativeCache cache = topK == 0 ? builder.build() : builder.topK(topK).build();
     SplittableRandom random = new SplittableRandom(40);

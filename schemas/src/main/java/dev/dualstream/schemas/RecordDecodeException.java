@@ -4,7 +4,7 @@ import org.apache.kafka.common.errors.SerializationException;
 
 /**
  * A record's bytes could not be decoded. The message is the reason a dead-letter record carries;
- * {@link #kind()} says whether the bytes were malformed or written by a schema this reader does not know.
+ * {@link #kind()} says whether the bytes were malformed, too large, or written by a schema this reader does not know.
  */
 public final class RecordDecodeException extends SerializationException {
   private static final long serialVersionUID = 1L;
@@ -16,7 +16,9 @@ public final class RecordDecodeException extends SerializationException {
     /** The header names a writer schema fingerprint this reader has never seen. */
     UNKNOWN_SCHEMA,
     /** A null value where a record was required. */
-    NULL_VALUE
+    NULL_VALUE,
+    /** The record, or a string, bytes field or array in it, is larger than the codec's {@link DecodeLimits}. */
+    TOO_LARGE
   }
 
   private final Kind kind;

@@ -93,6 +93,13 @@ public final class CheckpointLocator {
           checkpointDir.toAbsolutePath().toUri().toString());
     } catch (IOException | RuntimeException e) {
       throw new CorruptCheckpointException("cannot read checkpoint metadata " + metadataFile + ": " + e.getMessage(), e);
+    } catch (OutOfMemoryError e) {
+      // Flink's metadata reader allocates what a length prefix asks for (inline state of up to
+      // 2 GiB, lists of up to 2^31 entries) before reading it, and it cannot be bounded from
+      // outside. One such request that the heap cannot meet fails before anything is taken, so
+      // it is reported as the damaged file it comes from, not as the end of the JVM.
+      throw new CorruptCheckpointException("cannot read checkpoint metadata " + metadataFile
+          + ": a length in it asks for more memory than the heap has (" + e.getMessage() + ")", e);
     }
     OperatorSubtaskState trainer = trainerState(metadata, metadataFile);
     TrainingSnapshot state = managedState(trainer, metadataFile);

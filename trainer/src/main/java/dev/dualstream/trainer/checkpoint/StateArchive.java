@@ -136,7 +136,9 @@ public final class StateArchive {
           throw corrupt(source, "entry " + entries + " has an unknown tag " + tag);
         }
         String name = data.readUTF();
-        if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+        // At most 255 characters, as file systems allow: a longer name would fail the unpacking
+        // with a plain IOException instead of being reported as a damaged archive.
+        if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,254}")) {
           throw corrupt(source, "entry " + entries + " has an invalid name");
         }
         long length = data.readLong();

@@ -3,6 +3,7 @@ package dev.dualstream.trainer.checkpoint;
 import dev.dualstream.trainer.model.TrainingPair;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -34,6 +35,12 @@ public final class TrainingSnapshotSerializer extends TypeSerializer<TrainingSna
   /** Bounds on lengths read back, so a corrupt record fails with a message, not an OutOfMemoryError. */
   private static final int MAX_ITEMS = 1 << 24;
   private static final int MAX_BYTES = 1 << 26;
+  /**
+   * Arrays and lists read back start at most this long and grow as their items arrive: a damaged
+   * count within the bounds above then costs memory in proportion to the bytes really there, not
+   * 64 MB before the first read fails.
+   */
+  private static final int FIRST_CHUNK = 1 << 10;
 
   public static final TrainingSnapshotSerializer INSTANCE = new TrainingSnapshotSerializer();
 
@@ -97,11 +104,21 @@ public final class TrainingSnapshotSerializer extends TypeSerializer<TrainingSna
     writeBytes(out, s.archiveSha256());
   }
 
+  /**
+   * Reads one record.
+   *
+   * @throws IOException if the bytes are truncated ({@link java.io.EOFException}), of an unknown
+   *     format version, or damaged: a length out of bounds or values no snapshot can hold
+   */
   @Override
   public TrainingSnapshot deserialize(DataInputView in) throws IOException {
     int format = in.readByte();
     if (format == 1) {
-      return readFormat1(in);
+      try {
+        return readFormat1(in);
+      } catch (IllegalArgumentException e) {
+        throw new IOException("corrupt training state: " + e.getMessage(), e);
+      }
     }
     throw new IOException("training state has format version " + format + "; this build reads versions 1 to "
         + CURRENT_FORMAT + " (was the checkpoint written by a newer dualstream?)");
@@ -112,7 +129,7 @@ public final class TrainingSnapshotSerializer extends TypeSerializer<TrainingSna
     long steps = in.readLong();
     long examples = in.readLong();
     int pairs = count(in.readInt(), "partial batch");
-    List<TrainingPair> batch = new ArrayList<>(pairs);
+    List<TrainingPair> batch = new ArrayList<>(Math.min(pairs, FIRST_CHUNK));
     for (int i = 0; i < pairs; i++) {
       batch.add(readPair(in));
     }
@@ -126,7 +143,7 @@ public final class TrainingSnapshotSerializer extends TypeSerializer<TrainingSna
     long lastVersion = in.readLong();
     long lastVersionStep = in.readLong();
     int pendingCount = count(in.readInt(), "pending versions");
-    List<TrainingSnapshot.PendingVersion> pending = new ArrayList<>(pendingCount);
+    List<TrainingSnapshot.PendingVersion> pending = new ArrayList<>(Math.min(pendingCount, FIRST_CHUNK));
     for (int i = 0; i < pendingCount; i++) {
       pending.add(new TrainingSnapshot.PendingVersion(in.readLong(), in.readLong(), in.readBoolean(), readBytes(in)));
     }
@@ -182,9 +199,12 @@ public final class TrainingSnapshotSerializer extends TypeSerializer<TrainingSna
     int[] doc = readInts(in);
     long docKey = in.readLong();
     int skipped = count(in.readInt(), "skip-above documents");
-    long[] keys = new long[skipped];
-    List<int[]> ids = new ArrayList<>(skipped);
+    long[] keys = new long[Math.min(skipped, FIRST_CHUNK)];
+    List<int[]> ids = new ArrayList<>(keys.length);
     for (int i = 0; i < skipped; i++) {
+      if (i == keys.length) {
+        keys = Arrays.copyOf(keys, grown(keys.length, skipped));
+      }
       keys[i] = in.readLong();
       ids.add(readInts(in));
     }
@@ -199,8 +219,12 @@ public final class TrainingSnapshotSerializer extends TypeSerializer<TrainingSna
   }
 
   private static int[] readInts(DataInputView in) throws IOException {
-    int[] values = new int[count(in.readInt(), "feature ids")];
-    for (int i = 0; i < values.length; i++) {
+    int n = count(in.readInt(), "feature ids");
+    int[] values = new int[Math.min(n, FIRST_CHUNK)];
+    for (int i = 0; i < n; i++) {
+      if (i == values.length) {
+        values = Arrays.copyOf(values, grown(values.length, n));
+      }
       values[i] = in.readInt();
     }
     return values;
@@ -216,9 +240,19 @@ public final class TrainingSnapshotSerializer extends TypeSerializer<TrainingSna
     if (length < 0 || length > MAX_BYTES) {
       throw new IOException("corrupt training state: a byte field claims " + length + " bytes");
     }
-    byte[] bytes = new byte[length];
-    in.readFully(bytes);
+    byte[] bytes = new byte[Math.min(length, FIRST_CHUNK)];
+    for (int read = 0; read < length; read = bytes.length) {
+      if (read == bytes.length) {
+        bytes = Arrays.copyOf(bytes, grown(read, length));
+      }
+      in.readFully(bytes, read, bytes.length - read);
+    }
     return bytes;
+  }
+
+  /** The next capacity of an array of {@code length} on its way to {@code target}: double, at most the target. */
+  private static int grown(int length, int target) {
+    return (int) Math.min(target, 2L * length);
   }
 
   private static int count(int n, String what) throws IOException {

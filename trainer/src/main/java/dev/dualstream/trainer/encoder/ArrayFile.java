@@ -117,7 +117,16 @@ public final class ArrayFile {
       return channel.size();
     }
 
+    /**
+     * The next {@code count} ints.
+     *
+     * @throws IOException if the file holds fewer than {@code count} more, before allocating them
+     */
     public int[] ints(int count) throws IOException {
+      long left = channel.size() - channel.position();
+      if (count < 0 || (long) count * Integer.BYTES > left) {
+        throw new IOException("file ends early: " + count + " ints asked for, " + left + " bytes left");
+      }
       int[] values = new int[count];
       ints(values);
       return values;

@@ -55,6 +55,10 @@ public final class EmbeddingTable {
       }
       int buckets = header[2];
       int dim = header[3];
+      if (buckets < 1 || dim < 1 || (long) (buckets + 1L) * dim > Integer.MAX_VALUE - 8) {
+        throw new IOException(file + " declares a table of " + buckets + " buckets x " + dim
+            + ", which does not fit one Java array");
+      }
       long expected = 16L + 4L * size(buckets, dim);
       if (reader.size() != expected) {
         throw new IOException(file + " has " + reader.size() + " bytes, expected " + expected

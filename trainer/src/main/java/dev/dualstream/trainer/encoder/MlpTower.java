@@ -24,7 +24,6 @@ import java.util.SplittableRandom;
  * hidden, out), then w1, b1, w2, b2 as little-endian float32, row-major.
  */
 public final class MlpTower {
-
   static final int MAGIC = 0x44534d54;
   static final int FORMAT_VERSION = 1;
 
@@ -83,7 +82,17 @@ public final class MlpTower {
       if (header[0] != MAGIC || header[1] != FORMAT_VERSION) {
         throw new IOException(file + " is not a dense tower of format version " + FORMAT_VERSION);
       }
+      // Widths from the file are checked before any product of them is trusted: negative or huge
+      // ones could otherwise multiply to the file's length and then to a negative array size.
+      if (header[2] < 1 || header[3] < 1 || header[4] < 1) {
+        throw new IOException(file + " declares layer widths " + header[2] + ", " + header[3] + ", " + header[4]);
+      }
       List<Shape> shapes = shapes(header[2], header[3], header[4]);
+      for (Shape shape : shapes) {
+        if (shape.size() > Integer.MAX_VALUE - 8) {
+          throw new IOException(file + " declares a parameter of " + shape + ", more than one Java array holds");
+        }
+      }
       long expected = 20 + 4 * shapes.stream().mapToLong(Shape::size).sum();
       if (reader.size() != expected) {
         throw new IOException(file + " has " + reader.size() + " bytes, expected " + expected);

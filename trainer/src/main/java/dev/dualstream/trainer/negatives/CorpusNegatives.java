@@ -80,6 +80,12 @@ final class CorpusNegatives {
     return staleness;
   }
 
+  /** What the encoded corpus allocates at most: a cache of the pool's capacity. */
+  long largestCacheBytes() {
+    return NegativeCache.builder().capacity(pool.capacity()).dim(dim).maxFeatures(maxFeatures).scale(scale).exact()
+        .memoryPlan().allocatedBytes();
+  }
+
   /** Re-encodes every document of the pool with the current tower into a new cache. */
   void reencode() {
     int n = pool.size();

@@ -93,6 +93,11 @@ final class ObjectiveState {
   static void read(Path file, NegativeObjective objective) throws IOException {
     byte[] bytes;
     try {
+      long size = Files.size(file);
+      if (size > Integer.MAX_VALUE - 8) {
+        throw new IOException("the negative objective's state " + file + " has " + size
+            + " bytes, more than a file of this format holds");
+      }
       bytes = Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
       throw new IOException("the negative objective's state " + file + " is missing", e);

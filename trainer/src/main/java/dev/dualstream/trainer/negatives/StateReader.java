@@ -125,7 +125,7 @@ final class StateReader {
   }
 
   private static NegativeCache cache(ByteBuffer section, NegativeCache expected) {
-    NegativeCache cache = restoreCache(section, "the cache section");
+    NegativeCache cache = restoreCache(section, "the cache section", expected.memoryPlan().allocatedBytes());
     require(cache.capacity() == expected.capacity() && cache.dim() == expected.dim()
         && cache.maxFeatures() == expected.maxFeatures() && cache.topK() == expected.topK()
         && cache.scale() == expected.scale(),
@@ -135,11 +135,12 @@ final class StateReader {
     return cache;
   }
 
-  private static NegativeCache restoreCache(ByteBuffer section, String what) {
+  /** Restores a cache, refusing before it allocates one larger than {@code maxAllocatedBytes}. */
+  private static NegativeCache restoreCache(ByteBuffer section, String what, long maxAllocatedBytes) {
     byte[] snapshot = new byte[section.remaining()];
     section.get(snapshot);
     try {
-      return NegativeCache.restore(snapshot);
+      return NegativeCache.restore(snapshot, maxAllocatedBytes);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(what + ": " + e.getMessage(), e);
     }
@@ -202,7 +203,7 @@ final class StateReader {
       require(reencodings == 0, "corpus re-encoded " + reencodings + " times but no encoded corpus");
       return new Corpus(0, null);
     }
-    NegativeCache cache = restoreCache(in, "the corpus section");
+    NegativeCache cache = restoreCache(in, "the corpus section", expected.largestCacheBytes());
     require(cache.dim() == expected.dim() && cache.maxFeatures() == expected.maxFeatures()
         && cache.scale() == expected.scale() && cache.topK() == 0,
         "the corpus section holds an encoded corpus of another dimension, feature count or scale");

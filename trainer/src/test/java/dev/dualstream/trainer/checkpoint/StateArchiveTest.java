@@ -93,6 +93,19 @@ class StateArchiveTest {
     }
   }
 
+  @Test
+  void aNameLongerThanAFileSystemAllowsIsADamagedArchive() throws IOException {
+    ByteArrayOutputStream stream = new ByteArrayOutputStream();
+    java.io.DataOutputStream out = new java.io.DataOutputStream(stream);
+    out.writeInt(StateArchive.MAGIC);
+    out.writeInt(StateArchive.FORMAT);
+    out.writeByte(1);
+    out.writeUTF("a".repeat(256));
+    CorruptCheckpointException e = assertThrows(CorruptCheckpointException.class,
+        () -> StateArchive.verify(new ByteArrayInputStream(stream.toByteArray()), null, SOURCE));
+    assertTrue(e.getMessage().endsWith("entry 0 has an invalid name"), e.getMessage());
+  }
+
   private static byte[] archive(Path dir) throws IOException {
     byte[] weights = new byte[4096];
     new Random(3).nextBytes(weights);

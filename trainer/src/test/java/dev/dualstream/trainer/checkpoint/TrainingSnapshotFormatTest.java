@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Random;
 import org.apache.flink.core.memory.DataInputDeserializer;
@@ -61,6 +64,33 @@ class TrainingSnapshotFormatTest {
     IOException e = assertThrows(IOException.class,
         () -> TrainingSnapshotSerializer.INSTANCE.deserialize(new DataInputDeserializer(blob)));
     assertTrue(e.getMessage().contains("partial batch"), e.getMessage());
+  }
+
+  @Test
+  void countsWithinTheBoundsCostOnlyTheBytesThatArrive() {
+    byte[] blob = encode(Snapshots.goldenV1());
+    int batch = 1 + 2 + "dual-encoder".length() + 16;
+    for (int at : new int[] {batch, batch + 4}) {
+      byte[] damaged = blob.clone();
+      ByteBuffer.wrap(damaged).putInt(at, 1 << 24);
+      com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+      long before = threads.getCurrentThreadAllocatedBytes();
+
+      assertThrows(EOFException.class,
+          () -> TrainingSnapshotSerializer.INSTANCE.deserialize(new DataInputDeserializer(damaged)));
+
+      long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+      assertTrue(allocated < 1 << 20, "a count of 2^24 at byte " + at + " allocated " + allocated + " bytes");
+    }
+  }
+
+  @Test
+  void valuesNoSnapshotHoldsAreAnIoException() {
+    byte[] blob = encode(Snapshots.goldenV1());
+    ByteBuffer.wrap(blob).putLong(1 + 2 + "dual-encoder".length(), -1);
+    IOException e = assertThrows(IOException.class,
+        () -> TrainingSnapshotSerializer.INSTANCE.deserialize(new DataInputDeserializer(blob)));
+    assertTrue(e.getMessage().startsWith("corrupt training state: negative counter"), e.getMessage());
   }
 
   @Test

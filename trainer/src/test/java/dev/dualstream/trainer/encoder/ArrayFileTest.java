@@ -45,6 +45,19 @@ class ArrayFileTest {
   }
 
   @Test
+  void askingForMoreIntsThanTheFileHoldsFailsBeforeAllocating() throws IOException {
+    Path file = dir.resolve("short.i32");
+    ArrayFile.create(file).ints(1, 2).close();
+    try (ArrayFile.Reader in = ArrayFile.open(file)) {
+      assertEquals(1, in.ints(1)[0]);
+      IOException e = assertThrows(IOException.class, () -> in.ints(Integer.MAX_VALUE));
+      assertEquals("file ends early: 2147483647 ints asked for, 4 bytes left", e.getMessage());
+      assertThrows(IOException.class, () -> in.ints(-1));
+      assertEquals(2, in.ints(1)[0]);
+    }
+  }
+
+  @Test
   void scratchFilesHoldTheSameBytesAsSyncedOnes() throws IOException {
     float[] floats = new float[300_000];
     new Random(9).ints(floats.length).forEach(i -> floats[Math.floorMod(i, floats.length)] = i * 1e-6f);

@@ -62,4 +62,12 @@ class EmbeddingTableTest {
     IOException truncated = assertThrows(IOException.class, () -> EmbeddingTable.read(file));
     assertTrue(truncated.getMessage().contains("expected"), truncated.getMessage());
   }
+
+  @Test
+  void aShapeNoArrayHoldsIsAnIoException() throws IOException {
+    Path file = dir.resolve("zero.f32");
+    ArrayFile.create(file).ints(EmbeddingTable.MAGIC, EmbeddingTable.FORMAT_VERSION, 0, 4).close();
+    IOException e = assertThrows(IOException.class, () -> EmbeddingTable.read(file));
+    assertTrue(e.getMessage().contains("a table of 0 buckets x 4"), e.getMessage());
+  }
 }

@@ -3,6 +3,8 @@ package dev.dualstream.trainer.encoder;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -58,6 +60,18 @@ class MlpTowerTest {
       for (int i = 0; i < 4; i++) {
         assertArrayEquals(tower.values().get(i), read.values().get(i));
       }
+    }
+  }
+
+  @Test
+  void widthsThatMultiplyToTheFileLengthButNotToArraysAreRefused() throws IOException {
+    // in -5, hidden -1, out 7: the sizes (5, -1, -7, 7) sum to 4 floats, so a 36-byte file
+    // matched its header and then asked for a float[-1].
+    Path file = dir.resolve("forged.f32");
+    ArrayFile.create(file).ints(MlpTower.MAGIC, MlpTower.FORMAT_VERSION, -5, -1, 7).ints(0, 0, 0, 0).close();
+    try (NDManager manager = NDManager.newBaseManager()) {
+      IOException e = assertThrows(IOException.class, () -> MlpTower.read(manager, file, false));
+      assertTrue(e.getMessage().contains("declares layer widths -5, -1, 7"), e.getMessage());
     }
   }
 
