@@ -154,6 +154,29 @@ public record IngestOptions(
         value(merged, "state.store", IngestOptions::parseStateStore));
   }
 
+  /**
+   * These options as key/value pairs, keys as in {@link #OPTIONS}: what {@link #parse} reads back into an
+   * equal record, and so what a command line that starts the stage elsewhere carries.
+   */
+  public Map<String, String> values() {
+    Map<String, String> v = new LinkedHashMap<>();
+    v.put("application.id", applicationId);
+    v.put("join.window", joinWindow.toString());
+    v.put("join.grace", grace.toString());
+    v.put("dedup.retention", dedupRetention.toString());
+    v.put("commit.interval", commitInterval.toString());
+    v.put("replication.factor", Integer.toString(replicationFactor));
+    v.put("state.dir", stateDir.toString());
+    v.put("processing.guarantee", processingGuarantee);
+    v.put("num.threads", Integer.toString(numThreads));
+    v.put("time.max.ahead", maxAhead.toString());
+    v.put("time.max.future", maxFuture.toString());
+    v.put("click.min.dwell", minDwell.toString());
+    v.put("document.wait", documentWait.toString());
+    v.put("state.store", stateStore.name().toLowerCase(Locale.ROOT));
+    return v;
+  }
+
   private static StateStore parseStateStore(String text) {
     return switch (text.trim().toLowerCase(Locale.ROOT)) {
       case "rocksdb" -> StateStore.ROCKSDB;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.dualstream.schemas.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.streams.StreamsConfig;
@@ -40,6 +41,19 @@ class IngestOptionsTest {
         .replicationFactor(1).stateDir(Path.of("build/state")).processingGuarantee("at_least_once").numThreads(2)
         .build(), o);
     assertEquals(Duration.ofDays(1), IngestOptions.parseDuration("1d"));
+  }
+
+  @Test
+  void valuesNameEveryOptionAndParseBackToEqualOptions() {
+    IngestOptions o = IngestOptions.builder().applicationId("values-test").joinWindow(Duration.ofMinutes(7))
+        .grace(Duration.ofMillis(1_500)).dedupRetention(Duration.ofHours(3)).commitInterval(Duration.ofMillis(250))
+        .replicationFactor(1).stateDir(Path.of("some", "state")).processingGuarantee("at_least_once").numThreads(3)
+        .maxAhead(Duration.ofHours(2)).maxFuture(Duration.ofMinutes(90)).minDwell(Duration.ZERO)
+        .documentWait(Duration.ofSeconds(4)).stateStore(IngestOptions.StateStore.MEMORY).build();
+
+    assertEquals(IngestOptions.OPTIONS.stream().map(IngestOptions.Option::key).toList(), List.copyOf(o.values().keySet()));
+    assertEquals(o, IngestOptions.parse(o.values()));
+    assertEquals(IngestOptions.defaults(), IngestOptions.parse(IngestOptions.defaults().values()));
   }
 
   @Test
