@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 
@@ -62,6 +63,11 @@ public final class IngestApp {
     p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, Integer.toString(options.replicationFactor()));
     p.put(StreamsConfig.STATE_DIR_CONFIG, options.stateDir().toString());
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(options.numThreads()));
+    long sessionMs = options.sessionTimeout().toMillis();
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), Long.toString(sessionMs));
+    // Kafka's advice: heartbeats at most a third of the session apart (its default, 3 s, fits the default session).
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG),
+        Long.toString(Math.max(1, Math.min(3_000, sessionMs / 3))));
     return p;
   }
 

@@ -49,7 +49,8 @@ class IngestOptionsTest {
         .grace(Duration.ofMillis(1_500)).dedupRetention(Duration.ofHours(3)).commitInterval(Duration.ofMillis(250))
         .replicationFactor(1).stateDir(Path.of("some", "state")).processingGuarantee("at_least_once").numThreads(3)
         .maxAhead(Duration.ofHours(2)).maxFuture(Duration.ofMinutes(90)).minDwell(Duration.ZERO)
-        .documentWait(Duration.ofSeconds(4)).stateStore(IngestOptions.StateStore.MEMORY).build();
+        .documentWait(Duration.ofSeconds(4)).stateStore(IngestOptions.StateStore.MEMORY)
+        .sessionTimeout(Duration.ofSeconds(6)).build();
 
     assertEquals(IngestOptions.OPTIONS.stream().map(IngestOptions.Option::key).toList(), List.copyOf(o.values().keySet()));
     assertEquals(o, IngestOptions.parse(o.values()));
@@ -65,6 +66,16 @@ class IngestOptionsTest {
     assertEquals("1", p.get(StreamsConfig.REPLICATION_FACTOR_CONFIG));
     assertEquals("st", p.get(StreamsConfig.STATE_DIR_CONFIG));
     assertEquals("h:1", p.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
+    assertEquals("45000", p.get("consumer.session.timeout.ms"));
+    assertEquals("3000", p.get("consumer.heartbeat.interval.ms"));
+  }
+
+  @Test
+  void aShortSessionGetsHeartbeatsAThirdOfItApart() {
+    IngestOptions o = IngestOptions.builder().sessionTimeout(Duration.ofSeconds(6)).build();
+    Properties p = IngestApp.streamsConfig(o, o.applicationId(), "h:1");
+    assertEquals("6000", p.get("consumer.session.timeout.ms"));
+    assertEquals("2000", p.get("consumer.heartbeat.interval.ms"));
   }
 
   @Test
