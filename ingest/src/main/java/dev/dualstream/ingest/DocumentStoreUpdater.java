@@ -50,10 +50,13 @@ final class DocumentStoreUpdater implements Processor<byte[], byte[], Void, Void
       LOG.debug("document store skips {}: {}", key, e.getMessage());
       return;
     }
-    Document current = store.get(key);
-    if (current != null && current.getVersion() > doc.getVersion()) {
-      return;
+    if (replaces(store.get(key), doc)) {
+      store.put(key, doc);
     }
-    store.put(key, doc);
+  }
+
+  /** The version rule: whether {@code next} replaces {@code current} (null when the store holds none). */
+  static boolean replaces(Document current, Document next) {
+    return current == null || current.getVersion() <= next.getVersion();
   }
 }

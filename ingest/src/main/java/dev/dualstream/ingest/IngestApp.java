@@ -8,6 +8,7 @@ import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 
@@ -67,6 +68,11 @@ public final class IngestApp {
     // the output is about three times the input's bytes and compresses well. lz4 costs little CPU and
     // shortens what each exactly-once commit waits for (the producer flush) and what the broker writes.
     p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+    long sessionMs = options.sessionTimeout().toMillis();
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), Long.toString(sessionMs));
+    // Kafka's advice: heartbeats at most a third of the session apart (its default, 3 s, fits the default session).
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG),
+        Long.toString(Math.max(1, Math.min(3_000, sessionMs / 3))));
     return p;
   }
 

@@ -30,6 +30,8 @@ import java.util.function.Function;
  * @param minDwell clicks with a known dwell time under this are dropped (counted); zero keeps all
  * @param documentWait how long (wall clock) a click on a document not seen yet waits for it
  * @param stateStore where the join state lives: RocksDB on disk or the heap (both logged to Kafka)
+ * @param sessionTimeout how long the broker waits for a silent instance before it hands the instance's
+ *     partitions to another; an instance restarted after a crash waits this long before it resumes
  */
 public record IngestOptions(
     String applicationId,
@@ -45,7 +47,8 @@ public record IngestOptions(
     Duration maxFuture,
     Duration minDwell,
     Duration documentWait,
-    StateStore stateStore) {
+    StateStore stateStore,
+    Duration sessionTimeout) {
 
   /** Where the join's state stores keep their data. */
   public enum StateStore {
@@ -78,7 +81,10 @@ public record IngestOptions(
       new Option("document.wait", "30s",
           "How long a click on a document not yet in corpus.documents waits for it before it is dead-lettered."),
       new Option("state.store", "rocksdb",
-          "Where the join state lives: rocksdb (on disk) or memory (the heap); both are logged to Kafka."));
+          "Where the join state lives: rocksdb (on disk) or memory (the heap); both are logged to Kafka."),
+      new Option("session.timeout", "45s",
+          "How long the broker waits for a silent instance before handing its partitions to another; an instance"
+              + " restarted after a crash waits this long (Kafka's default; the broker allows 6s and up)."));
 
   public IngestOptions {
     require(applicationId != null && applicationId.matches("[A-Za-z0-9._-]+"),
@@ -105,6 +111,7 @@ public record IngestOptions(
     Objects.requireNonNull(documentWait, "document.wait");
     require(!documentWait.isNegative(), "document.wait must not be negative (got " + documentWait + ")");
     Objects.requireNonNull(stateStore, "state.store");
+    requirePositive("session.timeout", sessionTimeout);
   }
 
   /** All defaults. */
@@ -151,7 +158,32 @@ public record IngestOptions(
         value(merged, "time.max.future", IngestOptions::parseDuration),
         value(merged, "click.min.dwell", IngestOptions::parseDuration),
         value(merged, "document.wait", IngestOptions::parseDuration),
-        value(merged, "state.store", IngestOptions::parseStateStore));
+        value(merged, "state.store", IngestOptions::parseStateStore),
+        value(merged, "session.timeout", IngestOptions::parseDuration));
+  }
+
+  /**
+   * These options as key/value pairs, keys as in {@link #OPTIONS}: what {@link #parse} reads back into an
+   * equal record, and so what a command line that starts the stage elsewhere carries.
+   */
+  public Map<String, String> values() {
+    Map<String, String> v = new LinkedHashMap<>();
+    v.put("application.id", applicationId);
+    v.put("join.window", joinWindow.toString());
+    v.put("join.grace", grace.toString());
+    v.put("dedup.retention", dedupRetention.toString());
+    v.put("commit.interval", commitInterval.toString());
+    v.put("replication.factor", Integer.toString(replicationFactor));
+    v.put("state.dir", stateDir.toString());
+    v.put("processing.guarantee", processingGuarantee);
+    v.put("num.threads", Integer.toString(numThreads));
+    v.put("time.max.ahead", maxAhead.toString());
+    v.put("time.max.future", maxFuture.toString());
+    v.put("click.min.dwell", minDwell.toString());
+    v.put("document.wait", documentWait.toString());
+    v.put("state.store", stateStore.name().toLowerCase(Locale.ROOT));
+    v.put("session.timeout", sessionTimeout.toString());
+    return v;
   }
 
   private static StateStore parseStateStore(String text) {
@@ -239,6 +271,7 @@ public record IngestOptions(
     private Duration minDwell;
     private Duration documentWait;
     private StateStore stateStore;
+    private Duration sessionTimeout;
 
     private Builder(IngestOptions from) {
       applicationId = from.applicationId;
@@ -255,6 +288,7 @@ public record IngestOptions(
       minDwell = from.minDwell;
       documentWait = from.documentWait;
       stateStore = from.stateStore;
+      sessionTimeout = from.sessionTimeout;
     }
 
     public Builder applicationId(String v) {
@@ -327,10 +361,15 @@ public record IngestOptions(
       return this;
     }
 
+    public Builder sessionTimeout(Duration v) {
+      sessionTimeout = v;
+      return this;
+    }
+
     public IngestOptions build() {
       return new IngestOptions(applicationId, joinWindow, grace, dedupRetention, commitInterval,
           replicationFactor, stateDir, processingGuarantee, numThreads, maxAhead, maxFuture, minDwell, documentWait,
-          stateStore);
+          stateStore, sessionTimeout);
     }
   }
 }

@@ -2,25 +2,12 @@ package dev.dualstream.ingest;
 
 import dev.dualstream.schemas.Topics;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.IsolationLevel;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
@@ -187,39 +174,6 @@ public final class RunningIngest implements AutoCloseable {
   }
 
   private long groupLag(String group, List<String> topics) {
-    try {
-      List<TopicPartition> partitions = new ArrayList<>();
-      admin.describeTopics(topics).allTopicNames().get(timeoutMs(), TimeUnit.MILLISECONDS).forEach((name, d) ->
-          d.partitions().forEach(p -> partitions.add(new TopicPartition(name, p.partition()))));
-      Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group,
-              new ListConsumerGroupOffsetsOptions().requireStable(true))
-          .partitionsToOffsetAndMetadata().get(timeoutMs(), TimeUnit.MILLISECONDS);
-      Map<TopicPartition, ListOffsetsResultInfo> end = offsets(partitions, OffsetSpec.latest());
-      Map<TopicPartition, ListOffsetsResultInfo> start = offsets(partitions, OffsetSpec.earliest());
-      long lag = 0;
-      for (TopicPartition tp : partitions) {
-        OffsetAndMetadata c = committed.get(tp);
-        long done = Math.max(c == null ? 0 : c.offset(), start.get(tp).offset());
-        lag += Math.max(0, end.get(tp).offset() - done);
-      }
-      return lag;
-    } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException("cannot read offsets of " + group + ": " + e, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while reading offsets of " + group, e);
-    }
-  }
-
-  private Map<TopicPartition, ListOffsetsResultInfo> offsets(List<TopicPartition> partitions, OffsetSpec spec)
-      throws ExecutionException, InterruptedException, TimeoutException {
-    Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-    partitions.forEach(tp -> request.put(tp, spec));
-    return admin.listOffsets(request, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
-        .get(timeoutMs(), TimeUnit.MILLISECONDS);
-  }
-
-  private static long timeoutMs() {
-    return IngestApp.ADMIN_TIMEOUT.toMillis();
+    return GroupProgress.read(admin, group, topics, IngestApp.ADMIN_TIMEOUT).lag();
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.dualstream.schemas.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.streams.StreamsConfig;
@@ -43,6 +44,20 @@ class IngestOptionsTest {
   }
 
   @Test
+  void valuesNameEveryOptionAndParseBackToEqualOptions() {
+    IngestOptions o = IngestOptions.builder().applicationId("values-test").joinWindow(Duration.ofMinutes(7))
+        .grace(Duration.ofMillis(1_500)).dedupRetention(Duration.ofHours(3)).commitInterval(Duration.ofMillis(250))
+        .replicationFactor(1).stateDir(Path.of("some", "state")).processingGuarantee("at_least_once").numThreads(3)
+        .maxAhead(Duration.ofHours(2)).maxFuture(Duration.ofMinutes(90)).minDwell(Duration.ZERO)
+        .documentWait(Duration.ofSeconds(4)).stateStore(IngestOptions.StateStore.MEMORY)
+        .sessionTimeout(Duration.ofSeconds(6)).build();
+
+    assertEquals(IngestOptions.OPTIONS.stream().map(IngestOptions.Option::key).toList(), List.copyOf(o.values().keySet()));
+    assertEquals(o, IngestOptions.parse(o.values()));
+    assertEquals(IngestOptions.defaults(), IngestOptions.parse(IngestOptions.defaults().values()));
+  }
+
+  @Test
   void streamsConfigCarriesTheOptions() {
     IngestOptions o = IngestOptions.builder().replicationFactor(1).stateDir(Path.of("st")).build();
     Properties p = IngestApp.streamsConfig(o, o.applicationId(), "h:1");
@@ -51,6 +66,16 @@ class IngestOptionsTest {
     assertEquals("1", p.get(StreamsConfig.REPLICATION_FACTOR_CONFIG));
     assertEquals("st", p.get(StreamsConfig.STATE_DIR_CONFIG));
     assertEquals("h:1", p.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
+    assertEquals("45000", p.get("consumer.session.timeout.ms"));
+    assertEquals("3000", p.get("consumer.heartbeat.interval.ms"));
+  }
+
+  @Test
+  void aShortSessionGetsHeartbeatsAThirdOfItApart() {
+    IngestOptions o = IngestOptions.builder().sessionTimeout(Duration.ofSeconds(6)).build();
+    Properties p = IngestApp.streamsConfig(o, o.applicationId(), "h:1");
+    assertEquals("6000", p.get("consumer.session.timeout.ms"));
+    assertEquals("2000", p.get("consumer.heartbeat.interval.ms"));
   }
 
   @Test

@@ -9,8 +9,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
@@ -28,7 +26,9 @@ import org.apache.kafka.clients.admin.DescribeClusterOptions;
  * a directory in use fails before anything is launched, and so do taken ports.
  *
  * <p>{@link #close()} sends SIGTERM (Kafka shuts down cleanly and releases its log lock), waits, then
- * kills; a JVM shutdown hook does the same, so Ctrl-C leaves no broker behind.
+ * kills; a JVM shutdown hook does the same, so Ctrl-C leaves no broker behind. The broker is a {@link
+ * ChildJvm}, so it halts by itself when this JVM dies without running its hooks ({@code kill -9}).
+ * {@link #kill()} crashes it on purpose, for tests that restart a broker on its data.
  *
  * <pre>{@code
  * try (KafkaBrokerProcess kafka = KafkaBrokerProcess.start(Path.of("var/kafka"), 9092, Duration.ofSeconds(60))) {
@@ -54,7 +54,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     this.bootstrapServers = bootstrapServers;
     this.logFile = logFile;
     this.dataDirLock = dataDirLock;
-    this.shutdownHook = new Thread(() -> stop(process), "kafka-broker-stop");
+    this.shutdownHook = new Thread(() -> ChildJvm.stop(process, STOP_TIMEOUT), "kafka-broker-stop");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
 
@@ -95,16 +95,32 @@ public final class KafkaBrokerProcess implements AutoCloseable {
   /** Stops the broker (SIGTERM, then a kill after 30 s) and waits until the process is gone. */
   @Override
   public void close() {
-    if (!closed.compareAndSet(false, true)) {
-      return;
+    if (closed.compareAndSet(false, true)) {
+      removeShutdownHook();
+      ChildJvm.stop(process, STOP_TIMEOUT);
+      closeQuietly(dataDirLock);
     }
+  }
+
+  /**
+   * Kills the broker as a crash would (SIGKILL: no clean shutdown, its log left for recovery), waits until
+   * the process is gone and releases the data directory, so that a broker can be started on the same data
+   * again. Does nothing after {@link #close()}.
+   */
+  public void kill() {
+    if (closed.compareAndSet(false, true)) {
+      removeShutdownHook();
+      ChildJvm.kill(process);
+      closeQuietly(dataDirLock);
+    }
+  }
+
+  private void removeShutdownHook() {
     try {
       Runtime.getRuntime().removeShutdownHook(shutdownHook);
     } catch (IllegalStateException e) {
       // The JVM is already shutting down, and the hook is stopping the broker.
     }
-    stop(process);
-    closeQuietly(dataDirLock);
   }
 
   @Override
@@ -117,21 +133,6 @@ public final class KafkaBrokerProcess implements AutoCloseable {
       lock.close();
     } catch (IOException e) {
       // Closing the channel is what releases the lock; the process exit would release it too.
-    }
-  }
-
-  private static void stop(Process process) {
-    if (!process.isAlive()) {
-      return;
-    }
-    process.destroy();
-    try {
-      if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-        process.destroyForcibly().waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
     }
   }
 
@@ -223,11 +224,11 @@ public final class KafkaBrokerProcess implements AutoCloseable {
           "--cluster-id", dir.clusterId(), "--config", dir.serverProperties().toString());
       try {
         if (!format.waitFor(readyTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
-          stop(format);
+          ChildJvm.stop(format, STOP_TIMEOUT);
           throw failure("formatting Kafka storage in " + dir.logDir() + " did not finish within " + readyTimeout, dir, runStart);
         }
       } catch (InterruptedException e) {
-        stop(format);
+        ChildJvm.stop(format, STOP_TIMEOUT);
         Thread.currentThread().interrupt();
         throw new BrokerStartException("interrupted while formatting Kafka storage", e);
       }
@@ -281,24 +282,12 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     }
 
     private Process launch(BrokerDataDir dir, String mainClass, String... args) {
-      List<String> command = new ArrayList<>(List.of(
-          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-Xms128m", "-Xmx768m",
-          "-Djava.awt.headless=true",
-          "-Dai.djl.offline=true",
-          // A configuration of our own: Kafka's default logs to files beside the class path.
-          "-Dlog4j2.configurationFile=log4j2-broker.xml",
-          mainClass));
-      command.addAll(List.of(args));
-      ProcessBuilder builder = new ProcessBuilder(command)
-          .redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.brokerLog().toFile()));
-      // Through the environment, not -cp: the class path is long and would fill every process listing.
-      builder.environment().put("CLASSPATH", System.getProperty("java.class.path"));
-      builder.environment().put("DJL_OFFLINE", "true");
-      builder.environment().put("OPT_OUT_TRACKING", "true");
       try {
-        return builder.start();
+        return ChildJvm.of(mainClass).args(args)
+            // A configuration of our own: Kafka's default logs to files beside the class path.
+            .jvmOptions("-Xms128m", "-Xmx768m", "-Dlog4j2.configurationFile=log4j2-broker.xml")
+            .log(dir.brokerLog())
+            .start();
       } catch (IOException e) {
         throw new BrokerStartException("cannot start a Java process for " + mainClass + ": " + e.getMessage(), e);
       }

@@ -1,5 +1,6 @@
 /**
- * The local stack's moving parts: a real single-node Kafka broker in a child JVM on 127.0.0.1, started,
- * made ready and stopped by {@link dev.dualstream.deploy.stack.KafkaBrokerProcess}.
+ * The local stack's moving parts, each a child JVM that never outlives its parent ({@link
+ * dev.dualstream.deploy.stack.ChildJvm}): a real single-node Kafka broker on 127.0.0.1 ({@link
+ * dev.dualstream.deploy.stack.KafkaBrokerProcess}) and the ingest stage ({@link dev.dualstream.deploy.stack.IngestProcess}).
  */
 package dev.dualstream.deploy.stack;
