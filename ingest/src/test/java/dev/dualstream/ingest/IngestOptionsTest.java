@@ -26,7 +26,7 @@ class IngestOptionsTest {
     assertEquals(-1, o.replicationFactor());
     assertEquals(Path.of("var", "ingest"), o.stateDir());
     assertEquals("exactly_once_v2", o.processingGuarantee());
-    assertEquals(1, o.numThreads());
+    assertEquals(2, o.numThreads());
     assertEquals("dualstream-ingest-documents", o.documentCheckApplicationId());
   }
 
@@ -35,10 +35,10 @@ class IngestOptionsTest {
     IngestOptions o = IngestOptions.parse(Map.of(
         "application.id", "ingest-test", "join.window", "PT10M", "join.grace", "30s", "dedup.retention", "2h",
         "commit.interval", "250ms", "replication.factor", "1", "state.dir", "build/state",
-        "processing.guarantee", "at_least_once", "num.threads", "2"));
+        "processing.guarantee", "at_least_once", "num.threads", "3"));
     assertEquals(IngestOptions.builder().applicationId("ingest-test").joinWindow(Duration.ofMinutes(10))
         .grace(Duration.ofSeconds(30)).dedupRetention(Duration.ofHours(2)).commitInterval(Duration.ofMillis(250))
-        .replicationFactor(1).stateDir(Path.of("build/state")).processingGuarantee("at_least_once").numThreads(2)
+        .replicationFactor(1).stateDir(Path.of("build/state")).processingGuarantee("at_least_once").numThreads(3)
         .build(), o);
     assertEquals(Duration.ofDays(1), IngestOptions.parseDuration("1d"));
   }
