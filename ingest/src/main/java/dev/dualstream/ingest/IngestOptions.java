@@ -22,7 +22,7 @@ import java.util.function.Function;
  * @param dedupRetention how long an impression (with its clicks) is remembered to drop repeats
  * @param commitInterval Kafka Streams commit interval (with exactly-once: how often output becomes visible)
  * @param replicationFactor replication factor of internal topics; -1 takes the broker default
- * @param stateDir directory for local state (RocksDB window stores, the document store)
+ * @param stateDir directory for local state (the join state, the document store)
  * @param processingGuarantee {@code exactly_once_v2} or {@code at_least_once}
  * @param numThreads stream threads in this instance
  * @param maxAhead an event time more than this ahead of its partition's stream time is implausible

@@ -49,9 +49,8 @@ final class BenchIngestCommand implements Callable<Integer> {
   private long impressions;
 
   @Option(names = "--impression-interval", paramLabel = "DURATION", converter = TrainCommand.DurationConverter.class,
-      description = "Simulated event time between two searches (e.g. 10ms, 15s). Ingest's window stores keep a "
-          + "RocksDB instance per segment of event time, so a sparser stream opens and drops more of them per event. "
-          + "Default: the simulator's, as in the demo (15s).")
+      description = "Simulated event time between two searches (e.g. 10ms, 15s): how fast windows close "
+          + "and expire per event. Default: the simulator's, as in the demo (15s).")
   private Duration impressionInterval;
 
   @Option(names = "--rounds", paramLabel = "N", defaultValue = "" + IngestBenchOptions.DEFAULT_ROUNDS,
