@@ -74,13 +74,8 @@ final class BenchIngestCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (!Files.isDirectory(dataset)) {
-      throw new UserError("--dataset " + dataset + " is not a directory");
-    }
-    Path jsonDir = json == null ? null : json.toAbsolutePath().getParent();
-    if (jsonDir != null && !Files.isDirectory(jsonDir)) {
-      throw new UserError("--json " + json + ": directory " + jsonDir + " does not exist");
-    }
+    PathChecks.requireDirectory("--dataset", dataset);
+    PathChecks.requireParentDirectory("--json", json);
     IngestBenchOptions options;
     try {
       options = new IngestBenchOptions(dataset, workDir, kafkaPort, impressions, seed,

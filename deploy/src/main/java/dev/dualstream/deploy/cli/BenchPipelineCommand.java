@@ -103,13 +103,8 @@ final class BenchPipelineCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (!Files.isDirectory(dataset)) {
-      throw new UserError("--dataset " + dataset + " is not a directory");
-    }
-    Path jsonDir = json == null ? null : json.toAbsolutePath().getParent();
-    if (jsonDir != null && !Files.isDirectory(jsonDir)) {
-      throw new UserError("--json " + json + ": directory " + jsonDir + " does not exist");
-    }
+    PathChecks.requireDirectory("--dataset", dataset);
+    PathChecks.requireParentDirectory("--json", json);
     PipelineBenchOptions options;
     try {
       options = new PipelineBenchOptions(dataset, workDir, kafkaPort, backlog, rate, warmupSeconds,

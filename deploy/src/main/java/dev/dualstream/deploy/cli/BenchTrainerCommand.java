@@ -135,17 +135,11 @@ final class BenchTrainerCommand implements Callable<Integer> {
   }
 
   private void validate() {
-    if (!Files.isDirectory(dataset)) {
-      throw new UserError("--dataset " + dataset + " is not a directory");
-    }
+    PathChecks.requireDirectory("--dataset", dataset);
     if (exportOnly && exportDir == null) {
       throw new UserError("--export-only needs --export-batches DIR");
     }
-    if (json != null && json.toAbsolutePath().getParent() != null
-        && !Files.isDirectory(json.toAbsolutePath().getParent())) {
-      throw new UserError("--json " + json + ": directory " + json.toAbsolutePath().getParent()
-          + " does not exist");
-    }
+    PathChecks.requireParentDirectory("--json", json);
     if (batchSize < 2) {
       throw new UserError("--batch-size must be at least 2 (in-batch negatives), got " + batchSize);
     }

@@ -83,9 +83,7 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (!Files.isDirectory(dataset)) {
-      throw new UserError("--dataset " + dataset + " is not a directory");
-    }
+    PathChecks.requireDirectory("--dataset", dataset);
     if (reportJson != null && reportJson.getParent() != null && !Files.isDirectory(reportJson.getParent())) {
       throw new UserError("--report-json " + reportJson + ": directory " + reportJson.getParent() + " does not exist");
     }

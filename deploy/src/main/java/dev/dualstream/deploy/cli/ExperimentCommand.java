@@ -154,9 +154,7 @@ final class ExperimentCommand implements Callable<Integer> {
         printSettings(out);
         return 0;
       }
-      if (!Files.isDirectory(dataset)) {
-        throw new UserError("--dataset " + dataset + " is not a directory");
-      }
+      PathChecks.requireDirectory("--dataset", dataset);
       if (json != null && json.getParent() != null && !Files.isDirectory(json.getParent())) {
         throw new UserError("--json " + json + ": directory " + json.getParent() + " does not exist");
       }
