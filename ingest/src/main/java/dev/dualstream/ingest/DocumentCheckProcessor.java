@@ -52,5 +52,6 @@ final class DocumentCheckProcessor extends ContextualProcessor<byte[], Input<?>,
         accounts.bump(Account.DOCUMENTS_APPLIED);
       }
     }
+    accounts.write();
   }
 }

@@ -11,7 +11,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the global document store: the latest version of every document, by doc id. A tombstone deletes;
+ * Keeps the global document store: the latest version of every document, by doc id, as the bytes its
+ * producer sent (the join decodes what it reads, see {@link DocumentLookup}). A tombstone deletes;
  * an update with a lower version than the stored one is ignored (equal versions replace, so a corrected
  * record can be re-sent). Kafka Streams runs this processor on restore too, so the rules hold after a
  * restart.
@@ -23,7 +24,12 @@ import org.slf4j.LoggerFactory;
  */
 final class DocumentStoreUpdater implements Processor<byte[], byte[], Void, Void> {
   private static final Logger LOG = LoggerFactory.getLogger(DocumentStoreUpdater.class);
-  private KeyValueStore<String, Document> store;
+  private final DocumentLookup.Generation generation;
+  private KeyValueStore<String, byte[]> store;
+
+  DocumentStoreUpdater(DocumentLookup.Generation generation) {
+    this.generation = generation;
+  }
 
   @Override
   public void init(ProcessorContext<Void, Void> context) {
@@ -38,6 +44,7 @@ final class DocumentStoreUpdater implements Processor<byte[], byte[], Void, Void
     String key = new String(record.key(), StandardCharsets.UTF_8);
     if (record.value() == null) {
       store.delete(key);
+      generation.changed();
       return;
     }
     Document doc;
@@ -50,8 +57,10 @@ final class DocumentStoreUpdater implements Processor<byte[], byte[], Void, Void
       LOG.debug("document store skips {}: {}", key, e.getMessage());
       return;
     }
-    if (replaces(store.get(key), doc)) {
-      store.put(key, doc);
+    byte[] current = store.get(key);
+    if (current == null || replaces(Topics.DOCUMENTS.codec().decode(current), doc)) {
+      store.put(key, record.value());
+      generation.changed();
     }
   }
 

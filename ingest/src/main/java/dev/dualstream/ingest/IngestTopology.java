@@ -56,15 +56,16 @@ final class IngestTopology {
         input(Topics.IMPRESSIONS, i -> i.getTimestamp().toEpochMilli(), false), Topics.IMPRESSIONS.name());
     t.addSource(AutoOffsetReset.earliest(), "clicks-source", time, new ByteArrayDeserializer(),
         input(Topics.CLICKS, c -> c.getTimestamp().toEpochMilli(), false), Topics.CLICKS.name());
-    t.addProcessor(JOIN, () -> new JoinProcessor(options, counters), "impressions-source", "clicks-source");
+    DocumentLookup.Generation documents = new DocumentLookup.Generation();
+    t.addProcessor(JOIN, () -> new JoinProcessor(options, counters, documents), "impressions-source", "clicks-source");
 
     t.addStateStore(store(options), JOIN);
 
     t.addGlobalStore(
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DOCUMENT_STORE), Serdes.String(),
-            Topics.DOCUMENTS.valueSerdeAsSerde()).withLoggingDisabled(),
+            Serdes.ByteArray()).withLoggingDisabled(),
         "documents-store-source", EventTimeExtractor.documents(), new ByteArrayDeserializer(), new ByteArrayDeserializer(),
-        Topics.DOCUMENTS.name(), "documents-store-update", DocumentStoreUpdater::new);
+        Topics.DOCUMENTS.name(), "documents-store-update", () -> new DocumentStoreUpdater(documents));
 
     t.addSink(EXAMPLES_SINK, Topics.TRAINING_EXAMPLES.name(), new StringSerializer(),
         Topics.TRAINING_EXAMPLES.valueSerde().serializer(), JOIN);

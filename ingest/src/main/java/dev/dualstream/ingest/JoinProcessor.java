@@ -4,12 +4,13 @@ import dev.dualstream.ingest.StateFormat.AwaitingDocument;
 import dev.dualstream.ingest.StateFormat.ImpressionEntry;
 import dev.dualstream.schemas.Topics;
 import dev.dualstream.schemas.avro.Click;
-import dev.dualstream.schemas.avro.Document;
 import dev.dualstream.schemas.avro.Impression;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -45,7 +46,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * whose time has passed are treated as gone whether or not the sweep has removed them yet.
  */
 final class JoinProcessor extends ContextualProcessor<byte[], Input<?>, Object, Object> {
-  private static final Duration SWEEP_EVERY = Duration.ofSeconds(30);
+  /** The sweep runs when stream time has moved on by a twelfth of the memory D, and at least this. */
+  private static final Duration MIN_SWEEP_EVERY = Duration.ofSeconds(30);
+  /** Impressions decoded on arrival, kept for the clicks that follow them closely. */
+  private static final int RECENT_IMPRESSIONS = 4_096;
 
   private static final Duration DOCUMENT_RETRY_EVERY = Duration.ofSeconds(1);
   private static final byte IMPRESSION_EXPIRY = 'I';
@@ -63,13 +67,23 @@ final class JoinProcessor extends ContextualProcessor<byte[], Input<?>, Object, 
   private final InputGate<Click> clickGate = new InputGate<>(Topics.CLICKS, "impression id", InputChecks::click);
 
   private KeyValueStore<Bytes, byte[]> state;
-  private KeyValueStore<String, Document> documents;
+  private DocumentLookup documents;
+  /** Decoded impressions by id, newest last; an impression never changes while its id is remembered. */
+  private final Map<String, Impression> recentImpressions = new LinkedHashMap<>(RECENT_IMPRESSIONS * 2, 0.75f) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Impression> eldest) {
+      return size() > RECENT_IMPRESSIONS;
+    }
+  };
   private Accounts accounts;
   private DeadLetters deadLetters;
   /** The stream time of the last sweep: every expiry key below it has been deleted. */
   private long sweptUntil;
 
-  JoinProcessor(IngestOptions options, IngestCounters counters) {
+  private final DocumentLookup.Generation documentChanges;
+
+  JoinProcessor(IngestOptions options, IngestCounters counters, DocumentLookup.Generation documentChanges) {
+    this.documentChanges = documentChanges;
     this.windowMs = options.joinWindow().toMillis();
     this.graceMs = options.grace().toMillis();
     this.memoryMs = Math.max(windowMs + graceMs, options.dedupRetention().toMillis());
@@ -82,10 +96,14 @@ final class JoinProcessor extends ContextualProcessor<byte[], Input<?>, Object, 
   public void init(ProcessorContext<Object, Object> context) {
     super.init(context);
     state = context.getStateStore(IngestTopology.STATE_STORE);
-    documents = context.getStateStore(IngestTopology.DOCUMENT_STORE);
+    documents = new DocumentLookup(context.getStateStore(IngestTopology.DOCUMENT_STORE), documentChanges);
+    recentImpressions.clear(); // a task revived after a failure is initialised again, its state restored
     accounts = new Accounts(state, counters);
     deadLetters = new DeadLetters(context, accounts);
-    context.schedule(SWEEP_EVERY, PunctuationType.STREAM_TIME, this::sweep);
+    // Sweeping costs a range scan however little is due; on a stream sparse in event time a sweep every
+    // 30 s would run every few records. A twelfth of D keeps at most that much more in the store.
+    Duration sweepEvery = Duration.ofMillis(Math.max(MIN_SWEEP_EVERY.toMillis(), memoryMs / 12));
+    context.schedule(sweepEvery, PunctuationType.STREAM_TIME, this::sweep);
     context.schedule(DOCUMENT_RETRY_EVERY, PunctuationType.WALL_CLOCK_TIME, this::retryDocuments);
   }
 
@@ -100,6 +118,7 @@ final class JoinProcessor extends ContextualProcessor<byte[], Input<?>, Object, 
     } else if (clickGate.admit(record, meta, deadLetters) instanceof InputGate.Valid<Click> v) {
       onClick(v.stored(), v.value());
     }
+    accounts.write();
   }
 
   private void onImpression(Stored stored, Impression impression) {
@@ -112,14 +131,20 @@ final class JoinProcessor extends ContextualProcessor<byte[], Input<?>, Object, 
       return;
     }
     String id = stored.key();
-    if (impression(id) != null) {
-      accounts.bump(Account.IMPRESSIONS_DUPLICATE);
-      return;
+    byte[] previous = state.get(StateStoreKeys.of(StateStoreKeys.IMPRESSION, id));
+    if (previous != null) {
+      StateFormat.ImpressionHead head = StateFormat.head(previous);
+      if (head.eventTime() + memoryMs >= now) {
+        accounts.bump(Account.IMPRESSIONS_DUPLICATE);
+        return;
+      }
+      settle(id, head); // gone, though not swept yet: this is a new impression with the same id
     }
     ImpressionEntry entry = new ImpressionEntry(stored, new ArrayList<>());
     accounts.bump(Account.IMPRESSIONS_OPEN);
     state.put(StateStoreKeys.expiry(t + memoryMs, IMPRESSION_EXPIRY, id), EMPTY);
-    List<Stored> waiting = awaitingImpression(id);
+    // Clicks rarely come before their impression: look for parked ones only when the task holds any.
+    List<Stored> waiting = accounts.get(Account.CLICKS_AWAITING_IMPRESSION) == 0 ? null : awaitingImpression(id);
     if (waiting != null) {
       List<Stored> expired = new ArrayList<>();
       for (Stored click : waiting) {
@@ -133,6 +158,7 @@ final class JoinProcessor extends ContextualProcessor<byte[], Input<?>, Object, 
       putAwaitingImpression(id, expired);
     }
     putImpression(id, entry);
+    recentImpressions.put(id, impression);
   }
 
   private void onClick(Stored stored, Click click) {
@@ -156,7 +182,8 @@ final class JoinProcessor extends ContextualProcessor<byte[], Input<?>, Object, 
         accounts.bump(Account.CLICKS_DUPLICATE);
         return;
       }
-      match(entry, entry.impression().decode(Topics.IMPRESSIONS), stored, click);
+      Impression impression = recentImpressions.get(id);
+      match(entry, impression != null ? impression : entry.impression().decode(Topics.IMPRESSIONS), stored, click);
       putImpression(id, entry);
       return;
     }
@@ -241,15 +268,30 @@ final class JoinProcessor extends ContextualProcessor<byte[], Input<?>, Object, 
       }
       state.delete(key);
     }
+    accounts.write();
   }
 
+  /**
+   * Closes an impression's memory when it is due: its time plus D has passed. (The id may have come again
+   * since, after D: then the entry is that newer impression, and stays.) Only the entry's head is read.
+   */
   private void expireImpression(String id, long now) {
-    ImpressionEntry entry = impression(id);
-    if (entry != null && entry.impression().eventTime() + memoryMs < now) {
-      accounts.settle(Account.IMPRESSIONS_OPEN,
-          entry.clicks().isEmpty() ? Account.IMPRESSIONS_NEVER_CLICKED : Account.IMPRESSIONS_CLICKED);
-      state.delete(StateStoreKeys.of(StateStoreKeys.IMPRESSION, id));
+    Bytes key = StateStoreKeys.of(StateStoreKeys.IMPRESSION, id);
+    byte[] entry = state.get(key);
+    if (entry != null) {
+      StateFormat.ImpressionHead head = StateFormat.head(entry);
+      if (head.eventTime() + memoryMs < now) {
+        settle(id, head);
+        state.delete(key);
+      }
     }
+  }
+
+  /** Counts a closed impression as clicked or never clicked. */
+  private void settle(String id, StateFormat.ImpressionHead head) {
+    accounts.settle(Account.IMPRESSIONS_OPEN,
+        head.clicks() == 0 ? Account.IMPRESSIONS_NEVER_CLICKED : Account.IMPRESSIONS_CLICKED);
+    recentImpressions.remove(id);
   }
 
   private void expireClicks(String id, long now) {
@@ -297,6 +339,7 @@ final class JoinProcessor extends ContextualProcessor<byte[], Input<?>, Object, 
         state.delete(kv.key);
       }
     }
+    accounts.write();
   }
 
   private ImpressionEntry impression(String id) {

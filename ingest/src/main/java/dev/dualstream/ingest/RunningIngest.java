@@ -153,6 +153,11 @@ public final class RunningIngest implements AutoCloseable {
     stopped.await();
   }
 
+  /** Waits up to {@code timeout} for the stage to stop by itself (a failure) or be closed; true if it did. */
+  public boolean awaitStopped(Duration timeout) throws InterruptedException {
+    return stopped.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
   /** Stops both instances (waiting up to 30 s each) and releases the admin client. Idempotent. */
   @Override
   public void close() {

@@ -6,8 +6,10 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.ToIntFunction;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -18,7 +20,7 @@ import org.apache.kafka.common.serialization.Serializer;
  * format byte; a store written by another format is refused with a clear error rather than misread.
  */
 final class StateFormat {
-  private static final byte FORMAT = 2;
+  private static final byte FORMAT = 3;
 
   private StateFormat() {}
 
@@ -28,21 +30,39 @@ final class StateFormat {
   /** A click and the impression it joined, waiting for its document. */
   record AwaitingDocument(Stored impression, Stored click) {}
 
+  /**
+   * The impression's event time and the clicks come first, so that closing a window reads them without
+   * decoding the rest ({@link #head}).
+   */
   static final Serde<ImpressionEntry> IMPRESSION_ENTRY = serde("impression entry", (e, out) -> {
-    write(e.impression(), out);
+    out.writeLong(e.impression().eventTime());
     out.writeInt(e.clicks().size());
     for (String c : e.clicks()) {
       out.writeUTF(c);
     }
+    write(e.impression(), out);
   }, in -> {
-    Stored impression = read(in);
+    in.readLong();
     int n = in.readInt();
     List<String> clicks = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       clicks.add(in.readUTF());
     }
-    return new ImpressionEntry(impression, clicks);
-  });
+    return new ImpressionEntry(read(in), clicks);
+  }, e -> size(e.impression()) + 12 + 32 * e.clicks().size());
+
+  /** The head of an {@link #IMPRESSION_ENTRY}: the impression's event time and how many clicks it has. */
+  record ImpressionHead(long eventTime, int clicks) {}
+
+  /** Reads the head of an {@link #IMPRESSION_ENTRY} value alone. */
+  static ImpressionHead head(byte[] impressionEntry) {
+    if (impressionEntry.length < 13 || impressionEntry[0] != FORMAT) {
+      ImpressionEntry e = IMPRESSION_ENTRY.deserializer().deserialize(null, impressionEntry); // throws, saying why
+      return new ImpressionHead(e.impression().eventTime(), e.clicks().size());
+    }
+    ByteBuffer b = ByteBuffer.wrap(impressionEntry, 1, 12);
+    return new ImpressionHead(b.getLong(), b.getInt());
+  }
 
   static final Serde<List<Stored>> STORED_LIST = serde("parked clicks", (list, out) -> {
     out.writeInt(list.size());
@@ -56,12 +76,17 @@ final class StateFormat {
       list.add(read(in));
     }
     return list;
-  });
+  }, list -> 4 + list.stream().mapToInt(StateFormat::size).sum());
 
   static final Serde<AwaitingDocument> AWAITING_DOCUMENT = serde("click awaiting its document", (a, out) -> {
     write(a.impression(), out);
     write(a.click(), out);
-  }, in -> new AwaitingDocument(read(in), read(in)));
+  }, in -> new AwaitingDocument(read(in), read(in)), a -> size(a.impression()) + size(a.click()));
+
+  /** About the bytes {@link #write} takes (exact for ASCII keys and topics); a buffer size, not a bound. */
+  private static int size(Stored s) {
+    return 2 + s.key().length() + 2 + s.topic().length() + 4 + 8 + 8 + 4 + s.raw().length;
+  }
 
   private static void write(Stored s, DataOutputStream out) throws IOException {
     out.writeUTF(s.key());
@@ -92,12 +117,12 @@ final class StateFormat {
     T read(DataInputStream in) throws IOException;
   }
 
-  private static <T> Serde<T> serde(String what, Writer<T> writer, Reader<T> reader) {
+  private static <T> Serde<T> serde(String what, Writer<T> writer, Reader<T> reader, ToIntFunction<T> sizeHint) {
     Serializer<T> serializer = (topic, value) -> {
       if (value == null) {
         return null;
       }
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream(1 + sizeHint.applyAsInt(value));
       try (DataOutputStream out = new DataOutputStream(bytes)) {
         out.writeByte(FORMAT);
         writer.write(value, out);

@@ -283,6 +283,10 @@ class IngestTopologyTest {
       s.impression(impression("i1", T0, "d1"));
       s.click(click("i1", "d1", 1, T0.plusSeconds(1)));
       assertEquals("text d1 v3", s.examples().get(0).value.getPositive().getText());
+      s.document(document("d1", 4));
+      s.click(click("i1", "d1", 1, T0.plusSeconds(2)));
+      assertEquals("text d1 v4", s.examples().get(0).value.getPositive().getText(),
+          "the join sees a new version as soon as the store has it, though it had the old one decoded");
 
       s.tombstone("d1");
       s.impression(impression("i2", T0, "d1"));
@@ -298,7 +302,7 @@ class IngestTopologyTest {
       s.click(click("i3", "d1", 1, T0.plusSeconds(1)));
       assertEquals(1L, s.examples().get(0).value.getPositive().getVersion(), "after a delete any version is new");
       Map<Account, Long> a = s.accounts();
-      assertEquals(3L, a.get(Account.DOCUMENTS_APPLIED), "v3, the tombstone, v1 after it");
+      assertEquals(4L, a.get(Account.DOCUMENTS_APPLIED), "v3, v4, the tombstone, v1 after it");
       assertEquals(1L, a.get(Account.DOCUMENTS_STALE), "v2 after v3");
     }
   }

@@ -2,8 +2,10 @@ package dev.dualstream.deploy.bench;
 
 import dev.dualstream.deploy.stack.KafkaBrokerProcess;
 import dev.dualstream.evaluator.simulate.SimulationConfig;
+import dev.dualstream.ingest.IngestOptions;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -20,9 +22,11 @@ import java.util.Objects;
  *     time, the more windows close and expire per event (ingest's window stores once kept a RocksDB
  *     instance per segment of event time, which made a sparse stream about 40 times slower)
  * @param rounds rounds of (raw copy, ingest), the order alternating from round to round
+ * @param ingest the ingest stage's options (application id, state directory and replication factor are the
+ *     benchmark's own); its commit interval is the raw copy's too
  */
 public record IngestBenchOptions(Path dataset, Path workDir, int kafkaPort, long impressions, long seed,
-    Duration impressionInterval, int rounds) {
+    Duration impressionInterval, int rounds, IngestOptions ingest) {
 
   public static final String DEFAULT_DATASET = "data/debian-pkgdesc";
   public static final String DEFAULT_WORK_DIR = "var/bench/ingest";
@@ -37,6 +41,7 @@ public record IngestBenchOptions(Path dataset, Path workDir, int kafkaPort, long
     Objects.requireNonNull(dataset, "dataset");
     Objects.requireNonNull(workDir, "workDir");
     Objects.requireNonNull(impressionInterval, "impressionInterval");
+    Objects.requireNonNull(ingest, "ingest");
     if (kafkaPort < 1 || kafkaPort > 65534) {
       throw new IllegalArgumentException("--kafka-port must be between 1 and 65534, got " + kafkaPort);
     }
@@ -54,6 +59,6 @@ public record IngestBenchOptions(Path dataset, Path workDir, int kafkaPort, long
   /** Every option at its default. */
   public static IngestBenchOptions defaults() {
     return new IngestBenchOptions(Path.of(DEFAULT_DATASET), Path.of(DEFAULT_WORK_DIR), DEFAULT_KAFKA_PORT,
-        DEFAULT_IMPRESSIONS, DEFAULT_SEED, DEFAULT_IMPRESSION_INTERVAL, DEFAULT_ROUNDS);
+        DEFAULT_IMPRESSIONS, DEFAULT_SEED, DEFAULT_IMPRESSION_INTERVAL, DEFAULT_ROUNDS, IngestOptions.defaults());
   }
 }

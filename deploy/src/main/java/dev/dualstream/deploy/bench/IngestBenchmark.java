@@ -156,7 +156,7 @@ public final class IngestBenchmark {
     say("round %d: ingest (Kafka Streams, exactly_once_v2, from the first record, empty state)", round);
     double cpu = CpuSeconds.self();
     double brokerCpu = CpuSeconds.of(brokerPid);
-    IngestPass.Result pass = IngestPass.run(bootstrap, "dualstream-bench-ingest-" + round,
+    IngestPass.Result pass = IngestPass.run(options.ingest(), bootstrap, "dualstream-bench-ingest-" + round,
         work.resolve("ingest-state").resolve("round-" + round), line -> say("round %d: %s", round, line));
     double cpuSpent = CpuSeconds.self() - cpu;
     double brokerSpent = CpuSeconds.of(brokerPid) - brokerCpu;
@@ -179,8 +179,8 @@ public final class IngestBenchmark {
   }
 
   /** Ingest's own commit interval, which the raw copy commits at too. */
-  private static Duration commitInterval() {
-    return IngestOptions.defaults().commitInterval();
+  private Duration commitInterval() {
+    return options.ingest().commitInterval();
   }
 
   private void say(String format, Object... args) {

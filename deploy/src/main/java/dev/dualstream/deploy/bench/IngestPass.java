@@ -11,7 +11,7 @@ import org.apache.kafka.streams.KafkaStreams;
 
 /**
  * One timed run of the real ingest stage over the whole pre-filled input: {@link IngestApp#start}
- * with the production options (exactly_once_v2, the 100 ms commit interval) under a fresh application
+ * with the options given (by default the production ones: exactly_once_v2, a 100 ms commit interval) under a fresh application
  * id and state directory, so that it starts from the first record with empty stores, as a new
  * deployment would; timed until {@link RunningIngest#awaitCaughtUp} sees every input offset committed.
  *
@@ -39,8 +39,9 @@ final class IngestPass {
   private IngestPass() {}
 
   /** Runs ingest until it has caught up with every input, then stops it (not timed). */
-  static Result run(String bootstrap, String applicationId, Path stateDir, Consumer<String> say) {
-    IngestOptions options = IngestOptions.defaults().toBuilder()
+  static Result run(IngestOptions configured, String bootstrap, String applicationId, Path stateDir,
+      Consumer<String> say) {
+    IngestOptions options = configured.toBuilder()
         .applicationId(applicationId)
         .stateDir(stateDir)
         .replicationFactor(1)

@@ -3,12 +3,15 @@ package dev.dualstream.deploy.cli;
 import dev.dualstream.deploy.bench.IngestBenchOptions;
 import dev.dualstream.deploy.bench.IngestBenchResult;
 import dev.dualstream.deploy.bench.IngestBenchmark;
+import dev.dualstream.ingest.IngestOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -26,8 +29,9 @@ import picocli.CommandLine.Spec;
         "     simulated searches and clicks once, in the demo's proportions;",
         "  2. runs rounds, each on the same input, alternating which goes first:",
         "     raw copy: one consumer and one transactional producer copy every input",
-        "     record's bytes (Kafka Streams' producer settings, a commit every 100 ms,",
-        "     offsets in the transaction; no decode, no join), the broker's floor;",
+        "     record's bytes (Kafka Streams' producer settings, a commit every",
+        "     commit.interval, offsets in the transaction; no decode, no join), the",
+        "     broker's floor;",
         "     ingest: the real stage from a fresh start (new application id, empty",
         "     state) until every input offset is committed; then its committed examples",
         "     and dead letters are counted;",
@@ -69,6 +73,12 @@ final class BenchIngestCommand implements Callable<Integer> {
       description = "Broker data and ingest state; emptied at start. Default: ${DEFAULT-VALUE}.")
   private Path workDir;
 
+  @Option(names = "--ingest-option", paramLabel = "KEY=VALUE",
+      description = "An ingest option for the ingest passes, repeatable (keys as the README's ingest configuration"
+          + " lists; application.id, state.dir and replication.factor are the benchmark's own). Default: none,"
+          + " the production defaults.")
+  private Map<String, String> ingestOptions = new LinkedHashMap<>();
+
   @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON to FILE.")
   private Path json;
 
@@ -79,7 +89,8 @@ final class BenchIngestCommand implements Callable<Integer> {
     IngestBenchOptions options;
     try {
       options = new IngestBenchOptions(dataset, workDir, kafkaPort, impressions, seed,
-          impressionInterval != null ? impressionInterval : IngestBenchOptions.DEFAULT_IMPRESSION_INTERVAL, rounds);
+          impressionInterval != null ? impressionInterval : IngestBenchOptions.DEFAULT_IMPRESSION_INTERVAL, rounds,
+          IngestOptions.parse(ingestOptions));
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }

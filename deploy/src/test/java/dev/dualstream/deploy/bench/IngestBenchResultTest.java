@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dualstream.ingest.IngestOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -74,13 +75,13 @@ class IngestBenchResultTest {
     Path work = Path.of("work");
     Duration interval = IngestBenchOptions.DEFAULT_IMPRESSION_INTERVAL;
     assertEquals("--rounds must be at least 1, got 0", assertThrows(IllegalArgumentException.class,
-        () -> new IngestBenchOptions(data, work, 9092, 10, 42, interval, 0)).getMessage());
+        () -> new IngestBenchOptions(data, work, 9092, 10, 42, interval, 0, IngestOptions.defaults())).getMessage());
     assertEquals("--impressions must be at least 1, got 0", assertThrows(IllegalArgumentException.class,
-        () -> new IngestBenchOptions(data, work, 9092, 0, 42, interval, 3)).getMessage());
+        () -> new IngestBenchOptions(data, work, 9092, 0, 42, interval, 3, IngestOptions.defaults())).getMessage());
     assertTrue(assertThrows(IllegalArgumentException.class,
-        () -> new IngestBenchOptions(data, work, 65535, 10, 42, interval, 3)).getMessage().startsWith("--kafka-port"));
+        () -> new IngestBenchOptions(data, work, 65535, 10, 42, interval, 3, IngestOptions.defaults())).getMessage().startsWith("--kafka-port"));
     assertTrue(assertThrows(IllegalArgumentException.class,
-        () -> new IngestBenchOptions(data, work, 9092, 10, 42, Duration.ofSeconds(-1), 3)).getMessage()
+        () -> new IngestBenchOptions(data, work, 9092, 10, 42, Duration.ofSeconds(-1), 3, IngestOptions.defaults())).getMessage()
         .startsWith("--impression-interval"));
     IngestBenchOptions defaults = IngestBenchOptions.defaults();
     assertEquals(9092, defaults.kafkaPort());
