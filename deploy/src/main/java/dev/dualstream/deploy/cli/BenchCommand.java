@@ -11,8 +11,8 @@ import picocli.CommandLine.Command;
         "Measures speed (never quality; see 'dualstream demo' for that):",
         "  trainer   the bare training step on in-memory batches of the benchmark model;",
         "  pipeline  the whole streaming path (broker, Flink job) on a replayed stream;",
-        "  ingest    the ingest stage (Kafka Streams) on a pre-filled input, beside a raw",
-        "            transactional copy of the same bytes through the same broker.",
+        "  ingest    the ingest stage (Kafka Streams) on a pre-filled input, beside",
+        "            a raw transactional copy of the same bytes through the broker.",
         ""},
     subcommands = {BenchTrainerCommand.class, BenchPipelineCommand.class, BenchIngestCommand.class})
 final class BenchCommand {}

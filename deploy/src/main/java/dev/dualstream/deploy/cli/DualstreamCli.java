@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
         "Kafka (impressions, clicks, documents) -> Kafka Streams (training examples)",
         "-> Flink + DJL (dual encoder) -> model versions, evaluated against BM25.",
         ""},
-    subcommands = {DemoCommand.class, TrainCommand.class, BenchCommand.class, ExperimentCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {DemoCommand.class, BrokerCommand.class, IngestCommand.class, TrainCommand.class, BenchCommand.class, ExperimentCommand.class, CommandLine.HelpCommand.class})
 public final class DualstreamCli {
   private static final Logger LOG = LoggerFactory.getLogger(DualstreamCli.class);
 
@@ -29,6 +29,7 @@ public final class DualstreamCli {
   /** Runs the CLI and returns its exit code (0 success, 1 failure, 2 bad usage). */
   public static int execute(String[] args, PrintWriter out, PrintWriter err) {
     CommandLine cli = new CommandLine(new DualstreamCli());
+    IngestCommand.describeOptions(cli.getSubcommands().get("ingest"));
     cli.setOut(out);
     cli.setErr(err);
     cli.setParameterExceptionHandler((e, a) -> {

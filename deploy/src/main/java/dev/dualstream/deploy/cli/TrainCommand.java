@@ -29,13 +29,14 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-        "Trains the dual encoder from training.examples on a running Kafka broker, in a Flink",
-        "MiniCluster in this process, and publishes versions to the model store and",
-        "models.versions. Every checkpoint holds the model, its optimizer state, the partial",
-        "batch, the counters and the input offsets together, so after a failure or a restart",
-        "from a checkpoint every example is applied exactly once; metrics and versions go out",
-        "in Kafka transactions (read them with isolation.level=read_committed).",
-        "Checkpoints are retained when the job stops; restart from one with --from-checkpoint.",
+        "Trains the dual encoder from training.examples on a running Kafka broker,",
+        "in a Flink MiniCluster in this process, and publishes versions to the model",
+        "store and models.versions. Every checkpoint holds the model, its optimizer",
+        "state, the partial batch, the counters and the input offsets together, so",
+        "after a failure or a restart from a checkpoint every example is applied",
+        "exactly once; metrics and versions go out in Kafka transactions (read them",
+        "with isolation.level=read_committed). Checkpoints are retained when the",
+        "job stops; restart from one with --from-checkpoint.",
         ""})
 final class TrainCommand implements Callable<Integer> {
 

@@ -1,6 +1,7 @@
 package dev.dualstream.deploy.demo;
 
 import dev.dualstream.deploy.stack.KafkaBrokerProcess;
+import dev.dualstream.deploy.stack.LocalTopics;
 import dev.dualstream.deploy.stack.WorkDirectory;
 import dev.dualstream.evaluator.beir.BeirDataset;
 import dev.dualstream.evaluator.beir.BeirReader;
@@ -17,7 +18,6 @@ import dev.dualstream.ingest.IngestApp;
 import dev.dualstream.ingest.IngestCounts;
 import dev.dualstream.ingest.IngestOptions;
 import dev.dualstream.ingest.RunningIngest;
-import dev.dualstream.schemas.Topics;
 import dev.dualstream.schemas.avro.ModelVersion;
 import dev.dualstream.trainer.job.CheckpointSettings;
 import dev.dualstream.trainer.job.TrainerJob;
@@ -67,9 +67,7 @@ public final class Demo {
       stack.broker = KafkaBrokerProcess.builder(work.resolve(WorkDirectory.KAFKA)).port(options.kafkaPort()).start();
       String bootstrap = stack.broker.bootstrapServers();
       say("kafka broker ready on %s (pid %d, log %s)", bootstrap, stack.broker.pid(), stack.broker.logFile());
-      KafkaBrokerProcess.createTopics(bootstrap, 2, Topics.IMPRESSIONS, Topics.CLICKS, Topics.TRAINING_EXAMPLES);
-      KafkaBrokerProcess.createTopics(bootstrap, 1, Topics.DOCUMENTS, Topics.TRAINING_METRICS,
-          Topics.MODEL_VERSIONS, Topics.DEADLETTER_INGEST, Topics.DEADLETTER_TRAINER);
+      LocalTopics.create(bootstrap, LocalTopics.DEFAULT_STREAM_PARTITIONS);
 
       ForeignTraffic[] foreign = new ForeignTraffic[1];
       SimulationResult simulated = simulate(dataset, bootstrap, foreign);

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -90,6 +91,15 @@ public final class KafkaBrokerProcess implements AutoCloseable {
   /** Where the broker's output goes: {@code <dataDir>/broker.log}. */
   public Path logFile() {
     return logFile;
+  }
+
+  /**
+   * Waits until the broker exits, or {@code timeout} passes.
+   *
+   * @return its exit code if it exited, empty if it still runs
+   */
+  public OptionalInt awaitExit(Duration timeout) throws InterruptedException {
+    return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? OptionalInt.of(process.exitValue()) : OptionalInt.empty();
   }
 
   /** Stops the broker (SIGTERM, then a kill after 30 s) and waits until the process is gone. */

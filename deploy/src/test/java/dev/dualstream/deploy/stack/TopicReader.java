@@ -12,17 +12,18 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 
 /** Reads a topic from the beginning with a fresh consumer group, for assertions in broker tests. */
-final class TopicReader {
+public final class TopicReader {
   private static final Duration LIMIT = Duration.ofSeconds(60);
 
   private TopicReader() {}
 
-  /** Values in partition order, once {@code expected} arrived or after 60 s with what did. */
-  static <V extends SpecificRecordBase> List<V> readValues(String bootstrapServers, Topic<String, V> topic, int expected) {
+  /** Committed values (read_committed) in partition order, once {@code expected} arrived or after 60 s with what did. */
+  public static <V extends SpecificRecordBase> List<V> readValues(String bootstrapServers, Topic<String, V> topic, int expected) {
     Map<String, Object> config = Map.of(
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
         ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID(),
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     List<V> values = new ArrayList<>();
     try (KafkaConsumer<String, V> consumer =
         new KafkaConsumer<>(config, topic.keySerde().deserializer(), topic.valueSerde().deserializer())) {

@@ -1,0 +1,148 @@
+package dev.dualstream.deploy.cli;
+
+import dev.dualstream.ingest.IngestApp;
+import dev.dualstream.ingest.IngestCounts;
+import dev.dualstream.ingest.IngestOptions;
+import dev.dualstream.ingest.RunningIngest;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code dualstream ingest}: the ingest stage against a running broker, until stopped. */
+@Command(
+    name = "ingest",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+        "Runs the ingest stage (Kafka Streams, exactly_once_v2) against a running",
+        "Kafka: joins search.impressions and search.clicks with the documents of",
+        "corpus.documents into training.examples, and sends every record it cannot",
+        "use to deadletter.ingest with the reason and its source offset. Runs until",
+        "Ctrl-C or --duration, printing progress; a restart carries on from the",
+        "committed offsets and state. The input topics must exist, impressions and",
+        "clicks with the same number of partitions (`dualstream broker` makes them).",
+        ""})
+final class IngestCommand implements Callable<Integer> {
+
+  @Spec
+  private CommandSpec spec;
+
+  @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9092",
+      description = "Kafka to read from and write to. Default: ${DEFAULT-VALUE}.")
+  private String bootstrapServers;
+
+  @Option(names = "--option", paramLabel = "KEY=VALUE",
+      description = "An ingest option, repeatable; the keys and their defaults are listed below.")
+  private Map<String, String> options = new LinkedHashMap<>();
+
+  @Option(names = "--progress-every", paramLabel = "DURATION", defaultValue = "10s",
+      converter = TrainCommand.DurationConverter.class,
+      description = "Time between progress lines. Default: ${DEFAULT-VALUE}.")
+  private Duration progressEvery;
+
+  @Option(names = "--duration", paramLabel = "DURATION", converter = TrainCommand.DurationConverter.class,
+      description = "Stop after this long (e.g. 30s, 20m, 2h). Default: run until Ctrl-C.")
+  private Duration duration;
+
+  /** Lists the ingest options under the command's help; they are declared once, in {@link IngestOptions}. */
+  static void describeOptions(CommandLine ingest) {
+    List<String> lines = new ArrayList<>(List.of("", "Ingest options (--option KEY=VALUE):"));
+    for (IngestOptions.Option o : IngestOptions.OPTIONS) {
+      lines.add("  " + o.key() + " (default: " + o.defaultValue() + ")");
+      lines.addAll(wrap(o.description(), 72, "      "));
+    }
+    ingest.getCommandSpec().usageMessage().footer(lines.toArray(String[]::new));
+  }
+
+  /** Words of {@code text} in lines of at most {@code width} characters, each after {@code indent}. */
+  static List<String> wrap(String text, int width, String indent) {
+    List<String> lines = new ArrayList<>();
+    StringBuilder line = new StringBuilder();
+    for (String word : text.split(" ")) {
+      if (line.length() > 0 && line.length() + 1 + word.length() > width) {
+        lines.add(indent + line);
+        line.setLength(0);
+      }
+      line.append(line.length() > 0 ? " " : "").append(word);
+    }
+    if (line.length() > 0) {
+      lines.add(indent + line);
+    }
+    return lines;
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    IngestOptions parsed;
+    try {
+      parsed = IngestOptions.parse(options);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+    if (progressEvery.isZero() || (duration != null && duration.isZero())) {
+      throw new UserError("--progress-every and --duration must be positive");
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    RunningIngest ingest;
+    try {
+      ingest = IngestApp.start(parsed, bootstrapServers);
+    } catch (IllegalStateException e) {
+      throw new UserError(e.getMessage(), e);
+    }
+    Thread hook = new Thread(() -> ingest.close(Duration.ofSeconds(10)), "dualstream-ingest-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    out.printf("ingest: %s on %s, state in %s; %s%n", parsed.applicationId(), bootstrapServers, parsed.stateDir(),
+        duration == null ? "Ctrl-C stops it" : "stops in " + TrainCommand.DurationConverter.format(duration));
+    long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
+    IngestCounts last = ingest.counts();
+    long lastAt = System.nanoTime();
+    try {
+      while (true) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || ingest.awaitStopped(Duration.ofNanos(Math.min(left, progressEvery.toNanos())))) {
+          break;
+        }
+        IngestCounts now = ingest.counts();
+        long at = System.nanoTime();
+        out.println(progress(now, last, (at - lastAt) / 1e9, ingest));
+        last = now;
+        lastAt = at;
+      }
+    } finally {
+      ingest.close();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running or has run
+      }
+    }
+    if (ingest.failure().isPresent()) {
+      throw new UserError("ingest stopped after a failure: " + ingest.failure().get(), ingest.failure().get());
+    }
+    IngestCounts end = ingest.counts();
+    out.printf("ingest: stopped; %,d input records read, %,d examples, %,d dead letters%n", end.inputRecords(),
+        end.examples(), end.deadLetters());
+    return 0;
+  }
+
+  private static String progress(IngestCounts now, IngestCounts before, double seconds, RunningIngest ingest) {
+    String lag;
+    try {
+      lag = String.format("%,d", ingest.lag());
+    } catch (RuntimeException e) {
+      lag = "unknown (" + e.getMessage() + ")";
+    }
+    return String.format("ingest: %s, %,d input records (%,.0f/s), %,d examples, %,d dead letters, lag %s",
+        ingest.state(), now.inputRecords(), (now.inputRecords() - before.inputRecords()) / seconds, now.examples(),
+        now.deadLetters(), lag);
+  }
+}

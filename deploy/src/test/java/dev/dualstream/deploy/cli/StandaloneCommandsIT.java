@@ -1,0 +1,130 @@
+package dev.dualstream.deploy.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.dualstream.deploy.stack.LocalTopics;
+import dev.dualstream.deploy.stack.TopicReader;
+import dev.dualstream.schemas.Topic;
+import dev.dualstream.schemas.Topics;
+import dev.dualstream.schemas.avro.Click;
+import dev.dualstream.schemas.avro.Document;
+import dev.dualstream.schemas.avro.Impression;
+import dev.dualstream.schemas.avro.ShownResult;
+import dev.dualstream.schemas.avro.TrainingExample;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The standalone commands as a user runs them: {@code broker} makes every topic; {@code ingest}, pointed at
+ * it, turns what a plain Kafka producer writes (a document, an impression, a click, as the README's walk
+ * through says) into a committed training example; both stop at their {@code --duration} and free the port.
+ */
+class StandaloneCommandsIT {
+
+  @Test
+  void brokerThenIngestTurnAProducersEventsIntoAnExample(@TempDir Path dir) throws Exception {
+    int port = freePortPair();
+    String bootstrap = "127.0.0.1:" + port;
+    CompletableFuture<CliRun> broker = CompletableFuture.supplyAsync(() -> CliRun.run("broker", "--port", "" + port,
+        "--data-dir", dir.resolve("broker").toString(), "--partitions", "3", "--duration", "60s"));
+    awaitTopics(bootstrap, broker);
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      Map<String, TopicDescription> topics = admin.describeTopics(Topics.all().stream().map(Topic::name).toList())
+          .allTopicNames().get(30, TimeUnit.SECONDS);
+      for (Topic<String, ?> t : Topics.all()) {
+        assertEquals(LocalTopics.STREAMS.contains(t) ? 3 : 1, topics.get(t.name()).partitions().size(), t.name());
+      }
+    }
+
+    Instant t0 = Instant.now();
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new StringSerializer(), new ByteArraySerializer())) {
+      send(producer, Topics.DOCUMENTS, "d1", new Document("d1", "title", "text of d1", 1L, t0));
+      send(producer, Topics.DOCUMENTS, "d2", new Document("d2", "other", "text of d2", 1L, t0));
+      send(producer, Topics.IMPRESSIONS, "i1", new Impression("i1", "a query", "q1", "u1", "s1", t0,
+          List.of(new ShownResult("d2", 1, 2.0, 1.0), new ShownResult("d1", 2, 1.0, 0.5))));
+      send(producer, Topics.CLICKS, "i1", new Click("i1", "d1", 2, t0.plusSeconds(3), 30_000L));
+    }
+
+    CliRun ingest = CliRun.run("ingest", "--bootstrap-servers", bootstrap, "--option",
+        "state.dir=" + dir.resolve("ingest"), "--option", "replication.factor=1", "--progress-every", "2s",
+        "--duration", "20s");
+    assertEquals(0, ingest.code, ingest.err);
+    assertTrue(ingest.out.contains("ingest: stopped; 4 input records read, 1 examples, 0 dead letters"), ingest.out);
+
+    List<TrainingExample> examples = TopicReader.readValues(bootstrap, Topics.TRAINING_EXAMPLES, 1);
+    assertEquals(1, examples.size());
+    TrainingExample e = examples.get(0);
+    assertEquals("i1/d1/" + t0.plusSeconds(3).toEpochMilli(), e.getExampleId());
+    assertEquals("text of d1", e.getPositive().getText());
+    assertEquals("d2", e.getSkipAbove().get(0).getDocId(), "the result shown above the click is a negative");
+
+    CliRun stopped = broker.get(2, TimeUnit.MINUTES);
+    assertEquals(0, stopped.code, stopped.err);
+    assertTrue(stopped.out.contains("broker: stopped"), stopped.out);
+    try (ServerSocket again = new ServerSocket()) {
+      again.bind(new InetSocketAddress("127.0.0.1", port)); // the broker is gone with the command
+    }
+  }
+
+  private static <V extends SpecificRecordBase> void send(KafkaProducer<String, byte[]> producer,
+      Topic<String, V> topic, String key, V value) throws Exception {
+    producer.send(new ProducerRecord<>(topic.name(), key, topic.codec().encode(value))).get(30, TimeUnit.SECONDS);
+  }
+
+  private static void awaitTopics(String bootstrap, CompletableFuture<CliRun> broker) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (System.nanoTime() < deadline) {
+      if (broker.isDone()) {
+        throw new AssertionError("broker stopped early: " + broker.get().out + broker.get().err);
+      }
+      try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+          AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 2000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 1000))) {
+        if (admin.listTopics().names().get(3, TimeUnit.SECONDS).containsAll(
+            Topics.all().stream().map(Topic::name).toList())) {
+          return;
+        }
+      } catch (Exception notYet) {
+        // the broker is still starting
+      }
+      Thread.sleep(500);
+    }
+    throw new AssertionError("the broker command did not create the topics in time");
+  }
+
+  /** A port whose next one is free too (the broker's controller takes it). */
+  private static int freePortPair() throws IOException {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int port = ThreadLocalRandom.current().nextInt(20_000, 40_000);
+      try (ServerSocket a = new ServerSocket(); ServerSocket b = new ServerSocket()) {
+        a.bind(new InetSocketAddress("127.0.0.1", port));
+        b.bind(new InetSocketAddress("127.0.0.1", port + 1));
+        return port;
+      } catch (IOException taken) {
+        // try another
+      }
+    }
+    throw new IOException("no free pair of ports");
+  }
+}
