@@ -12,9 +12,12 @@ import dev.dualstream.schemas.avro.ShownResult;
 import dev.dualstream.trainer.model.DocumentText;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.function.BooleanSupplier;
 import java.util.Objects;
 import java.util.SplittableRandom;
 
@@ -38,8 +41,13 @@ public final class ClickSimulator implements AutoCloseable {
   private final Bm25Index ranker;
   private final Qrels qrels;
   private final List<String> queryPool;
+  private final QueryPicker queries;
   private final ClickModel clickModel;
   private final Map<String, List<ScoredDocument>> rankings = new HashMap<>();
+  /** The document versions this run has published, by doc id (only those it revised). */
+  private final Map<String, Long> versions = new HashMap<>();
+  private String sessionUser;
+  private String sessionId;
 
   private ClickSimulator(BeirDataset dataset, SimulationConfig config, Bm25Index ranker) {
     this.dataset = dataset;
@@ -52,6 +60,7 @@ public final class ClickSimulator implements AutoCloseable {
         queryPool.add(query);
       }
     }
+    this.queries = new QueryPicker(queryPool, config.traffic().queryZipf(), config.seed());
     this.clickModel = new ClickModel(config.relevantClickProbability(), config.irrelevantClickProbability(),
         config.rescueProbability());
   }
@@ -89,25 +98,110 @@ public final class ClickSimulator implements AutoCloseable {
   public SimulationResult run(EventSink sink, SimulationProgress progress) {
     Counter counter = new Counter(progress, config.progressEvery(), Throttle.of(config.maxEventsPerSecond()));
     Instant start = config.start();
-    for (DocumentText doc : dataset.corpus()) {
-      Document value = Document.newBuilder().setDocId(doc.id()).setTitle(doc.title()).setText(doc.text())
-          .setVersion(1L).setTimestamp(start).build();
-      sink.send(Topics.DOCUMENTS, doc.id(), value, start.toEpochMilli());
-      counter.document();
-    }
+    publishCorpus(sink, counter, start);
     SplittableRandom random = new SplittableRandom(config.seed());
+    Emitter now = new Emitter() {
+      @Override
+      public void click(Click click) {
+        sink.send(Topics.CLICKS, click.getImpressionId(), click, click.getTimestamp().toEpochMilli());
+        counter.click();
+      }
+    };
     for (long i = 0; i < config.impressions(); i++) {
       Instant time = start.plus(config.impressionInterval().multipliedBy(i + 1));
-      impression(i, time, random, sink, counter);
+      search(i, time, random, sink, counter, now);
     }
     sink.flush();
     return counter.finish();
   }
 
-  private void impression(long index, Instant time, SplittableRandom random, EventSink sink, Counter counter) {
-    String queryId = queryPool.get(random.nextInt(queryPool.size()));
+  /**
+   * Searches at a live rate, in wall-clock time, until {@code schedule}'s duration has passed or {@code stop}
+   * says so: the corpus first (unless told not to), then {@code schedule.rate()} searches per second, each
+   * stamped with the wall clock when it goes out; a click goes out when its time comes (1 to 12 s later).
+   * At the end, clicks still pending go out at once. {@link SimulationConfig#impressions()} bounds the
+   * searches too. The same seed gives the same searches, clicks and ids; only their times differ.
+   */
+  public SimulationResult runLive(EventSink sink, LiveSchedule schedule, SimulationProgress progress,
+      BooleanSupplier stop) {
+    return runLive(sink, schedule, progress, stop, LiveClock.SYSTEM);
+  }
+
+  SimulationResult runLive(EventSink sink, LiveSchedule schedule, SimulationProgress progress, BooleanSupplier stop,
+      LiveClock clock) {
+    Counter counter = new Counter(progress, config.progressEvery(), Throttle.of(0));
+    if (schedule.publishCorpus()) {
+      publishCorpus(sink, counter, Instant.ofEpochMilli(clock.currentTimeMillis()));
+    }
+    SplittableRandom random = new SplittableRandom(config.seed());
+    PriorityQueue<Click> pending = new PriorityQueue<>(Comparator.comparing(Click::getTimestamp));
+    Emitter later = pending::add;
+    long startNanos = clock.nanoTime();
+    long limitNanos = schedule.duration() == null ? Long.MAX_VALUE : schedule.duration().toNanos();
+    for (long i = 0; i < config.impressions() && !stop.getAsBoolean(); i++) {
+      long due = (long) (i * 1e9 / schedule.rate());
+      if (due >= limitNanos) {
+        break;
+      }
+      sendClicksDue(sink, counter, pending, clock, startNanos + due, stop);
+      clock.sleepUntil(startNanos + due);
+      search(i, Instant.ofEpochMilli(clock.currentTimeMillis()), random, sink, counter, later);
+    }
+    while (!pending.isEmpty()) {
+      Click click = pending.poll();
+      if (!stop.getAsBoolean()) {
+        clock.sleepUntil(clock.nanoTime() + Math.max(0, click.getTimestamp().toEpochMilli() - clock.currentTimeMillis())
+            * 1_000_000);
+      }
+      sink.send(Topics.CLICKS, click.getImpressionId(), click, click.getTimestamp().toEpochMilli());
+      counter.click();
+    }
+    sink.flush();
+    return counter.finish();
+  }
+
+  /** Sends the pending clicks whose time comes before {@code untilNanos}, each when its time comes. */
+  private static void sendClicksDue(EventSink sink, Counter counter, PriorityQueue<Click> pending, LiveClock clock,
+      long untilNanos, BooleanSupplier stop) {
+    while (!pending.isEmpty() && !stop.getAsBoolean()) {
+      long inMillis = pending.peek().getTimestamp().toEpochMilli() - clock.currentTimeMillis();
+      long dueNanos = clock.nanoTime() + Math.max(0, inMillis) * 1_000_000;
+      if (dueNanos > untilNanos) {
+        return;
+      }
+      clock.sleepUntil(dueNanos);
+      Click click = pending.poll();
+      sink.send(Topics.CLICKS, click.getImpressionId(), click, click.getTimestamp().toEpochMilli());
+      counter.click();
+    }
+  }
+
+  private void publishCorpus(EventSink sink, Counter counter, Instant time) {
+    for (DocumentText doc : dataset.corpus()) {
+      Document value = Document.newBuilder().setDocId(doc.id()).setTitle(doc.title()).setText(doc.text())
+          .setVersion(1L).setTimestamp(time).build();
+      sink.send(Topics.DOCUMENTS, doc.id(), value, time.toEpochMilli());
+      counter.document();
+    }
+  }
+
+  /** Where a search's clicks go: out at once, or held until their time. */
+  @FunctionalInterface
+  private interface Emitter {
+    void click(Click click);
+  }
+
+  /** One search: its user and session, the impression, its clicks, and now and then a revised document. */
+  private void search(long index, Instant time, SplittableRandom random, EventSink sink, Counter counter,
+      Emitter clicks) {
+    String queryId = queries.next(random);
     String query = dataset.queries().get(queryId);
-    String user = "user-" + random.nextInt(config.users());
+    double staySession = 1 - 1 / config.traffic().meanSessionLength();
+    if (staySession == 0 || sessionId == null || random.nextDouble() >= staySession) {
+      sessionUser = "user-" + random.nextInt(config.users());
+      sessionId = "session-" + Long.toHexString(config.seed()) + "-" + index;
+    }
+    String user = sessionUser;
     String impressionId = "imp-" + Long.toHexString(config.seed()) + "-" + index;
     List<ClickModel.Outcome> outcomes = clickModel.play(ranking(queryId, query), relevantInCorpus(queryId),
         doc -> ranker.score(query, doc), random);
@@ -118,7 +212,7 @@ public final class ClickSimulator implements AutoCloseable {
           .setScore((double) o.result().score()).setPropensity(o.propensity()).build());
     }
     Impression impression = Impression.newBuilder().setImpressionId(impressionId).setQuery(query)
-        .setQueryId(queryId).setUserId(user).setSessionId("session-" + Long.toHexString(config.seed()) + "-" + index)
+        .setQueryId(queryId).setUserId(user).setSessionId(sessionId)
         .setTimestamp(time).setResults(shown).build();
     sink.send(Topics.IMPRESSIONS, impressionId, impression, time.toEpochMilli());
     counter.impression();
@@ -131,8 +225,16 @@ public final class ClickSimulator implements AutoCloseable {
       long dwellMillis = o.relevant() ? 20_000 + random.nextInt(100_000) : 1_000 + random.nextInt(10_000);
       Click click = Click.newBuilder().setImpressionId(impressionId).setDocId(o.result().id())
           .setPosition(o.position()).setTimestamp(clickTime).setDwellMs(dwellMillis).build();
-      sink.send(Topics.CLICKS, impressionId, click, clickTime.toEpochMilli());
-      counter.click();
+      clicks.click(click);
+    }
+    double updates = config.traffic().documentUpdatesPerSearch();
+    if (updates > 0 && random.nextDouble() < updates) {
+      DocumentText doc = dataset.corpus().get(random.nextInt(dataset.corpus().size()));
+      long version = versions.merge(doc.id(), 2L, (v, one) -> v + 1);
+      Document revised = Document.newBuilder().setDocId(doc.id()).setTitle(doc.title())
+          .setText(doc.text() + " (revision " + version + ")").setVersion(version).setTimestamp(time).build();
+      sink.send(Topics.DOCUMENTS, doc.id(), revised, time.toEpochMilli());
+      counter.document();
     }
   }
 

@@ -20,10 +20,11 @@ import java.util.Objects;
  *     impression, so an interval above 12 s keeps event time increasing along the output
  * @param maxEventsPerSecond upper bound on the real publishing rate; 0 means unbounded
  * @param progressEvery how many events between two progress reports
+ * @param traffic query popularity, sessions and document changes ({@link Traffic#UNIFORM} by default)
  */
 public record SimulationConfig(long seed, long impressions, double relevantClickProbability,
     double irrelevantClickProbability, double rescueProbability, String split, int users, Instant start,
-    Duration impressionInterval, double maxEventsPerSecond, long progressEvery) {
+    Duration impressionInterval, double maxEventsPerSecond, long progressEvery, Traffic traffic) {
 
   /** Default event time origin: a fixed instant, so runs are reproducible. */
   public static final Instant DEFAULT_START = Instant.parse("2025-01-01T00:00:00Z");
@@ -32,6 +33,7 @@ public record SimulationConfig(long seed, long impressions, double relevantClick
     Objects.requireNonNull(split, "split");
     Objects.requireNonNull(start, "start");
     Objects.requireNonNull(impressionInterval, "impressionInterval");
+    Objects.requireNonNull(traffic, "traffic");
     if (impressions < 0) {
       throw new IllegalArgumentException("impressions must not be negative, was " + impressions);
     }
@@ -54,46 +56,52 @@ public record SimulationConfig(long seed, long impressions, double relevantClick
 
   /**
    * Clicks 0.9 on relevant and 0.02 on other examined results, rescue 0.5, train split, 1000 users,
-   * start {@link #DEFAULT_START}, 15 s between impressions, unbounded rate, progress every 10,000 events.
+   * start {@link #DEFAULT_START}, 15 s between impressions, unbounded rate, progress every 10,000 events,
+   * uniform traffic.
    */
   public static SimulationConfig defaults(long seed, long impressions) {
     return new SimulationConfig(seed, impressions, 0.9, 0.02, 0.5, "train", 1000, DEFAULT_START,
-        Duration.ofSeconds(15), 0, 10_000);
+        Duration.ofSeconds(15), 0, 10_000, Traffic.UNIFORM);
   }
 
   public SimulationConfig withClickProbabilities(double relevant, double irrelevant) {
     return new SimulationConfig(seed, impressions, relevant, irrelevant, rescueProbability, split, users, start,
-        impressionInterval, maxEventsPerSecond, progressEvery);
+        impressionInterval, maxEventsPerSecond, progressEvery, traffic);
   }
 
   public SimulationConfig withRescueProbability(double probability) {
     return new SimulationConfig(seed, impressions, relevantClickProbability, irrelevantClickProbability,
-        probability, split, users, start, impressionInterval, maxEventsPerSecond, progressEvery);
+        probability, split, users, start, impressionInterval, maxEventsPerSecond, progressEvery, traffic);
   }
 
   public SimulationConfig withSplit(String newSplit) {
     return new SimulationConfig(seed, impressions, relevantClickProbability, irrelevantClickProbability,
-        rescueProbability, newSplit, users, start, impressionInterval, maxEventsPerSecond, progressEvery);
+        rescueProbability, newSplit, users, start, impressionInterval, maxEventsPerSecond, progressEvery, traffic);
   }
 
   public SimulationConfig withUsers(int newUsers) {
     return new SimulationConfig(seed, impressions, relevantClickProbability, irrelevantClickProbability,
-        rescueProbability, split, newUsers, start, impressionInterval, maxEventsPerSecond, progressEvery);
+        rescueProbability, split, newUsers, start, impressionInterval, maxEventsPerSecond, progressEvery, traffic);
   }
 
   public SimulationConfig withClock(Instant newStart, Duration newInterval) {
     return new SimulationConfig(seed, impressions, relevantClickProbability, irrelevantClickProbability,
-        rescueProbability, split, users, newStart, newInterval, maxEventsPerSecond, progressEvery);
+        rescueProbability, split, users, newStart, newInterval, maxEventsPerSecond, progressEvery, traffic);
   }
 
   public SimulationConfig withMaxEventsPerSecond(double rate) {
     return new SimulationConfig(seed, impressions, relevantClickProbability, irrelevantClickProbability,
-        rescueProbability, split, users, start, impressionInterval, rate, progressEvery);
+        rescueProbability, split, users, start, impressionInterval, rate, progressEvery, traffic);
   }
 
   public SimulationConfig withProgressEvery(long events) {
     return new SimulationConfig(seed, impressions, relevantClickProbability, irrelevantClickProbability,
-        rescueProbability, split, users, start, impressionInterval, maxEventsPerSecond, events);
+        rescueProbability, split, users, start, impressionInterval, maxEventsPerSecond, events, traffic);
+  }
+
+  public SimulationConfig withTraffic(Traffic newTraffic) {
+    return new SimulationConfig(seed, impressions, relevantClickProbability, irrelevantClickProbability,
+        rescueProbability, split, users, start, impressionInterval, maxEventsPerSecond, progressEvery, newTraffic);
   }
 
   private static void requireProbability(String name, double p) {
