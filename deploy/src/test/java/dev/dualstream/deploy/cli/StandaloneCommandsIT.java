@@ -3,6 +3,7 @@ package dev.dualstream.deploy.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.dualstream.deploy.demo.DatasetSlice;
 import dev.dualstream.deploy.stack.LocalTopics;
 import dev.dualstream.deploy.stack.TopicReader;
 import dev.dualstream.schemas.Topic;
@@ -23,6 +24,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -36,9 +39,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The standalone commands as a user runs them: {@code broker} makes every topic; {@code ingest}, pointed at
- * it, turns what a plain Kafka producer writes (a document, an impression, a click, as the README's walk
- * through says) into a committed training example; both stop at their {@code --duration} and free the port.
+ * The standalone commands as a user runs them: {@code broker} makes every topic; {@code simulate} searches a
+ * slice of debian-pkgdesc live; {@code ingest}, pointed at the broker, turns those and what a plain Kafka
+ * producer writes (a document, an impression, a click, as the README's walk-through says) into committed
+ * training examples, every click one; each stops at its {@code --duration}, and the broker frees its port.
  */
 class StandaloneCommandsIT {
 
@@ -47,7 +51,7 @@ class StandaloneCommandsIT {
     int port = freePortPair();
     String bootstrap = "127.0.0.1:" + port;
     CompletableFuture<CliRun> broker = CompletableFuture.supplyAsync(() -> CliRun.run("broker", "--port", "" + port,
-        "--data-dir", dir.resolve("broker").toString(), "--partitions", "3", "--duration", "60s"));
+        "--data-dir", dir.resolve("broker").toString(), "--partitions", "3", "--duration", "100s"));
     awaitTopics(bootstrap, broker);
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
       Map<String, TopicDescription> topics = admin.describeTopics(Topics.all().stream().map(Topic::name).toList())
@@ -67,15 +71,28 @@ class StandaloneCommandsIT {
       send(producer, Topics.CLICKS, "i1", new Click("i1", "d1", 2, t0.plusSeconds(3), 30_000L));
     }
 
+    CliRun simulate = CliRun.run("simulate", "--bootstrap-servers", bootstrap, "--dataset",
+        DatasetSlice.write(dir.resolve("slice"), 200, 10).toString(), "--rate", "20", "--duration", "10s",
+        "--seed", "7", "--progress-every", "3s");
+    assertEquals(0, simulate.code, simulate.err);
+    Matcher published = Pattern.compile("stopped; ([\\d,]+) searches, ([\\d,]+) clicks, ([\\d,]+) documents")
+        .matcher(simulate.out);
+    assertTrue(published.find(), simulate.out);
+    assertEquals(200, number(published.group(1)), "20 searches a second for 10 s");
+    long clicks = number(published.group(2));
+    long documents = number(published.group(3));
+
     CliRun ingest = CliRun.run("ingest", "--bootstrap-servers", bootstrap, "--option",
         "state.dir=" + dir.resolve("ingest"), "--option", "replication.factor=1", "--progress-every", "2s",
-        "--duration", "20s");
+        "--duration", "25s");
     assertEquals(0, ingest.code, ingest.err);
-    assertTrue(ingest.out.contains("ingest: stopped; 4 input records read, 1 examples, 0 dead letters"), ingest.out);
+    String expected = String.format("ingest: stopped; %,d input records read, %,d examples, 0 dead letters",
+        4 + 200 + clicks + documents, 1 + clicks);
+    assertTrue(ingest.out.contains(expected), expected + " in\n" + ingest.out);
 
-    List<TrainingExample> examples = TopicReader.readValues(bootstrap, Topics.TRAINING_EXAMPLES, 1);
-    assertEquals(1, examples.size());
-    TrainingExample e = examples.get(0);
+    List<TrainingExample> examples = TopicReader.readValues(bootstrap, Topics.TRAINING_EXAMPLES, (int) (1 + clicks));
+    assertEquals(1 + clicks, examples.size());
+    TrainingExample e = examples.stream().filter(x -> x.getExampleId().startsWith("i1/")).findFirst().orElseThrow();
     assertEquals("i1/d1/" + t0.plusSeconds(3).toEpochMilli(), e.getExampleId());
     assertEquals("text of d1", e.getPositive().getText());
     assertEquals("d2", e.getSkipAbove().get(0).getDocId(), "the result shown above the click is a negative");
@@ -86,6 +103,10 @@ class StandaloneCommandsIT {
     try (ServerSocket again = new ServerSocket()) {
       again.bind(new InetSocketAddress("127.0.0.1", port)); // the broker is gone with the command
     }
+  }
+
+  private static long number(String digits) {
+    return Long.parseLong(digits.replace(",", ""));
   }
 
   private static <V extends SpecificRecordBase> void send(KafkaProducer<String, byte[]> producer,

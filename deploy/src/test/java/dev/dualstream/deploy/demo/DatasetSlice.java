@@ -15,13 +15,13 @@ import java.util.Set;
 import java.util.zip.GZIPInputStream;
 
 /** A small slice of debian-pkgdesc in BEIR layout, for tests that run the whole path in little time. */
-final class DatasetSlice {
+public final class DatasetSlice {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private DatasetSlice() {}
 
   /** A BEIR directory with the documents of the first train and test judgments, in plain jsonl. */
-  static Path write(Path dir, int trainQueries, int testQueries) throws IOException {
+  public static Path write(Path dir, int trainQueries, int testQueries) throws IOException {
     Path source = Path.of("..", "data", "debian-pkgdesc");
     Map<String, String> train = firstJudgments(source.resolve("qrels/train.tsv"), trainQueries);
     Map<String, String> test = firstJudgments(source.resolve("qrels/test.tsv"), testQueries);

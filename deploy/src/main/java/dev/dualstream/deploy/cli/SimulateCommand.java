@@ -1,0 +1,156 @@
+package dev.dualstream.deploy.cli;
+
+import dev.dualstream.evaluator.beir.BeirDataset;
+import dev.dualstream.evaluator.beir.BeirReader;
+import dev.dualstream.evaluator.simulate.ClickSimulator;
+import dev.dualstream.evaluator.simulate.KafkaEventSink;
+import dev.dualstream.evaluator.simulate.LiveSchedule;
+import dev.dualstream.evaluator.simulate.SimulationConfig;
+import dev.dualstream.evaluator.simulate.SimulationResult;
+import dev.dualstream.evaluator.simulate.Traffic;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code dualstream simulate}: users searching a dataset's corpus, live, into a running Kafka. */
+@Command(
+    name = "simulate",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+        "Simulates users searching a BEIR corpus at a live rate and publishes what a",
+        "search service logs: the corpus to corpus.documents (unless --skip-corpus),",
+        "then searches to search.impressions (BM25's top 10 as the ranking) and",
+        "clicks to search.clicks, each stamped with the wall clock when it happens",
+        "(a click 2 to 13 s after its search). Queries come from a qrels split with",
+        "Zipf popularity; a user searches several times per session; documents can",
+        "get new versions as it runs. Runs until Ctrl-C or --duration; the same",
+        "--seed gives the same searches and clicks, only their times differ.",
+        ""})
+final class SimulateCommand implements Callable<Integer> {
+
+  @Spec
+  private CommandSpec spec;
+
+  @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9092",
+      description = "Kafka to publish to. Default: ${DEFAULT-VALUE}.")
+  private String bootstrapServers;
+
+  @Option(names = "--dataset", paramLabel = "DIR", defaultValue = "data/debian-pkgdesc",
+      description = "A BEIR directory: its corpus is published, its --split queries searched. Default: ${DEFAULT-VALUE}.")
+  private Path dataset;
+
+  @Option(names = "--split", paramLabel = "NAME", defaultValue = "train",
+      description = "The qrels split whose queries users search. Default: ${DEFAULT-VALUE}.")
+  private String split;
+
+  @Option(names = "--rate", paramLabel = "N", defaultValue = "50",
+      description = "Searches per second (about 0.7 clicks each). Default: ${DEFAULT-VALUE}.")
+  private double rate;
+
+  @Option(names = "--duration", paramLabel = "DURATION", converter = TrainCommand.DurationConverter.class,
+      description = "Stop after this long (e.g. 30s, 20m, 2h). Default: run until Ctrl-C.")
+  private Duration duration;
+
+  @Option(names = "--query-zipf", paramLabel = "S", defaultValue = "1.0",
+      description = "Zipf exponent of query popularity; 0 makes every query equally likely. Default: ${DEFAULT-VALUE}.")
+  private double queryZipf;
+
+  @Option(names = "--session-length", paramLabel = "N", defaultValue = "3",
+      description = "Mean searches per session (one user each). Default: ${DEFAULT-VALUE}.")
+  private double sessionLength;
+
+  @Option(names = "--document-updates", paramLabel = "P", defaultValue = "0",
+      description = "New document versions per search (0 to 1): a random document gets its text revised. "
+          + "Default: ${DEFAULT-VALUE} (the corpus stays the dataset's).")
+  private double documentUpdates;
+
+  @Option(names = "--skip-corpus",
+      description = "Do not publish the corpus first (the topic has it from an earlier run).")
+  private boolean skipCorpus;
+
+  @Option(names = "--seed", paramLabel = "N", defaultValue = "42",
+      description = "Seed of every draw (queries, users, clicks). Default: ${DEFAULT-VALUE}.")
+  private long seed;
+
+  @Option(names = "--progress-every", paramLabel = "DURATION", defaultValue = "10s",
+      converter = TrainCommand.DurationConverter.class,
+      description = "Time between progress lines. Default: ${DEFAULT-VALUE}.")
+  private Duration progressEvery;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    PathChecks.requireDirectory("--dataset", dataset);
+    requireIn("--rate", rate, Double.MIN_VALUE, 1_000_000);
+    requireIn("--query-zipf", queryZipf, 0, 10);
+    requireIn("--session-length", sessionLength, 1, 1_000);
+    requireIn("--document-updates", documentUpdates, 0, 1);
+    LiveSchedule schedule;
+    SimulationConfig config;
+    try {
+      schedule = new LiveSchedule(rate, duration, !skipCorpus);
+      config = SimulationConfig.defaults(seed, Long.MAX_VALUE).withSplit(split).withProgressEvery(1)
+          .withTraffic(new Traffic(queryZipf, sessionLength, documentUpdates));
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+    if (progressEvery.isZero()) {
+      throw new UserError("--progress-every must be positive");
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    BeirDataset data = BeirReader.read(dataset);
+    AtomicBoolean stop = new AtomicBoolean();
+    CountDownLatch done = new CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      stop.set(true);
+      try {
+        done.await(15, TimeUnit.SECONDS); // the pending clicks go out, then the producer flushes
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "dualstream-simulate-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    out.printf("simulate: %s (%,d documents, split %s) to %s at %s searches/s; %s%n", data.name(), data.corpus().size(),
+        split, bootstrapServers, rate, duration == null ? "Ctrl-C stops it"
+            : "stops in " + TrainCommand.DurationConverter.format(duration));
+    SimulationResult result;
+    long[] nextLine = {System.nanoTime() + progressEvery.toNanos()};
+    try (ClickSimulator simulator = ClickSimulator.create(data, config);
+        KafkaEventSink sink = KafkaEventSink.connect(bootstrapServers)) {
+      result = simulator.runLive(sink, schedule, soFar -> {
+        if (System.nanoTime() >= nextLine[0]) {
+          nextLine[0] += progressEvery.toNanos();
+          out.printf("simulate: %,d searches, %,d clicks, %,d documents%n", soFar.impressions(), soFar.clicks(),
+              soFar.documents());
+        }
+      }, stop::get);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage(), e);
+    } finally {
+      done.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running: it waited for this
+      }
+    }
+    out.printf("simulate: stopped; %,d searches, %,d clicks, %,d documents published%n", result.impressions(),
+        result.clicks(), result.documents());
+    return 0;
+  }
+
+  private static void requireIn(String option, double value, double min, double max) {
+    if (!(value >= min && value <= max)) {
+      throw new UserError(option + " must be " + (min == Double.MIN_VALUE ? "above 0" : "at least " + min)
+          + " and at most " + max + ", got " + value);
+    }
+  }
+}
