@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -43,25 +44,23 @@ final class BrokerCommand implements Callable<Integer> {
           + "(ingest and trainer tasks); other topics get one. Default: ${DEFAULT-VALUE}.")
   private int partitions;
 
-  @Option(names = "--duration", paramLabel = "DURATION", converter = TrainCommand.DurationConverter.class,
-      description = "Stop after this long (e.g. 30s, 20m, 2h). Default: run until Ctrl-C.")
-  private Duration duration;
+  @Mixin
+  private LiveOptions.RunFor runFor;
 
   @Override
   public Integer call() throws InterruptedException {
     if (partitions < 1) {
       throw new UserError("--partitions must be at least 1, got " + partitions);
     }
-    if (duration != null && duration.isZero()) {
-      throw new UserError("--duration must be positive");
-    }
+    runFor.check();
+    Duration duration = runFor.duration;
     PrintWriter out = spec.commandLine().getOut();
     try (KafkaBrokerProcess broker = KafkaBrokerProcess.builder(dataDir).port(port).start()) {
       LocalTopics.create(broker.bootstrapServers(), partitions);
       out.printf("broker: ready on %s (pid %d, data %s, log %s)%n", broker.bootstrapServers(), broker.pid(),
           dataDir, broker.logFile());
       out.printf("broker: topics created where missing (%d partitions for impressions, clicks, examples); %s%n",
-          partitions, duration == null ? "Ctrl-C stops it" : "stops in " + TrainCommand.DurationConverter.format(duration));
+          partitions, runFor.stops());
       OptionalInt exit = broker.awaitExit(duration == null ? Duration.ofMillis(Long.MAX_VALUE) : duration);
       if (exit.isPresent()) {
         throw new UserError("the broker exited by itself (code " + exit.getAsInt() + "); see " + broker.logFile());

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -36,22 +37,18 @@ final class IngestCommand implements Callable<Integer> {
   @Spec
   private CommandSpec spec;
 
-  @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9092",
-      description = "Kafka to read from and write to. Default: ${DEFAULT-VALUE}.")
-  private String bootstrapServers;
+  @Mixin
+  private LiveOptions.Kafka kafka;
 
   @Option(names = "--option", paramLabel = "KEY=VALUE",
       description = "An ingest option, repeatable; the keys and their defaults are listed below.")
   private Map<String, String> options = new LinkedHashMap<>();
 
-  @Option(names = "--progress-every", paramLabel = "DURATION", defaultValue = "10s",
-      converter = TrainCommand.DurationConverter.class,
-      description = "Time between progress lines. Default: ${DEFAULT-VALUE}.")
-  private Duration progressEvery;
+  @Mixin
+  private LiveOptions.Progress progress;
 
-  @Option(names = "--duration", paramLabel = "DURATION", converter = TrainCommand.DurationConverter.class,
-      description = "Stop after this long (e.g. 30s, 20m, 2h). Default: run until Ctrl-C.")
-  private Duration duration;
+  @Mixin
+  private LiveOptions.RunFor runFor;
 
   /** Lists the ingest options under the command's help; they are declared once, in {@link IngestOptions}. */
   static void describeOptions(CommandLine ingest) {
@@ -88,9 +85,11 @@ final class IngestCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
-    if (progressEvery.isZero() || (duration != null && duration.isZero())) {
-      throw new UserError("--progress-every and --duration must be positive");
-    }
+    runFor.check();
+    progress.check();
+    String bootstrapServers = kafka.bootstrapServers;
+    Duration duration = runFor.duration;
+    Duration progressEvery = progress.every;
     PrintWriter out = spec.commandLine().getOut();
     RunningIngest ingest;
     try {
@@ -101,7 +100,7 @@ final class IngestCommand implements Callable<Integer> {
     Thread hook = new Thread(() -> ingest.close(Duration.ofSeconds(10)), "dualstream-ingest-stop");
     Runtime.getRuntime().addShutdownHook(hook);
     out.printf("ingest: %s on %s, state in %s; %s%n", parsed.applicationId(), bootstrapServers, parsed.stateDir(),
-        duration == null ? "Ctrl-C stops it" : "stops in " + TrainCommand.DurationConverter.format(duration));
+        runFor.stops());
     long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
     IngestCounts last = ingest.counts();
     long lastAt = System.nanoTime();

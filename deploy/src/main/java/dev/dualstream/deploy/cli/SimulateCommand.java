@@ -16,6 +16,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -40,9 +41,8 @@ final class SimulateCommand implements Callable<Integer> {
   @Spec
   private CommandSpec spec;
 
-  @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9092",
-      description = "Kafka to publish to. Default: ${DEFAULT-VALUE}.")
-  private String bootstrapServers;
+  @Mixin
+  private LiveOptions.Kafka kafka;
 
   @Option(names = "--dataset", paramLabel = "DIR", defaultValue = "data/debian-pkgdesc",
       description = "A BEIR directory: its corpus is published, its --split queries searched. Default: ${DEFAULT-VALUE}.")
@@ -56,9 +56,8 @@ final class SimulateCommand implements Callable<Integer> {
       description = "Searches per second (about 0.7 clicks each). Default: ${DEFAULT-VALUE}.")
   private double rate;
 
-  @Option(names = "--duration", paramLabel = "DURATION", converter = TrainCommand.DurationConverter.class,
-      description = "Stop after this long (e.g. 30s, 20m, 2h). Default: run until Ctrl-C.")
-  private Duration duration;
+  @Mixin
+  private LiveOptions.RunFor runFor;
 
   @Option(names = "--query-zipf", paramLabel = "S", defaultValue = "1.0",
       description = "Zipf exponent of query popularity; 0 makes every query equally likely. Default: ${DEFAULT-VALUE}.")
@@ -81,30 +80,29 @@ final class SimulateCommand implements Callable<Integer> {
       description = "Seed of every draw (queries, users, clicks). Default: ${DEFAULT-VALUE}.")
   private long seed;
 
-  @Option(names = "--progress-every", paramLabel = "DURATION", defaultValue = "10s",
-      converter = TrainCommand.DurationConverter.class,
-      description = "Time between progress lines. Default: ${DEFAULT-VALUE}.")
-  private Duration progressEvery;
+  @Mixin
+  private LiveOptions.Progress progress;
 
   @Override
   public Integer call() throws InterruptedException {
-    PathChecks.requireDirectory("--dataset", dataset);
+    runFor.check();
+    progress.check();
     requireIn("--rate", rate, Double.MIN_VALUE, 1_000_000);
     requireIn("--query-zipf", queryZipf, 0, 10);
     requireIn("--session-length", sessionLength, 1, 1_000);
     requireIn("--document-updates", documentUpdates, 0, 1);
+    PathChecks.requireDirectory("--dataset", dataset);
     LiveSchedule schedule;
     SimulationConfig config;
     try {
-      schedule = new LiveSchedule(rate, duration, !skipCorpus);
+      schedule = new LiveSchedule(rate, runFor.duration, !skipCorpus);
       config = SimulationConfig.defaults(seed, Long.MAX_VALUE).withSplit(split).withProgressEvery(1)
           .withTraffic(new Traffic(queryZipf, sessionLength, documentUpdates));
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
-    if (progressEvery.isZero()) {
-      throw new UserError("--progress-every must be positive");
-    }
+    String bootstrapServers = kafka.bootstrapServers;
+    Duration progressEvery = progress.every;
     PrintWriter out = spec.commandLine().getOut();
     BeirDataset data = BeirReader.read(dataset);
     AtomicBoolean stop = new AtomicBoolean();
@@ -119,8 +117,7 @@ final class SimulateCommand implements Callable<Integer> {
     }, "dualstream-simulate-stop");
     Runtime.getRuntime().addShutdownHook(hook);
     out.printf("simulate: %s (%,d documents, split %s) to %s at %s searches/s; %s%n", data.name(), data.corpus().size(),
-        split, bootstrapServers, rate, duration == null ? "Ctrl-C stops it"
-            : "stops in " + TrainCommand.DurationConverter.format(duration));
+        split, bootstrapServers, rate, runFor.stops());
     SimulationResult result;
     long[] nextLine = {System.nanoTime() + progressEvery.toNanos()};
     try (ClickSimulator simulator = ClickSimulator.create(data, config);

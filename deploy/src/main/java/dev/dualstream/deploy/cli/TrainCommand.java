@@ -43,9 +43,8 @@ final class TrainCommand implements Callable<Integer> {
   @Spec
   private CommandSpec spec;
 
-  @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9092",
-      description = "Kafka to read from and write to. Default: ${DEFAULT-VALUE}.")
-  private String bootstrapServers;
+  @Mixin
+  private LiveOptions.Kafka kafka;
 
   @Option(names = "--model-store", paramLabel = "DIR", defaultValue = "var/models",
       description = "Where versions are written, one directory per version. Default: ${DEFAULT-VALUE}.")
@@ -170,7 +169,7 @@ final class TrainCommand implements Callable<Integer> {
         .withDirectory(checkpointDir)
         .withInterval(checkpointInterval)
         .withTransactionTimeout(transactionTimeout);
-    return TrainerOptions.defaults(bootstrapServers)
+    return TrainerOptions.defaults(kafka.bootstrapServers)
         .withModelStore(modelStore)
         .withGroupId(groupId)
         .withBounded(bounded)

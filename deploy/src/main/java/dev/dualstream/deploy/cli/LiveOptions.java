@@ -1,0 +1,50 @@
+package dev.dualstream.deploy.cli;
+
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/** Options of the commands that run as long-lived components (broker, simulate, ingest, train): declared once. */
+final class LiveOptions {
+  private LiveOptions() {}
+
+  /** Which Kafka a component talks to. */
+  static final class Kafka {
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9092",
+        description = "Kafka to read from and write to. Default: ${DEFAULT-VALUE}.")
+    String bootstrapServers;
+  }
+
+  /** How long a component runs: until Ctrl-C, or for a while. */
+  static final class RunFor {
+    @Option(names = "--duration", paramLabel = "DURATION", converter = TrainCommand.DurationConverter.class,
+        description = "Stop after this long (e.g. 30s, 20m, 2h). Default: run until Ctrl-C.")
+    Duration duration;
+
+    /** @throws UserError when the duration given is zero */
+    void check() {
+      if (duration != null && duration.isZero()) {
+        throw new UserError("--duration must be positive");
+      }
+    }
+
+    /** How the console says when it stops. */
+    String stops() {
+      return duration == null ? "Ctrl-C stops it" : "stops in " + TrainCommand.DurationConverter.format(duration);
+    }
+  }
+
+  /** How often a component prints progress. */
+  static final class Progress {
+    @Option(names = "--progress-every", paramLabel = "DURATION", defaultValue = "10s",
+        converter = TrainCommand.DurationConverter.class,
+        description = "Time between progress lines. Default: ${DEFAULT-VALUE}.")
+    Duration every;
+
+    /** @throws UserError when it is zero */
+    void check() {
+      if (every.isZero()) {
+        throw new UserError("--progress-every must be positive");
+      }
+    }
+  }
+}
