@@ -2,6 +2,7 @@ package dev.dualstream.schemas;
 
 import dev.dualstream.schemas.avro.Click;
 import dev.dualstream.schemas.avro.DeadLetter;
+import dev.dualstream.schemas.avro.EvaluationResult;
 import dev.dualstream.schemas.avro.Document;
 import dev.dualstream.schemas.avro.Impression;
 import dev.dualstream.schemas.avro.ModelVersion;
@@ -23,6 +24,8 @@ public final class Topics {
   public static final Topic<String, TrainingExample> TRAINING_EXAMPLES = topic("training.examples", TrainingExample.class);
   public static final Topic<String, TrainingMetrics> TRAINING_METRICS = topic("training.metrics", TrainingMetrics.class);
   public static final Topic<String, ModelVersion> MODEL_VERSIONS = topic("models.versions", ModelVersion.class);
+  public static final Topic<String, EvaluationResult> EVALUATION_RESULTS =
+      topic("evaluation.results", EvaluationResult.class);
   public static final Topic<String, DeadLetter> DEADLETTER_INGEST = topic("deadletter.ingest", DeadLetter.class);
   public static final Topic<String, DeadLetter> DEADLETTER_TRAINER = topic("deadletter.trainer", DeadLetter.class);
 
@@ -31,7 +34,7 @@ public final class Topics {
   /** All topics, in the order of DESIGN.md's table. */
   public static List<Topic<String, ?>> all() {
     return List.of(IMPRESSIONS, CLICKS, DOCUMENTS, TRAINING_EXAMPLES, TRAINING_METRICS, MODEL_VERSIONS,
-        DEADLETTER_INGEST, DEADLETTER_TRAINER);
+        EVALUATION_RESULTS, DEADLETTER_INGEST, DEADLETTER_TRAINER);
   }
 
   /** The shared codec for a generated type (one per type, so known writer schemas are registered once). */

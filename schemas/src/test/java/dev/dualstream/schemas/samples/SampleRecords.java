@@ -5,7 +5,9 @@ import dev.dualstream.schemas.avro.DeadLetter;
 import dev.dualstream.schemas.avro.Document;
 import dev.dualstream.schemas.avro.ExampleDoc;
 import dev.dualstream.schemas.avro.Impression;
+import dev.dualstream.schemas.avro.EvaluationResult;
 import dev.dualstream.schemas.avro.ModelVersion;
+import dev.dualstream.schemas.avro.SystemMetrics;
 import dev.dualstream.schemas.avro.ShownResult;
 import dev.dualstream.schemas.avro.SourceOffset;
 import dev.dualstream.schemas.avro.TrainingExample;
@@ -112,7 +114,29 @@ public final class SampleRecords {
   }
 
   /** Every sample, one per type, in a fixed order. */
+  public static EvaluationResult evaluationResult() {
+    return EvaluationResult.newBuilder()
+        .setModel("dual-encoder")
+        .setVersion(3)
+        .setStep(300)
+        .setExamples(38_400)
+        .setVersionTime(Instant.parse("2025-01-01T01:00:00Z"))
+        .setDataset("debian-pkgdesc")
+        .setSplit("test")
+        .setQueries(3_353)
+        .setHybridWeight(0.35)
+        .setTuningSplit("dev")
+        .setSystems(List.of(
+            new SystemMetrics("dense", 0.30, 0.55, 0.77, 0.37, 0.41),
+            new SystemMetrics("hybrid", 0.67, 0.88, 0.96, 0.75, 0.78),
+            new SystemMetrics("bm25", 0.655, 0.868, 0.947, 0.730, 0.763)))
+        .setSeconds(12.5)
+        .setTimestamp(Instant.parse("2025-01-01T01:00:14Z"))
+        .build();
+  }
+
   public static List<SpecificRecordBase> all() {
-    return List.of(impression(), click(), document(), trainingExample(), trainingMetrics(), modelVersion(), deadLetter());
+    return List.of(impression(), click(), document(), trainingExample(), trainingMetrics(), modelVersion(), deadLetter(),
+        evaluationResult());
   }
 }
