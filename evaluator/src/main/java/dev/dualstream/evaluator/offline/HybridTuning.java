@@ -1,0 +1,75 @@
+package dev.dualstream.evaluator.offline;
+
+import dev.dualstream.evaluator.beir.BeirDataset;
+import dev.dualstream.evaluator.beir.Qrels;
+import dev.dualstream.evaluator.metrics.MetricAccumulator;
+import dev.dualstream.evaluator.metrics.MetricSummary;
+import dev.dualstream.evaluator.search.HybridRetriever;
+import dev.dualstream.evaluator.search.Retriever;
+import dev.dualstream.evaluator.search.ScoredDocument;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Chooses the dense weight of a {@link HybridRetriever} on a held-out split (the dev split, never the one
+ * reported): both retrievers rank the split's queries once, then every weight of 0, 0.05, ..., 1 fuses them,
+ * and the weight with the highest Recall@10 + MRR@10 wins (the lower weight on a tie).
+ */
+public final class HybridTuning {
+  /** Weights tried: 0 (lexical alone) to 1 (dense alone) in steps of 1/{@value}. */
+  public static final int STEPS = 20;
+
+  /**
+   * @param weight the chosen dense weight
+   * @param metrics the hybrid's metrics on the tuning split at that weight
+   * @param lexical the lexical retriever alone (weight 0) on the tuning split, for comparison
+   */
+  public record Choice(double weight, MetricSummary metrics, MetricSummary lexical, String split) {}
+
+  private HybridTuning() {}
+
+  /**
+   * @param limit at most this many of the split's queries (in qrels order); 0 for all
+   * @throws IllegalArgumentException if the split does not exist or has no query with a text
+   */
+  public static Choice tune(BeirDataset dataset, String split, Retriever dense, Retriever lexical, int limit) {
+    Qrels qrels = dataset.qrels(split);
+    List<String> ids = new ArrayList<>();
+    for (String id : qrels.queriesWithRelevant()) {
+      if (dataset.queries().containsKey(id) && (limit == 0 || ids.size() < limit)) {
+        ids.add(id);
+      }
+    }
+    if (ids.isEmpty()) {
+      throw new IllegalArgumentException("split '" + split + "' of " + dataset.name() + " has no query to tune on");
+    }
+    List<String> texts = ids.stream().map(dataset.queries()::get).toList();
+    List<List<ScoredDocument>> d = dense.search(texts, HybridRetriever.CANDIDATES);
+    List<List<ScoredDocument>> l = lexical.search(texts, HybridRetriever.CANDIDATES);
+    Map<String, Integer> order = HybridRetriever.corpusOrder(dataset.corpus());
+    Choice best = null;
+    MetricSummary lexicalAlone = null;
+    for (int step = 0; step <= STEPS; step++) {
+      double weight = (double) step / STEPS;
+      MetricAccumulator acc = new MetricAccumulator();
+      for (int i = 0; i < ids.size(); i++) {
+        List<String> ranking = HybridRetriever.fuse(d.get(i), l.get(i), weight, MetricSummary.DEPTH, order).stream()
+            .map(ScoredDocument::id).toList();
+        acc.add(ranking, qrels.judgments(ids.get(i)));
+      }
+      MetricSummary m = acc.summary();
+      if (step == 0) {
+        lexicalAlone = m;
+      }
+      if (best == null || score(m) > score(best.metrics())) {
+        best = new Choice(weight, m, lexicalAlone, split);
+      }
+    }
+    return new Choice(best.weight(), best.metrics(), lexicalAlone, split);
+  }
+
+  private static double score(MetricSummary m) {
+    return m.recallAt10() + m.mrrAt10();
+  }
+}

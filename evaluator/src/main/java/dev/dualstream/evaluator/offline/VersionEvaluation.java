@@ -1,0 +1,87 @@
+package dev.dualstream.evaluator.offline;
+
+import dev.dualstream.evaluator.beir.BeirDataset;
+import dev.dualstream.evaluator.bm25.Bm25Index;
+import dev.dualstream.evaluator.search.DenseIndex;
+import dev.dualstream.evaluator.search.HybridRetriever;
+import dev.dualstream.evaluator.search.Retriever;
+import dev.dualstream.trainer.model.RetrievalModel;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * How a trained model is scored, the same in the demo and in {@code evaluate --follow}: as {@code dense}
+ * (exact search over its embeddings of the whole corpus), as {@code hybrid} (fused with BM25, the dense
+ * weight chosen on {@value #TUNING_SPLIT} when the dataset has that split, never on the split reported), and
+ * beside {@code bm25}; other models (say, the untrained one) can be scored along, after dense. Both indexes
+ * are built once per call and shared by the systems that use them.
+ */
+public final class VersionEvaluation {
+  /** The split the hybrid's weight is chosen on. */
+  public static final String TUNING_SPLIT = "dev";
+
+  private final BeirDataset dataset;
+  private final String split;
+  private final int limit;
+  private final Consumer<String> log;
+
+  /** What one evaluation found: the report (systems in order), and the hybrid's weight if there was one. */
+  public record Result(Report report, Optional<HybridTuning.Choice> hybrid, double seconds) {}
+
+  /**
+   * @param split the split scored (e.g. test)
+   * @param limit at most this many queries of each split, in qrels order; 0 for all
+   */
+  public VersionEvaluation(BeirDataset dataset, String split, int limit, Consumer<String> log) {
+    this.dataset = Objects.requireNonNull(dataset, "dataset");
+    this.split = Objects.requireNonNull(split, "split");
+    if (split.equals(TUNING_SPLIT)) {
+      throw new IllegalArgumentException("the hybrid's weight is chosen on " + TUNING_SPLIT + ": score another split");
+    }
+    dataset.qrels(split);
+    if (limit < 0) {
+      throw new IllegalArgumentException("the query limit must be 0 (all) or positive, was " + limit);
+    }
+    this.limit = limit;
+    this.log = Objects.requireNonNull(log, "log");
+  }
+
+  /**
+   * Scores {@code model}; {@code bm25} must be built over the dataset's corpus (it is reused across calls and
+   * not closed here).
+   */
+  public Result run(RetrievalModel model, Bm25Index bm25, Map<String, RetrievalModel> alsoScored) {
+    long start = System.nanoTime();
+    try (DenseIndex dense = DenseIndex.build(model, dataset.corpus())) {
+      log.accept(String.format("dense: indexed %,d documents in %.1f s", dense.size(), (System.nanoTime() - start) / 1e9));
+      OfflineEvaluation evaluation = OfflineEvaluation.on(dataset).split(split).log(log)
+          .system("dense", corpus -> shared(dense));
+      new LinkedHashMap<>(alsoScored).forEach(evaluation::model);
+      Optional<HybridTuning.Choice> hybrid = Optional.empty();
+      if (dataset.splits().contains(TUNING_SPLIT)) {
+        HybridTuning.Choice choice = HybridTuning.tune(dataset, TUNING_SPLIT, dense, bm25, limit);
+        log.accept(String.format("hybrid: dense weight %.2f, chosen on the %s split (Recall@10 %.3f, MRR@10 %.3f"
+                + " there; BM25 alone %.3f, %.3f)", choice.weight(), choice.split(), choice.metrics().recallAt10(),
+            choice.metrics().mrrAt10(), choice.lexical().recallAt10(), choice.lexical().mrrAt10()));
+        evaluation.system("hybrid", corpus -> HybridRetriever.of(dense, bm25, choice.weight(), corpus));
+        hybrid = Optional.of(choice);
+      } else {
+        log.accept("hybrid: left out, " + dataset.name() + " has no " + TUNING_SPLIT + " split to choose its weight on");
+      }
+      evaluation.system("bm25", corpus -> shared(bm25));
+      if (limit > 0) {
+        evaluation.limit(limit);
+      }
+      Report report = evaluation.run();
+      return new Result(report, hybrid, (System.nanoTime() - start) / 1e9);
+    }
+  }
+
+  /** A retriever built once and scored as one system: closed by its owner, not by the evaluation. */
+  private static Retriever shared(Retriever built) {
+    return built::search;
+  }
+}
