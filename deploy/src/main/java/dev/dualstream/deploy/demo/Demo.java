@@ -5,9 +5,10 @@ import dev.dualstream.deploy.stack.LocalTopics;
 import dev.dualstream.deploy.stack.WorkDirectory;
 import dev.dualstream.evaluator.beir.BeirDataset;
 import dev.dualstream.evaluator.beir.BeirReader;
-import dev.dualstream.evaluator.offline.OfflineEvaluation;
+import dev.dualstream.evaluator.bm25.Bm25Index;
 import dev.dualstream.evaluator.offline.Report;
 import dev.dualstream.evaluator.offline.ReportJson;
+import dev.dualstream.evaluator.offline.VersionEvaluation;
 import dev.dualstream.evaluator.simulate.ClickSimulator;
 import dev.dualstream.evaluator.simulate.SimulationConfig;
 import dev.dualstream.evaluator.simulate.SimulationResult;
@@ -29,6 +30,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -193,17 +195,10 @@ public final class Demo {
     say("evaluate: version %d of %s (step %,d, %,d examples) on the test split over the whole corpus",
         version.getVersion(), version.getModel(), version.getStep(), version.getExamples());
     try (RetrievalModel trained = ModelStore.load(Path.of(URI.create(version.getUri())));
-        RetrievalModel untrained = ModelStore.untrained(options.model(), options.seed())) {
-      OfflineEvaluation evaluation = OfflineEvaluation.on(dataset)
-          .split("test")
-          .log(line -> say("evaluate: %s", line))
-          .model("trained", trained)
-          .model("untrained", untrained)
-          .bm25();
-      if (options.evalQueries() > 0) {
-        evaluation = evaluation.limit(options.evalQueries());
-      }
-      Report report = evaluation.run();
+        RetrievalModel untrained = ModelStore.untrained(options.model(), options.seed());
+        Bm25Index bm25 = Bm25Index.build(dataset.corpus())) {
+      Report report = new VersionEvaluation(dataset, "test", options.evalQueries(), line -> say("evaluate: %s", line))
+          .run(trained, bm25, Map.of("untrained", untrained)).report();
       options.reportJson().ifPresent(file -> {
         ReportJson.write(report, file);
         say("report written to %s", file);

@@ -1,6 +1,13 @@
 package dev.dualstream.deploy.stack;
 
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Starts a main class in a child JVM that never outlives this one, even after {@code kill -9} of this JVM:
@@ -33,6 +41,7 @@ public final class ChildJvm {
   private final List<String> jvmOptions = new ArrayList<>();
   private final Map<String, String> environment = new LinkedHashMap<>();
   private Path log;
+  private Consumer<String> echo;
 
   private ChildJvm(String mainClass) {
     this.mainClass = Objects.requireNonNull(mainClass, "mainClass");
@@ -67,6 +76,15 @@ public final class ChildJvm {
     return this;
   }
 
+  /**
+   * Also hands each line of the child's output to {@code lines} (from a thread of its own, as the line
+   * comes), besides appending it to the log.
+   */
+  public ChildJvm echo(Consumer<String> lines) {
+    this.echo = Objects.requireNonNull(lines, "lines");
+    return this;
+  }
+
   /** The command line this child runs with. */
   List<String> command() {
     List<String> command = new ArrayList<>();
@@ -92,13 +110,35 @@ public final class ChildJvm {
     ProcessBuilder builder = new ProcessBuilder(command())
         .redirectInput(ProcessBuilder.Redirect.PIPE) // the lifeline: its write end stays in this JVM
         .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        .redirectOutput(echo == null ? ProcessBuilder.Redirect.appendTo(log.toFile()) : ProcessBuilder.Redirect.PIPE);
     Map<String, String> env = builder.environment();
     env.put("CLASSPATH", System.getProperty("java.class.path"));
     env.put("DJL_OFFLINE", "true");
     env.put("OPT_OUT_TRACKING", "true");
     env.putAll(environment);
-    return builder.start();
+    Process process = builder.start();
+    if (echo != null) {
+      Thread pump = new Thread(() -> pump(process.getInputStream(), log, echo), mainClass + "-output");
+      pump.setDaemon(true);
+      pump.start();
+    }
+    return process;
+  }
+
+  /** Copies the child's output to the log and to {@code echo}, line by line, until the child closes it. */
+  private static void pump(InputStream output, Path log, Consumer<String> echo) {
+    try (BufferedReader in = new BufferedReader(new InputStreamReader(output, StandardCharsets.UTF_8));
+        BufferedWriter file = Files.newBufferedWriter(log, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+            StandardOpenOption.APPEND)) {
+      for (String line = in.readLine(); line != null; line = in.readLine()) {
+        file.write(line);
+        file.newLine();
+        file.flush();
+        echo.accept(line);
+      }
+    } catch (IOException e) {
+      echo.accept("(output lost: " + e.getMessage() + ")");
+    }
   }
 
   /**

@@ -20,20 +20,27 @@ public final class DatasetSlice {
 
   private DatasetSlice() {}
 
-  /** A BEIR directory with the documents of the first train and test judgments, in plain jsonl. */
+  /**
+   * A BEIR directory with the documents of the first train and test judgments, in plain jsonl, and as many
+   * dev judgments as test ones (the hybrid's weight is chosen on dev).
+   */
   public static Path write(Path dir, int trainQueries, int testQueries) throws IOException {
     Path source = Path.of("..", "data", "debian-pkgdesc");
     Map<String, String> train = firstJudgments(source.resolve("qrels/train.tsv"), trainQueries);
     Map<String, String> test = firstJudgments(source.resolve("qrels/test.tsv"), testQueries);
+    Map<String, String> dev = firstJudgments(source.resolve("qrels/dev.tsv"), testQueries);
     Set<String> docs = new LinkedHashSet<>(train.values());
     docs.addAll(test.values());
+    docs.addAll(dev.values());
     Set<String> queries = new LinkedHashSet<>(train.keySet());
     queries.addAll(test.keySet());
+    queries.addAll(dev.keySet());
     Files.createDirectories(dir.resolve("qrels"));
     copyLines(source.resolve("corpus.jsonl.gz"), dir.resolve("corpus.jsonl"), docs);
     copyLines(source.resolve("queries.jsonl.gz"), dir.resolve("queries.jsonl"), queries);
     writeQrels(dir.resolve("qrels/train.tsv"), train);
     writeQrels(dir.resolve("qrels/test.tsv"), test);
+    writeQrels(dir.resolve("qrels/dev.tsv"), dev);
     return dir;
   }
 

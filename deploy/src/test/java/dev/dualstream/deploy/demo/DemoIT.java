@@ -42,10 +42,13 @@ class DemoIT {
           System.out.println(line);
         });
 
-    assertEquals(List.of("trained", "untrained", "bm25"), result.results().stream().map(SystemResult::system).toList());
-    double trained = result.result("trained").orElseThrow().metrics().recallAt10();
+    assertEquals(List.of("dense", "untrained", "hybrid", "bm25"),
+        result.results().stream().map(SystemResult::system).toList());
+    double trained = result.result("dense").orElseThrow().metrics().recallAt10();
     double untrained = result.result("untrained").orElseThrow().metrics().recallAt10();
     assertTrue(trained > 1.5 * untrained, "training helped: trained R@10 " + trained + " vs untrained " + untrained);
+    assertTrue(progress.stream().anyMatch(l -> l.contains("hybrid: dense weight") && l.contains("chosen on the dev split")),
+        "the hybrid's weight is chosen on dev, never on test");
 
     JsonNode json = JSON.readTree(report.toFile());
     assertEquals("test", json.get("split").asText());

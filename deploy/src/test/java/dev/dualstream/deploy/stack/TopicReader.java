@@ -19,6 +19,12 @@ public final class TopicReader {
 
   /** Committed values (read_committed) in partition order, once {@code expected} arrived or after 60 s with what did. */
   public static <V extends SpecificRecordBase> List<V> readValues(String bootstrapServers, Topic<String, V> topic, int expected) {
+    return readValues(bootstrapServers, topic, expected, LIMIT);
+  }
+
+  /** Committed values in partition order, once {@code expected} arrived or after {@code limit} with what did. */
+  public static <V extends SpecificRecordBase> List<V> readValues(String bootstrapServers, Topic<String, V> topic,
+      int expected, Duration limit) {
     Map<String, Object> config = Map.of(
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
         ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID(),
@@ -28,7 +34,7 @@ public final class TopicReader {
     try (KafkaConsumer<String, V> consumer =
         new KafkaConsumer<>(config, topic.keySerde().deserializer(), topic.valueSerde().deserializer())) {
       consumer.subscribe(List.of(topic.name()));
-      long deadline = System.nanoTime() + LIMIT.toNanos();
+      long deadline = System.nanoTime() + limit.toNanos();
       while (values.size() < expected && System.nanoTime() < deadline) {
         for (ConsumerRecord<String, V> record : consumer.poll(Duration.ofMillis(200))) {
           values.add(record.value());

@@ -1,0 +1,129 @@
+package dev.dualstream.deploy.cli;
+
+import dev.dualstream.deploy.loop.Loop;
+import dev.dualstream.deploy.loop.LoopOptions;
+import dev.dualstream.deploy.loop.LoopReport;
+import dev.dualstream.deploy.stack.KafkaBrokerProcess;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code dualstream up}: the whole loop on this machine, each component in its own process. */
+@Command(
+    name = "up",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+        "Runs the whole loop on this machine until Ctrl-C or --duration: a local Kafka",
+        "broker, then the evaluator (evaluate --follow), ingest, the trainer and the",
+        "search simulator, each in a process of its own as in a deployment, their",
+        "output merged on the console behind their names. A component that dies is",
+        "started again (the trainer from its newest checkpoint), and the console says",
+        "so. At the end the components stop in the order data flows, each committing",
+        "what it holds, then the broker; nothing is left running, even after kill -9.",
+        "--report-json writes every version's scores and the last version's results.",
+        ""})
+final class UpCommand implements Callable<Integer> {
+
+  @Spec
+  private CommandSpec spec;
+
+  @Option(names = "--dataset", paramLabel = "DIR", defaultValue = "data/debian-pkgdesc",
+      description = "A BEIR directory: its corpus searched, train queries simulated, dev and test scored. "
+          + "Default: ${DEFAULT-VALUE}.")
+  private Path dataset;
+
+  @Mixin
+  private LiveOptions.RunFor runFor;
+
+  @Option(names = "--rate", paramLabel = "N", defaultValue = "50",
+      description = "Simulated searches per second (about 0.7 clicks each). Default: ${DEFAULT-VALUE}.")
+  private double rate;
+
+  @Option(names = "--version-every", paramLabel = "STEPS", defaultValue = "50",
+      description = "The trainer publishes a version every STEPS steps (batch 128); each is scored. "
+          + "Default: ${DEFAULT-VALUE}.")
+  private int versionEvery;
+
+  @Option(names = "--checkpoint-interval", paramLabel = "DURATION", defaultValue = "30s",
+      converter = TrainCommand.DurationConverter.class,
+      description = "The trainer's checkpoint interval: versions and metrics become visible at each. "
+          + "Default: ${DEFAULT-VALUE}.")
+  private Duration checkpointInterval;
+
+  @Option(names = "--eval-queries", paramLabel = "N", defaultValue = "0",
+      description = "Queries of the test (and dev) split the evaluator scores per version; 0: all. "
+          + "Default: ${DEFAULT-VALUE}.")
+  private int evalQueries;
+
+  @Option(names = "--seed", paramLabel = "N", defaultValue = "42",
+      description = "Seed of the simulator and of training. Default: ${DEFAULT-VALUE}.")
+  private long seed;
+
+  @Option(names = "--kafka-port", paramLabel = "PORT", defaultValue = "" + KafkaBrokerProcess.DEFAULT_PORT,
+      description = "The broker's port on 127.0.0.1; the controller takes PORT+1. Default: ${DEFAULT-VALUE}.")
+  private int kafkaPort;
+
+  @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = "var/up",
+      description = "Broker data, ingest state, checkpoints, models and each component's log; emptied at start. "
+          + "Default: ${DEFAULT-VALUE}.")
+  private Path workDir;
+
+  @Option(names = "--report-json", paramLabel = "FILE",
+      description = "At the end, write every version's scores and the last version's results as JSON to FILE.")
+  private Path reportJson;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    runFor.check();
+    LoopOptions options;
+    try {
+      options = new LoopOptions(dataset, workDir, kafkaPort, runFor.duration, rate, seed, versionEvery,
+          checkpointInterval, evalQueries, Optional.ofNullable(reportJson));
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+    PathChecks.requireDirectory("--dataset", dataset);
+    PathChecks.requireParentDirectory("--report-json", reportJson);
+    PrintWriter out = spec.commandLine().getOut();
+    Loop loop = new Loop(options, DualstreamCli.class.getName(), out::println);
+    CountDownLatch done = new CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      loop.stop();
+      try {
+        done.await(5, TimeUnit.MINUTES); // every component stops and commits, then the broker
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "dualstream-up-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    LoopReport report;
+    try {
+      report = loop.run();
+    } catch (IllegalStateException e) {
+      throw new UserError(e.getMessage(), e);
+    } finally {
+      done.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running: it waited for this
+      }
+    }
+    report.last().ifPresent(r -> out.println(EvaluateCommand.line(r)));
+    if (reportJson != null) {
+      report.write(reportJson);
+      out.println("up: report written to " + reportJson);
+    }
+    return 0;
+  }
+}

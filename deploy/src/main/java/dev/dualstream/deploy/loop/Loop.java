@@ -1,0 +1,147 @@
+package dev.dualstream.deploy.loop;
+
+import dev.dualstream.deploy.stack.KafkaBrokerProcess;
+import dev.dualstream.deploy.stack.LocalTopics;
+import dev.dualstream.deploy.stack.WorkDirectory;
+import dev.dualstream.trainer.checkpoint.CheckpointLocator;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * The continuous loop on this machine: a local broker, then the evaluator ({@code evaluate --follow}), ingest,
+ * the trainer and the simulator, each a {@code dualstream} command in a child process of its own, as a
+ * deployment runs them. A component that exits while the loop runs is started again, and the console says
+ * so; the trainer comes back from its newest checkpoint that verifies. A component that keeps dying
+ * ({@value #MAX_STARTS} starts) ends the loop. At the end (duration or {@link #stop()}) the components stop in
+ * the order data flows, each given time to commit what it holds, then the broker; the versions' results are
+ * read back from {@code evaluation.results} for the report.
+ */
+public final class Loop {
+  static final int MAX_STARTS = 5;
+  private static final Duration SUPERVISE_EVERY = Duration.ofMillis(500);
+  private static final Duration STOP_GRACE = Duration.ofSeconds(60);
+
+  private final LoopOptions options;
+  private final String cli;
+  private final Consumer<String> console;
+  private final AtomicBoolean stop = new AtomicBoolean();
+
+  /** @param cli the main class of the {@code dualstream} command line, which runs each component */
+  public Loop(LoopOptions options, String cli, Consumer<String> console) {
+    this.options = options;
+    this.cli = cli;
+    this.console = console;
+  }
+
+  /** Asks a running loop to stop (from a shutdown hook, say); {@link #run} then stops everything and returns. */
+  public void stop() {
+    stop.set(true);
+  }
+
+  /** Runs until the duration passes or {@link #stop()}; returns what the evaluator scored. */
+  public LoopReport run() throws InterruptedException {
+    Path work = options.workDir().toAbsolutePath();
+    WorkDirectory.empty(work);
+    Path logs = work.resolve("logs");
+    try {
+      Files.createDirectories(logs);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot create " + logs, e);
+    }
+    long start = System.nanoTime();
+    try (KafkaBrokerProcess broker = KafkaBrokerProcess.builder(work.resolve("kafka")).port(options.kafkaPort()).start()) {
+      String bootstrap = broker.bootstrapServers();
+      LocalTopics.create(bootstrap, LocalTopics.DEFAULT_STREAM_PARTITIONS);
+      say("broker ready on %s (pid %d, log %s)", bootstrap, broker.pid(), broker.logFile());
+      List<Component> flow = components(bootstrap, work, logs);
+      for (Component c : flow) {
+        c.start();
+        say("%s started (pid %d, log %s)", c.name(), c.pid(), c.log());
+      }
+      String failure = supervise(flow, start);
+      stopAll(flow);
+      LoopReport report = LoopReport.read(bootstrap, options.dataset().getFileName().toString());
+      say("%d versions scored", report.versions().size());
+      if (failure != null) {
+        throw new IllegalStateException(failure);
+      }
+      return report;
+    }
+  }
+
+  /** Watches the components until the end; returns why the loop had to end early, or null. */
+  private String supervise(List<Component> flow, long start) throws InterruptedException {
+    long end = options.duration() == null ? Long.MAX_VALUE : start + options.duration().toNanos();
+    while (!stop.get() && System.nanoTime() < end) {
+      for (Component c : flow) {
+        OptionalInt exit = c.exited();
+        if (exit.isEmpty()) {
+          continue;
+        }
+        if (c.starts() >= MAX_STARTS) {
+          return c.name() + " exited with status " + exit.getAsInt() + " after " + c.starts()
+              + " starts; its log: " + c.log();
+        }
+        say("%s exited with status %d; starting it again%s", c.name(), exit.getAsInt(),
+            c.name().equals("train") ? " from its newest checkpoint" : "");
+        c.start();
+      }
+      Thread.sleep(SUPERVISE_EVERY.toMillis());
+    }
+    return null;
+  }
+
+  /** Stops the components in the order data flows: the source first, each given time to commit. */
+  private void stopAll(List<Component> flow) {
+    List<Component> order = new ArrayList<>(flow);
+    java.util.Collections.reverse(order); // started evaluator, ingest, train, simulate: stop simulate first
+    for (Component c : order) {
+      say("stopping %s", c.name());
+      c.stop(STOP_GRACE);
+    }
+  }
+
+  private List<Component> components(String bootstrap, Path work, Path logs) {
+    String dataset = options.dataset().toString();
+    Path checkpoints = work.resolve("checkpoints");
+    Component evaluate = new Component("evaluate", cli, n -> List.of("evaluate", "--follow", "--bootstrap-servers",
+        bootstrap, "--dataset", dataset, "--queries", "" + options.evalQueries()), "3g", logs, console);
+    Component ingest = new Component("ingest", cli, n -> List.of("ingest", "--bootstrap-servers", bootstrap,
+        "--option", "state.dir=" + work.resolve("ingest"), "--option", "replication.factor=1",
+        "--progress-every", "30s"), "1g", logs, console);
+    Component train = new Component("train", cli, n -> {
+      List<String> args = new ArrayList<>(List.of("train", "--bootstrap-servers", bootstrap,
+          "--model-store", work.resolve("models").toString(), "--checkpoint-dir", checkpoints.toString(),
+          "--checkpoint-interval", options.checkpointInterval().toMillis() + "ms",
+          "--version-every", "" + options.versionEvery(), "--seed", "" + options.seed()));
+      if (n > 0 && hasCheckpoint(checkpoints)) {
+        args.addAll(List.of("--from-checkpoint", checkpoints.toString(), "--fallback"));
+      }
+      return args;
+    }, "4g", logs, console);
+    // A restarted simulator skips the corpus (the topic has it) and draws new searches (new ids).
+    Component simulate = new Component("simulate", cli, n -> {
+      List<String> args = new ArrayList<>(List.of("simulate", "--bootstrap-servers", bootstrap, "--dataset",
+          dataset, "--rate", "" + options.rate(), "--seed", "" + (options.seed() + n), "--progress-every", "30s"));
+      if (n > 0) {
+        args.add("--skip-corpus");
+      }
+      return args;
+    }, "2g", logs, console);
+    return List.of(evaluate, ingest, train, simulate);
+  }
+
+  private static boolean hasCheckpoint(Path dir) {
+    return Files.isDirectory(dir) && !CheckpointLocator.candidates(dir).isEmpty();
+  }
+
+  private void say(String format, Object... args) {
+    console.accept(String.format("%-9s| ", "up") + String.format(format, args));
+  }
+}

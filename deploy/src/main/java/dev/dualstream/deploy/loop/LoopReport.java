@@ -1,0 +1,112 @@
+package dev.dualstream.deploy.loop;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dualstream.schemas.Topics;
+import dev.dualstream.schemas.avro.EvaluationResult;
+import dev.dualstream.schemas.avro.SystemMetrics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * What the loop's evaluator scored: every version's result in version order, as committed to {@code
+ * evaluation.results}. As JSON: {@code {"dataset": ..., "versions": [{"version", "examples", "recall@10",
+ * "mrr@10", "hybrid_recall@10", "hybrid_mrr@10"}, ...], "results": [{"system", "recall@1", "recall@10",
+ * "recall@100", "mrr@10", "ndcg@10"}, ...]}}, the results being the last version's.
+ */
+public record LoopReport(String dataset, List<EvaluationResult> versions) {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  public LoopReport {
+    versions = List.copyOf(versions);
+  }
+
+  /** Reads every committed result (read_committed) from the beginning to the end offsets seen now. */
+  static LoopReport read(String bootstrapServers, String dataset) {
+    Map<String, Object> config = Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        ConsumerConfig.GROUP_ID_CONFIG, "dualstream-up-report-" + UUID.randomUUID(),
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    List<EvaluationResult> results = new ArrayList<>();
+    try (KafkaConsumer<String, EvaluationResult> consumer = new KafkaConsumer<>(config,
+        Topics.EVALUATION_RESULTS.keySerde().deserializer(), Topics.EVALUATION_RESULTS.valueSerde().deserializer())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(Topics.EVALUATION_RESULTS.name(), Duration.ofSeconds(30))
+          .stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p)) && System.nanoTime() < deadline) {
+        for (ConsumerRecord<String, EvaluationResult> r : consumer.poll(Duration.ofMillis(200))) {
+          results.add(r.value());
+        }
+      }
+    }
+    results.sort(Comparator.comparing(EvaluationResult::getModel).thenComparingLong(EvaluationResult::getVersion));
+    return new LoopReport(dataset, results);
+  }
+
+  /** The last version's result, if any version was scored. */
+  public Optional<EvaluationResult> last() {
+    return versions.isEmpty() ? Optional.empty() : Optional.of(versions.get(versions.size() - 1));
+  }
+
+  public String toJson() {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("dataset", dataset);
+    ArrayNode list = root.putArray("versions");
+    for (EvaluationResult r : versions) {
+      ObjectNode v = list.addObject();
+      v.put("model", r.getModel());
+      v.put("version", r.getVersion());
+      v.put("examples", r.getExamples());
+      system(r, "dense").ifPresent(m -> v.put("recall@10", m.getRecallAt10()).put("mrr@10", m.getMrrAt10()));
+      system(r, "hybrid").ifPresent(m -> v.put("hybrid_recall@10", m.getRecallAt10()).put("hybrid_mrr@10", m.getMrrAt10()));
+      if (r.getHybridWeight() != null) {
+        v.put("hybrid_weight", r.getHybridWeight());
+      }
+      v.put("evaluation_seconds", r.getSeconds());
+    }
+    ArrayNode results = root.putArray("results");
+    last().ifPresent(r -> {
+      root.put("split", r.getSplit());
+      root.put("queries", r.getQueries());
+      for (SystemMetrics m : r.getSystems()) {
+        results.addObject().put("system", m.getSystem()).put("recall@1", m.getRecallAt1())
+            .put("recall@10", m.getRecallAt10()).put("recall@100", m.getRecallAt100()).put("mrr@10", m.getMrrAt10())
+            .put("ndcg@10", m.getNdcgAt10());
+      }
+    });
+    try {
+      return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public void write(Path file) {
+    try {
+      java.nio.file.Files.writeString(file, toJson() + System.lineSeparator());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
+  }
+
+  private static Optional<SystemMetrics> system(EvaluationResult r, String name) {
+    return r.getSystems().stream().filter(m -> m.getSystem().equals(name)).findFirst();
+  }
+}
