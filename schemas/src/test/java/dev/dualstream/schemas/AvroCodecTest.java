@@ -55,7 +55,7 @@ class AvroCodecTest {
     Set<String> names = new HashSet<>();
     Topics.all().forEach(t -> assertTrue(names.add(t.name()), "duplicate " + t.name()));
     assertEquals(Set.of("search.impressions", "search.clicks", "corpus.documents", "training.examples",
-        "training.metrics", "models.versions", "deadletter.ingest", "deadletter.trainer"), names);
+        "training.metrics", "models.versions", "evaluation.results", "deadletter.ingest", "deadletter.trainer"), names);
   }
 
   @Test
