@@ -46,6 +46,9 @@ final class TrainCommand implements Callable<Integer> {
   @Mixin
   private LiveOptions.Kafka kafka;
 
+  @Mixin
+  private LiveOptions.Progress progress;
+
   @Option(names = "--model-store", paramLabel = "DIR", defaultValue = "var/models",
       description = "Where versions are written, one directory per version. Default: ${DEFAULT-VALUE}.")
   private Path modelStore;
@@ -134,6 +137,7 @@ final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    progress.check();
     PrintWriter out = spec.commandLine().getOut();
     TrainerOptions options;
     try {
@@ -150,7 +154,8 @@ final class TrainCommand implements Callable<Integer> {
     }
     out.printf("train: %s from %s on %s; checkpoints every %s in %s%n", options.modelName(),
         options.topics().input().name(), options.bootstrapServers(), DurationConverter.format(checkpointInterval), checkpointDir);
-    try {
+    try (TrainingProgress lines = TrainingProgress.start(options.bootstrapServers(), options.topics().metrics(),
+        progress.every, out)) {
       TrainerJob.runLocal(options);
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage(), e);

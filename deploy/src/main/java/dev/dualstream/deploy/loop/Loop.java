@@ -119,7 +119,8 @@ public final class Loop {
       List<String> args = new ArrayList<>(List.of("train", "--bootstrap-servers", bootstrap,
           "--model-store", work.resolve("models").toString(), "--checkpoint-dir", checkpoints.toString(),
           "--checkpoint-interval", options.checkpointInterval().toMillis() + "ms",
-          "--version-every", "" + options.versionEvery(), "--seed", "" + options.seed()));
+          "--version-every", "" + options.versionEvery(), "--seed", "" + options.seed(),
+          "--metrics-every", "5", "--progress-every", "30s"));
       if (n > 0 && hasCheckpoint(checkpoints)) {
         args.addAll(List.of("--from-checkpoint", checkpoints.toString(), "--fallback"));
       }
