@@ -97,13 +97,19 @@ public final class Loop {
     return null;
   }
 
-  /** Stops the components in the order data flows: the source first, each given time to commit. */
+  /**
+   * Stops the components in the order data flows: the simulator (its pending clicks go out), ingest (it
+   * commits what it joined), the trainer (its last checkpoint stays for a restart), the evaluator (it
+   * finishes the version under way).
+   */
   private void stopAll(List<Component> flow) {
-    List<Component> order = new ArrayList<>(flow);
-    java.util.Collections.reverse(order); // started evaluator, ingest, train, simulate: stop simulate first
-    for (Component c : order) {
-      say("stopping %s", c.name());
-      c.stop(STOP_GRACE);
+    for (String name : List.of("simulate", "ingest", "train", "evaluate")) {
+      for (Component c : flow) {
+        if (c.name().equals(name)) {
+          say("stopping %s", c.name());
+          c.stop(STOP_GRACE);
+        }
+      }
     }
   }
 
