@@ -80,6 +80,13 @@ final class Component {
     return log;
   }
 
+  /** Kills it as a crash would (SIGKILL: no shutdown hooks); returns once it is gone. */
+  void kill() {
+    if (process != null) {
+      ChildJvm.kill(process);
+    }
+  }
+
   /** Stops it as Ctrl-C would (its shutdown hooks run), killing it after {@code grace}. */
   void stop(Duration grace) {
     if (process != null) {

@@ -31,12 +31,28 @@ public final class Loop {
   private final String cli;
   private final Consumer<String> console;
   private final AtomicBoolean stop = new AtomicBoolean();
+  private volatile List<Component> flow;
 
   /** @param cli the main class of the {@code dualstream} command line, which runs each component */
   public Loop(LoopOptions options, String cli, Consumer<String> console) {
     this.options = options;
     this.cli = cli;
     this.console = console;
+  }
+
+  /** Kills a running component as a crash would (SIGKILL), for tests of the restart; false if none runs. */
+  boolean kill(String name) {
+    List<Component> running = flow;
+    if (running == null) {
+      return false;
+    }
+    for (Component c : running) {
+      if (c.name().equals(name) && c.exited().isEmpty()) {
+        c.kill();
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Asks a running loop to stop (from a shutdown hook, say); {@link #run} then stops everything and returns. */
@@ -59,7 +75,7 @@ public final class Loop {
       String bootstrap = broker.bootstrapServers();
       LocalTopics.create(bootstrap, LocalTopics.DEFAULT_STREAM_PARTITIONS);
       say("broker ready on %s (pid %d, log %s)", bootstrap, broker.pid(), broker.logFile());
-      List<Component> flow = components(bootstrap, work, logs);
+      flow = components(bootstrap, work, logs);
       for (Component c : flow) {
         c.start();
         say("%s started (pid %d, log %s)", c.name(), c.pid(), c.log());
@@ -67,7 +83,8 @@ public final class Loop {
       String failure = supervise(flow, start);
       stopAll(flow);
       LoopReport report = LoopReport.read(bootstrap, options.dataset().getFileName().toString());
-      say("%d versions scored", report.versions().size());
+      say("%d versions scored; %,d examples ingested, %,d applied by the trainer (by its last committed metrics)",
+          report.versions().size(), report.examplesIngested(), report.examplesApplied());
       if (failure != null) {
         throw new IllegalStateException(failure);
       }

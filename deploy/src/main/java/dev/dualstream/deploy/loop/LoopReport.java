@@ -3,6 +3,7 @@ package dev.dualstream.deploy.loop;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dualstream.ingest.CommittedRecords;
 import dev.dualstream.schemas.Topics;
 import dev.dualstream.schemas.avro.EvaluationResult;
 import dev.dualstream.schemas.avro.SystemMetrics;
@@ -25,9 +26,15 @@ import org.apache.kafka.common.TopicPartition;
  * What the loop's evaluator scored: every version's result in version order, as committed to {@code
  * evaluation.results}. As JSON: {@code {"dataset": ..., "versions": [{"version", "examples", "recall@10",
  * "mrr@10", "hybrid_recall@10", "hybrid_mrr@10"}, ...], "results": [{"system", "recall@1", "recall@10",
- * "recall@100", "mrr@10", "ndcg@10"}, ...]}}, the results being the last version's.
+ * "recall@100", "mrr@10", "ndcg@10"}, ...], "examples_ingested": n, "examples_applied": n}}, the results being
+ * the last version's.
+ *
+ * @param examplesIngested committed records of {@code training.examples}
+ * @param examplesApplied the examples the trainer applied, by its last committed {@code training.metrics}
+ *     record (metrics are reported every few steps, so it may trail the true count by those steps)
  */
-public record LoopReport(String dataset, List<EvaluationResult> versions) {
+public record LoopReport(String dataset, List<EvaluationResult> versions, long examplesIngested,
+    long examplesApplied) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   public LoopReport {
@@ -57,7 +64,12 @@ public record LoopReport(String dataset, List<EvaluationResult> versions) {
       }
     }
     results.sort(Comparator.comparing(EvaluationResult::getModel).thenComparingLong(EvaluationResult::getVersion));
-    return new LoopReport(dataset, results);
+    Duration timeout = Duration.ofSeconds(60);
+    long ingested = CommittedRecords.read(bootstrapServers, Topics.TRAINING_EXAMPLES.name(), timeout, r -> { });
+    long[] applied = {0};
+    CommittedRecords.read(bootstrapServers, Topics.TRAINING_METRICS.name(), timeout, r -> applied[0] =
+        Math.max(applied[0], Topics.TRAINING_METRICS.codec().decode(r.value()).getExamples()));
+    return new LoopReport(dataset, results, ingested, applied[0]);
   }
 
   /** The last version's result, if any version was scored. */
@@ -81,6 +93,8 @@ public record LoopReport(String dataset, List<EvaluationResult> versions) {
       }
       v.put("evaluation_seconds", r.getSeconds());
     }
+    root.put("examples_ingested", examplesIngested);
+    root.put("examples_applied", examplesApplied);
     ArrayNode results = root.putArray("results");
     last().ifPresent(r -> {
       root.put("split", r.getSplit());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dualstream.deploy.demo.DatasetSlice;
+import dev.dualstream.deploy.stack.FreePorts;
 import dev.dualstream.deploy.stack.KafkaBrokerProcess;
 import dev.dualstream.deploy.stack.LocalTopics;
 import dev.dualstream.deploy.stack.TopicReader;
@@ -41,7 +42,7 @@ class EvaluateFollowIT {
         ModelConfig.defaults().toBuilder().buckets(1 << 12).build(), 3)) {
       trainer.save(v1, Map.of());
     }
-    try (KafkaBrokerProcess broker = KafkaBrokerProcess.builder(dir.resolve("kafka")).port(freePort()).controllerPort(freePort()).start()) {
+    try (KafkaBrokerProcess broker = KafkaBrokerProcess.builder(dir.resolve("kafka")).port(FreePorts.one()).controllerPort(FreePorts.one()).start()) {
       String bootstrap = broker.bootstrapServers();
       LocalTopics.create(bootstrap, 1);
       announce(bootstrap, version(1, v1));
@@ -90,12 +91,6 @@ class EvaluateFollowIT {
         Topics.MODEL_VERSIONS.valueSerde().serializer())) {
       producer.send(new ProducerRecord<>(Topics.MODEL_VERSIONS.name(), version.getModel(), version))
           .get(30, TimeUnit.SECONDS);
-    }
-  }
-
-  private static int freePort() throws java.io.IOException {
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dualstream.deploy.demo.DatasetSlice;
+import dev.dualstream.deploy.stack.FreePorts;
 import dev.dualstream.deploy.stack.LocalTopics;
 import dev.dualstream.deploy.stack.TopicReader;
 import dev.dualstream.schemas.Topic;
@@ -13,7 +14,6 @@ import dev.dualstream.schemas.avro.Document;
 import dev.dualstream.schemas.avro.Impression;
 import dev.dualstream.schemas.avro.ShownResult;
 import dev.dualstream.schemas.avro.TrainingExample;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -22,7 +22,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -48,7 +47,7 @@ class StandaloneCommandsIT {
 
   @Test
   void brokerThenIngestTurnAProducersEventsIntoAnExample(@TempDir Path dir) throws Exception {
-    int port = freePortPair();
+    int port = FreePorts.pair();
     String bootstrap = "127.0.0.1:" + port;
     CompletableFuture<CliRun> broker = CompletableFuture.supplyAsync(() -> CliRun.run("broker", "--port", "" + port,
         "--data-dir", dir.resolve("broker").toString(), "--partitions", "3", "--duration", "100s"));
@@ -134,18 +133,4 @@ class StandaloneCommandsIT {
     throw new AssertionError("the broker command did not create the topics in time");
   }
 
-  /** A port whose next one is free too (the broker's controller takes it). */
-  private static int freePortPair() throws IOException {
-    for (int attempt = 0; attempt < 50; attempt++) {
-      int port = ThreadLocalRandom.current().nextInt(20_000, 40_000);
-      try (ServerSocket a = new ServerSocket(); ServerSocket b = new ServerSocket()) {
-        a.bind(new InetSocketAddress("127.0.0.1", port));
-        b.bind(new InetSocketAddress("127.0.0.1", port + 1));
-        return port;
-      } catch (IOException taken) {
-        // try another
-      }
-    }
-    throw new IOException("no free pair of ports");
-  }
 }

@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dualstream.deploy.stack.FreePorts;
 import dev.dualstream.evaluator.offline.Report;
 import dev.dualstream.evaluator.offline.SystemResult;
 import dev.dualstream.trainer.model.ModelConfig;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +30,7 @@ class DemoIT {
   void runsThePipelineEndToEndAndStopsWhatItStarted(@TempDir Path tmp) throws Exception {
     Path dataset = DatasetSlice.write(tmp.resolve("debian-slice"), 1_500, 200);
     Path report = tmp.resolve("report.json");
-    int port = freePortPair();
+    int port = FreePorts.pair();
     ModelConfig model = ModelConfig.defaults().toBuilder().buckets(1 << 16).batchSize(64).build();
     List<String> progress = new ArrayList<>();
 
@@ -62,28 +60,7 @@ class DemoIT {
     assertTrue(progress.stream().anyMatch(l -> l.contains("simulate:") && l.contains("events produced")), "progress");
     assertTrue(progress.stream().anyMatch(l -> l.contains("train: step")), "training progress");
 
-    assertTrue(portIsFree(port) && portIsFree(port + 1), "the broker's ports are free again");
+    assertTrue(FreePorts.isFree(port) && FreePorts.isFree(port + 1), "the broker's ports are free again");
     assertTrue(ProcessHandle.current().children().noneMatch(ProcessHandle::isAlive), "no child process left");
-  }
-
-  static int freePortPair() throws IOException {
-    for (int attempt = 0; attempt < 50; attempt++) {
-      int port;
-      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-        port = s.getLocalPort();
-      }
-      if (port < 65534 && portIsFree(port + 1)) {
-        return port;
-      }
-    }
-    throw new IllegalStateException("no two adjacent free ports");
-  }
-
-  static boolean portIsFree(int port) {
-    try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
   }
 }

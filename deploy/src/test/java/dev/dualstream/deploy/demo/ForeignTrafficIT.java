@@ -3,6 +3,7 @@ package dev.dualstream.deploy.demo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.dualstream.deploy.stack.FreePorts;
 import dev.dualstream.deploy.stack.KafkaBrokerProcess;
 import dev.dualstream.evaluator.beir.BeirDataset;
 import dev.dualstream.evaluator.beir.BeirReader;
@@ -38,7 +39,7 @@ class ForeignTrafficIT {
   void everyClickAndEveryForeignPairBecomesAnExampleAndEveryBadRecordOneDeadLetter(@TempDir Path tmp)
       throws Exception {
     BeirDataset dataset = BeirReader.read(DatasetSlice.write(tmp.resolve("slice"), 1_500, 50));
-    int port = DemoIT.freePortPair();
+    int port = FreePorts.pair();
     try (KafkaBrokerProcess broker = KafkaBrokerProcess.builder(tmp.resolve("kafka")).port(port).start()) {
       String bootstrap = broker.bootstrapServers();
       KafkaBrokerProcess.createTopics(bootstrap, 2, Topics.IMPRESSIONS, Topics.CLICKS, Topics.TRAINING_EXAMPLES);

@@ -3,6 +3,7 @@ package dev.dualstream.deploy.demo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.dualstream.deploy.stack.FreePorts;
 import dev.dualstream.deploy.stack.KafkaBrokerProcess;
 import dev.dualstream.evaluator.simulate.SimulationResult;
 import dev.dualstream.ingest.IngestAccounting;
@@ -31,7 +32,7 @@ class IngestFaultsIT {
   @Test
   @Timeout(300)
   void ingestKilledAt20And50And80PercentCommitsTheReferenceJoin(@TempDir Path tmp) throws Exception {
-    int port = DemoIT.freePortPair();
+    int port = FreePorts.pair();
     try (KafkaBrokerProcess broker = KafkaBrokerProcess.builder(tmp.resolve("kafka")).port(port).start()) {
       SimulationResult input = FixedInput.publish(tmp.resolve("slice"), broker.bootstrapServers());
       IngestOptions options = options(tmp);
@@ -59,7 +60,7 @@ class IngestFaultsIT {
   @Test
   @Timeout(300)
   void brokerKilledTwiceDuringIngestAndRestartedOnItsDataLeavesTheReferenceJoin(@TempDir Path tmp) throws Exception {
-    int port = DemoIT.freePortPair();
+    int port = FreePorts.pair();
     KafkaBrokerProcess.Builder brokerOnItsData = KafkaBrokerProcess.builder(tmp.resolve("kafka")).port(port);
     KafkaBrokerProcess broker = brokerOnItsData.start();
     try {

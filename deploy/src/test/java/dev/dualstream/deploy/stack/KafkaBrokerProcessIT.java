@@ -36,8 +36,8 @@ class KafkaBrokerProcessIT {
 
   @Test
   void keepsRecordsAcrossARestartAndLeavesNothingRunning() throws Exception {
-    int port = freePort();
-    int controllerPort = freePort();
+    int port = FreePorts.one();
+    int controllerPort = FreePorts.one();
     Topic<String, Click> topic = Topics.CLICKS;
     Click click = SampleRecords.click();
 
@@ -74,7 +74,7 @@ class KafkaBrokerProcessIT {
       int port = holder.getLocalPort();
 
       BrokerStartException error = assertThrows(BrokerStartException.class,
-          () -> KafkaBrokerProcess.builder(dataDir).port(port).controllerPort(freePort()).start());
+          () -> KafkaBrokerProcess.builder(dataDir).port(port).controllerPort(FreePorts.one()).start());
 
       assertEquals("port " + port + " on 127.0.0.1 is in use; stop what holds it or pass --kafka-port", error.getMessage());
       assertFalse(Files.exists(dataDir.resolve("broker.log")), "nothing was launched");
@@ -88,7 +88,7 @@ class KafkaBrokerProcessIT {
       int controllerPort = holder.getLocalPort();
 
       BrokerStartException error = assertThrows(BrokerStartException.class,
-          () -> KafkaBrokerProcess.builder(dataDir).port(freePort()).controllerPort(controllerPort).start());
+          () -> KafkaBrokerProcess.builder(dataDir).port(FreePorts.one()).controllerPort(controllerPort).start());
 
       assertEquals("port " + controllerPort + " on 127.0.0.1 (the broker's controller port) is in use;"
           + " stop what holds it or pass --kafka-port", error.getMessage());
@@ -97,8 +97,8 @@ class KafkaBrokerProcessIT {
 
   @Test
   void refusesASecondBrokerOnADataDirectoryInUse() throws Exception {
-    try (KafkaBrokerProcess running = start(freePort(), freePort())) {
-      BrokerStartException error = assertThrows(BrokerStartException.class, () -> start(freePort(), freePort()));
+    try (KafkaBrokerProcess running = start(FreePorts.one(), FreePorts.one())) {
+      BrokerStartException error = assertThrows(BrokerStartException.class, () -> start(FreePorts.one(), FreePorts.one()));
 
       assertEquals("the Kafka data directory " + dataDir.toAbsolutePath().normalize()
           + " is in use by another broker; stop it or use another data directory", error.getMessage());
@@ -115,7 +115,7 @@ class KafkaBrokerProcessIT {
     Files.writeString(dataDir.resolve("log/meta.properties"),
         "version=1\nnode.id=7\ncluster.id=" + Uuid.randomUuid() + "\ndirectory.id=" + Uuid.randomUuid() + "\n");
 
-    BrokerStartException error = assertThrows(BrokerStartException.class, () -> start(freePort(), freePort()));
+    BrokerStartException error = assertThrows(BrokerStartException.class, () -> start(FreePorts.one(), FreePorts.one()));
 
     String message = error.getMessage();
     assertTrue(message.startsWith("the Kafka broker exited during start-up (exit 1)\nerrors in "), message);
@@ -154,12 +154,6 @@ class KafkaBrokerProcessIT {
       return true;
     } catch (IOException e) {
       return false;
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
     }
   }
 }

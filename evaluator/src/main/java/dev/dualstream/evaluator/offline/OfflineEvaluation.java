@@ -11,11 +11,13 @@ import dev.dualstream.evaluator.search.ScoredDocument;
 import dev.dualstream.trainer.model.DocumentText;
 import dev.dualstream.trainer.model.RetrievalModel;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -42,6 +44,8 @@ public final class OfflineEvaluation {
   private int threads = Runtime.getRuntime().availableProcessors();
   private Consumer<String> log = message -> { };
   private final Map<String, Function<List<DocumentText>, Retriever>> systems = new LinkedHashMap<>();
+  /** Systems built by the caller over this corpus: not indexed here, not closed here. */
+  private final Set<String> prebuilt = new HashSet<>();
 
   private OfflineEvaluation(BeirDataset dataset) {
     this.dataset = Objects.requireNonNull(dataset, "dataset");
@@ -105,6 +109,17 @@ public final class OfflineEvaluation {
     return system(name, corpus -> DenseIndex.build(model, corpus, batchSize, threads));
   }
 
+  /**
+   * Adds a retriever the caller has built over this dataset's corpus (and will close): shared with other
+   * systems, say, or scored over and over.
+   */
+  public OfflineEvaluation prebuilt(String name, Retriever built) {
+    Objects.requireNonNull(built, "built");
+    system(name, corpus -> built::search);
+    prebuilt.add(name);
+    return this;
+  }
+
   /** Adds any retriever, built over the corpus when the evaluation runs and closed afterwards. */
   public OfflineEvaluation system(String name, Function<List<DocumentText>, Retriever> factory) {
     Objects.requireNonNull(factory, "factory");
@@ -147,7 +162,10 @@ public final class OfflineEvaluation {
     long start = System.nanoTime();
     try (Retriever retriever = factory.apply(dataset.corpus())) {
       double indexSeconds = seconds(start);
-      log.accept(String.format(Locale.ROOT, "%s: indexed %d documents in %.1f s", name, dataset.corpus().size(), indexSeconds));
+      if (!prebuilt.contains(name)) {
+        log.accept(String.format(Locale.ROOT, "%s: indexed %d documents in %.1f s", name, dataset.corpus().size(),
+            indexSeconds));
+      }
       long searchStart = System.nanoTime();
       List<List<ScoredDocument>> rankings = retriever.search(texts, MetricSummary.DEPTH);
       double searchSeconds = seconds(searchStart);

@@ -4,7 +4,6 @@ import dev.dualstream.evaluator.beir.BeirDataset;
 import dev.dualstream.evaluator.bm25.Bm25Index;
 import dev.dualstream.evaluator.search.DenseIndex;
 import dev.dualstream.evaluator.search.HybridRetriever;
-import dev.dualstream.evaluator.search.Retriever;
 import dev.dualstream.trainer.model.RetrievalModel;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -58,7 +57,7 @@ public final class VersionEvaluation {
     try (DenseIndex dense = DenseIndex.build(model, dataset.corpus())) {
       log.accept(String.format("dense: indexed %,d documents in %.1f s", dense.size(), (System.nanoTime() - start) / 1e9));
       OfflineEvaluation evaluation = OfflineEvaluation.on(dataset).split(split).log(log)
-          .system("dense", corpus -> shared(dense));
+          .prebuilt("dense", dense);
       new LinkedHashMap<>(alsoScored).forEach(evaluation::model);
       Optional<HybridTuning.Choice> hybrid = Optional.empty();
       if (dataset.splits().contains(TUNING_SPLIT)) {
@@ -66,22 +65,17 @@ public final class VersionEvaluation {
         log.accept(String.format("hybrid: dense weight %.2f, chosen on the %s split (Recall@10 %.3f, MRR@10 %.3f"
                 + " there; BM25 alone %.3f, %.3f)", choice.weight(), choice.split(), choice.metrics().recallAt10(),
             choice.metrics().mrrAt10(), choice.lexical().recallAt10(), choice.lexical().mrrAt10()));
-        evaluation.system("hybrid", corpus -> HybridRetriever.of(dense, bm25, choice.weight(), corpus));
+        evaluation.prebuilt("hybrid", HybridRetriever.of(dense, bm25, choice.weight(), dataset.corpus()));
         hybrid = Optional.of(choice);
       } else {
         log.accept("hybrid: left out, " + dataset.name() + " has no " + TUNING_SPLIT + " split to choose its weight on");
       }
-      evaluation.system("bm25", corpus -> shared(bm25));
+      evaluation.prebuilt("bm25", bm25);
       if (limit > 0) {
         evaluation.limit(limit);
       }
       Report report = evaluation.run();
       return new Result(report, hybrid, (System.nanoTime() - start) / 1e9);
     }
-  }
-
-  /** A retriever built once and scored as one system: closed by its owner, not by the evaluation. */
-  private static Retriever shared(Retriever built) {
-    return built::search;
   }
 }

@@ -79,6 +79,28 @@ class OfflineEvaluationTest {
   }
 
   @Test
+  void aPrebuiltSystemIsScoredButNeitherIndexedNorClosedHere() {
+    AtomicInteger closed = new AtomicInteger();
+    Retriever built = new Retriever() {
+      @Override
+      public List<List<ScoredDocument>> search(List<String> queries, int k) {
+        return queries.stream().map(q -> List.of(new ScoredDocument(dataset.corpus().get(0).id(), 1f))).toList();
+      }
+
+      @Override
+      public void close() {
+        closed.incrementAndGet();
+      }
+    };
+    List<String> log = new ArrayList<>();
+    Report report = OfflineEvaluation.on(dataset).log(log::add).prebuilt("shared", built).run();
+    assertEquals(List.of("shared"), report.results().stream().map(SystemResult::system).toList());
+    assertEquals(0, closed.get(), "the caller closes what it built");
+    assertTrue(log.stream().noneMatch(l -> l.startsWith("shared: indexed")), log.toString());
+    assertTrue(log.stream().anyMatch(l -> l.startsWith("shared: searched")), log.toString());
+  }
+
+  @Test
   void limitTakesTheFirstQueriesOfTheSplit() {
     Report report = OfflineEvaluation.on(dataset).split("train").limit(3).bm25().run();
     assertEquals(3, report.queries());

@@ -1,0 +1,81 @@
+package dev.dualstream.deploy.loop;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.dualstream.deploy.cli.DualstreamCli;
+import dev.dualstream.deploy.demo.DatasetSlice;
+import dev.dualstream.deploy.stack.FreePorts;
+import dev.dualstream.schemas.avro.EvaluationResult;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code up} on a small slice of debian-pkgdesc: every component in its own process, the trainer killed with
+ * SIGKILL once it has checkpointed, started again from its newest checkpoint, and the loop goes on: more
+ * versions are scored after the crash, the examples the trainer applied never exceed those ingested, and
+ * nothing is left running at the end.
+ */
+class LoopIT {
+
+  @Test
+  void theTrainerComesBackFromItsCheckpointAfterKillDashNine(@TempDir Path dir) throws Exception {
+    Path slice = DatasetSlice.write(dir.resolve("slice"), 300, 20);
+    List<String> console = new CopyOnWriteArrayList<>();
+    LoopOptions options = new LoopOptions(slice, dir.resolve("work"), FreePorts.pair(), Duration.ofSeconds(150), 25, 5,
+        5, Duration.ofSeconds(10), 20, Optional.empty());
+    Loop loop = new Loop(options, DualstreamCli.class.getName(), line -> {
+      console.add(line);
+      System.out.println(line);
+    });
+    CompletableFuture<LoopReport> run = CompletableFuture.supplyAsync(() -> {
+      try {
+        return loop.run();
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+
+    Path checkpoints = dir.resolve("work/checkpoints");
+    long deadline = System.nanoTime() + Duration.ofSeconds(100).toNanos();
+    while (!hasCompletedCheckpoint(checkpoints) || console.stream().noneMatch(l -> l.contains("Recall@10 / MRR@10"))) {
+      assertTrue(System.nanoTime() < deadline, "a checkpoint and a scored version within 100 s:\n" + String.join("\n", console));
+      assertTrue(!run.isDone(), "the loop ended early: " + String.join("\n", console));
+      Thread.sleep(500);
+    }
+    assertTrue(loop.kill("train"), "the trainer was running");
+    int killedAt = console.size();
+
+    LoopReport report = run.get(4, TimeUnit.MINUTES);
+    List<String> after = console.subList(killedAt, console.size());
+    assertTrue(after.stream().anyMatch(l -> l.contains("train exited with status 137; starting it again from its newest"
+        + " checkpoint")), String.join("\n", after));
+    assertTrue(after.stream().anyMatch(l -> l.contains("train: restoring from")), String.join("\n", after));
+    assertTrue(report.versions().size() >= 2, "versions scored: " + report.versions().size());
+    List<Long> versions = report.versions().stream().map(EvaluationResult::getVersion).toList();
+    assertEquals(versions.stream().distinct().sorted().toList(), versions, "each version scored once, in order");
+    assertTrue(after.stream().anyMatch(l -> l.contains("Recall@10 / MRR@10")), "versions scored after the crash too: "
+        + String.join("\n", after));
+    assertTrue(report.examplesIngested() > 0 && report.examplesApplied() > 0, report.toJson());
+    assertTrue(report.examplesApplied() <= report.examplesIngested(), "no example applied twice: " + report.toJson());
+    assertTrue(console.stream().anyMatch(l -> l.contains("stopping evaluate")), "everything stopped");
+  }
+
+  private static boolean hasCompletedCheckpoint(Path checkpoints) throws IOException {
+    if (!Files.isDirectory(checkpoints)) {
+      return false;
+    }
+    try (var walk = Files.walk(checkpoints, 3)) {
+      return walk.anyMatch(p -> p.getFileName().toString().equals("_metadata"));
+    }
+  }
+}
