@@ -55,19 +55,22 @@ final class BrokerCommand implements Callable<Integer> {
     runFor.check();
     Duration duration = runFor.duration;
     PrintWriter out = spec.commandLine().getOut();
-    try (KafkaBrokerProcess broker = KafkaBrokerProcess.builder(dataDir).port(port).start()) {
+    // On Ctrl-C the broker's own hook stops it; this one lets the last line out.
+    try (GracefulStop stop = GracefulStop.install("broker", Duration.ofSeconds(40), () -> { });
+        KafkaBrokerProcess broker = KafkaBrokerProcess.builder(dataDir).port(port).start()) {
       LocalTopics.create(broker.bootstrapServers(), partitions);
       out.printf("broker: ready on %s (pid %d, data %s, log %s)%n", broker.bootstrapServers(), broker.pid(),
           dataDir, broker.logFile());
       out.printf("broker: topics created where missing (%d partitions for impressions, clicks, examples); %s%n",
           partitions, runFor.stops());
       OptionalInt exit = broker.awaitExit(duration == null ? Duration.ofMillis(Long.MAX_VALUE) : duration);
-      if (exit.isPresent()) {
+      if (exit.isPresent() && !stop.requested()) {
         throw new UserError("the broker exited by itself (code " + exit.getAsInt() + "); see " + broker.logFile());
       }
       out.println("broker: stopping");
+      broker.close();
+      out.println("broker: stopped");
     }
-    out.println("broker: stopped");
     return 0;
   }
 }

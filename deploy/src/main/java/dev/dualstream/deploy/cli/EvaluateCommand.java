@@ -12,11 +12,9 @@ import dev.dualstream.trainer.model.ModelStore;
 import dev.dualstream.trainer.model.RetrievalModel;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -76,7 +74,7 @@ final class EvaluateCommand implements Callable<Integer> {
   private LiveOptions.RunFor runFor;
 
   @Override
-  public Integer call() throws InterruptedException {
+  public Integer call() {
     if (follow == (versionDir != null)) {
       throw new UserError("give either --follow or --version-dir DIR");
     }
@@ -111,34 +109,19 @@ final class EvaluateCommand implements Callable<Integer> {
     return 0;
   }
 
-  private int follow(BeirDataset data, PrintWriter out) throws InterruptedException {
-    AtomicBoolean stop = new AtomicBoolean();
-    CountDownLatch done = new CountDownLatch(1);
-    Thread hook = new Thread(() -> {
-      stop.set(true);
-      try {
-        done.await(60, TimeUnit.SECONDS); // the evaluation under way finishes and commits
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "dualstream-evaluate-stop");
-    Runtime.getRuntime().addShutdownHook(hook);
+  private int follow(BeirDataset data, PrintWriter out) {
     long deadline = runFor.duration == null ? Long.MAX_VALUE : System.nanoTime() + runFor.duration.toNanos();
     out.printf("evaluate: following models.versions on %s, scoring each version on %s/%s; %s%n",
         kafka.bootstrapServers, data.name(), split, runFor.stops());
-    long scored;
-    try (VersionFollower follower = new VersionFollower(data,
-        new VersionFollower.Settings(kafka.bootstrapServers, groupId, split, queries), line -> out.println("evaluate: " + line))) {
-      scored = follower.run(() -> stop.get() || System.nanoTime() >= deadline, s -> out.println(line(s.result())));
-    } finally {
-      done.countDown();
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException shuttingDown) {
-        // the hook is running: it waited for this
-      }
+    // A stop lets the version under way finish and commit.
+    try (GracefulStop stop = GracefulStop.install("evaluate", Duration.ofSeconds(60), () -> { });
+        VersionFollower follower = new VersionFollower(data,
+            new VersionFollower.Settings(kafka.bootstrapServers, groupId, split, queries),
+            line -> out.println("evaluate: " + line))) {
+      long scored = follower.run(() -> stop.requested() || System.nanoTime() >= deadline,
+          s -> out.println(line(s.result())));
+      out.printf("evaluate: stopped; %d versions scored%n", scored);
     }
-    out.printf("evaluate: stopped; %d versions scored%n", scored);
     return 0;
   }
 

@@ -97,39 +97,36 @@ final class IngestCommand implements Callable<Integer> {
     } catch (IllegalStateException e) {
       throw new UserError(e.getMessage(), e);
     }
-    Thread hook = new Thread(() -> ingest.close(Duration.ofSeconds(10)), "dualstream-ingest-stop");
-    Runtime.getRuntime().addShutdownHook(hook);
-    out.printf("ingest: %s on %s, state in %s; %s%n", parsed.applicationId(), bootstrapServers, parsed.stateDir(),
-        runFor.stops());
-    long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
-    IngestCounts last = ingest.counts();
-    long lastAt = System.nanoTime();
-    try {
-      while (true) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0 || ingest.awaitStopped(Duration.ofNanos(Math.min(left, progressEvery.toNanos())))) {
-          break;
-        }
-        IngestCounts now = ingest.counts();
-        long at = System.nanoTime();
-        out.println(progress(now, last, (at - lastAt) / 1e9, ingest));
-        last = now;
-        lastAt = at;
-      }
-    } finally {
-      ingest.close();
+    // A stop closes ingest at once (it commits what it joined); the loop below then ends.
+    try (GracefulStop stop = GracefulStop.install("ingest", Duration.ofSeconds(30),
+        () -> ingest.close(Duration.ofSeconds(10)))) {
+      out.printf("ingest: %s on %s, state in %s; %s%n", parsed.applicationId(), bootstrapServers, parsed.stateDir(),
+          runFor.stops());
+      long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
+      IngestCounts last = ingest.counts();
+      long lastAt = System.nanoTime();
       try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException shuttingDown) {
-        // the hook is running or has run
+        while (true) {
+          long left = deadline - System.nanoTime();
+          if (left <= 0 || ingest.awaitStopped(Duration.ofNanos(Math.min(left, progressEvery.toNanos())))) {
+            break;
+          }
+          IngestCounts now = ingest.counts();
+          long at = System.nanoTime();
+          out.println(progress(now, last, (at - lastAt) / 1e9, ingest));
+          last = now;
+          lastAt = at;
+        }
+      } finally {
+        ingest.close();
       }
+      if (ingest.failure().isPresent()) {
+        throw new UserError("ingest stopped after a failure: " + ingest.failure().get(), ingest.failure().get());
+      }
+      IngestCounts end = ingest.counts();
+      out.printf("ingest: stopped; %,d input records read, %,d examples, %,d dead letters%n", end.inputRecords(),
+          end.examples(), end.deadLetters());
     }
-    if (ingest.failure().isPresent()) {
-      throw new UserError("ingest stopped after a failure: " + ingest.failure().get(), ingest.failure().get());
-    }
-    IngestCounts end = ingest.counts();
-    out.printf("ingest: stopped; %,d input records read, %,d examples, %,d dead letters%n", end.inputRecords(),
-        end.examples(), end.deadLetters());
     return 0;
   }
 

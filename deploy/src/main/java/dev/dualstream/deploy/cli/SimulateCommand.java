@@ -12,9 +12,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -105,42 +102,24 @@ final class SimulateCommand implements Callable<Integer> {
     Duration progressEvery = progress.every;
     PrintWriter out = spec.commandLine().getOut();
     BeirDataset data = BeirReader.read(dataset);
-    AtomicBoolean stop = new AtomicBoolean();
-    CountDownLatch done = new CountDownLatch(1);
-    Thread hook = new Thread(() -> {
-      stop.set(true);
-      try {
-        done.await(15, TimeUnit.SECONDS); // the pending clicks go out, then the producer flushes
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "dualstream-simulate-stop");
-    Runtime.getRuntime().addShutdownHook(hook);
     out.printf("simulate: %s (%,d documents, split %s) to %s at %s searches/s; %s%n", data.name(), data.corpus().size(),
         split, bootstrapServers, rate, runFor.stops());
-    SimulationResult result;
     long[] nextLine = {System.nanoTime() + progressEvery.toNanos()};
-    try (ClickSimulator simulator = ClickSimulator.create(data, config);
+    try (GracefulStop stop = GracefulStop.install("simulate", Duration.ofSeconds(15), () -> { });
+        ClickSimulator simulator = ClickSimulator.create(data, config);
         KafkaEventSink sink = KafkaEventSink.connect(bootstrapServers)) {
-      result = simulator.runLive(sink, schedule, soFar -> {
+      SimulationResult result = simulator.runLive(sink, schedule, soFar -> {
         if (System.nanoTime() >= nextLine[0]) {
           nextLine[0] += progressEvery.toNanos();
           out.printf("simulate: %,d searches, %,d clicks, %,d documents%n", soFar.impressions(), soFar.clicks(),
               soFar.documents());
         }
-      }, stop::get);
+      }, stop::requested);
+      out.printf("simulate: stopped; %,d searches, %,d clicks, %,d documents published%n", result.impressions(),
+          result.clicks(), result.documents());
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage(), e);
-    } finally {
-      done.countDown();
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException shuttingDown) {
-        // the hook is running: it waited for this
-      }
     }
-    out.printf("simulate: stopped; %,d searches, %,d clicks, %,d documents published%n", result.impressions(),
-        result.clicks(), result.documents());
     return 0;
   }
 

@@ -9,8 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -96,33 +94,16 @@ final class UpCommand implements Callable<Integer> {
     PathChecks.requireParentDirectory("--report-json", reportJson);
     PrintWriter out = spec.commandLine().getOut();
     Loop loop = new Loop(options, DualstreamCli.class.getName(), out::println);
-    CountDownLatch done = new CountDownLatch(1);
-    Thread hook = new Thread(() -> {
-      loop.stop();
-      try {
-        done.await(5, TimeUnit.MINUTES); // every component stops and commits, then the broker
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+    // A stop lets every component stop and commit, then the broker.
+    try (GracefulStop stop = GracefulStop.install("up", Duration.ofMinutes(5), loop::stop)) {
+      LoopReport report = loop.run();
+      report.last().ifPresent(r -> out.println(EvaluateCommand.line(r)));
+      if (reportJson != null) {
+        report.write(reportJson);
+        out.println("up: report written to " + reportJson);
       }
-    }, "dualstream-up-stop");
-    Runtime.getRuntime().addShutdownHook(hook);
-    LoopReport report;
-    try {
-      report = loop.run();
     } catch (IllegalStateException e) {
       throw new UserError(e.getMessage(), e);
-    } finally {
-      done.countDown();
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException shuttingDown) {
-        // the hook is running: it waited for this
-      }
-    }
-    report.last().ifPresent(r -> out.println(EvaluateCommand.line(r)));
-    if (reportJson != null) {
-      report.write(reportJson);
-      out.println("up: report written to " + reportJson);
     }
     return 0;
   }
