@@ -47,9 +47,9 @@ final class UpCommand implements Callable<Integer> {
       description = "Simulated searches per second (about 0.7 clicks each). Default: ${DEFAULT-VALUE}.")
   private double rate;
 
-  @Option(names = "--version-every", paramLabel = "STEPS", defaultValue = "50",
-      description = "The trainer publishes a version every STEPS steps (batch 128); each is scored. "
-          + "Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--version-every", paramLabel = "STEPS", defaultValue = "200",
+      description = "The trainer publishes a version every STEPS steps (batch 32, the negative cache of "
+          + "`experiment negatives`' best setting); each is scored. Default: ${DEFAULT-VALUE}.")
   private int versionEvery;
 
   @Option(names = "--checkpoint-interval", paramLabel = "DURATION", defaultValue = "30s",

@@ -24,6 +24,10 @@ import java.util.function.Consumer;
  */
 public final class Loop {
   static final int MAX_STARTS = 5;
+  /** The trainer's setting in the loop: the negatives experiment's best. */
+  static final int BATCH = 32;
+  static final String NEGATIVES = "cache-16384-top64-oldest1024";
+  static final int CLICKED_MEMORY = 1 << 18;
   private static final Duration SUPERVISE_EVERY = Duration.ofMillis(500);
   private static final Duration STOP_GRACE = Duration.ofSeconds(60);
 
@@ -143,7 +147,10 @@ public final class Loop {
           "--model-store", work.resolve("models").toString(), "--checkpoint-dir", checkpoints.toString(),
           "--checkpoint-interval", options.checkpointInterval().toMillis() + "ms",
           "--version-every", "" + options.versionEvery(), "--seed", "" + options.seed(),
-          "--metrics-every", "5", "--progress-every", "30s"));
+          "--metrics-every", "5", "--progress-every", "30s",
+          // At live rates the trainer idles most of the time: spend it on the best negatives setting of
+          // `experiment negatives` (R@10 0.633 against in-batch's 0.516 on the same examples), at its batch.
+          "--batch-size", "" + BATCH, "--negatives", NEGATIVES, "--clicked-memory", "" + CLICKED_MEMORY));
       if (n > 0 && hasCheckpoint(checkpoints)) {
         args.addAll(List.of("--from-checkpoint", checkpoints.toString(), "--fallback"));
       }
