@@ -149,7 +149,9 @@ public final class ChildJvm {
     if (!process.isAlive()) {
       return;
     }
-    process.destroy();
+    // Not Process.destroy(): after the signal it closes the pipes to the child, its standard input among them,
+    // which is the child's lifeline, so the child would halt at once instead of running its shutdown hooks.
+    process.toHandle().destroy();
     try {
       if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
         kill(process);

@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -56,6 +59,30 @@ class ChildJvmIT {
     assertTrue(echo.waitFor(60, TimeUnit.SECONDS), "echo ended");
     assertEquals(LifelineProbe.ECHO_STATUS, echo.exitValue(), Files.readString(log));
     assertEquals("args a b c\nDJL_OFFLINE=true OPT_OUT_TRACKING=true ai.djl.offline=true stdin=-1\n", Files.readString(log));
+  }
+
+  @Test
+  @Timeout(120)
+  void stopLetsTheChildShutDownAndItsLastWordsReachTheEchoAndTheLog() throws Exception {
+    Path log = dir.resolve("graceful.log");
+    List<String> echoed = new CopyOnWriteArrayList<>();
+    Process child = ChildJvm.of(LifelineProbe.class.getName()).args("graceful").log(log).echo(echoed::add).start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!echoed.contains(LifelineProbe.READY)) {
+      assertTrue(child.isAlive() && System.nanoTime() < deadline, "the child got ready: " + echoed);
+      Thread.sleep(20);
+    }
+
+    ChildJvm.stop(child, Duration.ofSeconds(30));
+
+    assertEquals(128 + 15, child.exitValue(), "ended by SIGTERM after its shutdown hooks, not halted by the lifeline"
+        + " (status " + ParentLifeline.PARENT_GONE + ") nor killed (137)");
+    deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!echoed.contains(LifelineProbe.LAST_WORDS) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertEquals(List.of(LifelineProbe.READY, LifelineProbe.LAST_WORDS), echoed);
+    assertEquals(LifelineProbe.READY + "\n" + LifelineProbe.LAST_WORDS + "\n", Files.readString(log));
   }
 
   private static long awaitChildPid(Process parent, Path log) throws IOException, InterruptedException {
