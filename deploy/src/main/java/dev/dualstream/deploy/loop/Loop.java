@@ -4,6 +4,8 @@ import dev.dualstream.deploy.stack.KafkaBrokerProcess;
 import dev.dualstream.deploy.stack.LocalTopics;
 import dev.dualstream.deploy.stack.WorkDirectory;
 import dev.dualstream.trainer.checkpoint.CheckpointLocator;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -71,8 +73,8 @@ public final class Loop {
     Path logs = work.resolve("logs");
     try {
       Files.createDirectories(logs);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot create " + logs, e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + logs, e);
     }
     long start = System.nanoTime();
     try (KafkaBrokerProcess broker = KafkaBrokerProcess.builder(work.resolve("kafka")).port(options.kafkaPort()).start()) {
@@ -97,10 +99,10 @@ public final class Loop {
   }
 
   /** Watches the components until the end; returns why the loop had to end early, or null. */
-  private String supervise(List<Component> flow, long start) throws InterruptedException {
+  private String supervise(List<Component> components, long start) throws InterruptedException {
     long end = options.duration() == null ? Long.MAX_VALUE : start + options.duration().toNanos();
     while (!stop.get() && System.nanoTime() < end) {
-      for (Component c : flow) {
+      for (Component c : components) {
         OptionalInt exit = c.exited();
         if (exit.isEmpty()) {
           continue;
@@ -123,9 +125,9 @@ public final class Loop {
    * commits what it joined), the trainer (its last checkpoint stays for a restart), the evaluator (it
    * finishes the version under way).
    */
-  private void stopAll(List<Component> flow) {
+  private void stopAll(List<Component> components) {
     for (String name : List.of("simulate", "ingest", "train", "evaluate")) {
-      for (Component c : flow) {
+      for (Component c : components) {
         if (c.name().equals(name)) {
           say("stopping %s", c.name());
           c.stop(STOP_GRACE);

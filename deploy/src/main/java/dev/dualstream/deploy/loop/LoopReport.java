@@ -9,6 +9,7 @@ import dev.dualstream.schemas.avro.EvaluationResult;
 import dev.dualstream.schemas.avro.SystemMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -114,7 +115,7 @@ public record LoopReport(String dataset, List<EvaluationResult> versions, long e
 
   public void write(Path file) {
     try {
-      java.nio.file.Files.writeString(file, toJson() + System.lineSeparator());
+      Files.writeString(file, toJson() + System.lineSeparator());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file, e);
     }
