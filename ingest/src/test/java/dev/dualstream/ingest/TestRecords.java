@@ -22,9 +22,10 @@ final class TestRecords {
   static Impression impression(String id, Instant time, String... docIds) {
     List<ShownResult> results = new ArrayList<>();
     for (int i = 0; i < docIds.length; i++) {
-      results.add(new ShownResult(docIds[i], i + 1, 10.0 - i, 1.0 / (i + 1)));
+      results.add(new ShownResult(docIds[i], i + 1, 10.0 - i, 1.0 / (i + 1), null));
     }
-    return new Impression(id, "query of " + id, "q-" + id, "user-" + id, "session-" + id, time, results);
+    return new Impression(id, "query of " + id, "q-" + id, "user-" + id, "session-" + id, time, results, null, null,
+        null);
   }
 
   static Click click(String impressionId, String docId, int position, Instant time) {

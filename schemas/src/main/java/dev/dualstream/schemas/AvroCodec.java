@@ -1,10 +1,13 @@
 package dev.dualstream.schemas;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -70,9 +73,39 @@ public final class AvroCodec<T extends SpecificRecordBase> {
     return of(type, DecodeLimits.DEFAULTS);
   }
 
-  /** A codec for a generated Avro class that refuses records over {@code limits}. */
+  /**
+   * A codec for a generated Avro class that refuses records over {@code limits}. It reads records written by
+   * every earlier version of the type's schema this build ships ({@value #WRITERS}{@code <Type>.v<N>.avsc}),
+   * so producers still on an older schema keep working after it evolves.
+   */
   public static <T extends SpecificRecordBase> AvroCodec<T> of(Class<T> type, DecodeLimits limits) {
-    return new AvroCodec<>(Objects.requireNonNull(type, "type"), Objects.requireNonNull(limits, "limits"));
+    AvroCodec<T> codec = new AvroCodec<>(Objects.requireNonNull(type, "type"), Objects.requireNonNull(limits, "limits"));
+    for (Schema writer : earlierWriters(type)) {
+      codec.withKnownWriter(writer);
+    }
+    return codec;
+  }
+
+  /** Where the earlier writer schemas of each type live on the class path. */
+  static final String WRITERS = "dev/dualstream/schemas/writers/";
+
+  /** Versions of one type's writer schema looked for: v1 to this. */
+  private static final int MAX_GENERATIONS = 32;
+
+  /** The earlier writer schemas shipped for a type, oldest first. */
+  static List<Schema> earlierWriters(Class<?> type) {
+    List<Schema> out = new ArrayList<>();
+    for (int n = 1; n <= MAX_GENERATIONS; n++) {
+      String path = WRITERS + type.getSimpleName() + ".v" + n + ".avsc";
+      try (InputStream in = AvroCodec.class.getClassLoader().getResourceAsStream(path)) {
+        if (in != null) {
+          out.add(new Schema.Parser().parse(in));
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read the writer schema " + path, e);
+      }
+    }
+    return out;
   }
 
   /** Accepts records written by an older (compatible) version of this type's schema. */

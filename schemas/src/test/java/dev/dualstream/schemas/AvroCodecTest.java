@@ -176,7 +176,7 @@ class AvroCodecTest {
     AvroCodec<Impression> codec = AvroCodec.of(Impression.class, new DecodeLimits(1 << 20, 6, 1 << 20, 10_000));
     Impression longDoc = Impression.newBuilder(SampleRecords.impression()).setImpressionId("i").setQuery("q")
         .setQueryId(null).setUserId("u").setSessionId("s")
-        .setResults(List.of(new ShownResult("d", 1, 1.0, 1.0), new ShownResult("deb:sway", 2, 1.0, 1.0)))
+        .setResults(List.of(new ShownResult("d", 1, 1.0, 1.0, null), new ShownResult("deb:sway", 2, 1.0, 1.0, null)))
         .build();
     RecordDecodeException e = assertThrows(RecordDecodeException.class, () -> codec.decode(codec.encode(longDoc)));
     assertEquals(RecordDecodeException.Kind.TOO_LARGE, e.kind());
@@ -206,8 +206,8 @@ class AvroCodecTest {
     AvroCodec<Impression> codec = AvroCodec.of(Impression.class, new DecodeLimits(1 << 20, 1 << 10, 1 << 10, 2));
     Impression two = SampleRecords.impression();
     assertEquals(two, codec.decode(codec.encode(two)));
-    Impression three = Impression.newBuilder(two).setResults(List.of(new ShownResult("a", 1, 1.0, 1.0),
-        new ShownResult("b", 2, 1.0, 1.0), new ShownResult("c", 3, 1.0, 1.0))).build();
+    Impression three = Impression.newBuilder(two).setResults(List.of(new ShownResult("a", 1, 1.0, 1.0, null),
+        new ShownResult("b", 2, 1.0, 1.0, null), new ShownResult("c", 3, 1.0, 1.0, null))).build();
     RecordDecodeException e = assertThrows(RecordDecodeException.class, () -> codec.decode(codec.encode(three)));
     assertEquals(RecordDecodeException.Kind.TOO_LARGE, e.kind());
     assertTrue(e.getMessage().contains("at results: an array block of 3 items"), e.getMessage());

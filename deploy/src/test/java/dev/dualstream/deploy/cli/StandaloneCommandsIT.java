@@ -66,7 +66,8 @@ class StandaloneCommandsIT {
       send(producer, Topics.DOCUMENTS, "d1", new Document("d1", "title", "text of d1", 1L, t0));
       send(producer, Topics.DOCUMENTS, "d2", new Document("d2", "other", "text of d2", 1L, t0));
       send(producer, Topics.IMPRESSIONS, "i1", new Impression("i1", "a query", "q1", "u1", "s1", t0,
-          List.of(new ShownResult("d2", 1, 2.0, 1.0), new ShownResult("d1", 2, 1.0, 0.5))));
+          List.of(new ShownResult("d2", 1, 2.0, 1.0, null), new ShownResult("d1", 2, 1.0, 0.5, null)), null, null,
+          null));
       send(producer, Topics.CLICKS, "i1", new Click("i1", "d1", 2, t0.plusSeconds(3), 30_000L));
     }
 

@@ -32,8 +32,11 @@ public final class SampleRecords {
         .setSessionId("s-3")
         .setTimestamp(T0)
         .setResults(List.of(
-            new ShownResult("deb:i3", 1, 12.5, 1.0),
-            new ShownResult("deb:sway", 2, 11.25, 0.5)))
+            new ShownResult("deb:i3", 1, 12.5, 1.0, 0.95),
+            new ShownResult("deb:sway", 2, 11.25, 0.5, 0.8)))
+        .setRanker("hybrid")
+        .setModel("dual-encoder")
+        .setModelVersion(7L)
         .build();
   }
 
