@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -141,6 +142,14 @@ final class ExperimentCommand implements Callable<Integer> {
             + "label); at the default about one click in ten is one. Default: ${DEFAULT-VALUE}.")
     private double noiseClicks;
 
+    @Option(names = "--query-zipf", paramLabel = "S", defaultValue = "0",
+        description = "Zipf exponent of the simulated users' query popularity (as simulate's); 0 draws every train "
+            + "query equally often. Default: ${DEFAULT-VALUE}.")
+    private double queryZipf;
+
+    @Mixin
+    private ReplayOptions replay;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON to FILE.")
     private Path json;
 
@@ -161,7 +170,8 @@ final class ExperimentCommand implements Callable<Integer> {
       NegativesExperimentOptions options;
       try {
         options = new NegativesExperimentOptions(dataset, examples, evalQueries, seed, batchSize, settings,
-            ablationCacheSize, corpusRefreshSteps, model(), noiseClicks);
+            ablationCacheSize, corpusRefreshSteps, model(), noiseClicks, queryZipf,
+            replay.settings());
         ExperimentSetting.select(options.settings(), ablationCacheSize, corpusRefreshSteps);
       } catch (IllegalArgumentException e) {
         throw new UserError(e.getMessage());

@@ -132,8 +132,18 @@ final class TrainCommand implements Callable<Integer> {
           + "Default: ${DEFAULT-VALUE}.")
   private int clickedMemory;
 
+  @Option(names = "--keep-versions", paramLabel = "N", defaultValue = "" + TrainerOptions.DEFAULT_KEEP_VERSIONS,
+      description = "Committed versions the model store keeps, the newest, besides any a running evaluator or "
+          + "simulator still reads (it holds a lease in the version's .leases directory); older ones are deleted as "
+          + "new ones commit. A version takes 256 MB at default sizes. 0 keeps every version. "
+          + "Default: ${DEFAULT-VALUE}.")
+  private int keepVersions;
+
   @Mixin
   private FeedingOptions feeding;
+
+  @Mixin
+  private ReplayOptions replay;
 
   @Override
   public Integer call() throws Exception {
@@ -185,6 +195,8 @@ final class TrainCommand implements Callable<Integer> {
         .withDeterministic(deterministic)
         .withFeatureCacheMb(feeding.featureCacheMb)
         .withFeederNice(feeding.feederNice)
+        .withReplay(replay.settings())
+        .withKeepVersions(keepVersions)
         .withCheckpoints(checkpoints);
   }
 

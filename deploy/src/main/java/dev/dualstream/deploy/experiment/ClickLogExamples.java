@@ -4,6 +4,7 @@ import dev.dualstream.evaluator.beir.BeirDataset;
 import dev.dualstream.evaluator.simulate.ClickSimulator;
 import dev.dualstream.evaluator.simulate.EventSink;
 import dev.dualstream.evaluator.simulate.SimulationConfig;
+import dev.dualstream.evaluator.simulate.Traffic;
 import dev.dualstream.evaluator.simulate.SimulationProgress;
 import dev.dualstream.schemas.Topic;
 import dev.dualstream.schemas.Topics;
@@ -53,9 +54,15 @@ final class ClickLogExamples {
   /** As {@link #simulate(BeirDataset, long, int, SimulationProgress)}, with this chance of a click on a result that is not relevant. */
   static List<Example> simulate(BeirDataset dataset, long seed, int count, double noiseClicks,
       SimulationProgress progress) {
+    return simulate(dataset, seed, count, noiseClicks, Traffic.UNIFORM, progress);
+  }
+
+  /** As {@link #simulate(BeirDataset, long, int, double, SimulationProgress)}, with this traffic. */
+  static List<Example> simulate(BeirDataset dataset, long seed, int count, double noiseClicks, Traffic traffic,
+      SimulationProgress progress) {
     long impressions = (long) Math.ceil(count * IMPRESSIONS_PER_EXAMPLE) + 100;
     JoiningSink sink = new JoiningSink(dataset, count);
-    SimulationConfig config = SimulationConfig.defaults(seed, impressions);
+    SimulationConfig config = SimulationConfig.defaults(seed, impressions).withTraffic(traffic);
     config = config.withClickProbabilities(config.relevantClickProbability(), noiseClicks);
     try (ClickSimulator simulator = ClickSimulator.create(dataset, config)) {
       simulator.run(sink, progress);

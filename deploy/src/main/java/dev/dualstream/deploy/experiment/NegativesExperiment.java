@@ -5,10 +5,13 @@ import dev.dualstream.evaluator.beir.BeirReader;
 import dev.dualstream.evaluator.metrics.MetricSummary;
 import dev.dualstream.evaluator.offline.OfflineEvaluation;
 import dev.dualstream.evaluator.offline.Report;
+import dev.dualstream.evaluator.simulate.Traffic;
 import dev.dualstream.trainer.feature.Featurizer;
 import dev.dualstream.trainer.model.DocumentText;
 import dev.dualstream.trainer.model.DualEncoderTrainer;
 import dev.dualstream.trainer.model.ModelConfig;
+import dev.dualstream.trainer.model.ReplayBuffer;
+import dev.dualstream.trainer.model.ReplaySettings;
 import dev.dualstream.trainer.model.RetrievalModel;
 import dev.dualstream.trainer.model.StepResult;
 import dev.dualstream.trainer.model.TrainingPair;
@@ -46,11 +49,12 @@ public final class NegativesExperiment {
         dataset.name(), dataset.corpus().size(), options.seed(), options.noiseClicks(), options.examples()));
     long start = System.nanoTime();
     List<ClickLogExamples.Example> examples = ClickLogExamples.simulate(dataset, options.seed(), options.examples(),
-        options.noiseClicks(), soFar -> { });
+        options.noiseClicks(), new Traffic(options.queryZipf(), 1, 0), soFar -> { });
     log.accept(String.format(Locale.ROOT, "%d examples in %.1f s", examples.size(), seconds(start)));
     int skipAbove = settings.stream().mapToInt(s -> s.negatives().skipAbove()).max().orElse(0);
     ModelConfig base = options.baseModel();
-    log.accept("training: " + ExperimentReport.describeTraining(base));
+    String training = ExperimentReport.describeTraining(base) + describeStream(options);
+    log.accept("training: " + training);
     List<TrainingPair> pairs = featurize(examples, new Featurizer(base.featureSpec()), skipAbove);
     List<SettingResult> results = new ArrayList<>();
     for (ExperimentSetting setting : settings) {
@@ -62,7 +66,19 @@ public final class NegativesExperiment {
         : options.evalQueries();
     return new ExperimentReport(dataset.name(), pairs.size(), options.batchSize(), options.seed(), options.noiseClicks(),
         Math.min(queries, dataset.qrels("test").queriesWithRelevant().size()),
-        ExperimentReport.describeTraining(base), results);
+        training, results);
+  }
+
+  /** What the options change of the default stream: empty for one pass over uniformly popular queries. */
+  static String describeStream(NegativesExperimentOptions options) {
+    String out = "";
+    if (options.queryZipf() > 0) {
+      out += ", query Zipf " + options.queryZipf();
+    }
+    if (options.replay().enabled()) {
+      out += ", " + options.replay().describe();
+    }
+    return out;
   }
 
   private static List<TrainingPair> featurize(List<ClickLogExamples.Example> examples, Featurizer featurizer,
@@ -91,8 +107,17 @@ public final class NegativesExperiment {
       ThreadMXBean threads = ManagementFactory.getThreadMXBean();
       long cpuStart = threads.getCurrentThreadCpuTime();
       long start = System.nanoTime();
+      ReplaySettings replay = options.replay();
+      ReplayBuffer buffer = replay.enabled() ? new ReplayBuffer(replay.capacity(), options.seed()) : null;
       for (int from = 0; from + batch <= pairs.size(); from += batch) {
-        progress.add(trainer.step(pairs.subList(from, from + batch)));
+        List<TrainingPair> fresh = pairs.subList(from, from + batch);
+        progress.add(trainer.step(fresh));
+        if (buffer != null) {
+          buffer.addAll(fresh);
+          for (int r = 0; r < replay.batchesPerStep() && buffer.size() >= batch; r++) {
+            progress.replayed(trainer.replayStep(buffer.sample(batch)));
+          }
+        }
         if (progress.steps % 500 == 0) {
           log.accept(String.format(Locale.ROOT, "%s: step %d, loss %.3f, %.1f ms/step%s", setting.name(),
               progress.steps, progress.windowLoss(), (System.nanoTime() - start) / 1e6 / progress.steps,
@@ -100,7 +125,8 @@ public final class NegativesExperiment {
         }
       }
       double trainSeconds = seconds(start);
-      double cpuMsPerStep = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e6 / Math.max(1, progress.steps);
+      double cpuMsPerStep = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e6
+          / Math.max(1, progress.steps + progress.replaySteps);
       MetricSummary metrics;
       try (RetrievalModel model = trainer.asRetrievalModel()) {
         Report report = OfflineEvaluation.on(dataset).split("test").limit(options.evalQueries())
@@ -125,6 +151,7 @@ public final class NegativesExperiment {
   private static final class Progress {
     private final long lastTenthFrom;
     private long steps;
+    private long replaySteps;
     private long forward;
     private long backward;
     private long optimizer;
@@ -141,6 +168,14 @@ public final class NegativesExperiment {
 
     Progress(long totalSteps) {
       this.lastTenthFrom = totalSteps - Math.max(1, totalSteps / 10);
+    }
+
+    /** A step on replayed pairs: its time counts, its loss does not (the pairs were seen before). */
+    void replayed(StepResult r) {
+      replaySteps++;
+      forward += r.forwardNanos();
+      backward += r.backwardNanos();
+      optimizer += r.optimizerNanos();
     }
 
     void add(StepResult r) {
@@ -185,9 +220,10 @@ public final class NegativesExperiment {
 
     SettingResult result(ExperimentSetting setting, double seconds, double cpuMsPerStep, MetricSummary metrics,
         double sampling) {
+      long all = steps + replaySteps;
       return new SettingResult(setting.name(), setting.negatives().label(), setting.cacheSize(),
-          metrics.recallAt10(), metrics.mrrAt10(), seconds, seconds * 1000 / steps, cpuMsPerStep, steps,
-          forward / 1e6 / steps, backward / 1e6 / steps, optimizer / 1e6 / steps,
+          metrics.recallAt10(), metrics.mrrAt10(), seconds, seconds * 1000 / all, cpuMsPerStep, all,
+          forward / 1e6 / all, backward / 1e6 / all, optimizer / 1e6 / all,
           lossSum / Math.max(1, lossSteps), cacheFill,
           stalenessSteps == 0 ? Double.NaN : stalenessSum / stalenessSteps, stalenessMax, sampling);
     }

@@ -1,6 +1,8 @@
 package dev.dualstream.deploy.experiment;
 
 import dev.dualstream.trainer.model.ModelConfig;
+import dev.dualstream.evaluator.simulate.Traffic;
+import dev.dualstream.trainer.model.ReplaySettings;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -23,9 +25,14 @@ import java.util.Objects;
  * @param noiseClicks the simulated users' chance of clicking an examined result that is not
  *     relevant (the simulator's default, {@value #DEFAULT_NOISE_CLICKS}, makes about one click in ten
  *     a wrong label)
+ * @param queryZipf exponent of the simulated users' query popularity ({@link Traffic#queryZipf()}); 0, the
+ *     default, draws every train query equally often, as the demo does
+ * @param replay how every setting revisits the pairs it applied ({@link ReplaySettings#OFF} by default: one
+ *     pass)
  */
 public record NegativesExperimentOptions(Path dataset, int examples, int evalQueries, long seed, int batchSize,
-    List<String> settings, int ablationCacheSize, int corpusRefreshSteps, ModelConfig model, double noiseClicks) {
+    List<String> settings, int ablationCacheSize, int corpusRefreshSteps, ModelConfig model, double noiseClicks,
+    double queryZipf, ReplaySettings replay) {
 
   /**
    * Queries whose clicked documents every setting masks as their negatives, by default: 2^18, ten
@@ -36,9 +43,18 @@ public record NegativesExperimentOptions(Path dataset, int examples, int evalQue
   /** The click simulator's default chance of a click on a result that is not relevant. */
   public static final double DEFAULT_NOISE_CLICKS = 0.02;
 
+  /** One pass over uniformly popular queries. */
+  public NegativesExperimentOptions(Path dataset, int examples, int evalQueries, long seed, int batchSize,
+      List<String> settings, int ablationCacheSize, int corpusRefreshSteps, ModelConfig model, double noiseClicks) {
+    this(dataset, examples, evalQueries, seed, batchSize, settings, ablationCacheSize, corpusRefreshSteps, model,
+        noiseClicks, 0, ReplaySettings.OFF);
+  }
+
   public NegativesExperimentOptions {
     Objects.requireNonNull(dataset, "dataset");
     Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(replay, "replay").requireBatch(batchSize);
+    new Traffic(queryZipf, 1, 0);
     settings = List.copyOf(settings);
     if (examples < batchSize) {
       throw new IllegalArgumentException("examples must be at least one batch (" + batchSize + "), got " + examples);

@@ -9,6 +9,7 @@ import dev.dualstream.schemas.avro.EvaluationResult;
 import dev.dualstream.schemas.avro.ModelVersion;
 import dev.dualstream.schemas.avro.SystemMetrics;
 import dev.dualstream.trainer.model.ModelStore;
+import dev.dualstream.trainer.model.VersionLease;
 import dev.dualstream.trainer.model.RetrievalModel;
 import java.net.URI;
 import java.nio.file.Path;
@@ -124,14 +125,23 @@ public final class VersionFollower implements AutoCloseable {
       log.accept("skipped version " + version.getVersion() + " of " + version.getModel() + ": bad uri " + version.getUri());
       return null;
     }
+    // The lease keeps the trainer's retention off the version until it is scored.
+    VersionLease lease;
     RetrievalModel model;
     try {
-      model = ModelStore.load(dir);
+      lease = VersionLease.take(dir, "evaluator");
     } catch (IllegalArgumentException e) {
       log.accept("skipped version " + version.getVersion() + " of " + version.getModel() + ": " + e.getMessage());
       return null;
     }
-    try (model) {
+    try {
+      model = ModelStore.load(dir);
+    } catch (IllegalArgumentException e) {
+      lease.close();
+      log.accept("skipped version " + version.getVersion() + " of " + version.getModel() + ": " + e.getMessage());
+      return null;
+    }
+    try (lease; model) {
       VersionEvaluation.Result r = evaluation.run(model, bm25, Map.of());
       return EvaluationResult.newBuilder()
           .setModel(version.getModel())

@@ -26,6 +26,7 @@ import java.util.TreeMap;
  * @param pendingVersions versions written whose announcement is not yet committed, oldest first
  * @param archiveBytes length of the model archive of the same checkpoint
  * @param archiveSha256 SHA-256 of that archive
+ * @param replay the replay buffer and its counters ({@link Replay#NONE} when training does not replay)
  */
 public record TrainingSnapshot(
     String modelName,
@@ -39,7 +40,16 @@ public record TrainingSnapshot(
     long lastVersionStep,
     List<PendingVersion> pendingVersions,
     long archiveBytes,
-    byte[] archiveSha256) {
+    byte[] archiveSha256,
+    Replay replay) {
+
+  /** A snapshot of a trainer that does not replay. */
+  public TrainingSnapshot(String modelName, long steps, long examplesApplied, List<TrainingPair> partialBatch,
+      String inputTopic, SortedMap<Integer, Long> nextOffsets, long newestEventTimeMs, long lastVersion,
+      long lastVersionStep, List<PendingVersion> pendingVersions, long archiveBytes, byte[] archiveSha256) {
+    this(modelName, steps, examplesApplied, partialBatch, inputTopic, nextOffsets, newestEventTimeMs, lastVersion,
+        lastVersionStep, pendingVersions, archiveBytes, archiveSha256, Replay.NONE);
+  }
 
   public TrainingSnapshot {
     Objects.requireNonNull(modelName, "modelName");
@@ -51,11 +61,38 @@ public record TrainingSnapshot(
     if (steps < 0 || examplesApplied < 0 || lastVersion < 0 || lastVersionStep < 0 || archiveBytes < 0) {
       throw new IllegalArgumentException("negative counter in training state");
     }
+    Objects.requireNonNull(replay, "replay");
+    if (replay.steps() > steps) {
+      throw new IllegalArgumentException("more replayed steps (" + replay.steps() + ") than steps (" + steps + ")");
+    }
   }
 
   @Override
   public byte[] archiveSha256() {
     return archiveSha256.clone();
+  }
+
+  /**
+   * What a trainer that revisits applied pairs ({@code ReplayBuffer}) keeps across a restore.
+   *
+   * @param steps optimizer steps on replayed pairs, part of the snapshot's steps
+   * @param examples replayed pairs, counted apart from the examples applied
+   * @param capacity the buffer's capacity
+   * @param samplerState the buffer's sampler state
+   * @param contents the pairs in the buffer, oldest first
+   */
+  public record Replay(long steps, long examples, int capacity, long samplerState, List<TrainingPair> contents) {
+    public static final Replay NONE = new Replay(0, 0, 0, 0, List.of());
+
+    public Replay {
+      contents = List.copyOf(contents);
+      if (steps < 0 || examples < 0 || capacity < 0) {
+        throw new IllegalArgumentException("negative counter in replay state");
+      }
+      if (contents.size() > capacity) {
+        throw new IllegalArgumentException("replay buffer of capacity " + capacity + " holds " + contents.size());
+      }
+    }
   }
 
   /**
@@ -102,7 +139,7 @@ public record TrainingSnapshot(
         && newestEventTimeMs == s.newestEventTimeMs && lastVersion == s.lastVersion
         && lastVersionStep == s.lastVersionStep
         && pendingVersions.equals(s.pendingVersions) && archiveBytes == s.archiveBytes
-        && Arrays.equals(archiveSha256, s.archiveSha256);
+        && Arrays.equals(archiveSha256, s.archiveSha256) && replay.equals(s.replay);
   }
 
   @Override
@@ -115,6 +152,7 @@ public record TrainingSnapshot(
   public String toString() {
     return "TrainingSnapshot[" + modelName + ", step " + steps + ", examples " + examplesApplied
         + ", partial batch " + partialBatch.size() + ", offsets " + nextOffsets + ", last version "
-        + lastVersion + " (step " + lastVersionStep + "), pending " + pendingVersions + ", archive " + archiveBytes + " bytes]";
+        + lastVersion + " (step " + lastVersionStep + "), pending " + pendingVersions + ", archive " + archiveBytes
+        + " bytes, replayed " + replay.steps() + " steps, buffer " + replay.contents().size() + "]";
   }
 }

@@ -26,12 +26,16 @@ import org.apache.flink.core.memory.DataOutputView;
  * offset); newest event time, last version, its step (long); pending versions as a count of (long version,
  * long checkpoint id, boolean announced, int length + bytes); archive length (long); archive
  * SHA-256 (int length + bytes).
+ *
+ * <p>Format 2: format 1, then the replay state: replayed steps, replayed examples (long), buffer
+ * capacity (int), sampler state (long), buffer contents as a count of pairs, oldest first. A format 1
+ * record reads as a snapshot without replay.
  */
 public final class TrainingSnapshotSerializer extends TypeSerializer<TrainingSnapshot> {
   private static final long serialVersionUID = 1L;
 
   /** The format this build writes. */
-  public static final byte CURRENT_FORMAT = 1;
+  public static final byte CURRENT_FORMAT = 2;
   /** Bounds on lengths read back, so a corrupt record fails with a message, not an OutOfMemoryError. */
   private static final int MAX_ITEMS = 1 << 24;
   private static final int MAX_BYTES = 1 << 26;
@@ -102,6 +106,15 @@ public final class TrainingSnapshotSerializer extends TypeSerializer<TrainingSna
     }
     out.writeLong(s.archiveBytes());
     writeBytes(out, s.archiveSha256());
+    TrainingSnapshot.Replay replay = s.replay();
+    out.writeLong(replay.steps());
+    out.writeLong(replay.examples());
+    out.writeInt(replay.capacity());
+    out.writeLong(replay.samplerState());
+    out.writeInt(replay.contents().size());
+    for (TrainingPair pair : replay.contents()) {
+      writePair(out, pair);
+    }
   }
 
   /**
@@ -113,9 +126,10 @@ public final class TrainingSnapshotSerializer extends TypeSerializer<TrainingSna
   @Override
   public TrainingSnapshot deserialize(DataInputView in) throws IOException {
     int format = in.readByte();
-    if (format == 1) {
+    if (format == 1 || format == 2) {
       try {
-        return readFormat1(in);
+        TrainingSnapshot s = readFormat1(in);
+        return format == 1 ? s : withReplay(s, readReplay(in));
       } catch (IllegalArgumentException e) {
         throw new IOException("corrupt training state: " + e.getMessage(), e);
       }
@@ -151,6 +165,25 @@ public final class TrainingSnapshotSerializer extends TypeSerializer<TrainingSna
     byte[] sha = readBytes(in);
     return new TrainingSnapshot(modelName, steps, examples, batch, topic, offsets, newestEventTime, lastVersion,
         lastVersionStep, pending, archiveBytes, sha);
+  }
+
+  private static TrainingSnapshot.Replay readReplay(DataInputView in) throws IOException {
+    long steps = in.readLong();
+    long examples = in.readLong();
+    int capacity = count(in.readInt(), "replay capacity");
+    long samplerState = in.readLong();
+    int pairs = count(in.readInt(), "replay buffer");
+    List<TrainingPair> contents = new ArrayList<>(Math.min(pairs, FIRST_CHUNK));
+    for (int i = 0; i < pairs; i++) {
+      contents.add(readPair(in));
+    }
+    return new TrainingSnapshot.Replay(steps, examples, capacity, samplerState, contents);
+  }
+
+  private static TrainingSnapshot withReplay(TrainingSnapshot s, TrainingSnapshot.Replay replay) {
+    return new TrainingSnapshot(s.modelName(), s.steps(), s.examplesApplied(), s.partialBatch(), s.inputTopic(),
+        s.nextOffsets(), s.newestEventTimeMs(), s.lastVersion(), s.lastVersionStep(), s.pendingVersions(),
+        s.archiveBytes(), s.archiveSha256(), replay);
   }
 
   @Override

@@ -28,12 +28,15 @@ final class ModelPublisher {
   private final Path modelDir;
   private final String modelName;
   private final long seed;
+  private final int keepVersions;
   private long lastVersion;
 
-  ModelPublisher(Path store, String modelName, long seed) {
+  /** @param keepVersions committed versions the store keeps, the newest ({@link VersionLedger}); 0 keeps all */
+  ModelPublisher(Path store, String modelName, long seed, int keepVersions) {
     this.modelDir = store.resolve(modelName).toAbsolutePath();
     this.modelName = modelName;
     this.seed = seed;
+    this.keepVersions = keepVersions;
     try {
       Files.createDirectories(modelDir);
       this.lastVersion = highestVersion(modelDir);
@@ -90,6 +93,10 @@ final class ModelPublisher {
         .setSourceOffsets(offsets)
         .setTimestamp(Instant.now())
         .build();
+  }
+
+  int keepVersions() {
+    return keepVersions;
   }
 
   /** The model's directory in the store. */

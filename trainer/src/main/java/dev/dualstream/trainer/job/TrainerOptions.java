@@ -1,6 +1,7 @@
 package dev.dualstream.trainer.job;
 
 import dev.dualstream.trainer.model.ModelConfig;
+import dev.dualstream.trainer.model.ReplaySettings;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -28,6 +29,9 @@ import java.util.Objects;
  * @param feederNice nice value (0 to 19) of the threads that feed the trainer, the Kafka source and
  *     the decoders, so that they take the cores the training step leaves idle instead of slowing it
  *     down (Linux; 0: same priority as the step); default {@value #DEFAULT_FEEDER_NICE}
+ * @param replay how the trainer revisits pairs it applied while no new batch waits (off by default)
+ * @param keepVersions committed model versions the store keeps, the newest, besides those a reader holds
+ *     a {@code VersionLease} on; 0 keeps every version; default {@value #DEFAULT_KEEP_VERSIONS}
  */
 public record TrainerOptions(
     String bootstrapServers,
@@ -43,10 +47,15 @@ public record TrainerOptions(
     boolean deterministic,
     CheckpointSettings checkpoints,
     int featureCacheMb,
-    int feederNice) {
+    int feederNice,
+    ReplaySettings replay,
+    int keepVersions) {
 
   /** Default of {@link #featureCacheMb}. */
   public static final int DEFAULT_FEATURE_CACHE_MB = 64;
+
+  /** Default of {@link #keepVersions}: at default sizes a version takes 256 MB, or 540 MB with its optimizer. */
+  public static final int DEFAULT_KEEP_VERSIONS = 10;
 
   /** Default of {@link #feederNice}. */
   public static final int DEFAULT_FEEDER_NICE = 19;
@@ -58,6 +67,7 @@ public record TrainerOptions(
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(topics, "topics");
     Objects.requireNonNull(checkpoints, "checkpoints");
+    Objects.requireNonNull(replay, "replay").requireBatch(model.batchSize());
     if (bootstrapServers.isBlank()) {
       throw new IllegalArgumentException("bootstrap servers must not be empty");
     }
@@ -75,6 +85,9 @@ public record TrainerOptions(
       throw new IllegalArgumentException("feature cache must be 0 or more MiB, got " + featureCacheMb);
     }
     FeederPriority.requireNice(feederNice);
+    if (keepVersions < 0) {
+      throw new IllegalArgumentException("versions kept must be 0 (all) or more, got " + keepVersions);
+    }
     if (versionEverySteps < 0) {
       throw new IllegalArgumentException("version interval must be 0 or more steps, got " + versionEverySteps);
     }
@@ -89,67 +102,79 @@ public record TrainerOptions(
   public static TrainerOptions defaults(String bootstrapServers) {
     return new TrainerOptions(bootstrapServers, Path.of("var", "models"), "dualstream-trainer",
         false, 42L, 2, 20, 0, ModelConfig.defaults(), TrainerTopics.defaults(), false, CheckpointSettings.defaults(),
-        DEFAULT_FEATURE_CACHE_MB, DEFAULT_FEEDER_NICE);
+        DEFAULT_FEATURE_CACHE_MB, DEFAULT_FEEDER_NICE, ReplaySettings.OFF, DEFAULT_KEEP_VERSIONS);
   }
 
   public TrainerOptions withBounded(boolean value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, value, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice);
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions);
   }
 
   public TrainerOptions withModelStore(Path value) {
     return new TrainerOptions(bootstrapServers, value, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice);
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions);
   }
 
   public TrainerOptions withModel(ModelConfig value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, value, topics, deterministic, checkpoints, featureCacheMb, feederNice);
+        metricsEverySteps, versionEverySteps, value, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions);
   }
 
   public TrainerOptions withSeed(long value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, value, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice);
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions);
   }
 
   public TrainerOptions withGroupId(String value) {
     return new TrainerOptions(bootstrapServers, modelStore, value, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice);
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions);
   }
 
   public TrainerOptions withIntervals(int metricsSteps, int versionSteps) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsSteps, versionSteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice);
+        metricsSteps, versionSteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions);
   }
 
   public TrainerOptions withDecodeParallelism(int value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, value,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice);
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions);
   }
 
   public TrainerOptions withTopics(TrainerTopics value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, value, deterministic, checkpoints, featureCacheMb, feederNice);
+        metricsEverySteps, versionEverySteps, model, value, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions);
   }
 
   public TrainerOptions withDeterministic(boolean value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, value, checkpoints, featureCacheMb, feederNice);
+        metricsEverySteps, versionEverySteps, model, topics, value, checkpoints, featureCacheMb, feederNice, replay, keepVersions);
   }
 
   public TrainerOptions withCheckpoints(CheckpointSettings value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, value, featureCacheMb, feederNice);
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, value, featureCacheMb, feederNice, replay, keepVersions);
   }
 
   public TrainerOptions withFeatureCacheMb(int value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, value, feederNice);
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, value, feederNice, replay, keepVersions);
   }
 
   public TrainerOptions withFeederNice(int value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, value);
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, value, replay, keepVersions);
+  }
+
+  public TrainerOptions withReplay(ReplaySettings value) {
+    return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice,
+        value, keepVersions);
+  }
+
+  public TrainerOptions withKeepVersions(int value) {
+    return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice,
+        replay, value);
   }
 
   /** {@link #featureCacheMb} in bytes. */

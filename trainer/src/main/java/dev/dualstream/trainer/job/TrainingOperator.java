@@ -10,6 +10,8 @@ import dev.dualstream.trainer.checkpoint.TrainingSnapshot;
 import dev.dualstream.trainer.checkpoint.TrainingSnapshotSerializer;
 import dev.dualstream.trainer.model.DualEncoderTrainer;
 import dev.dualstream.trainer.model.ModelConfig;
+import dev.dualstream.trainer.model.ReplayBuffer;
+import dev.dualstream.trainer.model.ReplaySettings;
 import dev.dualstream.trainer.model.StepResult;
 import dev.dualstream.trainer.model.TrainingPair;
 import java.nio.charset.StandardCharsets;
@@ -85,12 +87,20 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
   private final long seed;
   private final int metricsEverySteps;
   private final int versionEverySteps;
+  private final ReplaySettings replay;
+  private final int keepVersions;
+  private final boolean deterministic;
 
   /**
    * Driven on {@link #thread} only, as {@link #window} is; the mailbox thread reads the trainer's
    * plain counters only right after a call to that thread returned.
    */
   private transient DualEncoderTrainer trainer;
+  /** The pairs to replay from, on {@link #thread} only; null when replay is off. */
+  private transient ReplayBuffer replayBuffer;
+  /** Steps and pairs replayed: part of {@link #steps}, apart from {@link #examplesApplied}. */
+  private transient volatile long replaySteps;
+  private transient volatile long examplesReplayed;
   private transient TrainingThread thread;
   private transient StepWindow window;
   private transient VersionLedger versions;
@@ -125,6 +135,9 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
     this.seed = options.seed();
     this.metricsEverySteps = options.metricsEverySteps();
     this.versionEverySteps = options.versionEverySteps();
+    this.replay = options.replay();
+    this.keepVersions = options.keepVersions();
+    this.deterministic = options.deterministic();
   }
 
   @Override
@@ -134,10 +147,11 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
         new ListStateDescriptor<>(CheckpointLocator.TRAINING_STATE_NAME, TrainingSnapshotSerializer.INSTANCE));
     scratch = Files.createTempDirectory(scratchRoot(), "dualstream-trainer-");
     thread = new TrainingThread("dualstream-step " + modelName, HANDOFF_CAPACITY, this::failTask);
-    ModelPublisher publisher = new ModelPublisher(Path.of(modelStore), modelName, seed);
+    ModelPublisher publisher = new ModelPublisher(Path.of(modelStore), modelName, seed, keepVersions);
     TrainingSnapshot restored = onlyElement(state.get());
     if (restored == null) {
       trainer = thread.call(() -> DualEncoderTrainer.create(config, seed));
+      replayBuffer = replay.enabled() ? new ReplayBuffer(replay.capacity(), seed) : null;
       versions = VersionLedger.fresh(publisher);
       batch = new ArrayList<>(config.batchSize());
       nextOffsets = new TreeMap<>();
@@ -149,7 +163,10 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
         scratch.resolve("restore"), source));
     checkRestored(restored, source);
     steps = restored.steps();
-    stepsHandedOver = steps;
+    replaySteps = restored.replay().steps();
+    examplesReplayed = restored.replay().examples();
+    stepsHandedOver = steps - replaySteps;
+    replayBuffer = restoredReplayBuffer(restored.replay());
     batch = new ArrayList<>(restored.partialBatch());
     nextOffsets = new TreeMap<>(restored.nextOffsets());
     newestEventTime = restored.newestEventTimeMs();
@@ -157,8 +174,23 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
     lastVersionStep = restored.lastVersionStep();
     versions = VersionLedger.restored(publisher, restored.lastVersion(), restored.pendingVersions());
     restoredAnnouncements = versions.afterRestore();
-    LOG.info("restored {} from {}: step {}, {} examples applied, {} in the partial batch, offsets {}", modelName,
-        source, trainer.steps(), examplesApplied, batch.size(), nextOffsets);
+    LOG.info("restored {} from {}: step {}, {} examples applied, {} in the partial batch, offsets {}, {} steps"
+        + " replayed, {} pairs to replay", modelName, source, trainer.steps(), examplesApplied, batch.size(),
+        nextOffsets, replaySteps, replayBuffer == null ? 0 : replayBuffer.size());
+  }
+
+  /**
+   * The checkpoint's replay buffer, with the capacity asked for now (the newest pairs stay); a fresh one if
+   * the checkpoint had none; null when replay is off now.
+   */
+  private ReplayBuffer restoredReplayBuffer(TrainingSnapshot.Replay restored) {
+    if (!replay.enabled()) {
+      return null;
+    }
+    if (restored.capacity() == 0) {
+      return new ReplayBuffer(replay.capacity(), seed);
+    }
+    return ReplayBuffer.restore(replay.capacity(), restored.contents(), restored.samplerState());
   }
 
   private void checkRestored(TrainingSnapshot restored, String source) {
@@ -181,6 +213,7 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
     super.open();
     getMetricGroup().gauge("examplesApplied", (Gauge<Long>) () -> examplesApplied);
     getMetricGroup().gauge("steps", (Gauge<Long>) () -> steps);
+    getMetricGroup().gauge("examplesReplayed", (Gauge<Long>) () -> examplesReplayed);
     getMetricGroup().gauge(STEP_MS_METRIC, (Gauge<Long>) () -> stepNanos / 1_000_000);
     getMetricGroup().gauge(BETWEEN_STEPS_MS_METRIC, (Gauge<Long>) () -> betweenStepsNanos / 1_000_000);
     freshness = new ClickToStepFreshness(FRESHNESS_WINDOW_MS, System::currentTimeMillis);
@@ -247,9 +280,31 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
     freshness.applied(full.size());
     window.add(result);
     examplesApplied += full.size();
+    replayAfter(full);
     steps = trainer.steps();
     lastStepEnd = System.nanoTime();
     stepNanos += lastStepEnd - start;
+  }
+
+  /**
+   * Revisits applied pairs after a step, on the training thread: up to the configured number of batches
+   * drawn from the buffer, stopping as soon as other work waits (a deterministic run replays them all, so
+   * its parameters do not depend on timing). Replayed steps stay out of the metrics' loss and rates.
+   */
+  private void replayAfter(List<TrainingPair> applied) {
+    if (replayBuffer == null) {
+      return;
+    }
+    replayBuffer.addAll(applied);
+    int size = config.batchSize();
+    for (int i = 0; i < replay.batchesPerStep() && replayBuffer.size() >= size; i++) {
+      if (!deterministic && thread.hasQueuedWork()) {
+        return;
+      }
+      trainer.replayStep(replayBuffer.sample(size));
+      replaySteps++;
+      examplesReplayed += size;
+    }
   }
 
   /** Reports the steps since the last report on the main output, after they are all applied. */
@@ -310,11 +365,22 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
     long drained = System.nanoTime();
     StateArchive.Digest digest = thread.call(
         () -> TrainerArchive.save(trainer, provenance, scratch.resolve("chk-" + id), out));
-    LOG.info("checkpoint {}: trainer state of {} MB written in {} ms (after {} ms waiting for queued steps)", id,
-        digest.bytes() >> 20, (System.nanoTime() - drained) / 1_000_000, (drained - start) / 1_000_000);
+    TrainingSnapshot.Replay replayState = thread.call(this::replayState);
+    LOG.info("checkpoint {}: trainer state of {} MB written in {} ms (after {} ms waiting for queued steps){}", id,
+        digest.bytes() >> 20, (System.nanoTime() - drained) / 1_000_000, (drained - start) / 1_000_000,
+        replayBuffer == null ? "" : "; " + replaySteps + " steps replayed so far");
     state.update(List.of(new TrainingSnapshot(modelName, steps, examplesApplied, batch, inputTopic,
         nextOffsets, newestEventTime, versions.lastVersion(), lastVersionStep, versions.snapshot(), digest.bytes(),
-        digest.sha256())));
+        digest.sha256(), replayState)));
+  }
+
+  /** On the training thread. */
+  private TrainingSnapshot.Replay replayState() {
+    if (replayBuffer == null) {
+      return new TrainingSnapshot.Replay(replaySteps, examplesReplayed, 0, 0, List.of());
+    }
+    return new TrainingSnapshot.Replay(replaySteps, examplesReplayed, replayBuffer.capacity(),
+        replayBuffer.samplerState(), replayBuffer.contents());
   }
 
   @Override
@@ -327,6 +393,7 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
     Map<String, String> provenance = new LinkedHashMap<>();
     provenance.put("model", modelName);
     provenance.put("seed", Long.toString(seed));
+    provenance.put("replayed_steps", Long.toString(replaySteps));
     nextOffsets.forEach((partition, offset) ->
         provenance.put("offset." + inputTopic + "-" + partition, Long.toString(offset)));
     return provenance;

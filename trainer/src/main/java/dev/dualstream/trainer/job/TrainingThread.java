@@ -1,13 +1,15 @@
 package dev.dualstream.trainer.job;
 
 import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -33,6 +35,7 @@ final class TrainingThread implements AutoCloseable {
   private static final Duration CLOSE_TIMEOUT = Duration.ofMinutes(2);
 
   private final ExecutorService executor;
+  private final BlockingQueue<Runnable> queue;
   private final Semaphore slots;
   private final Consumer<Throwable> onFailure;
   private volatile Throwable failure;
@@ -48,11 +51,20 @@ final class TrainingThread implements AutoCloseable {
     }
     this.slots = new Semaphore(capacity);
     this.onFailure = onFailure;
-    this.executor = Executors.newSingleThreadExecutor(runnable -> {
+    this.queue = new LinkedBlockingQueue<>();
+    this.executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, queue, runnable -> {
       Thread thread = new Thread(runnable, name);
       thread.setDaemon(true);
       return thread;
     });
+  }
+
+  /**
+   * Whether work waits behind what runs now (a step, or a call); asked on the training thread by work
+   * that may yield, such as replayed steps after a step.
+   */
+  boolean hasQueuedWork() {
+    return !queue.isEmpty();
   }
 
   /** Queues a step, waiting while {@code capacity} steps are queued or running. */

@@ -7,7 +7,9 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.dualstream.trainer.model.VersionLease;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import org.slf4j.Logger;
@@ -103,7 +105,53 @@ final class VersionLedger {
         it.remove();
       }
     }
+    pruneCommitted();
     return emit;
+  }
+
+  /**
+   * Retention: deletes the committed versions older than the newest {@code keepVersions} committed ones,
+   * except those a reader holds a {@link VersionLease} on. Pending versions are never deleted: they are not
+   * committed yet. Returns the versions deleted.
+   */
+  List<Long> pruneCommitted() {
+    int keep = publisher.keepVersions();
+    List<Long> deleted = new ArrayList<>();
+    if (keep == 0) {
+      return deleted;
+    }
+    Path dir = publisher.modelDir();
+    List<Long> committed = new ArrayList<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path entry : entries) {
+        String name = entry.getFileName().toString();
+        if (name.matches("\\d{1,18}") && Files.exists(entry.resolve(COMMITTED_MARKER))) {
+          committed.add(Long.parseLong(name));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list the versions in " + dir, e);
+    }
+    committed.sort(Comparator.reverseOrder());
+    for (long version : committed.subList(Math.min(keep, committed.size()), committed.size())) {
+      Path versionDir = publisher.versionDir(version);
+      if (VersionLease.isHeld(versionDir)) {
+        continue;
+      }
+      try {
+        TrainerArchive.deleteTree(versionDir);
+      } catch (IOException e) {
+        // a reader's files may vanish under it, or the disk may refuse: retention tries again next time
+        LOG.warn("could not remove model version {} yet: {}", version, e.toString());
+        continue;
+      }
+      deleted.add(version);
+    }
+    if (!deleted.isEmpty()) {
+      LOG.info("removed model versions {}: the store keeps the newest {} committed ones and those in use",
+          deleted, keep);
+    }
+    return deleted;
   }
 
   /**

@@ -163,14 +163,29 @@ public final class DualEncoderTrainer implements AutoCloseable {
    *     0..buckets}
    */
   public StepResult step(List<TrainingPair> batch) {
+    return step(batch, true);
+  }
+
+  /**
+   * One optimizer step on pairs applied before ({@link ReplayBuffer}): counted in {@link #steps()} but not in
+   * {@link #examples()}, which counts each pair of the input once however often it is revisited.
+   *
+   * @throws IllegalArgumentException as {@link #step}
+   */
+  public StepResult replayStep(List<TrainingPair> batch) {
+    return step(batch, false);
+  }
+
+  private StepResult step(List<TrainingPair> batch, boolean fresh) {
     int size = batch.size();
+    int counted = fresh ? size : 0;
     if (size == 0) {
       throw new IllegalArgumentException("a training batch needs at least one pair");
     }
     if (objectiveStep != null) {
       StepResult result = objectiveStep.run(batch, steps + 1, COLLECTOR_LOCK);
       steps++;
-      examples += size;
+      examples += counted;
       return result;
     }
     List<int[]> sequences = new ArrayList<>(2 * size);
@@ -202,7 +217,7 @@ public final class DualEncoderTrainer implements AutoCloseable {
       }
       ObjectiveStep.applyGradients(network, rows, pooled, scope, tableOptimizer, denseAdam);
       steps++;
-      examples += size;
+      examples += counted;
       return new StepResult(steps, size, loss, (float) correct / size, rows.size(),
           forwardDone - start, backwardDone - forwardDone, System.nanoTime() - backwardDone);
     }
@@ -225,12 +240,12 @@ public final class DualEncoderTrainer implements AutoCloseable {
     return objective == null ? Optional.empty() : objective.cacheStats();
   }
 
-  /** Optimizer steps taken. */
+  /** Optimizer steps taken, replays included. */
   public long steps() {
     return steps;
   }
 
-  /** Training pairs seen. */
+  /** Training pairs seen, each once: replayed pairs are not counted again. */
   public long examples() {
     return examples;
   }

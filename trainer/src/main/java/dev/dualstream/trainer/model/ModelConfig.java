@@ -68,6 +68,9 @@ public record ModelConfig(
     LossConfig loss)
     implements Serializable {
 
+  /** The name of the default model in the store and on {@code models.versions}. */
+  public static final String DEFAULT_MODEL_NAME = "dual-encoder";
+
   private static final ObjectMapper JSON =
       new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
@@ -116,7 +119,7 @@ public record ModelConfig(
    */
   public static ModelConfig defaults() {
     return new ModelConfig(
-        "dual-encoder", FeatureSpec.DEFAULT_BUCKETS, 64, 256, 128, 64, 128, 20.0, 1e-3,
+        DEFAULT_MODEL_NAME, FeatureSpec.DEFAULT_BUCKETS, 64, 256, 128, 64, 128, 20.0, 1e-3,
         TableOptimizer.Kind.ADAGRAD.defaultLearningRate(), 0.9,
         0.999, 1e-8, TableOptimizer.Kind.ADAGRAD, 0.0, 0.02, 128, 512, 1, NegativeConfig.defaults(),
         LossConfig.defaults());

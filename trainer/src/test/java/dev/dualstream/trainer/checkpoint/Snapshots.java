@@ -28,6 +28,16 @@ final class Snapshots {
         829_441L, sha);
   }
 
+  /** {@link #goldenV1()} with a replay section, as format 2 adds it. */
+  static TrainingSnapshot goldenV2() {
+    TrainingSnapshot s = goldenV1();
+    return new TrainingSnapshot(s.modelName(), s.steps(), s.examplesApplied(), s.partialBatch(), s.inputTopic(),
+        s.nextOffsets(), s.newestEventTimeMs(), s.lastVersion(), s.lastVersionStep(), s.pendingVersions(),
+        s.archiveBytes(), s.archiveSha256(), new TrainingSnapshot.Replay(9, 288, 4, 0x1234_5678_9abc_def0L,
+            List.of(new TrainingPair(new int[] {4}, new int[] {6, 6}),
+                new TrainingPair(new int[] {5, 1}, new int[] {3}, -8L, new long[] {2L}, List.of(new int[] {1})))));
+  }
+
   static TrainingSnapshot empty() {
     return new TrainingSnapshot("m", 0, 0, List.of(), "t", new TreeMap<>(), 0, 0, 0, List.of(), 0, new byte[0]);
   }

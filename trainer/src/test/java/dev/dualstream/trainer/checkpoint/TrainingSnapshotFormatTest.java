@@ -17,12 +17,13 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
 
 /**
- * The training state's byte format across versions: a blob written by format 1 and committed to the
- * repository still decodes, unknown versions and damaged records fail with a reason, and round trips
+ * The training state's byte format across versions: blobs written by formats 1 and 2 and committed to
+ * the repository still decode, unknown versions and damaged records fail with a reason, and round trips
  * are exact.
  */
 class TrainingSnapshotFormatTest {
   private static final String GOLDEN_V1 = "training-snapshot-v1.bin";
+  private static final String GOLDEN_V2 = "training-snapshot-v2.bin";
 
   @Test
   void decodesTheCommittedVersion1Blob() throws IOException {
@@ -39,11 +40,29 @@ class TrainingSnapshotFormatTest {
   }
 
   @Test
-  void thisBuildStillWritesVersion1ByteForByte() throws IOException {
-    // Fails on purpose when the format changes: then add a v2 golden blob and a reader branch,
-    // and keep this blob and decodesTheCommittedVersion1Blob.
-    assertEquals(1, TrainingSnapshotSerializer.CURRENT_FORMAT);
-    assertArrayEquals(golden(GOLDEN_V1), encode(Snapshots.goldenV1()));
+  void aVersion1BlobReadsAsASnapshotWithoutReplay() throws IOException {
+    TrainingSnapshot decoded = TrainingSnapshotSerializer.INSTANCE.deserialize(new DataInputDeserializer(
+        golden(GOLDEN_V1)));
+    assertEquals(TrainingSnapshot.Replay.NONE, decoded.replay());
+  }
+
+  @Test
+  void decodesTheCommittedVersion2Blob() throws IOException {
+    byte[] blob = golden(GOLDEN_V2);
+    assertEquals(2, blob[0], "the golden blob opens with format version 2");
+    TrainingSnapshot decoded = TrainingSnapshotSerializer.INSTANCE.deserialize(new DataInputDeserializer(blob));
+    assertEquals(Snapshots.goldenV2(), decoded);
+    assertEquals(288, decoded.replay().examples());
+    assertEquals(0x1234_5678_9abc_def0L, decoded.replay().samplerState());
+    assertArrayEquals(new int[] {1}, decoded.replay().contents().get(1).skipAboveIds().get(0));
+  }
+
+  @Test
+  void thisBuildStillWritesVersion2ByteForByte() throws IOException {
+    // Fails on purpose when the format changes: then add a v3 golden blob and a reader branch,
+    // and keep the older blobs and their decoding tests.
+    assertEquals(2, TrainingSnapshotSerializer.CURRENT_FORMAT);
+    assertArrayEquals(golden(GOLDEN_V2), encode(Snapshots.goldenV2()));
   }
 
   @Test
@@ -106,7 +125,8 @@ class TrainingSnapshotFormatTest {
 
   @Test
   void roundTripsEveryShape() throws IOException {
-    for (TrainingSnapshot s : new TrainingSnapshot[] {Snapshots.goldenV1(), Snapshots.empty(), Snapshots.withManyPending()}) {
+    for (TrainingSnapshot s : new TrainingSnapshot[] {Snapshots.goldenV1(), Snapshots.goldenV2(), Snapshots.empty(),
+        Snapshots.withManyPending()}) {
       assertEquals(s, TrainingSnapshotSerializer.INSTANCE.deserialize(new DataInputDeserializer(encode(s))));
     }
   }

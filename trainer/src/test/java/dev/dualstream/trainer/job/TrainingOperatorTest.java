@@ -12,6 +12,7 @@ import dev.dualstream.schemas.avro.ModelVersion;
 import dev.dualstream.schemas.avro.TrainingMetrics;
 import dev.dualstream.trainer.model.DualEncoderTrainer;
 import dev.dualstream.trainer.model.ModelConfig;
+import dev.dualstream.trainer.model.ReplaySettings;
 import dev.dualstream.trainer.model.StepResult;
 import dev.dualstream.trainer.model.TrainingPair;
 import dev.dualstream.trainer.negatives.NegativeConfig;
@@ -80,6 +81,57 @@ class TrainingOperatorTest {
     for (String file : STATE_FILES) {
       assertArrayEquals(Files.readAllBytes(dir(straight).resolve(file)), Files.readAllBytes(dir(resumed).resolve(file)),
           file + " bit-identical after a restore");
+    }
+  }
+
+  @Test
+  void replayedStepsRestoreBitIdenticallyAndCountApartFromExamples(@TempDir Path a, @TempDir Path b,
+      @TempDir Path c) throws Exception {
+    ReplaySettings replay = new ReplaySettings(2, 3 * BATCH);
+    TrainerOptions replaying = options(a, 0).withDeterministic(true).withReplay(replay);
+    ModelVersion straight;
+    try (OneInputStreamOperatorTestHarness<FeaturizedExample, EncodedRecord> h = harness(replaying)) {
+      h.open();
+      feed(h, INPUT);
+      h.endInput();
+      straight = onlyVersion(h);
+    }
+    ModelVersion onePass;
+    try (OneInputStreamOperatorTestHarness<FeaturizedExample, EncodedRecord> h = harness(options(c, 0))) {
+      h.open();
+      feed(h, INPUT);
+      h.endInput();
+      onePass = onlyVersion(h);
+    }
+
+    OperatorSubtaskState snapshot;
+    int cut = 7 * BATCH + 5;
+    try (OneInputStreamOperatorTestHarness<FeaturizedExample, EncodedRecord> h = harness(replaying.withModelStore(b))) {
+      h.open();
+      feed(h, INPUT.subList(0, cut));
+      snapshot = h.snapshot(1, 1);
+      feed(h, INPUT.subList(cut, cut + 40)); // lost in the crash
+    }
+    ModelVersion resumed;
+    try (OneInputStreamOperatorTestHarness<FeaturizedExample, EncodedRecord> h = harness(replaying.withModelStore(b))) {
+      h.initializeState(snapshot);
+      h.open();
+      feed(h, INPUT.subList(cut, INPUT.size()));
+      h.endInput();
+      resumed = onlyVersion(h);
+    }
+
+    long freshSteps = onePass.getStep();
+    // every step replays 2 batches once the buffer holds one batch, which it does from the first step on
+    assertEquals(3 * freshSteps, straight.getStep(), "two replayed steps after each step");
+    assertEquals(INPUT.size(), straight.getExamples(), "replayed pairs are not counted as examples");
+    assertEquals(INPUT.size(), resumed.getExamples());
+    assertEquals(straight.getStep(), resumed.getStep());
+    for (String file : STATE_FILES) {
+      assertArrayEquals(Files.readAllBytes(dir(straight).resolve(file)), Files.readAllBytes(dir(resumed).resolve(file)),
+          file + " bit-identical after a restore: the buffer and its sampler came back with the checkpoint");
+      assertFalse(Arrays.equals(Files.readAllBytes(dir(straight).resolve(file)),
+          Files.readAllBytes(dir(onePass).resolve(file))), file + " differs from one pass: replays trained");
     }
   }
 

@@ -2,9 +2,11 @@ package dev.dualstream.trainer.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dualstream.trainer.checkpoint.TrainingSnapshot.PendingVersion;
+import dev.dualstream.trainer.model.VersionLease;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,7 +21,7 @@ class VersionLedgerTest {
 
   @Test
   void anAnnouncementWaitsForTheFirstCheckpointThatHoldsTheVersion(@TempDir Path store) throws IOException {
-    ModelPublisher publisher = new ModelPublisher(store, MODEL, 1);
+    ModelPublisher publisher = new ModelPublisher(store, MODEL, 1, 0);
     VersionLedger ledger = VersionLedger.fresh(publisher);
     write(publisher, ledger, 1);
     assertEquals(List.of(), texts(ledger.checkpointCompleted(4, true)), "no checkpoint holds it yet");
@@ -36,7 +38,7 @@ class VersionLedgerTest {
   @Test
   void atTheEndOfInputEverythingGoesIntoTheFinalTransactionAndIsMarkedByTheFinalCheckpoint(@TempDir Path store)
       throws IOException {
-    ModelPublisher publisher = new ModelPublisher(store, MODEL, 1);
+    ModelPublisher publisher = new ModelPublisher(store, MODEL, 1, 0);
     VersionLedger ledger = VersionLedger.fresh(publisher);
     write(publisher, ledger, 1);
     write(publisher, ledger, 2);
@@ -57,7 +59,7 @@ class VersionLedgerTest {
     Files.createDirectories(model.resolve(".5.tmp-123"));
     List<PendingVersion> restored = List.of(new PendingVersion(2, 7, false, "v2".getBytes(StandardCharsets.UTF_8)));
 
-    ModelPublisher publisher = new ModelPublisher(store, MODEL, 1);
+    ModelPublisher publisher = new ModelPublisher(store, MODEL, 1, 0);
     VersionLedger ledger = VersionLedger.restored(publisher, 2, restored);
 
     assertTrue(Files.isDirectory(model.resolve("3")), "committed in a later checkpoint: kept");
@@ -78,12 +80,54 @@ class VersionLedgerTest {
     Files.createDirectories(model.resolve("2")); // the failed attempt's, never committed
     Files.createDirectories(model.resolve(".3.tmp-9"));
 
-    VersionLedger ledger = VersionLedger.fresh(new ModelPublisher(store, MODEL, 1));
+    VersionLedger ledger = VersionLedger.fresh(new ModelPublisher(store, MODEL, 1, 0));
 
     assertTrue(Files.isDirectory(model.resolve("1")), "committed: kept");
     assertFalse(Files.exists(model.resolve("2")), "never committed, no state holds it: removed");
     assertFalse(Files.exists(model.resolve(".3.tmp-9")), "half-written: removed");
     assertEquals(1, ledger.lastVersion(), "the next attempt writes version 2 again");
+  }
+
+  @Test
+  void retentionKeepsTheNewestCommittedVersionsThoseLeasedAndThosePending(@TempDir Path store) throws Exception {
+    ModelPublisher publisher = new ModelPublisher(store, MODEL, 1, 2);
+    VersionLedger ledger = VersionLedger.fresh(publisher);
+    for (long v = 1; v <= 4; v++) {
+      write(publisher, ledger, v);
+    }
+    ledger.checkpointing(1);
+    write(publisher, ledger, 5); // pending: no checkpoint holds it yet
+    try (VersionLease lease = VersionLease.take(publisher.versionDir(1), "test-reader")) {
+      ledger.checkpointCompleted(1, true);
+      assertTrue(Files.isDirectory(publisher.versionDir(1)), "leased by a live process: kept");
+      assertFalse(Files.exists(publisher.versionDir(2)), "committed, older than the newest two: removed");
+      assertTrue(Files.isDirectory(publisher.versionDir(3)));
+      assertTrue(Files.isDirectory(publisher.versionDir(4)));
+      assertTrue(Files.isDirectory(publisher.versionDir(5)), "pending: never removed");
+    }
+    assertEquals(List.of(1L), ledger.pruneCommitted(), "released: removed at the next pruning");
+  }
+
+  @Test
+  void aLeaseOfAProcessThatIsGoneHoldsNothing(@TempDir Path store) throws Exception {
+    Path version = store.resolve("7");
+    Files.createDirectories(version);
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    try (VersionLease mine = VersionLease.take(version, "reader")) {
+      String host = onlyLease(version).split("@", 3)[1];
+      Files.writeString(version.resolve(VersionLease.DIRECTORY).resolve(gone.pid() + "@" + host + "@reader"), "");
+      assertTrue(VersionLease.isHeld(version), "this process holds it");
+    }
+    assertFalse(VersionLease.isHeld(version), "only a dead process's lease is left");
+    assertEquals(0, Files.list(version.resolve(VersionLease.DIRECTORY)).count(), "and it was cleaned up");
+    assertThrows(IllegalArgumentException.class, () -> VersionLease.take(store.resolve("8"), "reader"));
+  }
+
+  private static String onlyLease(Path version) throws IOException {
+    try (var leases = Files.list(version.resolve(VersionLease.DIRECTORY))) {
+      return leases.findFirst().orElseThrow().getFileName().toString();
+    }
   }
 
   private static void write(ModelPublisher publisher, VersionLedger ledger, long version) throws IOException {
