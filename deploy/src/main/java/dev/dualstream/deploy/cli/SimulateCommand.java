@@ -2,16 +2,22 @@ package dev.dualstream.deploy.cli;
 
 import dev.dualstream.evaluator.beir.BeirDataset;
 import dev.dualstream.evaluator.beir.BeirReader;
+import dev.dualstream.evaluator.bm25.Bm25Index;
+import dev.dualstream.evaluator.follow.ServingRanker;
 import dev.dualstream.evaluator.simulate.ClickSimulator;
+import dev.dualstream.evaluator.simulate.Exploration;
 import dev.dualstream.evaluator.simulate.KafkaEventSink;
 import dev.dualstream.evaluator.simulate.LiveSchedule;
+import dev.dualstream.evaluator.simulate.Ranker;
 import dev.dualstream.evaluator.simulate.SimulationConfig;
 import dev.dualstream.evaluator.simulate.SimulationResult;
 import dev.dualstream.evaluator.simulate.Traffic;
+import dev.dualstream.trainer.model.ModelConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -26,14 +32,24 @@ import picocli.CommandLine.Spec;
     description = {
         "Simulates users searching a BEIR corpus at a live rate and publishes what a",
         "search service logs: the corpus to corpus.documents (unless --skip-corpus),",
-        "then searches to search.impressions (BM25's top 10 as the ranking) and",
-        "clicks to search.clicks, each stamped with the wall clock when it happens",
+        "then searches to search.impressions and clicks to search.clicks, each",
+        "stamped with the wall clock when it happens",
         "(a click 2 to 13 s after its search). Queries come from a qrels split with",
         "Zipf popularity; a user searches several times per session; documents can",
         "get new versions as it runs. Runs until Ctrl-C or --duration; the same",
-        "--seed gives the same searches and clicks, only their times differ.",
+        "--seed gives the same searches and clicks, only their times differ (and",
+        "the rankings, as models arrive).",
+        "",
+        "The search service ranks with the hybrid of the newest committed version of",
+        "--model (models.versions, read_committed) and BM25, BM25 alone until a",
+        "version arrives: each new version is loaded and its corpus embedded beside",
+        "the one serving, then swapped in. --explore of the searches show a ranking",
+        "sampled from the hybrid's top candidates (Plackett-Luce); every shown result",
+        "records the probability that the policy shows it there.",
         ""})
 final class SimulateCommand implements Callable<Integer> {
+  /** Dev queries that choose each served version's hybrid weight: enough for a stable choice, in seconds. */
+  static final int TUNING_QUERIES = 1000;
 
   @Spec
   private CommandSpec spec;
@@ -69,6 +85,29 @@ final class SimulateCommand implements Callable<Integer> {
           + "Default: ${DEFAULT-VALUE} (the corpus stays the dataset's).")
   private double documentUpdates;
 
+  @Option(names = "--ranker", paramLabel = "KIND", defaultValue = "hybrid",
+      description = "What ranks the results: hybrid (the newest version of --model fused with BM25) or bm25. "
+          + "Default: ${DEFAULT-VALUE}.")
+  private String ranker;
+
+  @Option(names = "--model", paramLabel = "NAME", defaultValue = ModelConfig.DEFAULT_MODEL_NAME,
+      description = "The model whose versions the hybrid ranker serves. Default: ${DEFAULT-VALUE}.")
+  private String model;
+
+  @Option(names = "--explore", paramLabel = "P", defaultValue = "0.1",
+      description = "Share of searches (0 to 1) that show a ranking sampled from the ranker's top "
+          + "--explore-candidates by Plackett-Luce instead of its top 10. Default: ${DEFAULT-VALUE}.")
+  private double explore;
+
+  @Option(names = "--explore-temperature", paramLabel = "T", defaultValue = "0.2",
+      description = "Plackett-Luce temperature over the candidates' scores, min-max normalised; lower stays "
+          + "closer to the ranking. Default: ${DEFAULT-VALUE}.")
+  private double exploreTemperature;
+
+  @Option(names = "--explore-candidates", paramLabel = "N", defaultValue = "20",
+      description = "Candidates an exploring search samples its 10 results from. Default: ${DEFAULT-VALUE}.")
+  private int exploreCandidates;
+
   @Option(names = "--skip-corpus",
       description = "Do not publish the corpus first (the topic has it from an earlier run).")
   private boolean skipCorpus;
@@ -89,12 +128,16 @@ final class SimulateCommand implements Callable<Integer> {
     requireIn("--session-length", sessionLength, 1, 1_000);
     requireIn("--document-updates", documentUpdates, 0, 1);
     PathChecks.requireDirectory("--dataset", dataset);
+    if (!ranker.equals("hybrid") && !ranker.equals("bm25")) {
+      throw new UserError("--ranker must be hybrid or bm25, got '" + ranker + "'");
+    }
     LiveSchedule schedule;
     SimulationConfig config;
     try {
       schedule = new LiveSchedule(rate, runFor.duration, !skipCorpus);
       config = SimulationConfig.defaults(seed, Long.MAX_VALUE).withSplit(split).withProgressEvery(1)
-          .withTraffic(new Traffic(queryZipf, sessionLength, documentUpdates));
+          .withTraffic(new Traffic(queryZipf, sessionLength, documentUpdates))
+          .withExploration(new Exploration(explore, exploreTemperature, exploreCandidates));
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
@@ -105,8 +148,11 @@ final class SimulateCommand implements Callable<Integer> {
     out.printf("simulate: %s (%,d documents, split %s) to %s at %s searches/s; %s%n", data.name(), data.corpus().size(),
         split, bootstrapServers, rate, runFor.stops());
     long[] nextLine = {System.nanoTime() + progressEvery.toNanos()};
+    Function<Bm25Index, Ranker> rankers = ranker.equals("bm25") ? Ranker::bm25
+        : bm25 -> ServingRanker.start(data, bm25, new ServingRanker.Settings(bootstrapServers, model,
+            TUNING_QUERIES), line -> out.println("simulate: " + line));
     try (GracefulStop stop = GracefulStop.install("simulate", Duration.ofSeconds(15), () -> { });
-        ClickSimulator simulator = ClickSimulator.create(data, config);
+        ClickSimulator simulator = ClickSimulator.create(data, config, rankers);
         KafkaEventSink sink = KafkaEventSink.connect(bootstrapServers)) {
       SimulationResult result = simulator.runLive(sink, schedule, soFar -> {
         if (System.nanoTime() >= nextLine[0]) {

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.function.BooleanSupplier;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.SplittableRandom;
 
 /**
@@ -38,20 +39,21 @@ import java.util.SplittableRandom;
 public final class ClickSimulator implements AutoCloseable {
   private final BeirDataset dataset;
   private final SimulationConfig config;
-  private final Bm25Index ranker;
+  private final Bm25Index bm25;
+  private final Ranker ranker;
   private final Qrels qrels;
   private final List<String> queryPool;
   private final QueryPicker queries;
   private final ClickModel clickModel;
-  private final Map<String, List<ScoredDocument>> rankings = new HashMap<>();
   /** The document versions this run has published, by doc id (only those it revised). */
   private final Map<String, Long> versions = new HashMap<>();
   private String sessionUser;
   private String sessionId;
 
-  private ClickSimulator(BeirDataset dataset, SimulationConfig config, Bm25Index ranker) {
+  private ClickSimulator(BeirDataset dataset, SimulationConfig config, Bm25Index bm25, Ranker ranker) {
     this.dataset = dataset;
     this.config = config;
+    this.bm25 = bm25;
     this.ranker = ranker;
     this.qrels = dataset.qrels(config.split());
     this.queryPool = new ArrayList<>();
@@ -66,17 +68,31 @@ public final class ClickSimulator implements AutoCloseable {
   }
 
   /**
-   * Prepares a simulation: indexes the corpus for the BM25 logging ranker.
+   * Prepares a simulation whose logging ranker is BM25: indexes the corpus.
    *
    * @throws IllegalArgumentException when the split does not exist or has no query with a text and a
    *     relevant document
    */
   public static ClickSimulator create(BeirDataset dataset, SimulationConfig config) {
+    return create(dataset, config, Ranker::bm25);
+  }
+
+  /**
+   * Prepares a simulation with another logging ranker, made from the corpus's BM25 index (which the
+   * simulator owns and closes after the ranker).
+   */
+  public static ClickSimulator create(BeirDataset dataset, SimulationConfig config, Function<Bm25Index, Ranker> ranker) {
     Objects.requireNonNull(dataset, "dataset");
     Objects.requireNonNull(config, "config");
     dataset.qrels(config.split());
-    Bm25Index ranker = Bm25Index.build(dataset.corpus());
-    ClickSimulator simulator = new ClickSimulator(dataset, config, ranker);
+    Bm25Index bm25 = Bm25Index.build(dataset.corpus());
+    ClickSimulator simulator;
+    try {
+      simulator = new ClickSimulator(dataset, config, bm25, ranker.apply(bm25));
+    } catch (RuntimeException e) {
+      bm25.close();
+      throw e;
+    }
     if (simulator.queryPool.isEmpty() && config.impressions() > 0) {
       simulator.close();
       throw new IllegalArgumentException("split '" + config.split() + "' of dataset " + dataset.name()
@@ -203,17 +219,30 @@ public final class ClickSimulator implements AutoCloseable {
     }
     String user = sessionUser;
     String impressionId = "imp-" + Long.toHexString(config.seed()) + "-" + index;
-    List<ClickModel.Outcome> outcomes = clickModel.play(ranking(queryId, query), relevantInCorpus(queryId),
-        doc -> ranker.score(query, doc), random);
+    ranker.refresh();
+    Ranker.Identity identity = ranker.identity();
+    List<Exploration.Shown> chosen = config.exploration().choose(
+        ranker.rank(queryId, query, config.exploration().depth()), random);
+    Map<String, Double> probabilities = new HashMap<>();
+    List<ScoredDocument> ranking = new ArrayList<>(chosen.size());
+    for (Exploration.Shown s : chosen) {
+      probabilities.putIfAbsent(s.result().id(), s.probability());
+      ranking.add(s.result());
+    }
+    List<ClickModel.Outcome> outcomes = clickModel.play(ranking, relevantInCorpus(queryId),
+        doc -> ranker.score(queryId, query, doc), random);
 
     List<ShownResult> shown = new ArrayList<>(outcomes.size());
     for (ClickModel.Outcome o : outcomes) {
+      // a rescued document was not the policy's choice: no probability for it
       shown.add(ShownResult.newBuilder().setDocId(o.result().id()).setPosition(o.position())
-          .setScore((double) o.result().score()).setPropensity(o.propensity()).build());
+          .setScore((double) o.result().score()).setPropensity(o.propensity())
+          .setShownProbability(probabilities.get(o.result().id())).build());
     }
     Impression impression = Impression.newBuilder().setImpressionId(impressionId).setQuery(query)
         .setQueryId(queryId).setUserId(user).setSessionId(sessionId)
-        .setTimestamp(time).setResults(shown).build();
+        .setTimestamp(time).setResults(shown)
+        .setRanker(identity.ranker()).setModel(identity.model()).setModelVersion(identity.version()).build();
     sink.send(Topics.IMPRESSIONS, impressionId, impression, time.toEpochMilli());
     counter.impression();
 
@@ -238,11 +267,6 @@ public final class ClickSimulator implements AutoCloseable {
     }
   }
 
-  /** BM25's top 10 for a query, computed once per query id. */
-  private List<ScoredDocument> ranking(String queryId, String query) {
-    return rankings.computeIfAbsent(queryId, id -> ranker.search(query, ClickModel.SHOWN));
-  }
-
   private List<String> relevantInCorpus(String queryId) {
     List<String> relevant = new ArrayList<>();
     for (String doc : qrels.relevant(queryId)) {
@@ -255,7 +279,11 @@ public final class ClickSimulator implements AutoCloseable {
 
   @Override
   public void close() {
-    ranker.close();
+    try {
+      ranker.close();
+    } finally {
+      bm25.close();
+    }
   }
 
   /** Counts events, reports progress and paces the output. */

@@ -21,10 +21,13 @@ import java.util.Objects;
  * @param maxEventsPerSecond upper bound on the real publishing rate; 0 means unbounded
  * @param progressEvery how many events between two progress reports
  * @param traffic query popularity, sessions and document changes ({@link Traffic#UNIFORM} by default)
+ * @param exploration how often and how far the shown ranking departs from the ranker's ({@link
+ *     Exploration#NONE} by default)
  */
 public record SimulationConfig(long seed, long impressions, double relevantClickProbability,
     double irrelevantClickProbability, double rescueProbability, String split, int users, Instant start,
-    Duration impressionInterval, double maxEventsPerSecond, long progressEvery, Traffic traffic) {
+    Duration impressionInterval, double maxEventsPerSecond, long progressEvery, Traffic traffic,
+    Exploration exploration) {
 
   /** Default event time origin: a fixed instant, so runs are reproducible. */
   public static final Instant DEFAULT_START = Instant.parse("2025-01-01T00:00:00Z");
@@ -34,6 +37,7 @@ public record SimulationConfig(long seed, long impressions, double relevantClick
     Objects.requireNonNull(start, "start");
     Objects.requireNonNull(impressionInterval, "impressionInterval");
     Objects.requireNonNull(traffic, "traffic");
+    Objects.requireNonNull(exploration, "exploration");
     if (impressions < 0) {
       throw new IllegalArgumentException("impressions must not be negative, was " + impressions);
     }
@@ -61,47 +65,52 @@ public record SimulationConfig(long seed, long impressions, double relevantClick
    */
   public static SimulationConfig defaults(long seed, long impressions) {
     return new SimulationConfig(seed, impressions, 0.9, 0.02, 0.5, "train", 1000, DEFAULT_START,
-        Duration.ofSeconds(15), 0, 10_000, Traffic.UNIFORM);
+        Duration.ofSeconds(15), 0, 10_000, Traffic.UNIFORM, Exploration.NONE);
   }
 
   public SimulationConfig withClickProbabilities(double relevant, double irrelevant) {
     return new SimulationConfig(seed, impressions, relevant, irrelevant, rescueProbability, split, users, start,
-        impressionInterval, maxEventsPerSecond, progressEvery, traffic);
+        impressionInterval, maxEventsPerSecond, progressEvery, traffic, exploration);
   }
 
   public SimulationConfig withRescueProbability(double probability) {
     return new SimulationConfig(seed, impressions, relevantClickProbability, irrelevantClickProbability,
-        probability, split, users, start, impressionInterval, maxEventsPerSecond, progressEvery, traffic);
+        probability, split, users, start, impressionInterval, maxEventsPerSecond, progressEvery, traffic, exploration);
   }
 
   public SimulationConfig withSplit(String newSplit) {
     return new SimulationConfig(seed, impressions, relevantClickProbability, irrelevantClickProbability,
-        rescueProbability, newSplit, users, start, impressionInterval, maxEventsPerSecond, progressEvery, traffic);
+        rescueProbability, newSplit, users, start, impressionInterval, maxEventsPerSecond, progressEvery, traffic, exploration);
   }
 
   public SimulationConfig withUsers(int newUsers) {
     return new SimulationConfig(seed, impressions, relevantClickProbability, irrelevantClickProbability,
-        rescueProbability, split, newUsers, start, impressionInterval, maxEventsPerSecond, progressEvery, traffic);
+        rescueProbability, split, newUsers, start, impressionInterval, maxEventsPerSecond, progressEvery, traffic, exploration);
   }
 
   public SimulationConfig withClock(Instant newStart, Duration newInterval) {
     return new SimulationConfig(seed, impressions, relevantClickProbability, irrelevantClickProbability,
-        rescueProbability, split, users, newStart, newInterval, maxEventsPerSecond, progressEvery, traffic);
+        rescueProbability, split, users, newStart, newInterval, maxEventsPerSecond, progressEvery, traffic, exploration);
   }
 
   public SimulationConfig withMaxEventsPerSecond(double rate) {
     return new SimulationConfig(seed, impressions, relevantClickProbability, irrelevantClickProbability,
-        rescueProbability, split, users, start, impressionInterval, rate, progressEvery, traffic);
+        rescueProbability, split, users, start, impressionInterval, rate, progressEvery, traffic, exploration);
   }
 
   public SimulationConfig withProgressEvery(long events) {
     return new SimulationConfig(seed, impressions, relevantClickProbability, irrelevantClickProbability,
-        rescueProbability, split, users, start, impressionInterval, maxEventsPerSecond, events, traffic);
+        rescueProbability, split, users, start, impressionInterval, maxEventsPerSecond, events, traffic, exploration);
   }
 
   public SimulationConfig withTraffic(Traffic newTraffic) {
     return new SimulationConfig(seed, impressions, relevantClickProbability, irrelevantClickProbability,
-        rescueProbability, split, users, start, impressionInterval, maxEventsPerSecond, progressEvery, newTraffic);
+        rescueProbability, split, users, start, impressionInterval, maxEventsPerSecond, progressEvery, newTraffic, exploration);
+  }
+
+  public SimulationConfig withExploration(Exploration value) {
+    return new SimulationConfig(seed, impressions, relevantClickProbability, irrelevantClickProbability,
+        rescueProbability, split, users, start, impressionInterval, maxEventsPerSecond, progressEvery, traffic, value);
   }
 
   private static void requireProbability(String name, double p) {
