@@ -90,11 +90,18 @@ public final class DenseIndex implements Retriever {
     return ids.length;
   }
 
+  /** The embedding dimension. */
+  public int dimension() {
+    return dimension;
+  }
+
   @Override
   public List<List<ScoredDocument>> search(List<String> queries, int k) {
-    if (k < 1) {
-      throw new IllegalArgumentException("k must be at least 1, was " + k);
-    }
+    return searchVectors(embedQueries(queries), k);
+  }
+
+  /** The queries' embeddings, row after row ({@link #dimension()} floats each). */
+  public float[] embedQueries(List<String> queries) {
     float[] queryVectors = new float[queries.size() * dimension];
     for (int start = 0; start < queries.size(); start += batchSize) {
       List<String> batch = queries.subList(start, Math.min(queries.size(), start + batchSize));
@@ -104,11 +111,43 @@ public final class DenseIndex implements Retriever {
         System.arraycopy(rows[i], 0, queryVectors, (start + i) * dimension, dimension);
       }
     }
-    List<List<ScoredDocument>> results = new ArrayList<>(queries.size());
-    for (int i = 0; i < queries.size(); i++) {
+    return queryVectors;
+  }
+
+  /** The documents' embeddings in corpus order, row after row ({@link #dimension()} floats each). */
+  public float[] documentVectors() {
+    float[] rows = new float[ids.length * dimension];
+    for (int doc = 0; doc < ids.length; doc++) {
+      int blockOffset = (doc / DOC_BLOCK) * DOC_BLOCK * dimension;
+      for (int j = 0; j < dimension; j++) {
+        rows[doc * dimension + j] = vectors[blockOffset + j * DOC_BLOCK + doc % DOC_BLOCK];
+      }
+    }
+    return rows;
+  }
+
+  /** The document ids in corpus order. */
+  public List<String> documentIds() {
+    return List.of(ids);
+  }
+
+  /**
+   * Exact top {@code k} for query embeddings given row after row ({@link #embedQueries}), scored on at
+   * most the index's threads; the part of a search that does not call the model.
+   */
+  public List<List<ScoredDocument>> searchVectors(float[] queryVectors, int k) {
+    if (k < 1) {
+      throw new IllegalArgumentException("k must be at least 1, was " + k);
+    }
+    if (queryVectors.length % dimension != 0) {
+      throw new IllegalArgumentException(queryVectors.length + " floats are not whole " + dimension + "-dimensional rows");
+    }
+    int count = queryVectors.length / dimension;
+    List<List<ScoredDocument>> results = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
       results.add(null);
     }
-    int blocks = (queries.size() + QUERY_BLOCK - 1) / QUERY_BLOCK;
+    int blocks = (count + QUERY_BLOCK - 1) / QUERY_BLOCK;
     int poolSize = Math.max(1, Math.min(threads, blocks));
     ExecutorService pool = Executors.newFixedThreadPool(poolSize, runnable -> {
       Thread thread = new Thread(runnable, "dense-search");
@@ -119,7 +158,7 @@ public final class DenseIndex implements Retriever {
       List<Future<?>> tasks = new ArrayList<>(blocks);
       for (int block = 0; block < blocks; block++) {
         int from = block * QUERY_BLOCK;
-        int to = Math.min(queries.size(), from + QUERY_BLOCK);
+        int to = Math.min(count, from + QUERY_BLOCK);
         tasks.add(pool.submit(() -> scoreBlock(queryVectors, from, to, Math.min(k, ids.length), results)));
       }
       for (Future<?> task : tasks) {

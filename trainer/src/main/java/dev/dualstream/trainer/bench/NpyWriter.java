@@ -11,13 +11,13 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Writes int32 matrices in NumPy's {@code .npy} format, version 1.0, so that a Python peer reads
- * them with {@code numpy.load} and nothing else.
+ * Writes int32 and float32 matrices in NumPy's {@code .npy} format, version 1.0, so that a Python peer
+ * reads them with {@code numpy.load} and nothing else.
  *
  * <p>The format: the magic {@code \x93NUMPY}, version bytes 1 and 0, a little-endian uint16 header
  * length, then an ASCII Python dict literal ({@code descr}, {@code fortran_order}, {@code shape})
  * padded with spaces and ended by a newline so that the data starts at a multiple of 64 bytes, then
- * the values row-major, here as little-endian int32 ({@code '<i4'}).
+ * the values row-major, little-endian int32 ({@code '<i4'}) or float32 ({@code '<f4'}).
  */
 public final class NpyWriter {
 
@@ -36,7 +36,7 @@ public final class NpyWriter {
       throw new IllegalArgumentException("width must be positive, got " + width);
     }
     try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
-      out.write(header(rows.size(), width));
+      out.write(header("<i4", rows.size(), width));
       ByteBuffer row = ByteBuffer.allocate(4 * width).order(ByteOrder.LITTLE_ENDIAN);
       for (int i = 0; i < rows.size(); i++) {
         int[] values = rows.get(i);
@@ -53,9 +53,38 @@ public final class NpyWriter {
     }
   }
 
+  /** A {@code rows x width} float32 matrix given row after row. */
+  public static void writeFloat32(Path file, float[] values, int rows, int width) throws IOException {
+    checkShape(values.length, rows, width);
+    ByteBuffer body = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    body.asFloatBuffer().put(values);
+    write(file, header("<f4", rows, width), body.array());
+  }
+
+  /** A {@code rows x width} int32 matrix given row after row. */
+  public static void writeInt32(Path file, int[] values, int rows, int width) throws IOException {
+    checkShape(values.length, rows, width);
+    ByteBuffer body = ByteBuffer.allocate(values.length * Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    body.asIntBuffer().put(values);
+    write(file, header("<i4", rows, width), body.array());
+  }
+
+  private static void checkShape(int length, int rows, int width) {
+    if (rows < 0 || width < 1 || (long) rows * width != length) {
+      throw new IllegalArgumentException(length + " values do not make a " + rows + " x " + width + " matrix");
+    }
+  }
+
+  private static void write(Path file, byte[] header, byte[] body) throws IOException {
+    try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
+      out.write(header);
+      out.write(body);
+    }
+  }
+
   /** The magic, version, header length and the padded header dict. */
-  static byte[] header(int rows, int width) {
-    String dict = "{'descr': '<i4', 'fortran_order': False, 'shape': (" + rows + ", " + width
+  static byte[] header(String descr, int rows, int width) {
+    String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + rows + ", " + width
         + "), }";
     int unpadded = MAGIC.length + 2 + dict.length() + 1;
     int padding = (ALIGN - unpadded % ALIGN) % ALIGN;

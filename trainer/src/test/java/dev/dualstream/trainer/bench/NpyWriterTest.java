@@ -40,6 +40,23 @@ class NpyWriterTest {
   }
 
   @Test
+  void writesFloat32MatricesThatNumpyReadsBack() throws Exception {
+    Path file = dir.resolve("vectors.npy");
+    float[] values = {0.5f, -1.25f, 3f, Float.MIN_VALUE, 1e30f, 0f};
+    NpyWriter.writeFloat32(file, values, 2, 3);
+    byte[] bytes = Files.readAllBytes(file);
+    ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    int dataStart = 10 + (buffer.getShort(8) & 0xffff);
+    assertEquals(0, dataStart % 64);
+    assertEquals("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }",
+        new String(bytes, 10, dataStart - 10, StandardCharsets.US_ASCII).trim());
+    for (int i = 0; i < values.length; i++) {
+      assertEquals(values[i], buffer.getFloat(dataStart + 4 * i), "value " + i);
+    }
+    assertThrows(IllegalArgumentException.class, () -> NpyWriter.writeFloat32(dir.resolve("y.npy"), values, 4, 2));
+  }
+
+  @Test
   void refusesRowsWiderThanTheMatrix() {
     assertThrows(IllegalArgumentException.class,
         () -> NpyWriter.writeInt32(dir.resolve("x.npy"), List.of(new int[] {1, 2, 3}), 2));
