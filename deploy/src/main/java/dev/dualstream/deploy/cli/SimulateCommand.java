@@ -72,8 +72,11 @@ final class SimulateCommand implements Callable<Integer> {
   @Mixin
   private LiveOptions.RunFor runFor;
 
-  @Option(names = "--query-zipf", paramLabel = "S", defaultValue = "1.0",
-      description = "Zipf exponent of query popularity; 0 makes every query equally likely. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--query-zipf", paramLabel = "S", defaultValue = "0.5",
+      description = "Zipf exponent of query popularity; 0 makes every query equally likely. At 1 the 100 most "
+          + "popular of debian-pkgdesc's 26,000 train queries take half the searches, and a model trained on "
+          + "36,000 clicks reaches Recall@10 0.474 where at 0.5 it reaches 0.579 (experiment negatives "
+          + "--query-zipf). Default: ${DEFAULT-VALUE}.")
   private double queryZipf;
 
   @Option(names = "--session-length", paramLabel = "N", defaultValue = "3",

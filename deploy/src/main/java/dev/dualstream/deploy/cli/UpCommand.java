@@ -26,8 +26,10 @@ import picocli.CommandLine.Spec;
         "search simulator, each in a process of its own as in a deployment, their",
         "output merged on the console behind their names. A component that dies is",
         "started again (the trainer from its newest checkpoint), and the console says",
-        "so. At the end the components stop in the order data flows, each committing",
-        "what it holds, then the broker; nothing is left running, even after kill -9.",
+        "so. The simulator serves the newest committed version (hybrid with BM25) and",
+        "explores on a tenth of the searches, as `simulate` does by default. At the",
+        "end the components stop in the order data flows, each committing what it",
+        "holds, then the broker; nothing is left running, even after kill -9.",
         "--report-json writes every version's scores and the last version's results.",
         ""})
 final class UpCommand implements Callable<Integer> {
@@ -47,7 +49,7 @@ final class UpCommand implements Callable<Integer> {
       description = "Simulated searches per second (about 0.7 clicks each). Default: ${DEFAULT-VALUE}.")
   private double rate;
 
-  @Option(names = "--version-every", paramLabel = "STEPS", defaultValue = "200",
+  @Option(names = "--version-every", paramLabel = "STEPS", defaultValue = "150",
       description = "The trainer publishes a version every STEPS steps (batch 32, the negative cache of "
           + "`experiment negatives`' best setting); each is scored. Default: ${DEFAULT-VALUE}.")
   private int versionEvery;
