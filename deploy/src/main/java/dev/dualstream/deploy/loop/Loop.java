@@ -28,6 +28,9 @@ public final class Loop {
   static final int MAX_STARTS = 5;
   /** The trainer's setting in the loop: the negatives experiment's best. */
   static final int BATCH = 32;
+
+  /** How often the end of a run looks whether the trainer has caught up. */
+  private static final Duration CATCH_UP_POLL = Duration.ofSeconds(5);
   static final String NEGATIVES = "cache-16384-top64-oldest1024";
   static final int CLICKED_MEMORY = 1 << 18;
   private static final Duration SUPERVISE_EVERY = Duration.ofMillis(500);
@@ -87,7 +90,7 @@ public final class Loop {
         say("%s started (pid %d, log %s)", c.name(), c.pid(), c.log());
       }
       String failure = supervise(flow, start);
-      stopAll(flow);
+      stopAll(flow, bootstrap);
       LoopReport report = LoopReport.read(bootstrap, options.dataset().getFileName().toString());
       say("%d versions scored; %,d examples ingested, %,d applied by the trainer (by its last committed metrics)",
           report.versions().size(), report.examplesIngested(), report.examplesApplied());
@@ -122,17 +125,41 @@ public final class Loop {
 
   /**
    * Stops the components in the order data flows: the simulator (its pending clicks go out), ingest (it
-   * commits what it joined), the trainer (its last checkpoint stays for a restart), the evaluator (it
-   * finishes the version under way).
+   * commits what it joined), the trainer once it has applied what ingest committed (its last checkpoint stays
+   * for a restart), the evaluator (it finishes the version under way).
    */
-  private void stopAll(List<Component> components) {
+  private void stopAll(List<Component> components, String bootstrap) throws InterruptedException {
     for (String name : List.of("simulate", "ingest", "train", "evaluate")) {
       for (Component c : components) {
         if (c.name().equals(name)) {
+          if (name.equals("train") && c.exited().isEmpty()) {
+            awaitTrainerCaughtUp(bootstrap);
+          }
           say("stopping %s", c.name());
           c.stop(STOP_GRACE);
         }
       }
+    }
+  }
+
+  /**
+   * Waits until the trainer's committed metrics count every example ingest committed, less at most one partial
+   * batch (a checkpoint commits them: its metrics report goes out before its barrier), or until three
+   * checkpoint intervals and a minute have passed.
+   */
+  private void awaitTrainerCaughtUp(String bootstrap) throws InterruptedException {
+    long deadline = System.nanoTime() + options.checkpointInterval().multipliedBy(3).plusMinutes(1).toNanos();
+    LoopReport.Counts counts = LoopReport.counts(bootstrap);
+    if (counts.applied() <= counts.ingested() - BATCH) {
+      say("waiting for the trainer to commit the last examples (%,d of %,d applied)", counts.applied(),
+          counts.ingested());
+    }
+    while (counts.applied() <= counts.ingested() - BATCH && System.nanoTime() < deadline) {
+      Thread.sleep(CATCH_UP_POLL.toMillis());
+      counts = LoopReport.counts(bootstrap);
+    }
+    if (counts.applied() <= counts.ingested() - BATCH) {
+      say("the trainer had committed %,d of %,d examples when the wait ended", counts.applied(), counts.ingested());
     }
   }
 

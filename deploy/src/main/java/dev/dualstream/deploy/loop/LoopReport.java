@@ -65,12 +65,24 @@ public record LoopReport(String dataset, List<EvaluationResult> versions, long e
       }
     }
     results.sort(Comparator.comparing(EvaluationResult::getModel).thenComparingLong(EvaluationResult::getVersion));
+    Counts counts = counts(bootstrapServers);
+    return new LoopReport(dataset, results, counts.ingested(), counts.applied());
+  }
+
+  /**
+   * Examples committed to {@code training.examples}, and the most any committed {@code training.metrics} record
+   * says the trainer applied.
+   */
+  record Counts(long ingested, long applied) {}
+
+  /** Reads both counts (read_committed) to the end offsets seen now. */
+  static Counts counts(String bootstrapServers) {
     Duration timeout = Duration.ofSeconds(60);
     long ingested = CommittedRecords.read(bootstrapServers, Topics.TRAINING_EXAMPLES.name(), timeout, r -> { });
     long[] applied = {0};
     CommittedRecords.read(bootstrapServers, Topics.TRAINING_METRICS.name(), timeout, r -> applied[0] =
         Math.max(applied[0], Topics.TRAINING_METRICS.codec().decode(r.value()).getExamples()));
-    return new LoopReport(dataset, results, ingested, applied[0]);
+    return new Counts(ingested, applied[0]);
   }
 
   /** The last version's result, if any version was scored. */

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code up} on a small slice of debian-pkgdesc: every component in its own process, the trainer killed with
  * SIGKILL once it has checkpointed, started again from its newest checkpoint, and the loop goes on: more
- * versions are scored after the crash, the examples the trainer applied never exceed those ingested, and
- * nothing is left running at the end.
+ * versions are scored after the crash, at the end the trainer has applied every example ingested (less at
+ * most one partial batch) and none twice, and nothing is left running.
  */
 class LoopIT {
 
@@ -67,6 +67,8 @@ class LoopIT {
         + String.join("\n", after));
     assertTrue(report.examplesIngested() > 0 && report.examplesApplied() > 0, report.toJson());
     assertTrue(report.examplesApplied() <= report.examplesIngested(), "no example applied twice: " + report.toJson());
+    assertTrue(report.examplesApplied() > report.examplesIngested() - Loop.BATCH,
+        "every example ingested applied, less at most one partial batch: " + report.toJson());
     assertTrue(console.stream().anyMatch(l -> l.contains("stopping evaluate")), "everything stopped");
   }
 

@@ -352,6 +352,17 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
     }
   }
 
+  /**
+   * Reports the steps since the last report before each checkpoint's barrier, so the record commits with the
+   * checkpoint: the committed metrics then always count every example the committed state applied, not only
+   * those up to the last multiple of the metrics interval.
+   */
+  @Override
+  public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+    super.prepareSnapshotPreBarrier(checkpointId);
+    emitMetrics();
+  }
+
   @Override
   public void snapshotState(StateSnapshotContext context) throws Exception {
     super.snapshotState(context);

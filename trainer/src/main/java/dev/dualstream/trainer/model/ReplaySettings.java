@@ -1,5 +1,7 @@
 package dev.dualstream.trainer.model;
 
+import java.io.Serializable;
+
 /**
  * How a trainer revisits pairs it applied before ({@link ReplayBuffer}): after each step on new pairs, up to
  * {@code batchesPerStep} steps on batches drawn from the newest {@code capacity} pairs. A streaming trainer
@@ -9,7 +11,7 @@ package dev.dualstream.trainer.model;
  * @param batchesPerStep replayed batches after each new one, at most; 0 turns replay off
  * @param capacity pairs kept to draw from (the newest ones); at least one batch when replay is on
  */
-public record ReplaySettings(int batchesPerStep, int capacity) {
+public record ReplaySettings(int batchesPerStep, int capacity) implements Serializable {
   public static final ReplaySettings OFF = new ReplaySettings(0, 0);
 
   /** Pairs a buffer keeps unless told otherwise: at the loop's rate, the last twenty minutes or so. */

@@ -30,6 +30,7 @@ import org.apache.flink.runtime.state.OperatorStreamStateHandle;
 import org.apache.flink.runtime.state.memory.ByteStreamStateHandle;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.apache.flink.util.InstantiationUtil;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -133,6 +134,15 @@ class TrainingOperatorTest {
       assertFalse(Arrays.equals(Files.readAllBytes(dir(straight).resolve(file)),
           Files.readAllBytes(dir(onePass).resolve(file))), file + " differs from one pass: replays trained");
     }
+  }
+
+  @Test
+  void theOperatorWithEveryOptionSetSerializesAsFlinkShipsIt(@TempDir Path store) throws Exception {
+    TrainerOptions options = options(store, 3).withReplay(new ReplaySettings(2, 64)).withKeepVersions(4)
+        .withDeterministic(true);
+    byte[] bytes = InstantiationUtil.serializeObject(new TrainingOperator(options));
+    assertTrue(bytes.length > 0);
+    assertTrue(InstantiationUtil.deserializeObject(bytes, getClass().getClassLoader()) instanceof TrainingOperator);
   }
 
   @Test
