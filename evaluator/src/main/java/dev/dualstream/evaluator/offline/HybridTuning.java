@@ -12,9 +12,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Chooses the dense weight of a {@link HybridRetriever} on a held-out split (the dev split, never the one
- * reported): both retrievers rank the split's queries once, then every weight of 0, 0.05, ..., 1 fuses them,
- * and the weight with the highest Recall@10 + MRR@10 wins (the lower weight on a tie).
+ * Chooses the fusion of a {@link HybridRetriever} on a held-out split (the dev split, never the one reported):
+ * both retrievers rank the split's queries once, then each normalisation (min-max first, then z-scores) with
+ * every dense weight of 0, 0.05, ..., 1 fuses them, and the fusion with the highest Recall@10 + MRR@10 wins
+ * (the earlier one on a tie: min-max, the lower weight).
  */
 public final class HybridTuning {
   /** Weights tried: 0 (lexical alone) to 1 (dense alone) in steps of 1/{@value}. */
@@ -25,7 +26,11 @@ public final class HybridTuning {
    * @param metrics the hybrid's metrics on the tuning split at that weight
    * @param lexical the lexical retriever alone (weight 0) on the tuning split, for comparison
    */
-  public record Choice(double weight, MetricSummary metrics, MetricSummary lexical, String split) {}
+  public record Choice(HybridRetriever.Fusion fusion, MetricSummary metrics, MetricSummary lexical, String split) {
+    public double weight() {
+      return fusion.weight();
+    }
+  }
 
   private HybridTuning() {}
 
@@ -50,23 +55,25 @@ public final class HybridTuning {
     Map<String, Integer> order = HybridRetriever.corpusOrder(dataset.corpus());
     Choice best = null;
     MetricSummary lexicalAlone = null;
-    for (int step = 0; step <= STEPS; step++) {
-      double weight = (double) step / STEPS;
-      MetricAccumulator acc = new MetricAccumulator();
-      for (int i = 0; i < ids.size(); i++) {
-        List<String> ranking = HybridRetriever.fuse(d.get(i), l.get(i), weight, MetricSummary.DEPTH, order).stream()
-            .map(ScoredDocument::id).toList();
-        acc.add(ranking, qrels.judgments(ids.get(i)));
-      }
-      MetricSummary m = acc.summary();
-      if (step == 0) {
-        lexicalAlone = m;
-      }
-      if (best == null || score(m) > score(best.metrics())) {
-        best = new Choice(weight, m, lexicalAlone, split);
+    for (HybridRetriever.Normalization normalization : HybridRetriever.Normalization.values()) {
+      for (int step = 0; step <= STEPS; step++) {
+        HybridRetriever.Fusion fusion = new HybridRetriever.Fusion(normalization, (double) step / STEPS);
+        MetricAccumulator acc = new MetricAccumulator();
+        for (int i = 0; i < ids.size(); i++) {
+          List<String> ranking = HybridRetriever.fuse(d.get(i), l.get(i), fusion, MetricSummary.DEPTH, order).stream()
+              .map(ScoredDocument::id).toList();
+          acc.add(ranking, qrels.judgments(ids.get(i)));
+        }
+        MetricSummary m = acc.summary();
+        if (lexicalAlone == null) {
+          lexicalAlone = m;
+        }
+        if (best == null || score(m) > score(best.metrics())) {
+          best = new Choice(fusion, m, lexicalAlone, split);
+        }
       }
     }
-    return new Choice(best.weight(), best.metrics(), lexicalAlone, split);
+    return new Choice(best.fusion(), best.metrics(), lexicalAlone, split);
   }
 
   private static double score(MetricSummary m) {

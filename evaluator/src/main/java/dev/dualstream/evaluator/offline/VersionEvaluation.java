@@ -62,10 +62,11 @@ public final class VersionEvaluation {
       Optional<HybridTuning.Choice> hybrid = Optional.empty();
       if (dataset.splits().contains(TUNING_SPLIT)) {
         HybridTuning.Choice choice = HybridTuning.tune(dataset, TUNING_SPLIT, dense, bm25, limit);
-        log.accept(String.format("hybrid: dense weight %.2f, chosen on the %s split (Recall@10 %.3f, MRR@10 %.3f"
-                + " there; BM25 alone %.3f, %.3f)", choice.weight(), choice.split(), choice.metrics().recallAt10(),
-            choice.metrics().mrrAt10(), choice.lexical().recallAt10(), choice.lexical().mrrAt10()));
-        evaluation.prebuilt("hybrid", HybridRetriever.of(dense, bm25, choice.weight(), dataset.corpus()));
+        log.accept(String.format("hybrid: %s, chosen on the %s split (Recall@10 %.3f, MRR@10 %.3f"
+                + " there; BM25 alone %.3f, %.3f)", choice.fusion().describe(), choice.split(),
+            choice.metrics().recallAt10(), choice.metrics().mrrAt10(), choice.lexical().recallAt10(),
+            choice.lexical().mrrAt10()));
+        evaluation.prebuilt("hybrid", HybridRetriever.of(dense, bm25, choice.fusion(), dataset.corpus()));
         hybrid = Optional.of(choice);
       } else {
         log.accept("hybrid: left out, " + dataset.name() + " has no " + TUNING_SPLIT + " split to choose its weight on");

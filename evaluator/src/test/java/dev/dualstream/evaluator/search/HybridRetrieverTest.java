@@ -31,6 +31,23 @@ class HybridRetrieverTest {
   }
 
   @Test
+  void zScoresPutBothListsOnTheirSpreadAndGiveMissingDocumentsTheListsLowest() {
+    // dense 10, 5, 0: mean 5, std 4.08 -> a 1.22, b 0, c -1.22; lexical 3, 1: mean 2, std 1 -> c 1, d -1
+    // missing: b and a score the lexical list's lowest (-1), d the dense list's lowest (-1.22)
+    HybridRetriever.Fusion half = new HybridRetriever.Fusion(HybridRetriever.Normalization.Z_SCORE, 0.5);
+    List<ScoredDocument> fused = HybridRetriever.fuse(DENSE, LEXICAL, half, 10, ORDER);
+    assertEquals(List.of("a", "c", "b", "d"), ids(fused));
+    double z = 5 / Math.sqrt(50.0 / 3);
+    assertEquals(0.5 * z - 0.5, fused.get(0).score(), 1e-6);
+    assertEquals(-0.5 * z + 0.5, fused.get(1).score(), 1e-6);
+    assertEquals(-0.5, fused.get(2).score(), 1e-6);
+    assertEquals(-0.5 * z - 0.5, fused.get(3).score(), 1e-6);
+    assertEquals("z-score, dense weight 0.50", half.describe());
+    assertThrows(IllegalArgumentException.class,
+        () -> new HybridRetriever.Fusion(HybridRetriever.Normalization.Z_SCORE, -0.1));
+  }
+
+  @Test
   void aListWithEqualScoresCountsEachOfItsDocumentsFully() {
     List<ScoredDocument> flat = List.of(doc("b", 2), doc("d", 2));
     assertEquals(List.of(doc("b", 1f), doc("d", 1f), doc("a", 0f)),
