@@ -2,13 +2,17 @@ package dev.dualstream.ingest;
 
 import dev.dualstream.schemas.Topics;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -78,6 +82,16 @@ public final class RunningIngest implements AutoCloseable {
   /** What the processors have done so far (may run ahead of committed output after a failure). */
   public IngestCounts counts() {
     return counters.snapshot();
+  }
+
+  /**
+   * Kafka Streams' own metrics of both instances (threads, tasks, processors, stores, clients), for an
+   * exporter: the main instance's and the document check's carry different client ids.
+   */
+  public Map<MetricName, Metric> streamsMetrics() {
+    Map<MetricName, Metric> all = new LinkedHashMap<>(main.metrics());
+    all.putAll(documentCheck.metrics());
+    return all;
   }
 
   /** The main instance's state (the document check instance follows it). */

@@ -64,10 +64,10 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 public final class PipelineBenchmark {
 
   /** Names of the training operator's metrics (see the trainer's job package). */
-  private static final String APPLIED_METRIC = "examplesApplied";
-  private static final String STEP_MS_METRIC = "trainerStepMs";
-  private static final String BETWEEN_STEPS_MS_METRIC = "trainerBetweenStepsMs";
-  private static final String FRESHNESS_METRIC = "clickToStepMs";
+  private static final String APPLIED_METRIC = "examples_applied";
+  private static final String STEP_MS_METRIC = "trainer_step_ms";
+  private static final String BETWEEN_STEPS_MS_METRIC = "trainer_between_steps_ms";
+  private static final String FRESHNESS_METRIC = "click_to_step_ms";
   private static final String CACHE_HIT_METRIC = "featureCacheHitRate";
   /** Enough for the JIT to finish with the step in a fresh JVM (at 60 the first run was 15-25% slow). */
   private static final int BARE_WARMUP_STEPS = 400;

@@ -1,5 +1,6 @@
 package dev.dualstream.deploy.cli;
 
+import dev.dualstream.deploy.metrics.MetricsEndpoint;
 import dev.dualstream.evaluator.beir.BeirDataset;
 import dev.dualstream.evaluator.beir.BeirReader;
 import dev.dualstream.evaluator.bm25.Bm25Index;
@@ -13,8 +14,13 @@ import dev.dualstream.trainer.model.RetrievalModel;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -67,6 +73,10 @@ final class EvaluateCommand implements Callable<Integer> {
           + "Default: ${DEFAULT-VALUE}.")
   private String groupId;
 
+  @Option(names = "--metrics-port", paramLabel = "PORT", defaultValue = "" + MetricsEndpoint.EVALUATE_PORT,
+      description = "With --follow: " + LiveOptions.METRICS_PORT_HELP)
+  private int metricsPort;
+
   @Mixin
   private LiveOptions.Kafka kafka;
 
@@ -113,16 +123,43 @@ final class EvaluateCommand implements Callable<Integer> {
     long deadline = runFor.duration == null ? Long.MAX_VALUE : System.nanoTime() + runFor.duration.toNanos();
     out.printf("evaluate: following models.versions on %s, scoring each version on %s/%s; %s%n",
         kafka.bootstrapServers, data.name(), split, runFor.stops());
+    AtomicLong scoredSoFar = new AtomicLong();
+    AtomicReference<EvaluationResult> last = new AtomicReference<>();
+    Optional<MetricsEndpoint> metrics = LiveOptions.metrics(metricsPort);
+    metrics.ifPresent(m -> m
+        .counter("dualstream_evaluator_versions_scored", "Versions scored and written to evaluation.results.",
+            scoredSoFar::get)
+        .gauge("dualstream_evaluator_last_version", "The last version scored; 0: none yet.",
+            () -> last.get() == null ? 0 : last.get().getVersion())
+        .gauge("dualstream_evaluator_last_seconds", "How long the last version's evaluation took.",
+            () -> last.get() == null ? 0 : last.get().getSeconds())
+        .gauge("dualstream_evaluator_recall_at_10", "The last version's Recall@10 per system.", "system",
+            () -> bySystem(last.get(), SystemMetrics::getRecallAt10))
+        .gauge("dualstream_evaluator_mrr_at_10", "The last version's MRR@10 per system.", "system",
+            () -> bySystem(last.get(), SystemMetrics::getMrrAt10)));
     // A stop lets the version under way finish and commit.
     try (GracefulStop stop = GracefulStop.install("evaluate", Duration.ofSeconds(60), () -> { });
         VersionFollower follower = new VersionFollower(data,
             new VersionFollower.Settings(kafka.bootstrapServers, groupId, split, queries),
             line -> out.println("evaluate: " + line))) {
-      long scored = follower.run(() -> stop.requested() || System.nanoTime() >= deadline,
-          s -> out.println(line(s.result())));
+      long scored = follower.run(() -> stop.requested() || System.nanoTime() >= deadline, s -> {
+        last.set(s.result());
+        scoredSoFar.incrementAndGet();
+        out.println(line(s.result()));
+      });
       out.printf("evaluate: stopped; %d versions scored%n", scored);
+    } finally {
+      metrics.ifPresent(MetricsEndpoint::close);
     }
     return 0;
+  }
+
+  private static Map<String, Double> bySystem(EvaluationResult r, ToDoubleFunction<SystemMetrics> metric) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    if (r != null) {
+      r.getSystems().forEach(m -> out.put(m.getSystem(), metric.applyAsDouble(m)));
+    }
+    return out;
   }
 
   /** One version's result on one line: Recall@10 / MRR@10 per system. */

@@ -1,5 +1,8 @@
 package dev.dualstream.deploy.cli;
 
+import dev.dualstream.deploy.metrics.KafkaMetricsCollector;
+import dev.dualstream.deploy.metrics.MetricsEndpoint;
+import dev.dualstream.ingest.Account;
 import dev.dualstream.ingest.IngestApp;
 import dev.dualstream.ingest.IngestCounts;
 import dev.dualstream.ingest.IngestOptions;
@@ -10,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -49,6 +53,10 @@ final class IngestCommand implements Callable<Integer> {
 
   @Mixin
   private LiveOptions.RunFor runFor;
+
+  @Option(names = "--metrics-port", paramLabel = "PORT", defaultValue = "" + MetricsEndpoint.INGEST_PORT,
+      description = LiveOptions.METRICS_PORT_HELP)
+  private int metricsPort;
 
   /** Lists the ingest options under the command's help; they are declared once, in {@link IngestOptions}. */
   static void describeOptions(CommandLine ingest) {
@@ -91,12 +99,22 @@ final class IngestCommand implements Callable<Integer> {
     Duration duration = runFor.duration;
     Duration progressEvery = progress.every;
     PrintWriter out = spec.commandLine().getOut();
+    Optional<MetricsEndpoint> metrics = LiveOptions.metrics(metricsPort);
     RunningIngest ingest;
     try {
       ingest = IngestApp.start(parsed, bootstrapServers);
     } catch (IllegalStateException e) {
+      metrics.ifPresent(MetricsEndpoint::close);
       throw new UserError(e.getMessage(), e);
     }
+    metrics.ifPresent(m -> m
+        .counter("dualstream_ingest_input_records", "Input records read (impressions, clicks, documents).",
+            () -> ingest.counts().inputRecords())
+        .counter("dualstream_ingest_outcomes", "Input records by what became of them, settled: input/outcome.",
+            "account", () -> accounts(ingest.counts(), false))
+        .gauge("dualstream_ingest_open", "Input records not settled yet (windows open, waiting): input/outcome.",
+            "account", () -> accounts(ingest.counts(), true))
+        .register(new KafkaMetricsCollector("kafka_streams", ingest::streamsMetrics)));
     // A stop closes ingest at once (it commits what it joined); the loop below then ends.
     try (GracefulStop stop = GracefulStop.install("ingest", Duration.ofSeconds(30),
         () -> ingest.close(Duration.ofSeconds(10)))) {
@@ -119,6 +137,7 @@ final class IngestCommand implements Callable<Integer> {
         }
       } finally {
         ingest.close();
+        metrics.ifPresent(MetricsEndpoint::close);
       }
       if (ingest.failure().isPresent()) {
         throw new UserError("ingest stopped after a failure: " + ingest.failure().get(), ingest.failure().get());
@@ -128,6 +147,17 @@ final class IngestCommand implements Callable<Integer> {
           end.examples(), end.deadLetters());
     }
     return 0;
+  }
+
+  /** The accounts, settled or open, by "input/outcome". */
+  private static Map<String, Double> accounts(IngestCounts counts, boolean open) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    for (Account a : Account.values()) {
+      if (a.isOpen() == open) {
+        out.put(a.input() + "/" + a.outcome(), (double) counts.get(a));
+      }
+    }
+    return out;
   }
 
   private static String progress(IngestCounts now, IngestCounts before, double seconds, RunningIngest ingest) {

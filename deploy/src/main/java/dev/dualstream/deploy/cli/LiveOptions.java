@@ -1,6 +1,8 @@
 package dev.dualstream.deploy.cli;
 
+import dev.dualstream.deploy.metrics.MetricsEndpoint;
 import java.time.Duration;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /** Options of the commands that run as long-lived components (broker, simulate, ingest, train): declared once. */
@@ -30,6 +32,28 @@ final class LiveOptions {
     /** How the console says when it stops. */
     String stops() {
       return duration == null ? "Ctrl-C stops it" : "stops in " + TrainCommand.DurationConverter.format(duration);
+    }
+  }
+
+  /**
+   * What {@code --metrics-port} says in every command that has one; each command declares the option itself,
+   * with its own default port ({@code MetricsEndpoint}).
+   */
+  static final String METRICS_PORT_HELP = "Serve Prometheus metrics on http://0.0.0.0:PORT/metrics; 0: none. "
+      + "Default: ${DEFAULT-VALUE}.";
+
+  /** Starts a metrics endpoint, or none for port 0; a port that cannot be bound is the user's to fix. */
+  static Optional<MetricsEndpoint> metrics(int port) {
+    if (port == 0) {
+      return Optional.empty();
+    }
+    if (port < 0 || port > 65_535) {
+      throw new UserError("--metrics-port must be a port (1-65535) or 0 for none, got " + port);
+    }
+    try {
+      return Optional.of(MetricsEndpoint.start(port));
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage() + "; pass --metrics-port with a free port, or 0 for none", e);
     }
   }
 

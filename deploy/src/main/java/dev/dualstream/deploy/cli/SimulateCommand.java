@@ -1,5 +1,6 @@
 package dev.dualstream.deploy.cli;
 
+import dev.dualstream.deploy.metrics.MetricsEndpoint;
 import dev.dualstream.evaluator.beir.BeirDataset;
 import dev.dualstream.evaluator.beir.BeirReader;
 import dev.dualstream.evaluator.bm25.Bm25Index;
@@ -16,7 +17,9 @@ import dev.dualstream.trainer.model.ModelConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -111,6 +114,10 @@ final class SimulateCommand implements Callable<Integer> {
       description = "Candidates an exploring search samples its 10 results from. Default: ${DEFAULT-VALUE}.")
   private int exploreCandidates;
 
+  @Option(names = "--metrics-port", paramLabel = "PORT", defaultValue = "" + MetricsEndpoint.SIMULATE_PORT,
+      description = LiveOptions.METRICS_PORT_HELP)
+  private int metricsPort;
+
   @Option(names = "--skip-corpus",
       description = "Do not publish the corpus first (the topic has it from an earlier run).")
   private boolean skipCorpus;
@@ -151,13 +158,31 @@ final class SimulateCommand implements Callable<Integer> {
     out.printf("simulate: %s (%,d documents, split %s) to %s at %s searches/s; %s%n", data.name(), data.corpus().size(),
         split, bootstrapServers, rate, runFor.stops());
     long[] nextLine = {System.nanoTime() + progressEvery.toNanos()};
+    AtomicReference<ServingRanker> serving = new AtomicReference<>();
     Function<Bm25Index, Ranker> rankers = ranker.equals("bm25") ? Ranker::bm25
-        : bm25 -> ServingRanker.start(data, bm25, new ServingRanker.Settings(bootstrapServers, model,
-            TUNING_QUERIES), line -> out.println("simulate: " + line));
+        : bm25 -> {
+          ServingRanker r = ServingRanker.start(data, bm25, new ServingRanker.Settings(bootstrapServers, model,
+              TUNING_QUERIES), line -> out.println("simulate: " + line));
+          serving.set(r);
+          return r;
+        };
+    AtomicReference<SimulationResult> soFarNow = new AtomicReference<>(new SimulationResult(0, 0, 0));
+    Optional<MetricsEndpoint> metrics = LiveOptions.metrics(metricsPort);
+    metrics.ifPresent(m -> m
+        .counter("dualstream_simulator_searches", "Searches (impressions) published.", () -> soFarNow.get().impressions())
+        .counter("dualstream_simulator_clicks", "Clicks published.", () -> soFarNow.get().clicks())
+        .counter("dualstream_simulator_documents", "Document versions published.", () -> soFarNow.get().documents())
+        .gauge("dualstream_simulator_serving_version", "Version of --model serving; 0: BM25 alone.",
+            () -> serving.get() == null ? 0 : serving.get().servingVersion())
+        .gauge("dualstream_simulator_swap_seconds", "How long the last swap of versions took on the search thread.",
+            () -> serving.get() == null ? 0 : serving.get().lastSwapSeconds())
+        .gauge("dualstream_simulator_prepare_seconds", "How long the last version took to load, embed and tune.",
+            () -> serving.get() == null ? 0 : serving.get().lastPrepareSeconds()));
     try (GracefulStop stop = GracefulStop.install("simulate", Duration.ofSeconds(15), () -> { });
         ClickSimulator simulator = ClickSimulator.create(data, config, rankers);
         KafkaEventSink sink = KafkaEventSink.connect(bootstrapServers)) {
       SimulationResult result = simulator.runLive(sink, schedule, soFar -> {
+        soFarNow.set(soFar);
         if (System.nanoTime() >= nextLine[0]) {
           nextLine[0] += progressEvery.toNanos();
           out.printf("simulate: %,d searches, %,d clicks, %,d documents%n", soFar.impressions(), soFar.clicks(),
@@ -168,6 +193,8 @@ final class SimulateCommand implements Callable<Integer> {
           result.clicks(), result.documents());
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage(), e);
+    } finally {
+      metrics.ifPresent(MetricsEndpoint::close);
     }
     return 0;
   }

@@ -1,11 +1,13 @@
 package dev.dualstream.deploy.cli;
 
+import dev.dualstream.deploy.metrics.MetricsEndpoint;
 import dev.dualstream.deploy.experiment.ExperimentSetting;
 import dev.dualstream.trainer.checkpoint.CheckpointLocator;
 import dev.dualstream.trainer.checkpoint.CorruptCheckpointException;
 import dev.dualstream.trainer.job.CheckpointSettings;
 import dev.dualstream.trainer.job.TrainerJob;
 import dev.dualstream.trainer.job.TrainerOptions;
+import org.apache.flink.configuration.Configuration;
 import dev.dualstream.trainer.job.TrainerTopics;
 import dev.dualstream.trainer.model.ModelConfig;
 import dev.dualstream.trainer.negatives.NegativeConfig;
@@ -145,6 +147,12 @@ final class TrainCommand implements Callable<Integer> {
   @Mixin
   private ReplayOptions replay;
 
+  @Option(names = "--metrics-port", paramLabel = "PORT", defaultValue = "" + MetricsEndpoint.TRAIN_PORT,
+      description = "Serve Flink's metrics (the job's and the trainer's: examples applied, steps, step time, "
+          + "click-to-step freshness) through Flink's Prometheus reporter on http://0.0.0.0:PORT/metrics; 0: none. "
+          + "Default: ${DEFAULT-VALUE}.")
+  private int metricsPort;
+
   @Override
   public Integer call() throws Exception {
     progress.check();
@@ -166,13 +174,29 @@ final class TrainCommand implements Callable<Integer> {
         options.topics().input().name(), options.bootstrapServers(), DurationConverter.format(checkpointInterval), checkpointDir);
     try (TrainingProgress lines = TrainingProgress.start(options.bootstrapServers(), options.topics().metrics(),
         progress.every, out)) {
-      TrainerJob.runLocal(options);
+      TrainerJob.runLocal(options, cluster());
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage(), e);
     }
     out.printf("train: done; versions in %s%n", modelStore.resolve(options.modelName()));
     return 0;
   }
+
+  /** The MiniCluster's settings beyond the job's: Flink's Prometheus reporter, unless --metrics-port 0. */
+  private Configuration cluster() {
+    Configuration conf = new Configuration();
+    if (metricsPort < 0 || metricsPort > 65_535) {
+      throw new UserError("--metrics-port must be a port (1-65535) or 0 for none, got " + metricsPort);
+    }
+    if (metricsPort > 0) {
+      conf.setString("metrics.reporter.prom.factory.class", PROMETHEUS_REPORTER);
+      conf.setString("metrics.reporter.prom.port", Integer.toString(metricsPort));
+    }
+    return conf;
+  }
+
+  /** Flink's Prometheus reporter (flink-metrics-prometheus, on the class path). */
+  static final String PROMETHEUS_REPORTER = "org.apache.flink.metrics.prometheus.PrometheusReporterFactory";
 
   private TrainerOptions options() {
     ModelConfig.Builder model = ModelConfig.defaults().toBuilder().tableOptimizerWithItsLearningRate(tableOptimizer)

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dualstream.deploy.cli.DualstreamCli;
 import dev.dualstream.deploy.demo.DatasetSlice;
+import dev.dualstream.deploy.metrics.MetricsEndpoint;
+import dev.dualstream.deploy.metrics.Promtool;
 import dev.dualstream.deploy.stack.FreePorts;
 import dev.dualstream.schemas.avro.EvaluationResult;
 import java.io.IOException;
@@ -52,6 +54,7 @@ class LoopIT {
       assertTrue(!run.isDone(), "the loop ended early: " + String.join("\n", console));
       Thread.sleep(500);
     }
+    assertEndpointsServe();
     assertTrue(loop.kill("train"), "the trainer was running");
     int killedAt = console.size();
 
@@ -70,6 +73,34 @@ class LoopIT {
     assertTrue(report.examplesApplied() > report.examplesIngested() - Loop.BATCH,
         "every example ingested applied, less at most one partial batch: " + report.toJson());
     assertTrue(console.stream().anyMatch(l -> l.contains("stopping evaluate")), "everything stopped");
+  }
+
+  /**
+   * Every component serves Prometheus metrics on its default port, in text promtool accepts, with the figures
+   * of what it has done so far.
+   */
+  private static void assertEndpointsServe() throws Exception {
+    String ingest = Promtool.scrape(MetricsEndpoint.INGEST_PORT);
+    assertTrue(ingest.contains("dualstream_ingest_input_records_total"), ingest);
+    assertTrue(ingest.contains("dualstream_ingest_outcomes_total{account=\"clicks/examples\"}"), ingest);
+    assertTrue(ingest.contains("kafka_streams_stream_thread_metrics_"), "Kafka Streams' own metrics too");
+    String simulate = Promtool.scrape(MetricsEndpoint.SIMULATE_PORT);
+    assertTrue(simulate.contains("dualstream_simulator_searches_total"), simulate);
+    String evaluate = Promtool.scrape(MetricsEndpoint.EVALUATE_PORT);
+    assertTrue(evaluate.contains("dualstream_evaluator_recall_at_10{system=\"bm25\"}"), evaluate);
+    String train = Promtool.scrape(MetricsEndpoint.TRAIN_PORT);
+    assertTrue(train.contains("examples_applied"), "the trainer's gauges through Flink's reporter:\n" + train);
+    if (!Promtool.available()) {
+      System.out.println("LoopIT: promtool is not installed (Debian package prometheus); the endpoints' text was"
+          + " not checked with it");
+      return;
+    }
+    for (String text : List.of(ingest, simulate, evaluate)) {
+      Promtool.assertAccepts(text);
+    }
+    // Flink's own metric names are camelCase (numRecordsIn, ...), which promtool's lint frowns on; ours are not.
+    Promtool.assertAccepts(train, problem -> problem.startsWith("flink_") && problem.endsWith("not 'camelCase'")
+        && !problem.contains("examples_applied"));
   }
 
   private static boolean hasCompletedCheckpoint(Path checkpoints) throws IOException {

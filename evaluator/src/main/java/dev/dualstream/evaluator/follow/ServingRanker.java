@@ -77,6 +77,10 @@ public final class ServingRanker implements Ranker {
   private final KafkaConsumer<String, ModelVersion> consumer;
   private final Thread watcher;
   private volatile boolean closing;
+  /** For a metrics endpoint, read from its thread: the version serving, the last swap and preparation. */
+  private volatile long servingVersion;
+  private volatile double lastSwapSeconds;
+  private volatile double lastPrepareSeconds;
   /** The version serving now, and its rankings so far; the simulator's thread only. */
   private Serving serving;
   private final Map<String, List<ScoredDocument>> rankings = new HashMap<>();
@@ -122,9 +126,10 @@ public final class ServingRanker implements Ranker {
     if (old != null) {
       old.close();
     }
-    log.accept(String.format("serving %s version %d (%s, dense weight %.2f); swapped in %.1f ms",
-        next.identity().model(), next.identity().version(), next.identity().ranker(), next.hybrid().weight(),
-        (System.nanoTime() - start) / 1e6));
+    servingVersion = next.identity().version();
+    lastSwapSeconds = (System.nanoTime() - start) / 1e9;
+    log.accept(String.format("serving %s version %d (%s: %s); swapped in %.1f ms", next.identity().model(),
+        next.identity().version(), next.identity().ranker(), next.hybrid().fusion().describe(), lastSwapSeconds * 1e3));
   }
 
   @Override
@@ -158,9 +163,19 @@ public final class ServingRanker implements Ranker {
     return serving == null ? Identity.BM25 : serving.identity();
   }
 
-  /** The version serving now, 0 before the first; for tests and the console. */
+  /** The version serving now, 0 before the first; any thread may ask. */
   public long servingVersion() {
-    return serving == null ? 0 : serving.identity().version();
+    return servingVersion;
+  }
+
+  /** Seconds the last swap took on the search thread (closing the replaced version included); any thread. */
+  public double lastSwapSeconds() {
+    return lastSwapSeconds;
+  }
+
+  /** Seconds the last version took to prepare (load, embed the corpus, tune); any thread. */
+  public double lastPrepareSeconds() {
+    return lastPrepareSeconds;
   }
 
   /** The background thread: follows the topic and prepares each newer version once it has read to the end. */
@@ -227,14 +242,15 @@ public final class ServingRanker implements Ranker {
     try {
       model = ModelStore.load(dir);
       dense = DenseIndex.build(model, dataset.corpus());
-      double weight = 0.5;
+      HybridRetriever.Fusion fusion = new HybridRetriever.Fusion(HybridRetriever.Normalization.MIN_MAX, 0.5);
       if (dataset.splits().contains(VersionEvaluation.TUNING_SPLIT)) {
-        weight = HybridTuning.tune(dataset, VersionEvaluation.TUNING_SPLIT, dense, bm25, settings.tuningQueries())
-            .weight();
+        fusion = HybridTuning.tune(dataset, VersionEvaluation.TUNING_SPLIT, dense, bm25, settings.tuningQueries())
+            .fusion();
       }
-      HybridRetriever hybrid = HybridRetriever.of(dense, bm25, weight, dataset.corpus());
+      HybridRetriever hybrid = HybridRetriever.of(dense, bm25, fusion, dataset.corpus());
+      lastPrepareSeconds = (System.nanoTime() - start) / 1e9;
       log.accept(String.format("prepared %s version %d in %.1f s", version.getModel(), version.getVersion(),
-          (System.nanoTime() - start) / 1e9));
+          lastPrepareSeconds));
       return new Serving(new Identity("hybrid", version.getModel(), version.getVersion()), model, dense, hybrid,
           lease);
     } catch (RuntimeException e) {

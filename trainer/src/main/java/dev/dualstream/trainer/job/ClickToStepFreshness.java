@@ -19,7 +19,7 @@ import org.apache.flink.metrics.HistogramStatistics;
 final class ClickToStepFreshness implements Histogram {
 
   /** The metric's name in the training operator's group. */
-  static final String METRIC = "clickToStepMs";
+  static final String METRIC = "click_to_step_ms";
   static final int CAPACITY = 1 << 17;
   private static final long UNKNOWN = Long.MIN_VALUE;
 

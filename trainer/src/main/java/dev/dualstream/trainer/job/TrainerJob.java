@@ -132,13 +132,28 @@ public final class TrainerJob {
 
   /** Runs the job in a Flink MiniCluster in this process and waits for it (forever unless bounded). */
   public static JobExecutionResult runLocal(TrainerOptions options) throws Exception {
-    return runLocal(options, UnaryOperator.identity());
+    return runLocal(options, new Configuration(), UnaryOperator.identity());
+  }
+
+  /**
+   * As {@link #runLocal(TrainerOptions)}, with more of Flink's settings for the MiniCluster (a metrics
+   * reporter, say); the job's own settings win where both set a key.
+   */
+  public static JobExecutionResult runLocal(TrainerOptions options, Configuration cluster) throws Exception {
+    return runLocal(options, cluster, UnaryOperator.identity());
   }
 
   static JobExecutionResult runLocal(TrainerOptions options,
       UnaryOperator<DataStream<FeaturizedExample>> beforeTraining) throws Exception {
+    return runLocal(options, new Configuration(), beforeTraining);
+  }
+
+  private static JobExecutionResult runLocal(TrainerOptions options, Configuration cluster,
+      UnaryOperator<DataStream<FeaturizedExample>> beforeTraining) throws Exception {
+    Configuration conf = new Configuration(cluster);
+    conf.addAll(configuration(options));
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
-        options.deterministic() ? 1 : Math.max(1, options.decodeParallelism()), configuration(options));
+        options.deterministic() ? 1 : Math.max(1, options.decodeParallelism()), conf);
     build(env, options, beforeTraining);
     return env.execute("dualstream trainer: " + options.modelName());
   }

@@ -74,8 +74,8 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
   private static final int HANDOFF_CAPACITY = 2;
 
   /** Gauges: milliseconds the training thread spent in steps, and between steps, since it started. */
-  static final String STEP_MS_METRIC = "trainerStepMs";
-  static final String BETWEEN_STEPS_MS_METRIC = "trainerBetweenStepsMs";
+  static final String STEP_MS_METRIC = "trainer_step_ms";
+  static final String BETWEEN_STEPS_MS_METRIC = "trainer_between_steps_ms";
 
   /** Click-to-step freshness statistics cover the steps of the last minute. */
   private static final long FRESHNESS_WINDOW_MS = 60_000;
@@ -211,9 +211,9 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
   @Override
   public void open() throws Exception {
     super.open();
-    getMetricGroup().gauge("examplesApplied", (Gauge<Long>) () -> examplesApplied);
+    getMetricGroup().gauge("examples_applied", (Gauge<Long>) () -> examplesApplied);
     getMetricGroup().gauge("steps", (Gauge<Long>) () -> steps);
-    getMetricGroup().gauge("examplesReplayed", (Gauge<Long>) () -> examplesReplayed);
+    getMetricGroup().gauge("examples_replayed", (Gauge<Long>) () -> examplesReplayed);
     getMetricGroup().gauge(STEP_MS_METRIC, (Gauge<Long>) () -> stepNanos / 1_000_000);
     getMetricGroup().gauge(BETWEEN_STEPS_MS_METRIC, (Gauge<Long>) () -> betweenStepsNanos / 1_000_000);
     freshness = new ClickToStepFreshness(FRESHNESS_WINDOW_MS, System::currentTimeMillis);
