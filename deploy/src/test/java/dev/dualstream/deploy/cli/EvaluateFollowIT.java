@@ -11,19 +11,13 @@ import dev.dualstream.deploy.stack.LocalTopics;
 import dev.dualstream.deploy.stack.TopicReader;
 import dev.dualstream.schemas.Topics;
 import dev.dualstream.schemas.avro.EvaluationResult;
-import dev.dualstream.schemas.avro.ModelVersion;
 import dev.dualstream.schemas.avro.SystemMetrics;
 import dev.dualstream.trainer.model.DualEncoderTrainer;
 import dev.dualstream.trainer.model.ModelConfig;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,7 +39,7 @@ class EvaluateFollowIT {
     try (KafkaBrokerProcess broker = KafkaBrokerProcess.builder(dir.resolve("kafka")).port(FreePorts.one()).controllerPort(FreePorts.one()).start()) {
       String bootstrap = broker.bootstrapServers();
       LocalTopics.create(bootstrap, 1);
-      announce(bootstrap, version(1, v1));
+      Announce.send(bootstrap, Announce.version("small", 1, 7, 700, v1));
 
       CliRun first = follow(bootstrap, slice, "30s");
       assertEquals(0, first.code, first.err);
@@ -65,7 +59,7 @@ class EvaluateFollowIT {
       assertTrue(bm25.getRecallAt10() > 0.5, "BM25 on the slice: " + bm25);
       assertTrue(hybrid.getRecallAt10() >= 0 && hybrid.getRecallAt10() <= 1);
 
-      announce(bootstrap, version(2, dir.resolve("models/small/gone")));
+      Announce.send(bootstrap, Announce.version("small", 2, 7, 700, dir.resolve("models/small/gone")));
       CliRun second = follow(bootstrap, slice, "20s");
       assertEquals(0, second.code, second.err);
       assertTrue(second.out.contains("skipped version 2 of small"), second.out);
@@ -77,20 +71,5 @@ class EvaluateFollowIT {
   private static CliRun follow(String bootstrap, Path slice, String duration) {
     return CliRun.run("evaluate", "--follow", "--bootstrap-servers", bootstrap, "--dataset", slice.toString(),
         "--duration", duration);
-  }
-
-  private static ModelVersion version(long n, Path dir) {
-    return ModelVersion.newBuilder().setModel("small").setVersion(n).setStep(7).setExamples(700)
-        .setUri(dir.toUri().toString()).setFeatureSpec("{}").setEmbeddingDim(128).setSeed(3)
-        .setSourceOffsets(List.of()).setTimestamp(Instant.parse("2025-01-01T00:00:00Z")).build();
-  }
-
-  private static void announce(String bootstrap, ModelVersion version) throws Exception {
-    try (KafkaProducer<String, ModelVersion> producer = new KafkaProducer<>(
-        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), Topics.MODEL_VERSIONS.keySerde().serializer(),
-        Topics.MODEL_VERSIONS.valueSerde().serializer())) {
-      producer.send(new ProducerRecord<>(Topics.MODEL_VERSIONS.name(), version.getModel(), version))
-          .get(30, TimeUnit.SECONDS);
-    }
   }
 }

@@ -11,21 +11,16 @@ import dev.dualstream.deploy.stack.LocalTopics;
 import dev.dualstream.deploy.stack.TopicReader;
 import dev.dualstream.schemas.Topics;
 import dev.dualstream.schemas.avro.Impression;
-import dev.dualstream.schemas.avro.ModelVersion;
 import dev.dualstream.schemas.avro.ShownResult;
 import dev.dualstream.trainer.model.DualEncoderTrainer;
 import dev.dualstream.trainer.model.ModelConfig;
 import dev.dualstream.trainer.model.VersionLease;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,10 +51,10 @@ class SimulateServingIT {
           "--bootstrap-servers", bootstrap, "--dataset", slice.toString(), "--rate", "20", "--duration", "40s",
           "--model", "small", "--explore", "0.5", "--progress-every", "10s"));
       Thread.sleep(8_000);
-      announce(bootstrap, version(1, v1));
+      Announce.send(bootstrap, Announce.version("small", 1, 1, 32, v1));
       Thread.sleep(14_000);
       assertTrue(VersionLease.isHeld(v1), "version 1 serves: the simulator holds a lease on it");
-      announce(bootstrap, version(2, v2));
+      Announce.send(bootstrap, Announce.version("small", 2, 2, 64, v2));
       CliRun done = run.get(3, TimeUnit.MINUTES);
 
       assertEquals(0, done.code, done.err);
@@ -92,21 +87,6 @@ class SimulateServingIT {
       }
       double share = (double) explored / impressions.size();
       assertTrue(share > 0.4 && share < 0.6, "half the searches show a sampled order: " + share);
-    }
-  }
-
-  private static ModelVersion version(long n, Path dir) {
-    return ModelVersion.newBuilder().setModel("small").setVersion(n).setStep(n).setExamples(32 * n)
-        .setUri(dir.toUri().toString()).setFeatureSpec("{}").setEmbeddingDim(64).setSeed(3)
-        .setSourceOffsets(List.of()).setTimestamp(Instant.parse("2025-01-01T00:00:00Z")).build();
-  }
-
-  private static void announce(String bootstrap, ModelVersion version) throws Exception {
-    try (KafkaProducer<String, ModelVersion> producer = new KafkaProducer<>(
-        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), Topics.MODEL_VERSIONS.keySerde().serializer(),
-        Topics.MODEL_VERSIONS.valueSerde().serializer())) {
-      producer.send(new ProducerRecord<>(Topics.MODEL_VERSIONS.name(), version.getModel(), version))
-          .get(30, TimeUnit.SECONDS);
     }
   }
 }
