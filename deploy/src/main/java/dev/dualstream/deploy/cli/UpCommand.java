@@ -45,8 +45,9 @@ final class UpCommand implements Callable<Integer> {
   @Mixin
   private LiveOptions.RunFor runFor;
 
-  @Option(names = "--rate", paramLabel = "N", defaultValue = "50",
-      description = "Simulated searches per second (about 0.7 clicks each). Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--rate", paramLabel = "N", defaultValue = "100",
+      description = "Simulated searches per second (about 0.7 clicks each); the trainer keeps up with more "
+          + "than ten times this. Default: ${DEFAULT-VALUE}.")
   private double rate;
 
   @Option(names = "--version-every", paramLabel = "STEPS", defaultValue = "150",

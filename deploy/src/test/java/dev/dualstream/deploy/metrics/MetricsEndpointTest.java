@@ -23,6 +23,8 @@ class MetricsEndpointTest {
     put(kafka, "records-consumed-total", "consumer-fetch-manager-metrics", Map.of("client-id", "c-2"), 7.0);
     put(kafka, "process-rate", "stream-thread-metrics", Map.of("thread-id", "t 1"), Double.NaN);
     put(kafka, "version", "app-info", Map.of(), "4.2.0");
+    put(kafka, "io-wait-time-ns-total", "consumer-metrics", Map.of("client-id", "c-1"), 1.5e9);
+    put(kafka, "connection-count", "consumer-metrics", Map.of("client-id", "c-1"), 2.0);
     try (MetricsEndpoint endpoint = MetricsEndpoint.start(0)
         .counter("dualstream_test_searches", "Searches so far.", searches::get)
         .gauge("dualstream_test_serving_version", "The version serving.", () -> 7)
@@ -37,6 +39,8 @@ class MetricsEndpointTest {
       assertTrue(text.contains("client_id=\"c-2\"} 7.0"), text);
       assertTrue(text.contains("kafka_stream_thread_metrics_process_rate{thread_id=\"t 1\"} NaN"), text);
       assertTrue(!text.contains("app_info_version"), "not a number: left out\n" + text);
+      assertTrue(text.contains("kafka_consumer_metrics_io_wait_time_seconds_total{client_id=\"c-1\"} 1.5"), text);
+      assertTrue(text.contains("kafka_consumer_metrics_connection_count_current{client_id=\"c-1\"} 2.0"), text);
       Promtool.assertAccepts(text);
     }
   }
