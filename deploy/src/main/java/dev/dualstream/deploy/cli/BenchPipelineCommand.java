@@ -44,9 +44,8 @@ final class BenchPipelineCommand implements Callable<Integer> {
   @Spec
   private CommandSpec spec;
 
-  @Option(names = "--dataset", paramLabel = "DIR", defaultValue = "data/debian-pkgdesc",
-      description = "A BEIR directory whose train pairs are replayed. Default: ${DEFAULT-VALUE}.")
-  private Path dataset;
+  @Mixin
+  private CommonOptions.Dataset dataset;
 
   @Option(names = "--backlog", paramLabel = "N", defaultValue = "1200000",
       description = "Examples published before the job starts, for the throughput phase: the first half warms "
@@ -87,9 +86,8 @@ final class BenchPipelineCommand implements Callable<Integer> {
           + "between each two, so N - 1 paired ratios. Default: ${DEFAULT-VALUE}.")
   private int bareWindows;
 
-  @Option(names = "--seed", paramLabel = "N", defaultValue = "42",
-      description = "Seed of the pair order and the initial weights. Default: ${DEFAULT-VALUE}.")
-  private long seed;
+  @Mixin
+  private CommonOptions.Seed seed;
 
   @Option(names = "--kafka-port", paramLabel = "PORT", defaultValue = "9192",
       description = "Port of the broker on 127.0.0.1; the controller uses PORT+1. Default: ${DEFAULT-VALUE}.")
@@ -104,12 +102,12 @@ final class BenchPipelineCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    PathChecks.requireDirectory("--dataset", dataset);
+    dataset.checked();
     PathChecks.requireParentDirectory("--json", json);
     PipelineBenchOptions options;
     try {
-      options = new PipelineBenchOptions(dataset, workDir, kafkaPort, backlog, rate, warmupSeconds,
-          decodeParallelism, batchSize, threads, seed, Duration.ofSeconds(checkpointSeconds), bareWindows,
+      options = new PipelineBenchOptions(dataset.dir, workDir, kafkaPort, backlog, rate, warmupSeconds,
+          decodeParallelism, batchSize, threads, seed.value, Duration.ofSeconds(checkpointSeconds), bareWindows,
           feeding.featureCacheMb, feeding.feederNice);
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());

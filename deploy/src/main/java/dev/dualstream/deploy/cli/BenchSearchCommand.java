@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -38,9 +39,8 @@ final class BenchSearchCommand implements Callable<Integer> {
           + "var/models/dual-encoder/N after `train`.")
   private Path versionDir;
 
-  @Option(names = "--dataset", paramLabel = "DIR", defaultValue = "data/debian-pkgdesc",
-      description = "A BEIR directory: its corpus is searched with its --split queries. Default: ${DEFAULT-VALUE}.")
-  private Path dataset;
+  @Mixin
+  private CommonOptions.Dataset dataset;
 
   @Option(names = "--split", paramLabel = "NAME", defaultValue = "test",
       description = "The qrels split whose queries are searched. Default: ${DEFAULT-VALUE}.")
@@ -70,11 +70,11 @@ final class BenchSearchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PathChecks.requireDirectory("--version-dir", versionDir);
-    PathChecks.requireDirectory("--dataset", dataset);
+    dataset.checked();
     PathChecks.requireParentDirectory("--json", json);
     SearchBenchmark.Options options;
     try {
-      options = new SearchBenchmark.Options(versionDir, BeirReader.read(dataset), split, threads, k, rounds,
+      options = new SearchBenchmark.Options(versionDir, BeirReader.read(dataset.dir), split, threads, k, rounds,
           exportDir);
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());

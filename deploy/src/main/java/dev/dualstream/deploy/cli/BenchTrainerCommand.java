@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -41,10 +42,8 @@ final class BenchTrainerCommand implements Callable<Integer> {
   @Spec
   private CommandSpec spec;
 
-  @Option(names = "--dataset", paramLabel = "DIR", defaultValue = "data/debian-pkgdesc",
-      description = "A BEIR directory: corpus.jsonl[.gz], queries.jsonl[.gz], qrels/SPLIT.tsv. "
-          + "Default: ${DEFAULT-VALUE}.")
-  private Path dataset;
+  @Mixin
+  private CommonOptions.Dataset dataset;
 
   @Option(names = "--split", paramLabel = "NAME", defaultValue = "train",
       description = "Qrels split whose pairs make the batches. Default: ${DEFAULT-VALUE}.")
@@ -70,9 +69,8 @@ final class BenchTrainerCommand implements Callable<Integer> {
       description = "Timed windows; the median window is the result. Default: ${DEFAULT-VALUE}.")
   private int windows;
 
-  @Option(names = "--seed", paramLabel = "N", defaultValue = "42",
-      description = "Seed of the pair order and of the initial weights. Default: ${DEFAULT-VALUE}.")
-  private long seed;
+  @Mixin
+  private CommonOptions.Seed seed;
 
   @Option(names = "--json", paramLabel = "FILE",
       description = "Also write the figures as JSON to FILE (median under \"examples_per_s\").")
@@ -103,17 +101,17 @@ final class BenchTrainerCommand implements Callable<Integer> {
     try {
       config = TrainerBenchmark.benchmarkModel().toBuilder().batchSize(batchSize).threads(threads)
           .build();
-      settings = new TrainerBenchmark.Settings(warmupSteps, windowSteps, windows, seed);
+      settings = new TrainerBenchmark.Settings(warmupSteps, windowSteps, windows, seed.value);
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
     long start = System.nanoTime();
-    BeirDataset data = BeirReader.read(dataset);
-    List<TrainingPair> pairs = BenchPairs.featurize(BenchPairs.texts(data, split, seed),
+    BeirDataset data = BeirReader.read(dataset.dir);
+    List<TrainingPair> pairs = BenchPairs.featurize(BenchPairs.texts(data, split, seed.value),
         new Featurizer(config.featureSpec()));
     List<List<TrainingPair>> batches = TrainerBenchmark.batches(pairs, batchSize);
     if (batches.isEmpty()) {
-      throw new UserError("split '" + split + "' of " + dataset + " has " + pairs.size()
+      throw new UserError("split '" + split + "' of " + dataset.dir + " has " + pairs.size()
           + " usable pairs, fewer than one batch of " + batchSize);
     }
     out.printf("featurized %,d pairs of %s/%s into %d batches of %d in %.1f s%n", pairs.size(),
@@ -135,7 +133,7 @@ final class BenchTrainerCommand implements Callable<Integer> {
   }
 
   private void validate() {
-    PathChecks.requireDirectory("--dataset", dataset);
+    dataset.checked();
     if (exportOnly && exportDir == null) {
       throw new UserError("--export-only needs --export-batches DIR");
     }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -38,10 +39,8 @@ final class DemoCommand implements Callable<Integer> {
   @Spec
   private CommandSpec spec;
 
-  @Option(names = "--dataset", paramLabel = "DIR", defaultValue = "data/debian-pkgdesc",
-      description = "A BEIR directory: corpus.jsonl[.gz], queries.jsonl[.gz], qrels/{train,test}.tsv. "
-          + "Default: ${DEFAULT-VALUE}.")
-  private Path dataset;
+  @Mixin
+  private CommonOptions.Dataset dataset;
 
   @Option(names = "--report-json", paramLabel = "FILE",
       description = "Also write the result table as JSON to FILE.")
@@ -51,10 +50,8 @@ final class DemoCommand implements Callable<Integer> {
       description = "Simulated searches; about 0.6 clicks each become training examples. Default: ${DEFAULT-VALUE}.")
   private long impressions;
 
-  @Option(names = "--seed", paramLabel = "N", defaultValue = "42",
-      description = "Seed of the simulator and of training; the same seed gives the same click log. "
-          + "Default: ${DEFAULT-VALUE}.")
-  private long seed;
+  @Mixin
+  private CommonOptions.Seed seed;
 
   @Option(names = "--batch-size", paramLabel = "N",
       description = "Training pairs per optimizer step. Default: the model's default.")
@@ -83,7 +80,7 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    PathChecks.requireDirectory("--dataset", dataset);
+    dataset.checked();
     if (reportJson != null && reportJson.getParent() != null && !Files.isDirectory(reportJson.getParent())) {
       throw new UserError("--report-json " + reportJson + ": directory " + reportJson.getParent() + " does not exist");
     }
@@ -96,7 +93,7 @@ final class DemoCommand implements Callable<Integer> {
       if (foreignTraffic != null && foreignTraffic.length != 2) {
         throw new UserError("--foreign-traffic takes BAD,PAIRS (two numbers), got " + foreignTraffic.length);
       }
-      options = new DemoOptions(dataset, workDir, kafkaPort, impressions, seed, evalQueries, model,
+      options = new DemoOptions(dataset.dir, workDir, kafkaPort, impressions, seed.value, evalQueries, model,
           Optional.ofNullable(reportJson), foreignTraffic == null ? 0 : foreignTraffic[0],
           foreignTraffic == null ? 0 : foreignTraffic[1]);
     } catch (IllegalArgumentException e) {

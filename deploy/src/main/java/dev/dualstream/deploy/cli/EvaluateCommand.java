@@ -55,9 +55,8 @@ final class EvaluateCommand implements Callable<Integer> {
       description = "Score this saved version (a directory of the model store, e.g. var/models/dual-encoder/v3).")
   private Path versionDir;
 
-  @Option(names = "--dataset", paramLabel = "DIR", defaultValue = "data/debian-pkgdesc",
-      description = "A BEIR directory with the split to score (and a dev split for the hybrid). Default: ${DEFAULT-VALUE}.")
-  private Path dataset;
+  @Mixin
+  private CommonOptions.Dataset dataset;
 
   @Option(names = "--split", paramLabel = "NAME", defaultValue = "test",
       description = "The split scored. Default: ${DEFAULT-VALUE}.")
@@ -92,11 +91,11 @@ final class EvaluateCommand implements Callable<Integer> {
       throw new UserError("--queries must be 0 (all) or positive, got " + queries);
     }
     runFor.check();
-    PathChecks.requireDirectory("--dataset", dataset);
+    dataset.checked();
     if (versionDir != null) {
       PathChecks.requireDirectory("--version-dir", versionDir);
     }
-    BeirDataset data = BeirReader.read(dataset);
+    BeirDataset data = BeirReader.read(dataset.dir);
     if (!data.splits().contains(split)) {
       throw new UserError("--split " + split + ": " + data.name() + " has the splits " + data.splits());
     }

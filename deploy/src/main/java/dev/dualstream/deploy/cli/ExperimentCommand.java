@@ -57,9 +57,8 @@ final class ExperimentCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--dataset", paramLabel = "DIR", defaultValue = "data/debian-pkgdesc",
-        description = "A BEIR directory with train and test qrels. Default: ${DEFAULT-VALUE}.")
-    private Path dataset;
+    @Mixin
+    private CommonOptions.Dataset dataset;
 
     @Option(names = "--examples", paramLabel = "N", defaultValue = "96000",
         description = "Training examples from the click log, the same for every setting. Default: ${DEFAULT-VALUE}.")
@@ -69,9 +68,8 @@ final class ExperimentCommand implements Callable<Integer> {
         description = "Evaluate on the first N test queries; 0 means all. Default: ${DEFAULT-VALUE}.")
     private int evalQueries;
 
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "42",
-        description = "Seed of the simulator and of training. Default: ${DEFAULT-VALUE}.")
-    private long seed;
+    @Mixin
+    private CommonOptions.Seed seed;
 
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "32",
         description = "Training pairs per step. Default: ${DEFAULT-VALUE}.")
@@ -163,13 +161,13 @@ final class ExperimentCommand implements Callable<Integer> {
         printSettings(out);
         return 0;
       }
-      PathChecks.requireDirectory("--dataset", dataset);
+      dataset.checked();
       if (json != null && json.getParent() != null && !Files.isDirectory(json.getParent())) {
         throw new UserError("--json " + json + ": directory " + json.getParent() + " does not exist");
       }
       NegativesExperimentOptions options;
       try {
-        options = new NegativesExperimentOptions(dataset, examples, evalQueries, seed, batchSize, settings,
+        options = new NegativesExperimentOptions(dataset.dir, examples, evalQueries, seed.value, batchSize, settings,
             ablationCacheSize, corpusRefreshSteps, model(), noiseClicks, queryZipf,
             replay.settings());
         ExperimentSetting.select(options.settings(), ablationCacheSize, corpusRefreshSteps);

@@ -15,7 +15,6 @@ import dev.dualstream.evaluator.simulate.SimulationResult;
 import dev.dualstream.evaluator.simulate.Traffic;
 import dev.dualstream.trainer.model.ModelConfig;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -60,9 +59,8 @@ final class SimulateCommand implements Callable<Integer> {
   @Mixin
   private LiveOptions.Kafka kafka;
 
-  @Option(names = "--dataset", paramLabel = "DIR", defaultValue = "data/debian-pkgdesc",
-      description = "A BEIR directory: its corpus is published, its --split queries searched. Default: ${DEFAULT-VALUE}.")
-  private Path dataset;
+  @Mixin
+  private CommonOptions.Dataset dataset;
 
   @Option(names = "--split", paramLabel = "NAME", defaultValue = "train",
       description = "The qrels split whose queries users search. Default: ${DEFAULT-VALUE}.")
@@ -122,9 +120,8 @@ final class SimulateCommand implements Callable<Integer> {
       description = "Do not publish the corpus first (the topic has it from an earlier run).")
   private boolean skipCorpus;
 
-  @Option(names = "--seed", paramLabel = "N", defaultValue = "42",
-      description = "Seed of every draw (queries, users, clicks). Default: ${DEFAULT-VALUE}.")
-  private long seed;
+  @Mixin
+  private CommonOptions.Seed seed;
 
   @Mixin
   private LiveOptions.Progress progress;
@@ -137,7 +134,7 @@ final class SimulateCommand implements Callable<Integer> {
     requireIn("--query-zipf", queryZipf, 0, 10);
     requireIn("--session-length", sessionLength, 1, 1_000);
     requireIn("--document-updates", documentUpdates, 0, 1);
-    PathChecks.requireDirectory("--dataset", dataset);
+    dataset.checked();
     if (!ranker.equals("hybrid") && !ranker.equals("bm25")) {
       throw new UserError("--ranker must be hybrid or bm25, got '" + ranker + "'");
     }
@@ -145,7 +142,7 @@ final class SimulateCommand implements Callable<Integer> {
     SimulationConfig config;
     try {
       schedule = new LiveSchedule(rate, runFor.duration, !skipCorpus);
-      config = SimulationConfig.defaults(seed, Long.MAX_VALUE).withSplit(split).withProgressEvery(1)
+      config = SimulationConfig.defaults(seed.value, Long.MAX_VALUE).withSplit(split).withProgressEvery(1)
           .withTraffic(new Traffic(queryZipf, sessionLength, documentUpdates))
           .withExploration(new Exploration(explore, exploreTemperature, exploreCandidates));
     } catch (IllegalArgumentException e) {
@@ -154,7 +151,7 @@ final class SimulateCommand implements Callable<Integer> {
     String bootstrapServers = kafka.bootstrapServers;
     Duration progressEvery = progress.every;
     PrintWriter out = spec.commandLine().getOut();
-    BeirDataset data = BeirReader.read(dataset);
+    BeirDataset data = BeirReader.read(dataset.dir);
     out.printf("simulate: %s (%,d documents, split %s) to %s at %s searches/s; %s%n", data.name(), data.corpus().size(),
         split, bootstrapServers, rate, runFor.stops());
     long[] nextLine = {System.nanoTime() + progressEvery.toNanos()};

@@ -85,9 +85,8 @@ final class TrainCommand implements Callable<Integer> {
       description = "Stop at the end offsets seen at start and publish a final version, instead of running forever.")
   private boolean bounded;
 
-  @Option(names = "--seed", paramLabel = "N", defaultValue = "42",
-      description = "Seed of initialisation and sampling. Default: ${DEFAULT-VALUE}.")
-  private long seed;
+  @Mixin
+  private CommonOptions.Seed seed;
 
   @Option(names = "--batch-size", paramLabel = "N", description = "Training pairs per optimizer step. "
       + "Default: the model's default.")
@@ -212,7 +211,7 @@ final class TrainCommand implements Callable<Integer> {
         .withModelStore(modelStore)
         .withGroupId(groupId)
         .withBounded(bounded)
-        .withSeed(seed)
+        .withSeed(seed.value)
         .withModel(model.build())
         .withIntervals(metricsEvery, versionEvery)
         .withTopics(topicPrefix.isEmpty() ? TrainerTopics.defaults() : TrainerTopics.prefixed(topicPrefix))

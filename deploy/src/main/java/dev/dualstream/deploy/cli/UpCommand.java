@@ -37,10 +37,8 @@ final class UpCommand implements Callable<Integer> {
   @Spec
   private CommandSpec spec;
 
-  @Option(names = "--dataset", paramLabel = "DIR", defaultValue = "data/debian-pkgdesc",
-      description = "A BEIR directory: its corpus searched, train queries simulated, dev and test scored. "
-          + "Default: ${DEFAULT-VALUE}.")
-  private Path dataset;
+  @Mixin
+  private CommonOptions.Dataset dataset;
 
   @Mixin
   private LiveOptions.RunFor runFor;
@@ -66,9 +64,8 @@ final class UpCommand implements Callable<Integer> {
           + "Default: ${DEFAULT-VALUE}.")
   private int evalQueries;
 
-  @Option(names = "--seed", paramLabel = "N", defaultValue = "42",
-      description = "Seed of the simulator and of training. Default: ${DEFAULT-VALUE}.")
-  private long seed;
+  @Mixin
+  private CommonOptions.Seed seed;
 
   @Option(names = "--kafka-port", paramLabel = "PORT", defaultValue = "" + KafkaBrokerProcess.DEFAULT_PORT,
       description = "The broker's port on 127.0.0.1; the controller takes PORT+1. Default: ${DEFAULT-VALUE}.")
@@ -88,12 +85,12 @@ final class UpCommand implements Callable<Integer> {
     runFor.check();
     LoopOptions options;
     try {
-      options = new LoopOptions(dataset, workDir, kafkaPort, runFor.duration, rate, seed, versionEvery,
+      options = new LoopOptions(dataset.dir, workDir, kafkaPort, runFor.duration, rate, seed.value, versionEvery,
           checkpointInterval, evalQueries, Optional.ofNullable(reportJson));
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
-    PathChecks.requireDirectory("--dataset", dataset);
+    dataset.checked();
     PathChecks.requireParentDirectory("--report-json", reportJson);
     PrintWriter out = spec.commandLine().getOut();
     Loop loop = new Loop(options, DualstreamCli.class.getName(), out::println);

@@ -89,6 +89,9 @@ final class FaultFixture {
         .withBounded(true)
         .withDeterministic(true)
         .withIntervals(METRICS_EVERY_STEPS, VERSION_EVERY_STEPS)
+        // every announced version stays, so the tests can hold the store against the announcements;
+        // retention has tests of its own (VersionLedgerTest)
+        .withKeepVersions(0)
         .withCheckpoints(checkpoints);
   }
 
