@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -43,7 +44,7 @@ public final class HybridRetriever implements Retriever {
 
     /** For the console: "min-max, dense weight 0.25". */
     public String describe() {
-      return String.format(java.util.Locale.ROOT, "%s, dense weight %.2f",
+      return String.format(Locale.ROOT, "%s, dense weight %.2f",
           normalization == Normalization.MIN_MAX ? "min-max" : "z-score", weight);
     }
   }
