@@ -51,30 +51,8 @@ class TrainingOperatorTest {
   @Test
   void restoreMidBatchContinuesToBitIdenticalParametersAndOptimizerState(@TempDir Path a, @TempDir Path b)
       throws Exception {
-    ModelVersion straight;
-    try (OneInputStreamOperatorTestHarness<FeaturizedExample, EncodedRecord> h = harness(options(a, 0))) {
-      h.open();
-      feed(h, INPUT);
-      h.endInput();
-      straight = onlyVersion(h);
-    }
-
-    OperatorSubtaskState snapshot;
-    int cut = 7 * BATCH + 5;
-    try (OneInputStreamOperatorTestHarness<FeaturizedExample, EncodedRecord> h = harness(options(b, 0))) {
-      h.open();
-      feed(h, INPUT.subList(0, cut));
-      snapshot = h.snapshot(1, 1);
-      feed(h, INPUT.subList(cut, cut + 40)); // lost in the crash
-    }
-    ModelVersion resumed;
-    try (OneInputStreamOperatorTestHarness<FeaturizedExample, EncodedRecord> h = harness(options(b, 0))) {
-      h.initializeState(snapshot);
-      h.open();
-      feed(h, INPUT.subList(cut, INPUT.size()));
-      h.endInput();
-      resumed = onlyVersion(h);
-    }
+    ModelVersion straight = straight(options(a, 0));
+    ModelVersion resumed = crashedAndResumed(options(b, 0));
 
     assertEquals(INPUT.size(), straight.getExamples());
     assertEquals(INPUT.size(), resumed.getExamples(), "every example applied exactly once");
@@ -90,37 +68,9 @@ class TrainingOperatorTest {
       @TempDir Path c) throws Exception {
     ReplaySettings replay = new ReplaySettings(2, 3 * BATCH);
     TrainerOptions replaying = options(a, 0).withDeterministic(true).withReplay(replay);
-    ModelVersion straight;
-    try (OneInputStreamOperatorTestHarness<FeaturizedExample, EncodedRecord> h = harness(replaying)) {
-      h.open();
-      feed(h, INPUT);
-      h.endInput();
-      straight = onlyVersion(h);
-    }
-    ModelVersion onePass;
-    try (OneInputStreamOperatorTestHarness<FeaturizedExample, EncodedRecord> h = harness(options(c, 0))) {
-      h.open();
-      feed(h, INPUT);
-      h.endInput();
-      onePass = onlyVersion(h);
-    }
-
-    OperatorSubtaskState snapshot;
-    int cut = 7 * BATCH + 5;
-    try (OneInputStreamOperatorTestHarness<FeaturizedExample, EncodedRecord> h = harness(replaying.withModelStore(b))) {
-      h.open();
-      feed(h, INPUT.subList(0, cut));
-      snapshot = h.snapshot(1, 1);
-      feed(h, INPUT.subList(cut, cut + 40)); // lost in the crash
-    }
-    ModelVersion resumed;
-    try (OneInputStreamOperatorTestHarness<FeaturizedExample, EncodedRecord> h = harness(replaying.withModelStore(b))) {
-      h.initializeState(snapshot);
-      h.open();
-      feed(h, INPUT.subList(cut, INPUT.size()));
-      h.endInput();
-      resumed = onlyVersion(h);
-    }
+    ModelVersion straight = straight(replaying);
+    ModelVersion onePass = straight(options(c, 0));
+    ModelVersion resumed = crashedAndResumed(replaying.withModelStore(b));
 
     long freshSteps = onePass.getStep();
     // every step replays 2 batches once the buffer holds one batch, which it does from the first step on
@@ -291,6 +241,38 @@ class TrainingOperatorTest {
       all.append(c.getMessage()).append(" | ");
     }
     return all.toString();
+  }
+
+  /** The version at the end of {@link #INPUT}, trained in one go. */
+  private static ModelVersion straight(TrainerOptions options) throws Exception {
+    try (OneInputStreamOperatorTestHarness<FeaturizedExample, EncodedRecord> h = harness(options)) {
+      h.open();
+      feed(h, INPUT);
+      h.endInput();
+      return onlyVersion(h);
+    }
+  }
+
+  /**
+   * The version at the end of {@link #INPUT}, trained by an operator snapshotted in the middle of a batch,
+   * crashed 40 examples later, and restored from the snapshot.
+   */
+  private static ModelVersion crashedAndResumed(TrainerOptions options) throws Exception {
+    OperatorSubtaskState snapshot;
+    int cut = 7 * BATCH + 5;
+    try (OneInputStreamOperatorTestHarness<FeaturizedExample, EncodedRecord> h = harness(options)) {
+      h.open();
+      feed(h, INPUT.subList(0, cut));
+      snapshot = h.snapshot(1, 1);
+      feed(h, INPUT.subList(cut, cut + 40)); // lost in the crash
+    }
+    try (OneInputStreamOperatorTestHarness<FeaturizedExample, EncodedRecord> h = harness(options)) {
+      h.initializeState(snapshot);
+      h.open();
+      feed(h, INPUT.subList(cut, INPUT.size()));
+      h.endInput();
+      return onlyVersion(h);
+    }
   }
 
   private static TrainerOptions options(Path store, int versionEverySteps) {
