@@ -100,7 +100,7 @@ public final class SearchBenchmark {
         log.accept("vectors written to " + options.exportDir());
       }
       List<Double> rounds = Arrays.stream(qps).boxed().toList();
-      return new Result(median(qps), options.threads(), options.k(), queryIds.size(), index.size(),
+      return new Result(PipelineBenchmark.median(rounds), options.threads(), options.k(), queryIds.size(), index.size(),
           index.dimension(), Runtime.getRuntime().availableProcessors(), options.versionDir().toString(),
           embedSeconds, rounds);
     }
@@ -133,12 +133,5 @@ public final class SearchBenchmark {
       }
     }
     NpyWriter.writeInt32(dir.resolve("dualstream-top.npy"), rows, queryIds.size(), width);
-  }
-
-  private static double median(double[] values) {
-    double[] sorted = values.clone();
-    Arrays.sort(sorted);
-    int n = sorted.length;
-    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
 }

@@ -44,17 +44,22 @@ final class LiveOptions {
 
   /** Starts a metrics endpoint, or none for port 0; a port that cannot be bound is the user's to fix. */
   static Optional<MetricsEndpoint> metrics(int port) {
-    if (port == 0) {
+    if (requireMetricsPort(port) == 0) {
       return Optional.empty();
-    }
-    if (port < 0 || port > 65_535) {
-      throw new UserError("--metrics-port must be a port (1-65535) or 0 for none, got " + port);
     }
     try {
       return Optional.of(MetricsEndpoint.start(port));
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage() + "; pass --metrics-port with a free port, or 0 for none", e);
     }
+  }
+
+  /** The port, checked: 1 to 65535, or 0 for none. */
+  static int requireMetricsPort(int port) {
+    if (port < 0 || port > 65_535) {
+      throw new UserError("--metrics-port must be a port (1-65535) or 0 for none, got " + port);
+    }
+    return port;
   }
 
   /** How often a component prints progress. */

@@ -184,10 +184,7 @@ final class TrainCommand implements Callable<Integer> {
   /** The MiniCluster's settings beyond the job's: Flink's Prometheus reporter, unless --metrics-port 0. */
   private Configuration cluster() {
     Configuration conf = new Configuration();
-    if (metricsPort < 0 || metricsPort > 65_535) {
-      throw new UserError("--metrics-port must be a port (1-65535) or 0 for none, got " + metricsPort);
-    }
-    if (metricsPort > 0) {
+    if (LiveOptions.requireMetricsPort(metricsPort) > 0) {
       conf.setString("metrics.reporter.prom.factory.class", PROMETHEUS_REPORTER);
       conf.setString("metrics.reporter.prom.port", Integer.toString(metricsPort));
     }
