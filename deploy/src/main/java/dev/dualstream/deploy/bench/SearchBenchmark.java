@@ -53,9 +53,10 @@ public final class SearchBenchmark {
    * What a run measured; JSON keys are the snake_case names.
    *
    * @param qps queries per second, the median of the rounds
+   * @param kernel the scoring kernel that ran ("simd-512", "simd-256" or "scalar", see DenseIndex)
    * @param roundsQps every round's queries per second
    */
-  public record Result(double qps, int threads, int k, int queries, int documents, int dimension, int cores,
+  public record Result(double qps, String kernel, int threads, int k, int queries, int documents, int dimension, int cores,
       String versionDir, double embedSeconds, List<Double> roundsQps) {
     public String toJson() {
       try {
@@ -100,7 +101,7 @@ public final class SearchBenchmark {
         log.accept("vectors written to " + options.exportDir());
       }
       List<Double> rounds = Arrays.stream(qps).boxed().toList();
-      return new Result(PipelineBenchmark.median(rounds), options.threads(), options.k(), queryIds.size(), index.size(),
+      return new Result(PipelineBenchmark.median(rounds), index.kernel(), options.threads(), options.k(), queryIds.size(), index.size(),
           index.dimension(), Runtime.getRuntime().availableProcessors(), options.versionDir().toString(),
           embedSeconds, rounds);
     }

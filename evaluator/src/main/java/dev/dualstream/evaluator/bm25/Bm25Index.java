@@ -52,6 +52,20 @@ public final class Bm25Index implements Retriever {
   /** Length normalisation. */
   public static final float B = 0.4f;
   private static final String FIELD = "body";
+  /**
+   * Lucene's SIMD code needs Java 21; on 17 it warns, once per process, that the Vector API module it
+   * sees (added for {@code DenseIndex}) goes unused, and falls back to its scalar code. The warning
+   * says nothing a user can act on, so it is silenced here, before Lucene first looks. Held in a
+   * field: java.util.logging keeps loggers only weakly.
+   */
+  private static final java.util.logging.Logger LUCENE_VECTORIZATION = quietLuceneVectorization();
+
+  private static java.util.logging.Logger quietLuceneVectorization() {
+    java.util.logging.Logger logger =
+        java.util.logging.Logger.getLogger("org.apache.lucene.internal.vectorization.VectorizationProvider");
+    logger.setLevel(java.util.logging.Level.SEVERE);
+    return logger;
+  }
 
   private final Analyzer analyzer;
   private final ByteBuffersDirectory directory;

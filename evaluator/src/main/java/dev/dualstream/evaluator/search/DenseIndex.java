@@ -17,19 +17,19 @@ import java.util.concurrent.Future;
  * batches; a search embeds the queries in batches and scores them against every document by dot
  * product (the model's vectors are unit length, so this is cosine).
  *
- * <p>Layout and kernel: documents are stored in blocks of {@value #DOC_BLOCK}, each block transposed
- * (dimension-major, the block's documents contiguous for each dimension). Scoring one query against
- * a block is then {@code scores[i] += q[j] * block[j][i]} over j: an element-wise multiply-add that
- * the JIT compiles to SIMD instructions, where a per-document dot product would be a sequential
- * reduction it cannot vectorise. A task takes a block of queries and walks the document blocks, each
- * small enough to stay in L2 cache while every query of the task is scored against it, so document
- * memory is read once per query block rather than once per query. Query blocks run in parallel on a
- * bounded pool; each query keeps its best k in a small heap. The model itself is called from one
- * thread only, as it is not thread-safe.
+ * <p>Layout and kernel: documents are stored in panels of {@value ScoreKernel#PANEL}, each panel
+ * dimension-major, and a {@link ScoreKernel} scores {@value ScoreKernel#QUERIES} queries against one
+ * panel at a time with their sums held in registers, as a matrix-multiply micro-kernel does (SIMD
+ * through the Vector API where the JVM has it, plain Java otherwise; both give the same bits). A task
+ * takes a block of queries and walks the panels, each small enough to stay in L1 cache while every
+ * query of the task is scored against it. Most scores fall below their query's current k-th best and
+ * cost one comparison; the rest go into that query's heap. Query blocks run in parallel on a bounded
+ * pool. The model itself is called from one thread only, as it is not thread-safe.
  */
 public final class DenseIndex implements Retriever {
   private static final int QUERY_BLOCK = 32;
-  static final int DOC_BLOCK = 256;
+  private static final int PANEL = ScoreKernel.PANEL;
+  private static final int KERNEL_QUERIES = ScoreKernel.QUERIES;
 
   private final RetrievalModel model;
   private final String[] ids;
@@ -37,6 +37,7 @@ public final class DenseIndex implements Retriever {
   private final int dimension;
   private final int batchSize;
   private final int threads;
+  private final ScoreKernel kernel = ScoreKernel.forThisJvm();
 
   private DenseIndex(RetrievalModel model, String[] ids, float[] vectors, int dimension, int batchSize, int threads) {
     this.model = model;
@@ -62,13 +63,13 @@ public final class DenseIndex implements Retriever {
       throw new IllegalArgumentException("batchSize and threads must be at least 1");
     }
     int dimension = model.dimension();
-    if (((long) corpus.size() + DOC_BLOCK) * dimension > Integer.MAX_VALUE - 8) {
+    if (((long) corpus.size() + PANEL) * dimension > Integer.MAX_VALUE - 8) {
       throw new IllegalArgumentException("corpus of " + corpus.size() + " documents x " + dimension
           + " dimensions is too large for exact search in one array");
     }
     String[] ids = new String[corpus.size()];
-    int blocks = (corpus.size() + DOC_BLOCK - 1) / DOC_BLOCK;
-    float[] vectors = new float[blocks * DOC_BLOCK * dimension];
+    int panels = (corpus.size() + PANEL - 1) / PANEL;
+    float[] vectors = new float[panels * PANEL * dimension];
     for (int start = 0; start < corpus.size(); start += batchSize) {
       List<DocumentText> batch = corpus.subList(start, Math.min(corpus.size(), start + batchSize));
       float[][] rows = model.embedDocuments(batch);
@@ -76,9 +77,8 @@ public final class DenseIndex implements Retriever {
       for (int i = 0; i < batch.size(); i++) {
         int doc = start + i;
         ids[doc] = batch.get(i).id();
-        int blockOffset = (doc / DOC_BLOCK) * DOC_BLOCK * dimension;
         for (int j = 0; j < dimension; j++) {
-          vectors[blockOffset + j * DOC_BLOCK + doc % DOC_BLOCK] = rows[i][j];
+          vectors[slot(doc, j, dimension)] = rows[i][j];
         }
       }
     }
@@ -118,12 +118,21 @@ public final class DenseIndex implements Retriever {
   public float[] documentVectors() {
     float[] rows = new float[ids.length * dimension];
     for (int doc = 0; doc < ids.length; doc++) {
-      int blockOffset = (doc / DOC_BLOCK) * DOC_BLOCK * dimension;
       for (int j = 0; j < dimension; j++) {
-        rows[doc * dimension + j] = vectors[blockOffset + j * DOC_BLOCK + doc % DOC_BLOCK];
+        rows[doc * dimension + j] = vectors[slot(doc, j, dimension)];
       }
     }
     return rows;
+  }
+
+  /** Where dimension j of document {@code doc} lies in the panel layout. */
+  private static int slot(int doc, int j, int dimension) {
+    return (doc / PANEL) * PANEL * dimension + j * PANEL + doc % PANEL;
+  }
+
+  /** Which scoring kernel this index runs ("simd-512", "simd-256" or "scalar"). */
+  public String kernel() {
+    return kernel.name();
   }
 
   /** The document ids in corpus order. */
@@ -177,25 +186,33 @@ public final class DenseIndex implements Retriever {
 
   /** Scores queries [from, to) against every document; each task writes disjoint result slots. */
   private void scoreBlock(float[] queryVectors, int from, int to, int k, List<List<ScoredDocument>> results) {
-    TopK[] heaps = new TopK[to - from];
-    for (int q = 0; q < heaps.length; q++) {
+    int count = to - from;
+    int groups = (count + KERNEL_QUERIES - 1) / KERNEL_QUERIES;
+    // The kernel takes whole groups of queries: the last group is padded with zero vectors, whose
+    // scores are never offered.
+    float[] queries = Arrays.copyOfRange(queryVectors, from * dimension, (from + groups * KERNEL_QUERIES) * dimension);
+    if (to < from + groups * KERNEL_QUERIES) {
+      Arrays.fill(queries, count * dimension, queries.length, 0f);
+    }
+    TopK[] heaps = new TopK[count];
+    for (int q = 0; q < count; q++) {
       heaps[q] = new TopK(k);
     }
+    float[] scores = new float[KERNEL_QUERIES * PANEL];
     int n = ids.length;
-    float[] scores = new float[DOC_BLOCK];
-    for (int docStart = 0; docStart < n; docStart += DOC_BLOCK) {
-      int count = Math.min(DOC_BLOCK, n - docStart);
-      int blockOffset = docStart * dimension;
-      for (int q = from; q < to; q++) {
-        scoreAgainstBlock(queryVectors, q * dimension, vectors, blockOffset, dimension, scores);
-        TopK heap = heaps[q - from];
-        for (int i = 0; i < count; i++) {
-          heap.offer(scores[i], docStart + i);
+    for (int panelStart = 0; panelStart < n; panelStart += PANEL) {
+      int docs = Math.min(PANEL, n - panelStart);
+      int panelOffset = panelStart * dimension;
+      for (int group = 0; group < groups; group++) {
+        kernel.score(queries, group * KERNEL_QUERIES * dimension, vectors, panelOffset, dimension, scores);
+        int members = Math.min(KERNEL_QUERIES, count - group * KERNEL_QUERIES);
+        for (int m = 0; m < members; m++) {
+          heaps[group * KERNEL_QUERIES + m].offerAll(scores, m * PANEL, docs, panelStart);
         }
       }
     }
-    for (int q = from; q < to; q++) {
-      TopK heap = heaps[q - from];
+    for (int q = 0; q < count; q++) {
+      TopK heap = heaps[q];
       float[] best = new float[heap.size()];
       int[] order = heap.drainBestFirst(best);
       List<ScoredDocument> ranked = new ArrayList<>(order.length);
@@ -203,39 +220,7 @@ public final class DenseIndex implements Retriever {
         ranked.add(new ScoredDocument(ids[order[i]], best[i]));
       }
       synchronized (results) {
-        results.set(q, List.copyOf(ranked));
-      }
-    }
-  }
-
-  /**
-   * Scores one query against one transposed document block: {@code scores[i]} becomes the sum over
-   * dimensions j, in ascending order, of {@code query[j] * document_i[j]}. Four dimensions per pass
-   * cut the loads and stores of {@code scores} fourfold; Java evaluates the sum left to right, so
-   * the result is bit-identical to adding one dimension at a time.
-   */
-  static void scoreAgainstBlock(float[] queries, int queryOffset, float[] blocks, int blockOffset, int dimension,
-      float[] scores) {
-    Arrays.fill(scores, 0f);
-    int j = 0;
-    for (; j + 3 < dimension; j += 4) {
-      float w0 = queries[queryOffset + j];
-      float w1 = queries[queryOffset + j + 1];
-      float w2 = queries[queryOffset + j + 2];
-      float w3 = queries[queryOffset + j + 3];
-      int r0 = blockOffset + j * DOC_BLOCK;
-      int r1 = r0 + DOC_BLOCK;
-      int r2 = r1 + DOC_BLOCK;
-      int r3 = r2 + DOC_BLOCK;
-      for (int i = 0; i < DOC_BLOCK; i++) {
-        scores[i] = scores[i] + w0 * blocks[r0 + i] + w1 * blocks[r1 + i] + w2 * blocks[r2 + i] + w3 * blocks[r3 + i];
-      }
-    }
-    for (; j < dimension; j++) {
-      float weight = queries[queryOffset + j];
-      int row = blockOffset + j * DOC_BLOCK;
-      for (int i = 0; i < DOC_BLOCK; i++) {
-        scores[i] += weight * blocks[row + i];
+        results.set(from + q, List.copyOf(ranked));
       }
     }
   }

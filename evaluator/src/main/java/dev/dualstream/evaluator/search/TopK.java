@@ -27,6 +27,27 @@ final class TopK {
     }
   }
 
+  /**
+   * Offers {@code scores[offset + i]} for document {@code firstDoc + i}, i below {@code count}. The
+   * documents must come after every document offered before, as when a corpus is scanned in order:
+   * an equal score then never displaces a kept document, so once the heap is full one comparison
+   * with its worst score rejects most offers.
+   */
+  void offerAll(float[] scores, int offset, int count, int firstDoc) {
+    int i = 0;
+    for (; i < count && size < this.scores.length; i++) {
+      offer(scores[offset + i], firstDoc + i);
+    }
+    for (; i < count; i++) {
+      float score = scores[offset + i];
+      if (score > this.scores[0]) {
+        this.scores[0] = score;
+        docs[0] = firstDoc + i;
+        siftDown(0);
+      }
+    }
+  }
+
   /** Document indices best first; {@code outScores} receives their scores. Empties the heap. */
   int[] drainBestFirst(float[] outScores) {
     int n = size;

@@ -81,29 +81,47 @@ class DenseIndexTest {
   }
 
   @Test
-  void blockKernelComputesEveryDotProduct() {
+  void kernelsComputeEveryDotProductAndAgreeBitForBit() {
     Random random = new Random(3);
-    int dimension = 7;
-    int block = DenseIndex.DOC_BLOCK;
-    float[] query = new float[dimension + 2];
-    float[] documents = new float[block * dimension];
-    float[] blocks = new float[block * dimension + 5];
-    for (int j = 0; j < dimension; j++) {
-      query[j + 2] = random.nextFloat();
-      for (int i = 0; i < block; i++) {
-        documents[i * dimension + j] = random.nextFloat();
-        blocks[5 + j * block + i] = documents[i * dimension + j];
+    int panel = ScoreKernel.PANEL;
+    int queryCount = ScoreKernel.QUERIES;
+    for (int dimension : new int[] {1, 7, 64, 129}) {
+      float[] queries = new float[queryCount * dimension + 2];
+      float[] documents = new float[panel * dimension];
+      float[] panels = new float[panel * dimension + 5];
+      for (int i = 0; i < queries.length; i++) {
+        queries[i] = random.nextFloat() * 2 - 1;
+      }
+      for (int i = 0; i < panel; i++) {
+        for (int j = 0; j < dimension; j++) {
+          documents[i * dimension + j] = random.nextFloat() * 2 - 1;
+          panels[5 + j * panel + i] = documents[i * dimension + j];
+        }
+      }
+      float[] scalar = new float[queryCount * panel];
+      float[] chosen = new float[queryCount * panel];
+      new ScoreKernel.Scalar().score(queries, 2, panels, 5, dimension, scalar);
+      ScoreKernel.forThisJvm().score(queries, 2, panels, 5, dimension, chosen);
+      for (int q = 0; q < queryCount; q++) {
+        for (int i = 0; i < panel; i++) {
+          double expected = 0;
+          for (int j = 0; j < dimension; j++) {
+            expected += (double) queries[2 + q * dimension + j] * documents[i * dimension + j];
+          }
+          String at = "dimension " + dimension + ", query " + q + ", document " + i;
+          assertEquals(expected, scalar[q * panel + i], 1e-4, at);
+          assertEquals(Float.floatToIntBits(scalar[q * panel + i]), Float.floatToIntBits(chosen[q * panel + i]), at);
+        }
       }
     }
-    float[] scores = new float[block];
-    DenseIndex.scoreAgainstBlock(query, 2, blocks, 5, dimension, scores);
-    for (int i = 0; i < block; i++) {
-      double expected = 0;
-      for (int j = 0; j < dimension; j++) {
-        expected += query[j + 2] * documents[i * dimension + j];
-      }
-      assertEquals(expected, scores[i], 1e-5, "document " + i);
-    }
+  }
+
+  @Test
+  void testJvmRunsTheSimdKernel() {
+    // The build gives every test JVM the Vector API module, as the launcher does; without it exact
+    // search silently falls back to the scalar kernel, several times slower.
+    assertTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(), "jdk.incubator.vector not added");
+    assertTrue(ScoreKernel.forThisJvm().name().startsWith("simd-"), ScoreKernel.forThisJvm().name());
   }
 
   private static List<String> bruteForce(HashedBagOfWordsModel model, List<DocumentText> corpus, String query, int k) {
@@ -112,10 +130,10 @@ class DenseIndexTest {
     List<Integer> order = new ArrayList<>();
     float[] scores = new float[corpus.size()];
     for (int i = 0; i < corpus.size(); i++) {
-      // Same float operations in the same order as the index's kernel, so ties compare exactly.
+      // Same float operations in the same order as the index's kernels, so ties compare exactly.
       float score = 0;
       for (int j = 0; j < q.length; j++) {
-        score += q[j] * docs[i][j];
+        score = Math.fma(docs[i][j], q[j], score);
       }
       scores[i] = score;
       order.add(i);

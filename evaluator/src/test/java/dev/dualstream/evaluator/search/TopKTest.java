@@ -42,6 +42,35 @@ class TopKTest {
     }
   }
 
+  @Test
+  void offerAllMatchesOneOfferAtATimeForAnOrderedScan() {
+    for (long seed = 0; seed < 200; seed++) {
+      Random random = new Random(seed);
+      int n = random.nextInt(300);
+      int k = 1 + random.nextInt(50);
+      float[] scores = new float[n];
+      for (int i = 0; i < n; i++) {
+        scores[i] = random.nextInt(20) / 4f;
+      }
+      TopK one = new TopK(k);
+      TopK chunked = new TopK(k);
+      for (int start = 0; start < n; ) {
+        int count = Math.min(n - start, 1 + random.nextInt(40));
+        for (int i = start; i < start + count; i++) {
+          one.offer(scores[i], i);
+        }
+        float[] padded = new float[count + 3];
+        System.arraycopy(scores, start, padded, 3, count);
+        chunked.offerAll(padded, 3, count, start);
+        start += count;
+      }
+      float[] oneScores = new float[one.size()];
+      float[] chunkedScores = new float[chunked.size()];
+      assertArrayEquals(one.drainBestFirst(oneScores), chunked.drainBestFirst(chunkedScores), "seed " + seed);
+      assertArrayEquals(oneScores, chunkedScores, "seed " + seed);
+    }
+  }
+
   private static void shuffle(int[] values, Random random) {
     for (int i = values.length - 1; i > 0; i--) {
       int j = random.nextInt(i + 1);
