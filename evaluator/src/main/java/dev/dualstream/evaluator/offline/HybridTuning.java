@@ -50,8 +50,8 @@ public final class HybridTuning {
       throw new IllegalArgumentException("split '" + split + "' of " + dataset.name() + " has no query to tune on");
     }
     List<String> texts = ids.stream().map(dataset.queries()::get).toList();
-    List<List<ScoredDocument>> d = dense.search(texts, HybridRetriever.CANDIDATES);
-    List<List<ScoredDocument>> l = lexical.search(texts, HybridRetriever.CANDIDATES);
+    List<List<ScoredDocument>> d = dense.search(texts, HybridRetriever.SCORE_DEPTH);
+    List<List<ScoredDocument>> l = lexical.search(texts, HybridRetriever.SCORE_DEPTH);
     Map<String, Integer> order = HybridRetriever.corpusOrder(dataset.corpus());
     Choice best = null;
     MetricSummary lexicalAlone = null;

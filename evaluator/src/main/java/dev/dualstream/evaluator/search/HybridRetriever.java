@@ -4,26 +4,33 @@ import dev.dualstream.trainer.model.DocumentText;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
- * Linear fusion of a dense and a lexical retriever: each ranks its top {@value #CANDIDATES} for a query, the
- * scores of each list are normalised over that list ({@link Normalization}: min-max to [0, 1], or z-scores),
- * a document missing from a list scores 0 there after min-max, the list's lowest z-score after z-scores, and
- * a document's fused
- * score is {@code weight * dense + (1 - weight) * lexical}. Ties go to the earlier document of the corpus, as
- * every retriever here breaks them. The normalisation and the weight are chosen on a split other than the
- * one reported ({@code HybridTuning}).
+ * Linear fusion of a dense and a lexical retriever. Each ranks its top {@value #SCORE_DEPTH} for a query; the
+ * candidates are the union of each list's top {@value #CANDIDATES}, and each candidate takes its score from each
+ * list. A candidate missing from a list scores that list's lowest when the list was cut at the depth asked for
+ * (it ranks below it there), and 0 when the list was not cut (the retriever matched it not at all: a lexical
+ * retriever's score for a document sharing no term with the query). Scoring the candidates from lists ten
+ * times deeper than the candidates, rather than flooring every miss, lets a document ranked 150th by one
+ * retriever count for what it scored there. Each side's scores are then normalised over the candidates
+ * ({@link Normalization}: min-max to [0, 1], or z-scores), and a candidate's fused score is {@code weight *
+ * dense + (1 - weight) * lexical}. Ties go to the earlier document of the corpus, as every retriever here
+ * breaks them. The normalisation and the weight are chosen on a split other than the one reported
+ * ({@code HybridTuning}).
  *
  * <p>It closes neither retriever: they are built once and shared with the systems evaluated beside it.
  */
 public final class HybridRetriever implements Retriever {
   /** Candidates taken from each retriever per query. */
   public static final int CANDIDATES = 100;
+  /** How deep each retriever's list goes for the candidates' scores. */
+  public static final int SCORE_DEPTH = 1000;
 
   /** How one list's scores are put on a common scale before they are added. */
   public enum Normalization {
@@ -90,80 +97,92 @@ public final class HybridRetriever implements Retriever {
 
   @Override
   public List<List<ScoredDocument>> search(List<String> queries, int k) {
-    int depth = Math.max(k, CANDIDATES);
+    int candidates = Math.max(k, CANDIDATES);
+    int depth = Math.max(candidates, SCORE_DEPTH);
     List<List<ScoredDocument>> d = dense.search(queries, depth);
     List<List<ScoredDocument>> l = lexical.search(queries, depth);
     List<List<ScoredDocument>> out = new ArrayList<>(queries.size());
     for (int i = 0; i < queries.size(); i++) {
-      out.add(fuse(d.get(i), l.get(i), fusion, k, corpusOrder));
+      out.add(fuse(d.get(i), l.get(i), fusion, k, corpusOrder, candidates, depth));
     }
     return out;
   }
 
-  /** The min-max fusion of two rankings of one query, top {@code k}. */
+  /**
+   * The min-max fusion of two rankings of one query, top {@code k}, each ranking asked for {@value
+   * #SCORE_DEPTH} documents.
+   */
   public static List<ScoredDocument> fuse(List<ScoredDocument> dense, List<ScoredDocument> lexical, double weight,
       int k, Map<String, Integer> corpusOrder) {
     return fuse(dense, lexical, new Fusion(Normalization.MIN_MAX, weight), k, corpusOrder);
   }
 
-  /** The fusion of two rankings of one query, top {@code k}. */
+  /** The fusion of two rankings of one query, top {@code k}, each ranking asked for {@value #SCORE_DEPTH} documents. */
   public static List<ScoredDocument> fuse(List<ScoredDocument> dense, List<ScoredDocument> lexical, Fusion fusion,
       int k, Map<String, Integer> corpusOrder) {
-    Map<String, Double> d = normalised(dense, fusion.normalization());
-    Map<String, Double> l = normalised(lexical, fusion.normalization());
-    double dFloor = floor(d, fusion.normalization());
-    double lFloor = floor(l, fusion.normalization());
-    Map<String, Double> fused = new LinkedHashMap<>();
-    for (Map<String, Double> list : List.of(d, l)) {
-      for (String id : list.keySet()) {
-        fused.computeIfAbsent(id, x -> fusion.weight() * d.getOrDefault(x, dFloor)
-            + (1 - fusion.weight()) * l.getOrDefault(x, lFloor));
+    return fuse(dense, lexical, fusion, k, corpusOrder, Math.max(k, CANDIDATES), Math.max(k, SCORE_DEPTH));
+  }
+
+  /**
+   * The fusion of two rankings of one query, each asked for {@code depth} documents, over the union of
+   * their top {@code candidates}; the top {@code k} of it.
+   */
+  static List<ScoredDocument> fuse(List<ScoredDocument> dense, List<ScoredDocument> lexical, Fusion fusion, int k,
+      Map<String, Integer> corpusOrder, int candidates, int depth) {
+    Set<String> union = new LinkedHashSet<>();
+    for (List<ScoredDocument> list : List.of(dense, lexical)) {
+      for (int i = 0; i < list.size() && i < candidates; i++) {
+        union.add(list.get(i).id());
       }
     }
-    List<ScoredDocument> all = new ArrayList<>(fused.size());
-    fused.forEach((id, score) -> all.add(new ScoredDocument(id, (float) (double) score)));
+    String[] ids = union.toArray(String[]::new);
+    double[] d = normalised(scoresOf(ids, dense, depth), fusion.normalization());
+    double[] l = normalised(scoresOf(ids, lexical, depth), fusion.normalization());
+    List<ScoredDocument> all = new ArrayList<>(ids.length);
+    for (int i = 0; i < ids.length; i++) {
+      all.add(new ScoredDocument(ids[i], (float) (fusion.weight() * d[i] + (1 - fusion.weight()) * l[i])));
+    }
     all.sort(Comparator.comparingDouble((ScoredDocument s) -> -s.score())
         .thenComparingInt(s -> corpusOrder.getOrDefault(s.id(), Integer.MAX_VALUE)));
     return all.size() > k ? List.copyOf(all.subList(0, k)) : all;
   }
 
-  /** What a document missing from a list scores there: 0 after min-max, else the list's lowest (0 if empty). */
-  private static double floor(Map<String, Double> list, Normalization normalization) {
-    if (normalization == Normalization.MIN_MAX) {
-      return 0;
+  /** Each document's score in {@code ranking}, or what a document missing from it scores (see the class). */
+  private static double[] scoresOf(String[] ids, List<ScoredDocument> ranking, int depth) {
+    Map<String, Float> scores = new HashMap<>(ranking.size() * 2);
+    for (ScoredDocument s : ranking) {
+      scores.putIfAbsent(s.id(), s.score());
     }
-    double min = Double.POSITIVE_INFINITY;
-    for (double v : list.values()) {
-      min = Math.min(min, v);
+    double missing = ranking.size() >= depth ? ranking.get(ranking.size() - 1).score() : 0;
+    double[] out = new double[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      Float score = scores.get(ids[i]);
+      out[i] = score == null ? missing : score;
     }
-    return list.isEmpty() ? 0 : min;
+    return out;
   }
 
-  private static Map<String, Double> normalised(List<ScoredDocument> ranking, Normalization normalization) {
-    Map<String, Double> out = new LinkedHashMap<>();
-    if (ranking.isEmpty()) {
-      return out;
-    }
+  private static double[] normalised(double[] scores, Normalization normalization) {
     double max = Double.NEGATIVE_INFINITY;
     double min = Double.POSITIVE_INFINITY;
     double sum = 0;
-    for (ScoredDocument s : ranking) {
-      max = Math.max(max, s.score());
-      min = Math.min(min, s.score());
-      sum += s.score();
+    for (double s : scores) {
+      max = Math.max(max, s);
+      min = Math.min(min, s);
+      sum += s;
     }
-    double mean = sum / ranking.size();
+    double mean = sum / scores.length;
     double squares = 0;
-    for (ScoredDocument s : ranking) {
-      squares += (s.score() - mean) * (s.score() - mean);
+    for (double s : scores) {
+      squares += (s - mean) * (s - mean);
     }
-    double std = Math.sqrt(squares / ranking.size());
+    double std = Math.sqrt(squares / scores.length);
     double range = max - min;
-    for (ScoredDocument s : ranking) {
-      double v = normalization == Normalization.MIN_MAX
-          ? (range > 0 ? (s.score() - min) / range : 1)
-          : (std > 0 ? (s.score() - mean) / std : 0);
-      out.putIfAbsent(s.id(), v);
+    double[] out = new double[scores.length];
+    for (int i = 0; i < scores.length; i++) {
+      out[i] = normalization == Normalization.MIN_MAX
+          ? (range > 0 ? (scores[i] - min) / range : 1)
+          : (std > 0 ? (scores[i] - mean) / std : 0);
     }
     return out;
   }

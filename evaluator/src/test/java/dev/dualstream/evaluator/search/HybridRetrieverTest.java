@@ -20,31 +20,48 @@ class HybridRetrieverTest {
 
   @Test
   void fusesMinMaxNormalisedScoresAndBreaksTiesByCorpusOrder() {
-    // a: 0.5 * 1 = 0.5; b: 0.5 * 0.5 = 0.25; c: 0.5 * 0 + 0.5 * 1 = 0.5; d: 0.5 * 0 = 0
-    assertEquals(List.of(doc("a", 0.5f), doc("c", 0.5f), doc("b", 0.25f), doc("d", 0f)),
+    // Neither list was cut, so a document missing from one scores 0 there.
+    // dense over a, b, c, d: 10, 5, 0, 0 -> 1, 0.5, 0, 0; lexical: 0, 0, 3, 1 -> 0, 0, 1, 1/3
+    // fused at 0.5: a 0.5, b 0.25, c 0.5, d 1/6
+    assertEquals(List.of(doc("a", 0.5f), doc("c", 0.5f), doc("b", 0.25f), doc("d", 1 / 6f)),
         HybridRetriever.fuse(DENSE, LEXICAL, 0.5, 10, ORDER));
     assertEquals(List.of("a", "c"), ids(HybridRetriever.fuse(DENSE, LEXICAL, 0.5, 2, ORDER)), "the top k");
     assertEquals(List.of("a", "b", "c", "d"), ids(HybridRetriever.fuse(DENSE, LEXICAL, 1, 10, ORDER)),
         "weight 1: the dense ranking, then the rest in corpus order");
-    assertEquals(List.of("c", "a", "b", "d"), ids(HybridRetriever.fuse(DENSE, LEXICAL, 0, 10, ORDER)),
+    assertEquals(List.of("c", "d", "a", "b"), ids(HybridRetriever.fuse(DENSE, LEXICAL, 0, 10, ORDER)),
         "weight 0: the lexical ranking first");
   }
 
   @Test
-  void zScoresPutBothListsOnTheirSpreadAndGiveMissingDocumentsTheListsLowest() {
-    // dense 10, 5, 0: mean 5, std 4.08 -> a 1.22, b 0, c -1.22; lexical 3, 1: mean 2, std 1 -> c 1, d -1
-    // missing: b and a score the lexical list's lowest (-1), d the dense list's lowest (-1.22)
+  void zScoresPutBothSidesOnTheirSpreadOverTheCandidates() {
+    // dense 10, 5, 0, 0: mean 3.75, std sqrt(17.1875); lexical 0, 0, 3, 1: mean 1, std sqrt(1.5)
     HybridRetriever.Fusion half = new HybridRetriever.Fusion(HybridRetriever.Normalization.Z_SCORE, 0.5);
     List<ScoredDocument> fused = HybridRetriever.fuse(DENSE, LEXICAL, half, 10, ORDER);
-    assertEquals(List.of("a", "c", "b", "d"), ids(fused));
-    double z = 5 / Math.sqrt(50.0 / 3);
-    assertEquals(0.5 * z - 0.5, fused.get(0).score(), 1e-6);
-    assertEquals(-0.5 * z + 0.5, fused.get(1).score(), 1e-6);
-    assertEquals(-0.5, fused.get(2).score(), 1e-6);
-    assertEquals(-0.5 * z - 0.5, fused.get(3).score(), 1e-6);
+    double ds = Math.sqrt(17.1875);
+    double ls = Math.sqrt(1.5);
+    assertEquals(List.of("c", "a", "b", "d"), ids(fused));
+    assertEquals(0.5 * (0 - 3.75) / ds + 0.5 * (3 - 1) / ls, fused.get(0).score(), 1e-6);
+    assertEquals(0.5 * (10 - 3.75) / ds + 0.5 * (0 - 1) / ls, fused.get(1).score(), 1e-6);
+    assertEquals(0.5 * (5 - 3.75) / ds + 0.5 * (0 - 1) / ls, fused.get(2).score(), 1e-6);
+    assertEquals(0.5 * (0 - 3.75) / ds + 0.5 * (1 - 1) / ls, fused.get(3).score(), 1e-6);
     assertEquals("z-score, dense weight 0.50", half.describe());
     assertThrows(IllegalArgumentException.class,
         () -> new HybridRetriever.Fusion(HybridRetriever.Normalization.Z_SCORE, -0.1));
+  }
+
+  @Test
+  void candidatesComeFromTheTopOfEachListAndTheirScoresFromTheWholeDepth() {
+    // Depth 4, candidates 2: "x" is a lexical candidate and ranks 3rd of dense's cut list, so it counts
+    // its dense score 4 there; "y" is a dense candidate missing from the cut lexical list, so it scores
+    // that list's lowest, 1; "w" is in no list's top 2 and is not a candidate.
+    List<ScoredDocument> dense = List.of(doc("a", 10), doc("y", 9), doc("x", 4), doc("w", 0));
+    List<ScoredDocument> lexical = List.of(doc("x", 5), doc("b", 3), doc("w", 2), doc("c", 1));
+    Map<String, Integer> order = Map.of("a", 0, "b", 1, "c", 2, "w", 3, "x", 4, "y", 5);
+    HybridRetriever.Fusion half = new HybridRetriever.Fusion(HybridRetriever.Normalization.MIN_MAX, 0.5);
+    List<ScoredDocument> fused = HybridRetriever.fuse(dense, lexical, half, 10, order, 2, 4);
+    // candidates a, y, x, b; dense 10, 9, 4, 0 (b missing from a cut list: its lowest, 0)
+    //   -> 1, 0.9, 0.4, 0; lexical 1, 1, 5, 3 (a and y missing: the lowest, 1) -> 0, 0, 1, 0.5
+    assertEquals(List.of(doc("x", 0.7f), doc("a", 0.5f), doc("y", 0.45f), doc("b", 0.25f)), fused);
   }
 
   @Test
