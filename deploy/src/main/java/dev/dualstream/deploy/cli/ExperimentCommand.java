@@ -231,6 +231,8 @@ final class ExperimentCommand implements Callable<Integer> {
       }
       out.printf("%-36s %s%n", "cache-M[-topK][-oldestR]",
           "any cache (add in-batch+ in front for in-batch too): size M, top-k K, R oldest re-encoded per step");
+      out.printf("%-36s %s%n", "SETTING" + ExperimentSetting.SKIP_ABOVE_SUFFIX, "any setting above plus the "
+          + ExperimentSetting.SKIP_ABOVE_DOCUMENTS + " results shown nearest above the click and not clicked");
     }
   }
 }

@@ -123,8 +123,10 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--negatives", paramLabel = "SETTING", defaultValue = "in-batch",
       description = "Where each query's negatives come from, named as in `experiment negatives`: in-batch, "
           + "in-batch-logq, in-batch+uniform, or a negative cache [in-batch+]cache-M[-topK][-oldestR] of M "
-          + "entries (for example cache-16384-top64-oldest1024: the best of that experiment). Its state is "
-          + "checkpointed with the model, so a restore needs the same setting. Default: ${DEFAULT-VALUE}.")
+          + "entries (for example cache-16384-top64-oldest1024: the best of that experiment); any of them "
+          + "followed by +skip-above adds the 3 results shown nearest above the click and not clicked (what "
+          + "`up` trains with: cache-16384-top64-oldest1024+skip-above). Its state is checkpointed with the "
+          + "model, so a restore needs the same setting. Default: ${DEFAULT-VALUE}.")
   private String negatives;
 
   @Option(names = "--clicked-memory", paramLabel = "N", defaultValue = "0",
@@ -220,13 +222,9 @@ final class TrainCommand implements Callable<Integer> {
         .withCheckpoints(checkpoints);
   }
 
-  /** The named setting of {@code --negatives}; the job's examples carry no skip-above documents yet. */
+  /** The named setting of {@code --negatives}. */
   private NegativeConfig negativeConfig() {
     NegativeConfig config = ExperimentSetting.named(negatives).negatives();
-    if (config.skipAbove() > 0) {
-      throw new IllegalArgumentException("--negatives " + negatives + ": the training job's examples carry no "
-          + "skip-above documents yet");
-    }
     if (config.corpusRefreshSteps() > 0) {
       throw new IllegalArgumentException("--negatives " + negatives + ": full softmax over the corpus is an "
           + "experiment's ceiling, not a way to train on a stream");

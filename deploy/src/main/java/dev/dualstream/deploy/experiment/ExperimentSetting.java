@@ -17,6 +17,14 @@ import java.util.regex.Pattern;
  */
 public record ExperimentSetting(String name, NegativeConfig negatives) {
 
+  /**
+   * The suffix that adds the logs' skip-above negatives to any setting: the {@value #SKIP_ABOVE_DOCUMENTS}
+   * documents shown nearest above the click and not clicked.
+   */
+  public static final String SKIP_ABOVE_SUFFIX = "+skip-above";
+  /** Skip-above documents per example that {@link #SKIP_ABOVE_SUFFIX} adds. */
+  public static final int SKIP_ABOVE_DOCUMENTS = 3;
+
   /** Cache settings by shape: {@code [in-batch+]cache-M[-topK][-oldestR]}. */
   private static final Pattern CACHE = Pattern.compile("(in-batch\\+)?cache-(\\d+)(?:-top(\\d+))?(?:-oldest(\\d+))?");
 
@@ -72,7 +80,7 @@ public record ExperimentSetting(String name, NegativeConfig negatives) {
         new ExperimentSetting("in-batch+cache-" + ablationCacheSize, inBatch.withCache(ablationCacheSize, 0)),
         new ExperimentSetting("cache-" + ablationCacheSize, cacheOnly(ablationCacheSize, 0)),
         new ExperimentSetting("in-batch-logq", inBatch.withLogQ(NegativeSource.IN_BATCH)),
-        new ExperimentSetting("in-batch+skip-above", inBatch.withSkipAbove(3)),
+        new ExperimentSetting("in-batch" + SKIP_ABOVE_SUFFIX, inBatch.withSkipAbove(SKIP_ABOVE_DOCUMENTS)),
         new ExperimentSetting("in-batch+uniform", inBatch.withUniform(8)));
   }
 
@@ -112,7 +120,8 @@ public record ExperimentSetting(String name, NegativeConfig negatives) {
 
   /**
    * The named settings, in the order given; all standard ones for an empty list. Besides the
-   * standard and extra names, any {@code [in-batch+]cache-M[-topK][-oldestR]} is a setting.
+   * standard and extra names, any {@code [in-batch+]cache-M[-topK][-oldestR]} is a setting, and any
+   * setting followed by {@value #SKIP_ABOVE_SUFFIX} is that setting with skip-above negatives.
    *
    * @throws IllegalArgumentException naming the known settings, for an unknown name
    */
@@ -126,14 +135,27 @@ public record ExperimentSetting(String name, NegativeConfig negatives) {
     extras(ablationCacheSize).forEach(s -> known.put(s.name(), s));
     List<ExperimentSetting> chosen = new ArrayList<>();
     for (String name : names) {
-      ExperimentSetting setting = known.containsKey(name.trim()) ? known.get(name.trim()) : parse(name.trim());
+      ExperimentSetting setting = lookUp(name.trim(), known);
       if (setting == null) {
         throw new IllegalArgumentException("unknown setting '" + name.trim() + "'; known: "
-            + String.join(", ", known.keySet()) + ", or any cache-M[-topK][-oldestR]");
+            + String.join(", ", known.keySet()) + ", or any cache-M[-topK][-oldestR], each also with "
+            + SKIP_ABOVE_SUFFIX + " after it");
       }
       chosen.add(setting);
     }
     return chosen;
+  }
+
+  private static ExperimentSetting lookUp(String name, Map<String, ExperimentSetting> known) {
+    if (known.containsKey(name)) {
+      return known.get(name);
+    }
+    if (name.endsWith(SKIP_ABOVE_SUFFIX)) {
+      ExperimentSetting base = lookUp(name.substring(0, name.length() - SKIP_ABOVE_SUFFIX.length()), known);
+      return base == null || base.negatives().skipAbove() > 0 ? null
+          : new ExperimentSetting(name, base.negatives().withSkipAbove(SKIP_ABOVE_DOCUMENTS));
+    }
+    return parse(name);
   }
 
   private static NegativeConfig cacheOnly(int size, int topK) {

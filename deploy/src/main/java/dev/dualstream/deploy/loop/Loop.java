@@ -1,5 +1,7 @@
 package dev.dualstream.deploy.loop;
 
+import dev.dualstream.deploy.experiment.ExperimentSetting;
+
 import dev.dualstream.deploy.stack.KafkaBrokerProcess;
 import dev.dualstream.deploy.stack.LocalTopics;
 import dev.dualstream.deploy.stack.WorkDirectory;
@@ -31,7 +33,7 @@ public final class Loop {
 
   /** How often the end of a run looks whether the trainer has caught up. */
   private static final Duration CATCH_UP_POLL = Duration.ofSeconds(5);
-  static final String NEGATIVES = "cache-16384-top64-oldest1024";
+  static final String NEGATIVES = "cache-16384-top64-oldest1024" + ExperimentSetting.SKIP_ABOVE_SUFFIX;
   static final int CLICKED_MEMORY = 1 << 18;
   private static final Duration SUPERVISE_EVERY = Duration.ofMillis(500);
   private static final Duration STOP_GRACE = Duration.ofSeconds(60);

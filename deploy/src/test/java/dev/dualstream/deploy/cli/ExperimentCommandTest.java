@@ -18,7 +18,7 @@ class ExperimentCommandTest {
     assertEquals(0, r.code);
     for (String name : new String[] {"in-batch", "cache-4096-oldest256", "cache-16384-oldest1024",
         "cache-65536-oldest4096", "cache-16384-top64-oldest1024", "cache-16384-oldest1024-no-writeback", "full-softmax",
-        "in-batch+skip-above", "cache-16384 "}) {
+        "in-batch+skip-above", "cache-16384 ", "SETTING+skip-above"}) {
       assertTrue(r.out.contains(name), name + " in\n" + r.out);
     }
   }

@@ -69,7 +69,8 @@ class TrainCommandTest {
   void negativesTheJobCannotTrainWithAreOneLineErrors() {
     assertRefused("unknown setting 'nope'", "train", "--negatives", "nope");
     assertRefused("cacheTopK 64 must divide cacheSize 100", "train", "--negatives", "cache-100-top64");
-    assertRefused("carry no skip-above documents", "train", "--negatives", "in-batch+skip-above");
+    assertRefused("unknown setting 'in-batch+skip-above+skip-above'", "train", "--negatives",
+        "in-batch+skip-above+skip-above");
     assertRefused("not a way to train on a stream", "train", "--negatives", "full-softmax");
     assertRefused("clickedMemory must not be negative, got -1", "train", "--negatives", "cache-4096",
         "--clicked-memory", "-1");

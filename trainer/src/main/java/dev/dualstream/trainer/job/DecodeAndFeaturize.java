@@ -4,9 +4,12 @@ import dev.dualstream.schemas.DeadLetters;
 import dev.dualstream.schemas.RecordDecodeException;
 import dev.dualstream.schemas.Topics;
 import dev.dualstream.schemas.avro.DeadLetter;
+import dev.dualstream.schemas.avro.ExampleDoc;
 import dev.dualstream.schemas.avro.TrainingExample;
 import dev.dualstream.trainer.feature.Featurizer;
+import dev.dualstream.trainer.negatives.DocKeys;
 import java.time.Instant;
+import java.util.Arrays;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
@@ -36,17 +39,24 @@ final class DecodeAndFeaturize extends ProcessFunction<RawRecord, FeaturizedExam
   private final Featurizer featurizer;
   private final long featureCacheBytes;
   private final int feederNice;
+  private final int skipAbove;
   private transient Counter decoded;
   private transient FeatureMemo memo;
 
   /**
    * @param featureCacheBytes heap each subtask may spend remembering feature ids; 0: none
    * @param feederNice nice value of the subtask's thread ({@link FeederPriority}); 0: unchanged
+   * @param skipAbove skip-above documents featurized per example, topmost first (the model's {@code
+   *     NegativeConfig.skipAbove()}); 0: none
    */
-  DecodeAndFeaturize(Featurizer featurizer, long featureCacheBytes, int feederNice) {
+  DecodeAndFeaturize(Featurizer featurizer, long featureCacheBytes, int feederNice, int skipAbove) {
+    if (skipAbove < 0) {
+      throw new IllegalArgumentException("skip-above documents must be 0 or more, got " + skipAbove);
+    }
     this.featurizer = featurizer;
     this.featureCacheBytes = featureCacheBytes;
     this.feederNice = FeederPriority.requireNice(feederNice);
+    this.skipAbove = skipAbove;
   }
 
   @Override
@@ -90,8 +100,26 @@ final class DecodeAndFeaturize extends ProcessFunction<RawRecord, FeaturizedExam
       return;
     }
     decoded.inc();
-    out.collect(new FeaturizedExample(example.getExampleId(), queryIds, docIds,
-        example.getEventTime().toEpochMilli(), raw.partition, raw.offset));
+    long docKey = DocKeys.of(example.getPositive().getDocId());
+    long[] skipKeys = new long[skipAbove];
+    int[][] skipIds = new int[skipAbove][];
+    int kept = 0;
+    for (ExampleDoc shown : example.getSkipAbove()) {
+      if (kept == skipAbove) {
+        break;
+      }
+      String title = shown.getTitle();
+      String text = shown.getText();
+      int[] features = memo.document(title, text, () -> featurizer.document(title, text));
+      long key = DocKeys.of(shown.getDocId());
+      // A document the join did not know has no text, and one equal to the positive is no negative of it.
+      if (features.length > 0 && key != docKey) {
+        skipKeys[kept] = key;
+        skipIds[kept++] = features;
+      }
+    }
+    out.collect(new FeaturizedExample(example.getExampleId(), queryIds, docIds, docKey,
+        Arrays.copyOf(skipKeys, kept), Arrays.copyOf(skipIds, kept), example.getEventTime().toEpochMilli(), raw.partition, raw.offset));
   }
 
   private static EncodedRecord encode(RawRecord raw, DeadLetter deadLetter) {

@@ -101,7 +101,8 @@ public final class TrainerJob {
     ModelConfig model = model(options);
     Featurizer featurizer = new Featurizer(model.featureSpec());
     SingleOutputStreamOperator<FeaturizedExample> featurized = raw
-        .process(new DecodeAndFeaturize(featurizer, options.featureCacheBytes(), options.feederNice()))
+        .process(new DecodeAndFeaturize(featurizer, options.featureCacheBytes(), options.feederNice(),
+            model.negatives().skipAbove()))
         .returns(TypeInformation.of(FeaturizedExample.class))
         .setParallelism(deterministic ? 1 : options.decodeParallelism())
         .name("decode and featurize")

@@ -228,7 +228,7 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
   @Override
   public void processElement(StreamRecord<FeaturizedExample> element) throws Exception {
     FeaturizedExample example = element.getValue();
-    batch.add(new TrainingPair(example.queryIds, example.docIds));
+    batch.add(example.toPair());
     nextOffsets.merge(example.partition, example.offset + 1, Math::max);
     newestEventTime = Math.max(newestEventTime, example.eventTime);
     freshness.arrived(example.eventTime);

@@ -13,6 +13,8 @@ import dev.dualstream.schemas.avro.SourceOffset;
 import dev.dualstream.schemas.avro.TrainingExample;
 import dev.dualstream.trainer.feature.FeatureSpec;
 import dev.dualstream.trainer.feature.Featurizer;
+import dev.dualstream.trainer.model.TrainingPair;
+import dev.dualstream.trainer.negatives.DocKeys;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,8 +30,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Decoding and featurizing: remembered feature ids are exactly the ids of featurizing each example
- * afresh, bad records go to the dead letters, and what goes to the trainer is a Flink POJO (no
- * generic Kryo serialization between the tasks).
+ * afresh, skip-above documents are featurized as the model's negatives ask, bad records go to the dead
+ * letters, and what goes to the trainer is a Flink POJO (no generic Kryo serialization between the tasks).
  */
 @SuppressWarnings("try") // the harness's close() may throw InterruptedException
 class DecodeAndFeaturizeTest {
@@ -38,9 +40,9 @@ class DecodeAndFeaturizeTest {
   @Test
   void rememberedIdsAreTheIdsOfFeaturizingEachExample() throws Exception {
     List<RawRecord> input = repeatedExamples(2_000, 23);
-    List<FeaturizedExample> fresh = run(new DecodeAndFeaturize(FEATURIZER, 0, 0), input);
+    List<FeaturizedExample> fresh = run(new DecodeAndFeaturize(FEATURIZER, 0, 0, 0), input);
     // 64 KiB holds a few dozen of the 150 distinct texts: hits and evictions both happen
-    List<FeaturizedExample> remembered = run(new DecodeAndFeaturize(FEATURIZER, 64 << 10, 0), input);
+    List<FeaturizedExample> remembered = run(new DecodeAndFeaturize(FEATURIZER, 64 << 10, 0, 0), input);
     assertEquals(input.size(), fresh.size());
     assertEquals(fresh.size(), remembered.size());
     for (int i = 0; i < fresh.size(); i++) {
@@ -58,7 +60,7 @@ class DecodeAndFeaturizeTest {
   void undecodableRecordsAndEmptyQueriesAreDeadLettered() throws Exception {
     RawRecord garbage = new RawRecord(Topics.TRAINING_EXAMPLES.name(), 0, 5, 0, "k".getBytes(), new byte[] {1, 2, 3});
     RawRecord emptyQuery = raw(example("e1", "  ", "doc", "some text", 1_000), 6);
-    try (OneInputStreamOperatorTestHarness<RawRecord, FeaturizedExample> h = harness(new DecodeAndFeaturize(FEATURIZER, 1 << 20, 0))) {
+    try (OneInputStreamOperatorTestHarness<RawRecord, FeaturizedExample> h = harness(new DecodeAndFeaturize(FEATURIZER, 1 << 20, 0, 0))) {
       h.open();
       h.processElement(new StreamRecord<>(garbage));
       h.processElement(new StreamRecord<>(emptyQuery));
@@ -69,6 +71,29 @@ class DecodeAndFeaturizeTest {
       assertEquals(List.of(5L, 6L), dead.stream().map(d -> d.getSource().getOffset()).toList());
       assertTrue(dead.get(1).getReason().toString().contains("empty query"), dead.get(1).getReason().toString());
     }
+  }
+
+  @Test
+  void skipAboveDocumentsAreFeaturizedTopmostFirstUpToTheLimit() throws Exception {
+    TrainingExample example = TrainingExample.newBuilder(
+        example("e1", "json parser", "libjson", "a json parser library", 1_000)).setSkipAbove(List.of(shown("jq", "command line json processor", 1), shown("gone", "", 2),
+        shown("libjson", "the positive again", 3), shown("yajl", "yet another json library", 4),
+        shown("rapidjson", "fast json parser", 5), shown("simdjson", "parsing gigabytes of json", 6))).build();
+    List<FeaturizedExample> three = run(new DecodeAndFeaturize(FEATURIZER, 0, 0, 3), List.of(raw(example, 9)));
+    FeaturizedExample out = three.get(0);
+    assertEquals(DocKeys.of("libjson"), out.docKey);
+    // "gone" has no text (the join did not know it) and "libjson" is the positive: both are passed over
+    assertArrayEquals(new long[] {DocKeys.of("jq"), DocKeys.of("yajl"), DocKeys.of("rapidjson")}, out.skipAboveKeys);
+    assertArrayEquals(FEATURIZER.document("jq", "command line json processor"), out.skipAboveIds[0]);
+    assertArrayEquals(FEATURIZER.document("yajl", "yet another json library"), out.skipAboveIds[1]);
+    assertArrayEquals(FEATURIZER.document("rapidjson", "fast json parser"), out.skipAboveIds[2]);
+    TrainingPair pair = out.toPair();
+    assertEquals(3, pair.skipAboveIds().size());
+    assertEquals(DocKeys.of("libjson"), pair.docKey());
+
+    FeaturizedExample none = run(new DecodeAndFeaturize(FEATURIZER, 0, 0, 0), List.of(raw(example, 9))).get(0);
+    assertEquals(0, none.skipAboveKeys.length, "a model without skip-above negatives featurizes none");
+    assertEquals(0, none.skipAboveIds.length);
   }
 
   @Test
@@ -126,6 +151,13 @@ class DecodeAndFeaturizeTest {
     return TrainingExample.newBuilder().setExampleId(id).setQuery(query).setQueryId("q").setUserId("u")
         .setPositive(positive).setSkipAbove(List.of()).setEventTime(Instant.ofEpochMilli(eventTime))
         .setImpression(origin).setClick(origin).build();
+  }
+
+  private static ExampleDoc shown(String id, String text, int position) {
+    // A document the join did not know carries no title either.
+    return ExampleDoc.newBuilder().setDocId(id).setTitle(text.isEmpty() ? "" : id).setText(text)
+        .setVersion(text.isEmpty() ? -1L : 1L).setPosition(position).setLoggingScore(1.0).setPropensity(1.0 / position)
+        .build();
   }
 
   private static RawRecord raw(TrainingExample example, long offset) {

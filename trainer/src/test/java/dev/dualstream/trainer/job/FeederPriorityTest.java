@@ -64,7 +64,7 @@ class FeederPriorityTest {
 
   @Test
   void theDecoderLowersItsOwnThreadWhenItOpens() throws Exception {
-    DecodeAndFeaturize decoder = new DecodeAndFeaturize(new Featurizer(FeatureSpec.defaults()), 0, 5);
+    DecodeAndFeaturize decoder = new DecodeAndFeaturize(new Featurizer(FeatureSpec.defaults()), 0, 5, 0);
     int[] nice = onNewThread(() -> {
       try (OneInputStreamOperatorTestHarness<RawRecord, FeaturizedExample> h =
           new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(decoder))) {
