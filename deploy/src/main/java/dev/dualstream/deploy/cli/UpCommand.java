@@ -49,8 +49,8 @@ final class UpCommand implements Callable<Integer> {
   private double rate;
 
   @Option(names = "--version-every", paramLabel = "STEPS", defaultValue = "150",
-      description = "The trainer publishes a version every STEPS steps (batch 32, the negative cache of "
-          + "`experiment negatives`' best setting); each is scored. Default: ${DEFAULT-VALUE}.")
+      description = "The trainer publishes a version every STEPS steps (batch 32, negatives " + Loop.NEGATIVES
+          + "); each is scored. Default: ${DEFAULT-VALUE}.")
   private int versionEvery;
 
   @Option(names = "--checkpoint-interval", paramLabel = "DURATION", defaultValue = "30s",

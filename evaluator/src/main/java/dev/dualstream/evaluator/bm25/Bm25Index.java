@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +31,6 @@ import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TermQuery;
-import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.similarities.BM25Similarity;
 import org.apache.lucene.store.ByteBuffersDirectory;
 
@@ -73,6 +73,14 @@ public final class Bm25Index implements Retriever {
   private final IndexSearcher searcher;
   private final String[] ids;
   private final Map<String, Integer> positions;
+  private final Memo memo = new Memo(MEMO_HITS);
+
+  /**
+   * Hits the index remembers across searches (a document and a score each, 8 bytes: 64 MB). The index
+   * never changes, so a query's ranking is computed once: the evaluator scores every model version
+   * against the same test and dev queries, and the hybrid asks for their top 1,000.
+   */
+  static final int MEMO_HITS = 8_000_000;
 
   private Bm25Index(Analyzer analyzer, ByteBuffersDirectory directory, DirectoryReader reader, String[] ids) {
     this.analyzer = analyzer;
@@ -138,19 +146,68 @@ public final class Bm25Index implements Retriever {
     if (k < 1) {
       throw new IllegalArgumentException("k must be at least 1, was " + k);
     }
+    Hits hits = memo.get(query);
+    if (hits == null || !hits.answers(k)) {
+      hits = searchIndex(query, k);
+      memo.put(query, hits);
+    }
+    int n = Math.min(k, hits.docs.length);
+    List<ScoredDocument> ranked = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      ranked.add(new ScoredDocument(ids[hits.docs[i]], hits.scores[i]));
+    }
+    return List.copyOf(ranked);
+  }
+
+  private Hits searchIndex(String query, int k) {
     Query lucene = toQuery(query);
     if (lucene == null) {
-      return List.of();
+      return new Hits(new int[0], new float[0], k);
     }
     try {
-      TopDocs top = searcher.search(lucene, k);
-      List<ScoredDocument> ranked = new ArrayList<>(top.scoreDocs.length);
-      for (ScoreDoc hit : top.scoreDocs) {
-        ranked.add(new ScoredDocument(ids[hit.doc], hit.score));
+      ScoreDoc[] top = searcher.search(lucene, k).scoreDocs;
+      int[] docs = new int[top.length];
+      float[] scores = new float[top.length];
+      for (int i = 0; i < top.length; i++) {
+        docs[i] = top[i].doc;
+        scores[i] = top[i].score;
       }
-      return List.copyOf(ranked);
+      return new Hits(docs, scores, k);
     } catch (IOException e) {
       throw new UncheckedIOException("BM25 search failed", e);
+    }
+  }
+
+  /** A query's top {@code asked} documents (fewer when fewer match), best first. */
+  private record Hits(int[] docs, float[] scores, int asked) {
+    /** Whether these hits hold the top {@code k}: as many were asked for, or every match is here. */
+    boolean answers(int k) {
+      return asked >= k || docs.length < asked;
+    }
+  }
+
+  /** Least recently used queries' hits go first once more than {@code capacity} hits are held. */
+  private static final class Memo {
+    private final long capacity;
+    private final LinkedHashMap<String, Hits> entries = new LinkedHashMap<>(1024, 0.75f, true);
+    private long held;
+
+    Memo(long capacity) {
+      this.capacity = capacity;
+    }
+
+    synchronized Hits get(String query) {
+      return entries.get(query);
+    }
+
+    synchronized void put(String query, Hits hits) {
+      Hits old = entries.put(query, hits);
+      held += hits.docs.length - (old == null ? 0 : old.docs.length);
+      Iterator<Map.Entry<String, Hits>> eldest = entries.entrySet().iterator();
+      while (held > capacity && eldest.hasNext()) {
+        held -= eldest.next().getValue().docs.length;
+        eldest.remove();
+      }
     }
   }
 

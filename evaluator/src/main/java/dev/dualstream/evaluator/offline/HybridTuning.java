@@ -53,6 +53,10 @@ public final class HybridTuning {
     List<List<ScoredDocument>> d = dense.search(texts, HybridRetriever.SCORE_DEPTH);
     List<List<ScoredDocument>> l = lexical.search(texts, HybridRetriever.SCORE_DEPTH);
     Map<String, Integer> order = HybridRetriever.corpusOrder(dataset.corpus());
+    List<HybridRetriever.Candidates> candidates = new ArrayList<>(ids.size());
+    for (int i = 0; i < ids.size(); i++) {
+      candidates.add(HybridRetriever.Candidates.of(d.get(i), l.get(i)));
+    }
     Choice best = null;
     MetricSummary lexicalAlone = null;
     for (HybridRetriever.Normalization normalization : HybridRetriever.Normalization.values()) {
@@ -60,7 +64,7 @@ public final class HybridTuning {
         HybridRetriever.Fusion fusion = new HybridRetriever.Fusion(normalization, (double) step / STEPS);
         MetricAccumulator acc = new MetricAccumulator();
         for (int i = 0; i < ids.size(); i++) {
-          List<String> ranking = HybridRetriever.fuse(d.get(i), l.get(i), fusion, MetricSummary.DEPTH, order).stream()
+          List<String> ranking = candidates.get(i).fuse(fusion, MetricSummary.DEPTH, order).stream()
               .map(ScoredDocument::id).toList();
           acc.add(ranking, qrels.judgments(ids.get(i)));
         }

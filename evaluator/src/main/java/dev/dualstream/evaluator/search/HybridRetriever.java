@@ -3,6 +3,7 @@ package dev.dualstream.evaluator.search;
 import dev.dualstream.trainer.model.DocumentText;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -129,22 +130,54 @@ public final class HybridRetriever implements Retriever {
    */
   static List<ScoredDocument> fuse(List<ScoredDocument> dense, List<ScoredDocument> lexical, Fusion fusion, int k,
       Map<String, Integer> corpusOrder, int candidates, int depth) {
-    Set<String> union = new LinkedHashSet<>();
-    for (List<ScoredDocument> list : List.of(dense, lexical)) {
-      for (int i = 0; i < list.size() && i < candidates; i++) {
-        union.add(list.get(i).id());
+    return Candidates.of(dense, lexical, candidates, depth).fuse(fusion, k, corpusOrder);
+  }
+
+  /**
+   * One query's candidates with their scores from each list, before any normalisation: built once, fused
+   * under as many {@link Fusion}s as one likes ({@code HybridTuning} tries dozens).
+   */
+  public static final class Candidates {
+    private final String[] ids;
+    private final double[] dense;
+    private final double[] lexical;
+    private final Map<Normalization, double[][]> normalised = new EnumMap<>(Normalization.class);
+
+    private Candidates(String[] ids, double[] dense, double[] lexical) {
+      this.ids = ids;
+      this.dense = dense;
+      this.lexical = lexical;
+    }
+
+    /** The candidates of two rankings asked for {@value #SCORE_DEPTH} documents each (see the class). */
+    public static Candidates of(List<ScoredDocument> dense, List<ScoredDocument> lexical) {
+      return of(dense, lexical, CANDIDATES, SCORE_DEPTH);
+    }
+
+    static Candidates of(List<ScoredDocument> dense, List<ScoredDocument> lexical, int candidates, int depth) {
+      Set<String> union = new LinkedHashSet<>();
+      for (List<ScoredDocument> list : List.of(dense, lexical)) {
+        for (int i = 0; i < list.size() && i < candidates; i++) {
+          union.add(list.get(i).id());
+        }
       }
+      String[] ids = union.toArray(String[]::new);
+      return new Candidates(ids, scoresOf(ids, dense, depth), scoresOf(ids, lexical, depth));
     }
-    String[] ids = union.toArray(String[]::new);
-    double[] d = normalised(scoresOf(ids, dense, depth), fusion.normalization());
-    double[] l = normalised(scoresOf(ids, lexical, depth), fusion.normalization());
-    List<ScoredDocument> all = new ArrayList<>(ids.length);
-    for (int i = 0; i < ids.length; i++) {
-      all.add(new ScoredDocument(ids[i], (float) (fusion.weight() * d[i] + (1 - fusion.weight()) * l[i])));
+
+    /** The top {@code k} candidates under {@code fusion}; ties in corpus order. */
+    public List<ScoredDocument> fuse(Fusion fusion, int k, Map<String, Integer> corpusOrder) {
+      double[][] sides = normalised.computeIfAbsent(fusion.normalization(),
+          n -> new double[][] {normalise(dense, n), normalise(lexical, n)});
+      List<ScoredDocument> all = new ArrayList<>(ids.length);
+      for (int i = 0; i < ids.length; i++) {
+        all.add(new ScoredDocument(ids[i],
+            (float) (fusion.weight() * sides[0][i] + (1 - fusion.weight()) * sides[1][i])));
+      }
+      all.sort(Comparator.comparingDouble((ScoredDocument s) -> -s.score())
+          .thenComparingInt(s -> corpusOrder.getOrDefault(s.id(), Integer.MAX_VALUE)));
+      return all.size() > k ? List.copyOf(all.subList(0, k)) : all;
     }
-    all.sort(Comparator.comparingDouble((ScoredDocument s) -> -s.score())
-        .thenComparingInt(s -> corpusOrder.getOrDefault(s.id(), Integer.MAX_VALUE)));
-    return all.size() > k ? List.copyOf(all.subList(0, k)) : all;
   }
 
   /** Each document's score in {@code ranking}, or what a document missing from it scores (see the class). */
@@ -162,7 +195,7 @@ public final class HybridRetriever implements Retriever {
     return out;
   }
 
-  private static double[] normalised(double[] scores, Normalization normalization) {
+  private static double[] normalise(double[] scores, Normalization normalization) {
     double max = Double.NEGATIVE_INFINITY;
     double min = Double.POSITIVE_INFINITY;
     double sum = 0;

@@ -87,6 +87,23 @@ class Bm25IndexTest {
     assertThrows(IllegalArgumentException.class, () -> index.search("server", 0));
   }
 
+  @Test
+  void aRememberedRankingIsTheRankingAFreshIndexComputes() {
+    List<String> queries = List.of("server", "version control", "text editor", "server");
+    try (Bm25Index fresh = Bm25Index.build(TinyDatasets.packages().corpus())) {
+      for (String query : queries) {
+        // Shallow first, then deeper than remembered, then shallow again from the deeper hits.
+        for (int k : new int[] {2, 5, 3, 50, 1}) {
+          try (Bm25Index once = Bm25Index.build(TinyDatasets.packages().corpus())) {
+            assertEquals(once.search(query, k), fresh.search(query, k), query + " top " + k);
+          }
+        }
+      }
+      assertEquals(fresh.search(queries, 4), queries.stream().map(q -> fresh.search(q, 4)).toList(),
+          "the parallel list search answers from the same memory");
+    }
+  }
+
   private static String top(List<ScoredDocument> results) {
     assertTrue(!results.isEmpty(), "no results");
     return results.get(0).id();
