@@ -148,6 +148,10 @@ final class ExperimentCommand implements Callable<Integer> {
     @Mixin
     private ReplayOptions replay;
 
+    @Option(names = "--hybrid", description = "Also score every setting's model fused with BM25, as `up` serves and "
+        + "`evaluate` scores it (the fusion chosen on the dev split); adds half a minute or so per setting.")
+    private boolean hybrid;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON to FILE.")
     private Path json;
 
@@ -169,7 +173,7 @@ final class ExperimentCommand implements Callable<Integer> {
       try {
         options = new NegativesExperimentOptions(dataset.dir, examples, evalQueries, seed.value, batchSize, settings,
             ablationCacheSize, corpusRefreshSteps, model(), noiseClicks, queryZipf,
-            replay.settings());
+            replay.settings(), hybrid);
         ExperimentSetting.select(options.settings(), ablationCacheSize, corpusRefreshSteps);
       } catch (IllegalArgumentException e) {
         throw new UserError(e.getMessage());

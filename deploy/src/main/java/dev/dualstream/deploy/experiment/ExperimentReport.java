@@ -64,6 +64,8 @@ public record ExperimentReport(String dataset, int examples, int batchSize, long
       }
       node.put("recall@10", s.recallAt10());
       node.put("mrr@10", s.mrrAt10());
+      putNullable(node, "hybrid_recall@10", s.hybridRecallAt10());
+      putNullable(node, "hybrid_mrr@10", s.hybridMrrAt10());
       node.put("seconds", round(s.seconds(), 1000));
       node.put("ms_per_step", round(s.msPerStep(), 10));
       node.put("cpu_ms_per_step", round(s.cpuMsPerStep(), 10));
@@ -100,11 +102,14 @@ public record ExperimentReport(String dataset, int examples, int batchSize, long
     out.append(String.format(Locale.ROOT, "%s, %d examples, batch %d, seed %d, noise clicks %s, %d test queries%n",
         dataset, examples, batchSize, seed, noiseClicks, evalQueries));
     out.append("training: ").append(training).append(System.lineSeparator());
-    out.append(String.format(Locale.ROOT, "%-26s %-22s %7s %9s %7s %9s %9s %9s %9s %9s%n", "setting", "negatives",
-        "M", "Recall@10", "MRR@10", "seconds", "ms/step", "cpu ms", "loss", "stale"));
+    boolean hybrid = settings.stream().anyMatch(s -> !Double.isNaN(s.hybridRecallAt10()));
+    out.append(String.format(Locale.ROOT, "%-26s %-22s %7s %9s %7s%s %9s %9s %9s %9s %9s%n", "setting", "negatives",
+        "M", "Recall@10", "MRR@10", hybrid ? String.format(Locale.ROOT, " %9s %7s", "hybrid", "h. MRR") : "",
+        "seconds", "ms/step", "cpu ms", "loss", "stale"));
     for (SettingResult s : settings) {
-      out.append(String.format(Locale.ROOT, "%-26s %-22s %7s %9.4f %7.4f %9.1f %9.2f %9.2f %9.3f %9s%n", s.name(),
+      out.append(String.format(Locale.ROOT, "%-26s %-22s %7s %9.4f %7.4f%s %9.1f %9.2f %9.2f %9.3f %9s%n", s.name(),
           s.negatives(), s.cacheSize() == null ? "-" : s.cacheSize().toString(), s.recallAt10(), s.mrrAt10(),
+          hybrid ? String.format(Locale.ROOT, " %9.4f %7.4f", s.hybridRecallAt10(), s.hybridMrrAt10()) : "",
           s.seconds(), s.msPerStep(), s.cpuMsPerStep(), s.meanLoss(),
           Double.isNaN(s.stalenessMean()) ? "-" : String.format(Locale.ROOT, "%.4f", s.stalenessMean())));
     }

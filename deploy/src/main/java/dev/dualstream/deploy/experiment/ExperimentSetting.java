@@ -22,8 +22,9 @@ public record ExperimentSetting(String name, NegativeConfig negatives) {
    * documents shown nearest above the click and not clicked.
    */
   public static final String SKIP_ABOVE_SUFFIX = "+skip-above";
-  /** Skip-above documents per example that {@link #SKIP_ABOVE_SUFFIX} adds. */
+  /** Skip-above documents per example that {@link #SKIP_ABOVE_SUFFIX} adds; {@code +skip-aboveN} adds N. */
   public static final int SKIP_ABOVE_DOCUMENTS = 3;
+  private static final Pattern SKIP_ABOVE = Pattern.compile("(.*)\\+skip-above(\\d{0,2})");
 
   /** Cache settings by shape: {@code [in-batch+]cache-M[-topK][-oldestR]}. */
   private static final Pattern CACHE = Pattern.compile("(in-batch\\+)?cache-(\\d+)(?:-top(\\d+))?(?:-oldest(\\d+))?");
@@ -121,7 +122,8 @@ public record ExperimentSetting(String name, NegativeConfig negatives) {
   /**
    * The named settings, in the order given; all standard ones for an empty list. Besides the
    * standard and extra names, any {@code [in-batch+]cache-M[-topK][-oldestR]} is a setting, and any
-   * setting followed by {@value #SKIP_ABOVE_SUFFIX} is that setting with skip-above negatives.
+   * setting followed by {@value #SKIP_ABOVE_SUFFIX} (or {@code +skip-aboveN}) is that setting with 3 (or N)
+   * skip-above negatives.
    *
    * @throws IllegalArgumentException naming the known settings, for an unknown name
    */
@@ -150,10 +152,12 @@ public record ExperimentSetting(String name, NegativeConfig negatives) {
     if (known.containsKey(name)) {
       return known.get(name);
     }
-    if (name.endsWith(SKIP_ABOVE_SUFFIX)) {
-      ExperimentSetting base = lookUp(name.substring(0, name.length() - SKIP_ABOVE_SUFFIX.length()), known);
-      return base == null || base.negatives().skipAbove() > 0 ? null
-          : new ExperimentSetting(name, base.negatives().withSkipAbove(SKIP_ABOVE_DOCUMENTS));
+    Matcher skip = SKIP_ABOVE.matcher(name);
+    if (skip.matches()) {
+      ExperimentSetting base = lookUp(skip.group(1), known);
+      int documents = skip.group(2).isEmpty() ? SKIP_ABOVE_DOCUMENTS : Integer.parseInt(skip.group(2));
+      return base == null || base.negatives().skipAbove() > 0 || documents < 1 ? null
+          : new ExperimentSetting(name, base.negatives().withSkipAbove(documents));
     }
     return parse(name);
   }

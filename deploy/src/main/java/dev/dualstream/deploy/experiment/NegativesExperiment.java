@@ -2,9 +2,11 @@ package dev.dualstream.deploy.experiment;
 
 import dev.dualstream.evaluator.beir.BeirDataset;
 import dev.dualstream.evaluator.beir.BeirReader;
+import dev.dualstream.evaluator.bm25.Bm25Index;
 import dev.dualstream.evaluator.metrics.MetricSummary;
 import dev.dualstream.evaluator.offline.OfflineEvaluation;
 import dev.dualstream.evaluator.offline.Report;
+import dev.dualstream.evaluator.offline.VersionEvaluation;
 import dev.dualstream.evaluator.simulate.Traffic;
 import dev.dualstream.trainer.feature.Featurizer;
 import dev.dualstream.trainer.model.DocumentText;
@@ -20,6 +22,7 @@ import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -57,10 +60,12 @@ public final class NegativesExperiment {
     log.accept("training: " + training);
     List<TrainingPair> pairs = featurize(examples, new Featurizer(base.featureSpec()), skipAbove);
     List<SettingResult> results = new ArrayList<>();
-    for (ExperimentSetting setting : settings) {
-      ModelConfig config = base.toBuilder()
-          .negatives(setting.negatives().withClickedMemory(base.negatives().clickedMemory())).build();
-      results.add(train(setting, config, pairs, dataset, options, log));
+    try (Bm25Index bm25 = options.hybrid() ? Bm25Index.build(dataset.corpus()) : null) {
+      for (ExperimentSetting setting : settings) {
+        ModelConfig config = base.toBuilder()
+            .negatives(setting.negatives().withClickedMemory(base.negatives().clickedMemory())).build();
+        results.add(train(setting, config, pairs, dataset, options, bm25, log));
+      }
     }
     int queries = options.evalQueries() == 0 ? dataset.qrels("test").queriesWithRelevant().size()
         : options.evalQueries();
@@ -95,7 +100,7 @@ public final class NegativesExperiment {
   }
 
   private static SettingResult train(ExperimentSetting setting, ModelConfig config, List<TrainingPair> pairs,
-      BeirDataset dataset, NegativesExperimentOptions options, Consumer<String> log) {
+      BeirDataset dataset, NegativesExperimentOptions options, Bm25Index bm25, Consumer<String> log) {
     int batch = options.batchSize();
     try (DualEncoderTrainer trainer = DualEncoderTrainer.create(config, options.seed())) {
       if (config.negatives().corpusRefreshSteps() > 0 || config.negatives().uniform() > 0) {
@@ -128,17 +133,27 @@ public final class NegativesExperiment {
       double cpuMsPerStep = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e6
           / Math.max(1, progress.steps + progress.replaySteps);
       MetricSummary metrics;
+      MetricSummary hybrid = null;
       try (RetrievalModel model = trainer.asRetrievalModel()) {
-        Report report = OfflineEvaluation.on(dataset).split("test").limit(options.evalQueries())
-            .model(setting.name(), model).run();
-        metrics = report.results().get(0).metrics();
+        if (bm25 == null) {
+          Report report = OfflineEvaluation.on(dataset).split("test").limit(options.evalQueries())
+              .model(setting.name(), model).run();
+          metrics = report.results().get(0).metrics();
+        } else {
+          Report report = new VersionEvaluation(dataset, "test", options.evalQueries(), line -> { })
+              .run(model, bm25, Map.of()).report();
+          metrics = report.result("dense").orElseThrow().metrics();
+          hybrid = report.result("hybrid").orElseThrow().metrics();
+        }
       }
       double sampling = config.negatives().cacheSize() == 0 ? Double.NaN
           : CacheCost.samplingMillis(config.negatives().cacheSize(), config.negatives().cacheTopK(),
               config.outputDim(), batch, (float) config.scale(), options.seed());
-      SettingResult result = progress.result(setting, trainSeconds, cpuMsPerStep, metrics, sampling);
-      log.accept(String.format(Locale.ROOT, "%s: Recall@10 %.4f, MRR@10 %.4f, %.1f s, %.2f ms/step",
-          setting.name(), result.recallAt10(), result.mrrAt10(), result.seconds(), result.msPerStep()));
+      SettingResult result = progress.result(setting, trainSeconds, cpuMsPerStep, metrics, hybrid, sampling);
+      log.accept(String.format(Locale.ROOT, "%s: Recall@10 %.4f, MRR@10 %.4f%s, %.1f s, %.2f ms/step",
+          setting.name(), result.recallAt10(), result.mrrAt10(), hybrid == null ? ""
+              : String.format(Locale.ROOT, "; hybrid %.4f, %.4f", hybrid.recallAt10(), hybrid.mrrAt10()),
+          result.seconds(), result.msPerStep()));
       return result;
     }
   }
@@ -219,10 +234,11 @@ public final class NegativesExperiment {
     }
 
     SettingResult result(ExperimentSetting setting, double seconds, double cpuMsPerStep, MetricSummary metrics,
-        double sampling) {
+        MetricSummary hybrid, double sampling) {
       long all = steps + replaySteps;
       return new SettingResult(setting.name(), setting.negatives().label(), setting.cacheSize(),
-          metrics.recallAt10(), metrics.mrrAt10(), seconds, seconds * 1000 / all, cpuMsPerStep, all,
+          metrics.recallAt10(), metrics.mrrAt10(), hybrid == null ? Double.NaN : hybrid.recallAt10(),
+          hybrid == null ? Double.NaN : hybrid.mrrAt10(), seconds, seconds * 1000 / all, cpuMsPerStep, all,
           forward / 1e6 / all, backward / 1e6 / all, optimizer / 1e6 / all,
           lossSum / Math.max(1, lossSteps), cacheFill,
           stalenessSteps == 0 ? Double.NaN : stalenessSum / stalenessSteps, stalenessMax, sampling);

@@ -29,10 +29,12 @@ import java.util.Objects;
  *     default, draws every train query equally often, as the demo does
  * @param replay how every setting revisits the pairs it applied ({@link ReplaySettings#OFF} by default: one
  *     pass)
+ * @param hybrid whether every setting's model is also scored fused with BM25, as the loop serves it (the
+ *     fusion chosen on the dev split, as {@code evaluate} does)
  */
 public record NegativesExperimentOptions(Path dataset, int examples, int evalQueries, long seed, int batchSize,
     List<String> settings, int ablationCacheSize, int corpusRefreshSteps, ModelConfig model, double noiseClicks,
-    double queryZipf, ReplaySettings replay) {
+    double queryZipf, ReplaySettings replay, boolean hybrid) {
 
   /**
    * Queries whose clicked documents every setting masks as their negatives, by default: 2^18, ten
@@ -47,7 +49,7 @@ public record NegativesExperimentOptions(Path dataset, int examples, int evalQue
   public NegativesExperimentOptions(Path dataset, int examples, int evalQueries, long seed, int batchSize,
       List<String> settings, int ablationCacheSize, int corpusRefreshSteps, ModelConfig model, double noiseClicks) {
     this(dataset, examples, evalQueries, seed, batchSize, settings, ablationCacheSize, corpusRefreshSteps, model,
-        noiseClicks, 0, ReplaySettings.OFF);
+        noiseClicks, 0, ReplaySettings.OFF, false);
   }
 
   public NegativesExperimentOptions {

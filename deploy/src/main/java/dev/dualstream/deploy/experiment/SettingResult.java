@@ -8,6 +8,8 @@ package dev.dualstream.deploy.experiment;
  * @param cacheSize the cache's capacity, or null without a cache
  * @param recallAt10 test-split Recall@10 over the whole corpus
  * @param mrrAt10 test-split MRR@10
+ * @param hybridRecallAt10 test-split Recall@10 of the model fused with BM25 (NaN when not asked for)
+ * @param hybridMrrAt10 test-split MRR@10 of the same (NaN when not asked for)
  * @param seconds wall time of the training loop (every step, including drawing negatives, cache
  *     upkeep and corpus re-encoding; not featurization or evaluation)
  * @param msPerStep {@code seconds} per step, in milliseconds
@@ -27,5 +29,5 @@ package dev.dualstream.deploy.experiment;
  *     capacity, measured apart from training (NaN without a cache)
  */
 public record SettingResult(String name, String negatives, Integer cacheSize, double recallAt10, double mrrAt10,
-    double seconds, double msPerStep, double cpuMsPerStep, long steps, double forwardMs, double backwardMs, double optimizerMs,
+    double hybridRecallAt10, double hybridMrrAt10, double seconds, double msPerStep, double cpuMsPerStep, long steps, double forwardMs, double backwardMs, double optimizerMs,
     double meanLoss, int cacheFill, double stalenessMean, double stalenessMax, double samplingMsAtCapacity) {}

@@ -17,9 +17,9 @@ class ExperimentReportTest {
   @Test
   void jsonHasTheIssuesShapeWithNullForNoCache() throws Exception {
     ExperimentReport report = new ExperimentReport("tiny", 640, 32, 42, 0.02, 6, "table Adam lr 0.001", List.of(
-        new SettingResult("in-batch", "in-batch", null, 0.5, 0.25, 1.2345, 6.17, 1.5, 20, 4, 1, 1, 0.3, 0,
+        new SettingResult("in-batch", "in-batch", null, 0.5, 0.25, Double.NaN, Double.NaN, 1.2345, 6.17, 1.5, 20, 4, 1, 1, 0.3, 0,
             Double.NaN, Double.NaN, Double.NaN),
-        new SettingResult("cache-4096", "cache", 4096, 0.6, 0.3, 2.0, 10.0, 8.0, 20, 8, 1, 1, 1.1, 512, 0.02, 0.1,
+        new SettingResult("cache-4096", "cache", 4096, 0.6, 0.3, 0.9, 0.8, 2.0, 10.0, 8.0, 20, 8, 1, 1, 1.1, 512, 0.02, 0.1,
             3.25)));
     JsonNode root = new ObjectMapper().readTree(report.toJson());
     assertEquals("tiny", root.get("dataset").asText());
@@ -30,11 +30,15 @@ class ExperimentReportTest {
     assertTrue(first.get("cache_staleness_mean").isNull());
     assertEquals(0.5, first.get("recall@10").asDouble());
     assertEquals(0.25, first.get("mrr@10").asDouble());
+    assertTrue(first.get("hybrid_recall@10").isNull(), "a setting scored without the hybrid says so");
     assertEquals(1.235, first.get("seconds").asDouble());
     assertEquals(6.2, first.get("ms_per_step").asDouble());
     JsonNode second = root.get("settings").get(1);
     assertEquals(4096, second.get("cache_size").asInt());
     assertEquals("cache", second.get("negatives").asText());
+    assertEquals(0.9, second.get("hybrid_recall@10").asDouble());
+    assertEquals(0.8, second.get("hybrid_mrr@10").asDouble());
+    assertTrue(report.table().contains("hybrid") && report.table().contains("0.9000  0.8000"), report.table());
     assertEquals(0.02, second.get("cache_staleness_mean").asDouble());
     assertEquals(3.25, second.get("sampling_ms_at_capacity").asDouble());
     assertTrue(report.table().contains("cache-4096"), report.table());
