@@ -103,11 +103,14 @@ public record ExperimentReport(String dataset, int examples, int batchSize, long
         dataset, examples, batchSize, seed, noiseClicks, evalQueries));
     out.append("training: ").append(training).append(System.lineSeparator());
     boolean hybrid = settings.stream().anyMatch(s -> !Double.isNaN(s.hybridRecallAt10()));
-    out.append(String.format(Locale.ROOT, "%-26s %-22s %7s %9s %7s%s %9s %9s %9s %9s %9s%n", "setting", "negatives",
+    int nameWidth = Math.max(26, settings.stream().mapToInt(s -> s.name().length()).max().orElse(0));
+    int sourcesWidth = Math.max(22, settings.stream().mapToInt(s -> s.negatives().length()).max().orElse(0));
+    String name = "%-" + nameWidth + "s %-" + sourcesWidth + "s";
+    out.append(String.format(Locale.ROOT, name + " %7s %9s %7s%s %9s %9s %9s %9s %9s%n", "setting", "negatives",
         "M", "Recall@10", "MRR@10", hybrid ? String.format(Locale.ROOT, " %9s %7s", "hybrid", "h. MRR") : "",
         "seconds", "ms/step", "cpu ms", "loss", "stale"));
     for (SettingResult s : settings) {
-      out.append(String.format(Locale.ROOT, "%-26s %-22s %7s %9.4f %7.4f%s %9.1f %9.2f %9.2f %9.3f %9s%n", s.name(),
+      out.append(String.format(Locale.ROOT, name + " %7s %9.4f %7.4f%s %9.1f %9.2f %9.2f %9.3f %9s%n", s.name(),
           s.negatives(), s.cacheSize() == null ? "-" : s.cacheSize().toString(), s.recallAt10(), s.mrrAt10(),
           hybrid ? String.format(Locale.ROOT, " %9.4f %7.4f", s.hybridRecallAt10(), s.hybridMrrAt10()) : "",
           s.seconds(), s.msPerStep(), s.cpuMsPerStep(), s.meanLoss(),

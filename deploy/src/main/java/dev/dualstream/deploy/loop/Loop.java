@@ -32,6 +32,8 @@ public final class Loop {
 
   /** How often the end of a run looks whether the trainer has caught up. */
   private static final Duration CATCH_UP_POLL = Duration.ofSeconds(5);
+  /** How long the end of a run waits for the evaluator to score the versions it has not yet scored. */
+  private static final Duration EVALUATION_WAIT = Duration.ofMinutes(5);
   /**
    * The trainer's negatives in the loop: the negatives experiment's best cache setting, plus the logs'
    * skip-above documents, which lifted the hybrid there (0.8834 to 0.8875 Recall@10 on 36,000 examples).
@@ -97,8 +99,9 @@ public final class Loop {
       String failure = supervise(flow, start);
       stopAll(flow, bootstrap);
       LoopReport report = LoopReport.read(bootstrap, options.dataset().getFileName().toString());
-      say("%d versions scored; %,d examples ingested, %,d applied by the trainer (by its last committed metrics)",
-          report.versions().size(), report.examplesIngested(), report.examplesApplied());
+      say("%d of %d versions scored; %,d examples ingested, %,d applied by the trainer (by its last committed "
+          + "metrics)", report.versions().size(), report.versionsPublished(), report.examplesIngested(),
+          report.examplesApplied());
       if (failure != null) {
         throw new IllegalStateException(failure);
       }
@@ -131,7 +134,8 @@ public final class Loop {
   /**
    * Stops the components in the order data flows: the simulator (its pending clicks go out), ingest (it
    * commits what it joined), the trainer once it has applied what ingest committed (its last checkpoint stays
-   * for a restart), the evaluator (it finishes the version under way).
+   * for a restart), the evaluator once it has scored every version the trainer committed (or the version
+   * under way when the wait ends).
    */
   private void stopAll(List<Component> components, String bootstrap) throws InterruptedException {
     for (String name : List.of("simulate", "ingest", "train", "evaluate")) {
@@ -139,6 +143,9 @@ public final class Loop {
         if (c.name().equals(name)) {
           if (name.equals("train") && c.exited().isEmpty()) {
             awaitTrainerCaughtUp(bootstrap);
+          }
+          if (name.equals("evaluate") && c.exited().isEmpty()) {
+            awaitEvaluatorCaughtUp(bootstrap);
           }
           say("stopping %s", c.name());
           c.stop(STOP_GRACE);
@@ -165,6 +172,26 @@ public final class Loop {
     }
     if (counts.applied() <= counts.ingested() - BATCH) {
       say("the trainer had committed %,d of %,d examples when the wait ended", counts.applied(), counts.ingested());
+    }
+  }
+
+  /**
+   * Waits until the evaluator has scored every version the trainer committed, so that the report's last
+   * result is the last version's, or until {@link #EVALUATION_WAIT} has passed.
+   */
+  private void awaitEvaluatorCaughtUp(String bootstrap) throws InterruptedException {
+    long deadline = System.nanoTime() + EVALUATION_WAIT.toNanos();
+    LoopReport.Scoring scoring = LoopReport.scoring(bootstrap);
+    if (scoring.scored() < scoring.published()) {
+      say("waiting for the evaluator to score the last versions (%d of %d scored)", scoring.scored(),
+          scoring.published());
+    }
+    while (scoring.scored() < scoring.published() && System.nanoTime() < deadline) {
+      Thread.sleep(CATCH_UP_POLL.toMillis());
+      scoring = LoopReport.scoring(bootstrap);
+    }
+    if (scoring.scored() < scoring.published()) {
+      say("the evaluator had scored %d of %d versions when the wait ended", scoring.scored(), scoring.published());
     }
   }
 

@@ -27,15 +27,17 @@ import org.apache.kafka.common.TopicPartition;
  * What the loop's evaluator scored: every version's result in version order, as committed to {@code
  * evaluation.results}. As JSON: {@code {"dataset": ..., "versions": [{"version", "examples", "recall@10",
  * "mrr@10", "hybrid_recall@10", "hybrid_mrr@10"}, ...], "results": [{"system", "recall@1", "recall@10",
- * "recall@100", "mrr@10", "ndcg@10"}, ...], "examples_ingested": n, "examples_applied": n}}, the results being
- * the last version's.
+ * "recall@100", "mrr@10", "ndcg@10"}, ...], "examples_ingested": n, "examples_applied": n, "versions_published":
+ * n}}, the results being the last version's.
  *
  * @param examplesIngested committed records of {@code training.examples}
  * @param examplesApplied the examples the trainer applied, by its last committed {@code training.metrics}
  *     record (metrics are reported every few steps, so it may trail the true count by those steps)
+ * @param versionsPublished committed records of {@code models.versions}: every version is scored when {@code
+ *     versions} holds as many
  */
 public record LoopReport(String dataset, List<EvaluationResult> versions, long examplesIngested,
-    long examplesApplied) {
+    long examplesApplied, long versionsPublished) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   public LoopReport {
@@ -66,7 +68,8 @@ public record LoopReport(String dataset, List<EvaluationResult> versions, long e
     }
     results.sort(Comparator.comparing(EvaluationResult::getModel).thenComparingLong(EvaluationResult::getVersion));
     Counts counts = counts(bootstrapServers);
-    return new LoopReport(dataset, results, counts.ingested(), counts.applied());
+    return new LoopReport(dataset, results, counts.ingested(), counts.applied(),
+        scoring(bootstrapServers).published());
   }
 
   /**
@@ -83,6 +86,19 @@ public record LoopReport(String dataset, List<EvaluationResult> versions, long e
     CommittedRecords.read(bootstrapServers, Topics.TRAINING_METRICS.name(), timeout, r -> applied[0] =
         Math.max(applied[0], Topics.TRAINING_METRICS.codec().decode(r.value()).getExamples()));
     return new Counts(ingested, applied[0]);
+  }
+
+  /**
+   * Versions committed to {@code models.versions}, and results committed to {@code evaluation.results}: one per
+   * version the evaluator has scored.
+   */
+  record Scoring(long published, long scored) {}
+
+  /** Reads both counts (read_committed) to the end offsets seen now. */
+  static Scoring scoring(String bootstrapServers) {
+    Duration timeout = Duration.ofSeconds(60);
+    return new Scoring(CommittedRecords.read(bootstrapServers, Topics.MODEL_VERSIONS.name(), timeout, r -> { }),
+        CommittedRecords.read(bootstrapServers, Topics.EVALUATION_RESULTS.name(), timeout, r -> { }));
   }
 
   /** The last version's result, if any version was scored. */
@@ -108,6 +124,7 @@ public record LoopReport(String dataset, List<EvaluationResult> versions, long e
     }
     root.put("examples_ingested", examplesIngested);
     root.put("examples_applied", examplesApplied);
+    root.put("versions_published", versionsPublished);
     ArrayNode results = root.putArray("results");
     last().ifPresent(r -> {
       root.put("split", r.getSplit());

@@ -66,6 +66,7 @@ class LoopIT {
     assertTrue(report.versions().size() >= 2, "versions scored: " + report.versions().size());
     List<Long> versions = report.versions().stream().map(EvaluationResult::getVersion).toList();
     assertEquals(versions.stream().distinct().sorted().toList(), versions, "each version scored once, in order");
+    assertEquals(report.versionsPublished(), versions.size(), "the run ends once every committed version is scored");
     assertTrue(after.stream().anyMatch(l -> l.contains("Recall@10 / MRR@10")), "versions scored after the crash too: "
         + String.join("\n", after));
     assertTrue(report.examplesIngested() > 0 && report.examplesApplied() > 0, report.toJson());
