@@ -17,11 +17,7 @@ class TopKTest {
       Random random = new Random(seed);
       int n = random.nextInt(300);
       int k = 1 + random.nextInt(50);
-      // Few distinct values, so ties are frequent and their order is checked too.
-      float[] scores = new float[n];
-      for (int i = 0; i < n; i++) {
-        scores[i] = random.nextInt(20) / 4f;
-      }
+      float[] scores = fewDistinctScores(random, n);
       int[] offerOrder = IntStream.range(0, n).toArray();
       shuffle(offerOrder, random);
 
@@ -48,10 +44,7 @@ class TopKTest {
       Random random = new Random(seed);
       int n = random.nextInt(300);
       int k = 1 + random.nextInt(50);
-      float[] scores = new float[n];
-      for (int i = 0; i < n; i++) {
-        scores[i] = random.nextInt(20) / 4f;
-      }
+      float[] scores = fewDistinctScores(random, n);
       TopK one = new TopK(k);
       TopK chunked = new TopK(k);
       for (int start = 0; start < n; ) {
@@ -69,6 +62,15 @@ class TopKTest {
       assertArrayEquals(one.drainBestFirst(oneScores), chunked.drainBestFirst(chunkedScores), "seed " + seed);
       assertArrayEquals(oneScores, chunkedScores, "seed " + seed);
     }
+  }
+
+  /** Few distinct values, so ties are frequent and their order is checked too. */
+  private static float[] fewDistinctScores(Random random, int n) {
+    float[] scores = new float[n];
+    for (int i = 0; i < n; i++) {
+      scores[i] = random.nextInt(20) / 4f;
+    }
+    return scores;
   }
 
   private static void shuffle(int[] values, Random random) {
