@@ -51,7 +51,8 @@ final class Component {
     List<String> args = argsByStart.apply(starts);
     try {
       process = ChildJvm.of(mainClass).args(args.toArray(String[]::new))
-          .jvmOptions("-Xmx" + heap, "-Dlog4j2.configurationFile=log4j2-cli.xml", "-Dlog4j2.StatusLogger.level=ERROR",
+          .jvmOptions("-Xmx" + heap, "--add-modules=jdk.incubator.vector", // SIMD exact search, as the launcher
+              "-Dlog4j2.configurationFile=log4j2-cli.xml", "-Dlog4j2.StatusLogger.level=ERROR",
               "-Ddualstream.log.dir=" + log.resolveSibling(name))
           .log(log)
           .echo(line -> console.accept(String.format("%-9s| %s", name, line)))

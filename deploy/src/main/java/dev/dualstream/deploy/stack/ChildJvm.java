@@ -91,7 +91,6 @@ public final class ChildJvm {
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Djava.awt.headless=true");
     command.add("-Dai.djl.offline=true");
-    command.add("--add-modules=jdk.incubator.vector"); // SIMD exact search, as the launcher gives the CLI
     command.addAll(jvmOptions);
     command.add(ParentLifeline.class.getName());
     command.add(mainClass);
