@@ -104,6 +104,6 @@ public final class ExampleJoin {
         doc == null ? "" : doc.getTitle(),
         doc == null ? "" : doc.getText(),
         doc == null ? -1L : doc.getVersion(),
-        shown.getPosition(), shown.getScore(), shown.getPropensity());
+        shown.getPosition(), shown.getScore(), shown.getPropensity(), shown.getShownProbability());
   }
 }

@@ -67,10 +67,10 @@ class IngestTopologyTest {
     assertEquals("query of i1", e.getQuery());
     assertEquals("q-i1", e.getQueryId());
     assertEquals("user-i1", e.getUserId());
-    assertEquals(new ExampleDoc("d3", "title d3 v4", "text d3 v4", 4L, 3, 8.0, 1.0 / 3), e.getPositive());
+    assertEquals(new ExampleDoc("d3", "title d3 v4", "text d3 v4", 4L, 3, 8.0, 1.0 / 3, 0.9), e.getPositive());
     assertEquals(List.of(
-        new ExampleDoc("d1", "title d1 v1", "text d1 v1", 1L, 1, 10.0, 1.0),
-        new ExampleDoc("unknown-doc", "", "", -1L, 2, 9.0, 0.5)), e.getSkipAbove(),
+        new ExampleDoc("d1", "title d1 v1", "text d1 v1", 1L, 1, 10.0, 1.0, null),
+        new ExampleDoc("unknown-doc", "", "", -1L, 2, 9.0, 0.5, 0.9)), e.getSkipAbove(),
         "results above the click, unknown ones without text; d2 (below) is not a negative");
     assertEquals(T0.plusSeconds(20), e.getEventTime());
     assertEquals(new SourceOffset(IMPRESSIONS, 0, impOffset), e.getImpression());

@@ -72,9 +72,9 @@ class ReferenceJoinTest {
     assertEquals(Set.of(id("i1", "d3", T0), id("i1", "d1", T0.plus(WINDOW)), id("i2", "d1", T0.plusSeconds(9))),
         examples.keySet());
     TrainingExample atEnd = examples.get(id("i1", "d1", T0.plus(WINDOW)));
-    assertEquals(new ExampleDoc("d1", "title d1 v3", "text d1 v3", 3L, 3, 8.0, 1.0 / 3), atEnd.getPositive());
-    assertEquals(List.of(new ExampleDoc("d3", "title d3 v1", "text d3 v1", 1L, 1, 10.0, 1.0),
-        new ExampleDoc("d2", "", "", -1L, 2, 9.0, 0.5)), atEnd.getSkipAbove(), "the deleted d2 is unknown text");
+    assertEquals(new ExampleDoc("d1", "title d1 v3", "text d1 v3", 3L, 3, 8.0, 1.0 / 3, 0.9), atEnd.getPositive());
+    assertEquals(List.of(new ExampleDoc("d3", "title d3 v1", "text d3 v1", 1L, 1, 10.0, 1.0, null),
+        new ExampleDoc("d2", "", "", -1L, 2, 9.0, 0.5, 0.9)), atEnd.getSkipAbove(), "the deleted d2 is unknown text");
     assertEquals(new SourceOffset(IMPRESSIONS, 0, 0L), atEnd.getImpression(), "the first impression of i1");
     assertEquals(new SourceOffset(CLICKS, 0, 1L), atEnd.getClick(), "the first click of the id, not its repeat");
   }

@@ -18,11 +18,14 @@ final class TestRecords {
 
   private TestRecords() {}
 
-  /** An impression showing {@code docIds} at positions 1, 2, ... with scores 10, 9, ... and propensity 1/position. */
+  /**
+   * An impression showing {@code docIds} at positions 1, 2, ... with scores 10, 9, ..., propensity 1/position, and
+   * a shown probability of 0.9 below the top (the top result's is not recorded).
+   */
   static Impression impression(String id, Instant time, String... docIds) {
     List<ShownResult> results = new ArrayList<>();
     for (int i = 0; i < docIds.length; i++) {
-      results.add(new ShownResult(docIds[i], i + 1, 10.0 - i, 1.0 / (i + 1), null));
+      results.add(new ShownResult(docIds[i], i + 1, 10.0 - i, 1.0 / (i + 1), i == 0 ? null : 0.9));
     }
     return new Impression(id, "query of " + id, "q-" + id, "user-" + id, "session-" + id, time, results, null, null,
         null);

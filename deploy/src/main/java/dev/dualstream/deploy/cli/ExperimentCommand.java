@@ -145,8 +145,17 @@ final class ExperimentCommand implements Callable<Integer> {
             + "query equally often. Default: ${DEFAULT-VALUE}.")
     private double queryZipf;
 
+    @Option(names = "--explore", paramLabel = "P", defaultValue = "0",
+        description = "Share of the simulated searches (0 to 1) that show a Plackett-Luce sample of BM25's top "
+            + "candidates instead of its top 10, as `simulate` explores; each click then carries the policy's "
+            + "probability of showing it there (see --ips-clip). Default: ${DEFAULT-VALUE}.")
+    private double explore;
+
     @Mixin
     private ReplayOptions replay;
+
+    @Mixin
+    private WeightingOptions weighting;
 
     @Option(names = "--hybrid", description = "Also score every setting's model fused with BM25, as `up` serves and "
         + "`evaluate` scores it (the fusion chosen on the dev split); adds half a minute or so per setting.")
@@ -172,7 +181,7 @@ final class ExperimentCommand implements Callable<Integer> {
       NegativesExperimentOptions options;
       try {
         options = new NegativesExperimentOptions(dataset.dir, examples, evalQueries, seed.value, batchSize, settings,
-            ablationCacheSize, corpusRefreshSteps, model(), noiseClicks, queryZipf,
+            ablationCacheSize, corpusRefreshSteps, model(), noiseClicks, queryZipf, explore,
             replay.settings(), hybrid);
         ExperimentSetting.select(options.settings(), ablationCacheSize, corpusRefreshSteps);
       } catch (IllegalArgumentException e) {
@@ -222,7 +231,7 @@ final class ExperimentCommand implements Callable<Integer> {
       if (labelBias != null) {
         lossConfig = lossConfig.withLabelBias(labelBias);
       }
-      b.loss(lossConfig);
+      b.loss(weighting.applyTo(lossConfig));
       b.negatives(ModelConfig.defaults().negatives().withClickedMemory(clickedMemory));
       return b.build();
     }

@@ -98,17 +98,17 @@ final class SimulateCommand implements Callable<Integer> {
       description = "The model whose versions the hybrid ranker serves. Default: ${DEFAULT-VALUE}.")
   private String model;
 
-  @Option(names = "--explore", paramLabel = "P", defaultValue = "0.1",
+  @Option(names = "--explore", paramLabel = "P", defaultValue = "" + Exploration.DEFAULT_SHARE,
       description = "Share of searches (0 to 1) that show a ranking sampled from the ranker's top "
           + "--explore-candidates by Plackett-Luce instead of its top 10. Default: ${DEFAULT-VALUE}.")
   private double explore;
 
-  @Option(names = "--explore-temperature", paramLabel = "T", defaultValue = "0.2",
+  @Option(names = "--explore-temperature", paramLabel = "T", defaultValue = "" + Exploration.DEFAULT_TEMPERATURE,
       description = "Plackett-Luce temperature over the candidates' scores, min-max normalised; lower stays "
           + "closer to the ranking. Default: ${DEFAULT-VALUE}.")
   private double exploreTemperature;
 
-  @Option(names = "--explore-candidates", paramLabel = "N", defaultValue = "20",
+  @Option(names = "--explore-candidates", paramLabel = "N", defaultValue = "" + Exploration.DEFAULT_CANDIDATES,
       description = "Candidates an exploring search samples its 10 results from. Default: ${DEFAULT-VALUE}.")
   private int exploreCandidates;
 

@@ -148,6 +148,9 @@ final class TrainCommand implements Callable<Integer> {
   @Mixin
   private ReplayOptions replay;
 
+  @Mixin
+  private WeightingOptions weighting;
+
   @Option(names = "--metrics-port", paramLabel = "PORT", defaultValue = "" + MetricsEndpoint.TRAIN_PORT,
       description = "Serve Flink's metrics (the job's and the trainer's: examples applied, steps, step time, "
           + "click-to-step freshness) through Flink's Prometheus reporter on http://0.0.0.0:PORT/metrics; 0: none. "
@@ -198,7 +201,8 @@ final class TrainCommand implements Callable<Integer> {
 
   private TrainerOptions options() {
     ModelConfig.Builder model = ModelConfig.defaults().toBuilder().tableOptimizerWithItsLearningRate(tableOptimizer)
-        .negatives(negativeConfig().withClickedMemory(clickedMemory));
+        .negatives(negativeConfig().withClickedMemory(clickedMemory))
+        .loss(weighting.applyTo(ModelConfig.defaults().loss()));
     if (batchSize != null) {
       model.batchSize(batchSize);
     }

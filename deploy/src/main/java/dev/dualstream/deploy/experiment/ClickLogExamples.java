@@ -3,6 +3,7 @@ package dev.dualstream.deploy.experiment;
 import dev.dualstream.evaluator.beir.BeirDataset;
 import dev.dualstream.evaluator.simulate.ClickSimulator;
 import dev.dualstream.evaluator.simulate.EventSink;
+import dev.dualstream.evaluator.simulate.Exploration;
 import dev.dualstream.evaluator.simulate.SimulationConfig;
 import dev.dualstream.evaluator.simulate.Traffic;
 import dev.dualstream.evaluator.simulate.SimulationProgress;
@@ -12,6 +13,7 @@ import dev.dualstream.schemas.avro.Click;
 import dev.dualstream.schemas.avro.Impression;
 import dev.dualstream.schemas.avro.ShownResult;
 import dev.dualstream.trainer.model.DocumentText;
+import dev.dualstream.trainer.model.TrainingPair;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
@@ -33,8 +35,10 @@ final class ClickLogExamples {
    * A training example with its documents' texts.
    *
    * @param skipAbove documents shown above the click, topmost first
+   * @param exposure the click's {@link TrainingPair#exposure}: its position's examination propensity times the
+   *     policy's probability of showing it there
    */
-  record Example(String query, DocumentText positive, List<DocumentText> skipAbove) {}
+  record Example(String query, DocumentText positive, List<DocumentText> skipAbove, double exposure) {}
 
   /** Examples per simulated impression is about 0.6; this many impressions per wanted example is ample. */
   private static final double IMPRESSIONS_PER_EXAMPLE = 2.5;
@@ -54,15 +58,19 @@ final class ClickLogExamples {
   /** As {@link #simulate(BeirDataset, long, int, SimulationProgress)}, with this chance of a click on a result that is not relevant. */
   static List<Example> simulate(BeirDataset dataset, long seed, int count, double noiseClicks,
       SimulationProgress progress) {
-    return simulate(dataset, seed, count, noiseClicks, Traffic.UNIFORM, progress);
+    return simulate(dataset, seed, count, noiseClicks, Traffic.UNIFORM, Exploration.NONE, progress);
   }
 
-  /** As {@link #simulate(BeirDataset, long, int, double, SimulationProgress)}, with this traffic. */
+  /**
+   * As {@link #simulate(BeirDataset, long, int, double, SimulationProgress)}, with this traffic and this
+   * exploration of BM25's ranking.
+   */
   static List<Example> simulate(BeirDataset dataset, long seed, int count, double noiseClicks, Traffic traffic,
-      SimulationProgress progress) {
+      Exploration exploration, SimulationProgress progress) {
     long impressions = (long) Math.ceil(count * IMPRESSIONS_PER_EXAMPLE) + 100;
     JoiningSink sink = new JoiningSink(dataset, count);
-    SimulationConfig config = SimulationConfig.defaults(seed, impressions).withTraffic(traffic);
+    SimulationConfig config = SimulationConfig.defaults(seed, impressions).withTraffic(traffic)
+        .withExploration(exploration);
     config = config.withClickProbabilities(config.relevantClickProbability(), noiseClicks);
     try (ClickSimulator simulator = ClickSimulator.create(dataset, config)) {
       simulator.run(sink, progress);
@@ -117,7 +125,8 @@ final class ClickLogExamples {
           .forEach(r -> above.add(r.getDocId()));
       List<DocumentText> skipAbove = new ArrayList<>(above.size());
       above.forEach(id -> dataset.document(id).ifPresent(skipAbove::add));
-      return Optional.of(new Example(impression.getQuery(), positive.get(), skipAbove));
+      double exposure = TrainingPair.exposure(shown.get().getPropensity(), shown.get().getShownProbability());
+      return Optional.of(new Example(impression.getQuery(), positive.get(), skipAbove, exposure));
     }
 
     @Override

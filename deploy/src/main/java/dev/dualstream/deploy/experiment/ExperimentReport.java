@@ -128,7 +128,8 @@ public record ExperimentReport(String dataset, int examples, int batchSize, long
     };
     LossConfig loss = config.loss();
     String lossName = loss.kind() == LossConfig.Kind.PHUBER ? "PHuber tau " + loss.phuberTau() : "softmax";
-    String labelBias = loss.labelBiasTau() == 0 ? "" : ", label bias " + loss.labelBiasTau();
+    String labelBias = (loss.labelBiasTau() == 0 ? "" : ", label bias " + loss.labelBiasTau())
+        + (loss.weighted() ? ", inverse-propensity weights clipped at " + loss.ipsClip() : "");
     int memory = config.negatives().clickedMemory();
     String clicked = memory == 0 ? "" : ", clicked documents of " + memory + " queries masked";
     return String.format(Locale.ROOT, "table %s lr %s, dense Adam lr %s, table init scale %s, loss %s%s%s", table,

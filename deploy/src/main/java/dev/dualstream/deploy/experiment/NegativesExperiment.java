@@ -7,6 +7,7 @@ import dev.dualstream.evaluator.metrics.MetricSummary;
 import dev.dualstream.evaluator.offline.OfflineEvaluation;
 import dev.dualstream.evaluator.offline.Report;
 import dev.dualstream.evaluator.offline.VersionEvaluation;
+import dev.dualstream.evaluator.simulate.Exploration;
 import dev.dualstream.evaluator.simulate.Traffic;
 import dev.dualstream.trainer.feature.Featurizer;
 import dev.dualstream.trainer.model.DocumentText;
@@ -52,7 +53,8 @@ public final class NegativesExperiment {
         dataset.name(), dataset.corpus().size(), options.seed(), options.noiseClicks(), options.examples()));
     long start = System.nanoTime();
     List<ClickLogExamples.Example> examples = ClickLogExamples.simulate(dataset, options.seed(), options.examples(),
-        options.noiseClicks(), new Traffic(options.queryZipf(), 1, 0), soFar -> { });
+        options.noiseClicks(), new Traffic(options.queryZipf(), 1, 0), Exploration.onShare(options.explore()),
+        soFar -> { });
     log.accept(String.format(Locale.ROOT, "%d examples in %.1f s", examples.size(), seconds(start)));
     int skipAbove = settings.stream().mapToInt(s -> s.negatives().skipAbove()).max().orElse(0);
     ModelConfig base = options.baseModel();
@@ -80,6 +82,9 @@ public final class NegativesExperiment {
     if (options.queryZipf() > 0) {
       out += ", query Zipf " + options.queryZipf();
     }
+    if (options.explore() > 0) {
+      out += ", exploring on " + options.explore() + " of the searches";
+    }
     if (options.replay().enabled()) {
       out += ", " + options.replay().describe();
     }
@@ -90,7 +95,7 @@ public final class NegativesExperiment {
       int skipAbove) {
     List<TrainingPair> pairs = new ArrayList<>(examples.size());
     for (ClickLogExamples.Example e : examples) {
-      TrainingPair pair = TrainingPair.of(featurizer, e.query(), e.positive());
+      TrainingPair pair = TrainingPair.of(featurizer, e.query(), e.positive()).withExposure(e.exposure());
       if (skipAbove > 0 && !e.skipAbove().isEmpty()) {
         pair = pair.withSkipAbove(featurizer, e.skipAbove().subList(0, Math.min(skipAbove, e.skipAbove().size())));
       }

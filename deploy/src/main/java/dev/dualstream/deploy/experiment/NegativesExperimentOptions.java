@@ -1,6 +1,7 @@
 package dev.dualstream.deploy.experiment;
 
 import dev.dualstream.trainer.model.ModelConfig;
+import dev.dualstream.evaluator.simulate.Exploration;
 import dev.dualstream.evaluator.simulate.Traffic;
 import dev.dualstream.trainer.model.ReplaySettings;
 import java.nio.file.Path;
@@ -27,6 +28,9 @@ import java.util.Objects;
  *     a wrong label)
  * @param queryZipf exponent of the simulated users' query popularity ({@link Traffic#queryZipf()}); 0, the
  *     default, draws every train query equally often, as the demo does
+ * @param explore share of the simulated searches that explore ({@link Exploration#onShare}): their results
+ *     are a Plackett-Luce sample of BM25's top candidates, and each click carries the policy's probability of
+ *     showing it there; 0, the default, shows BM25's top 10 on every search
  * @param replay how every setting revisits the pairs it applied ({@link ReplaySettings#OFF} by default: one
  *     pass)
  * @param hybrid whether every setting's model is also scored fused with BM25, as the loop serves it (the
@@ -34,7 +38,7 @@ import java.util.Objects;
  */
 public record NegativesExperimentOptions(Path dataset, int examples, int evalQueries, long seed, int batchSize,
     List<String> settings, int ablationCacheSize, int corpusRefreshSteps, ModelConfig model, double noiseClicks,
-    double queryZipf, ReplaySettings replay, boolean hybrid) {
+    double queryZipf, double explore, ReplaySettings replay, boolean hybrid) {
 
   /**
    * Queries whose clicked documents every setting masks as their negatives, by default: 2^18, ten
@@ -49,7 +53,7 @@ public record NegativesExperimentOptions(Path dataset, int examples, int evalQue
   public NegativesExperimentOptions(Path dataset, int examples, int evalQueries, long seed, int batchSize,
       List<String> settings, int ablationCacheSize, int corpusRefreshSteps, ModelConfig model, double noiseClicks) {
     this(dataset, examples, evalQueries, seed, batchSize, settings, ablationCacheSize, corpusRefreshSteps, model,
-        noiseClicks, 0, ReplaySettings.OFF, false);
+        noiseClicks, 0, 0, ReplaySettings.OFF, false);
   }
 
   public NegativesExperimentOptions {
@@ -57,6 +61,7 @@ public record NegativesExperimentOptions(Path dataset, int examples, int evalQue
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(replay, "replay").requireBatch(batchSize);
     new Traffic(queryZipf, 1, 0);
+    Exploration.onShare(explore);
     settings = List.copyOf(settings);
     if (examples < batchSize) {
       throw new IllegalArgumentException("examples must be at least one batch (" + batchSize + "), got " + examples);

@@ -30,12 +30,15 @@ import org.apache.flink.core.memory.DataOutputView;
  * <p>Format 2: format 1, then the replay state: replayed steps, replayed examples (long), buffer
  * capacity (int), sampler state (long), buffer contents as a count of pairs, oldest first. A format 1
  * record reads as a snapshot without replay.
+ *
+ * <p>Format 3: format 2 with each pair (partial batch and replay buffer) followed by its exposure
+ * (double). Pairs of formats 1 and 2 read with exposure 1.
  */
 public final class TrainingSnapshotSerializer extends TypeSerializer<TrainingSnapshot> {
   private static final long serialVersionUID = 1L;
 
   /** The format this build writes. */
-  public static final byte CURRENT_FORMAT = 2;
+  public static final byte CURRENT_FORMAT = 3;
   /** Bounds on lengths read back, so a corrupt record fails with a message, not an OutOfMemoryError. */
   private static final int MAX_ITEMS = 1 << 24;
   private static final int MAX_BYTES = 1 << 26;
@@ -126,10 +129,10 @@ public final class TrainingSnapshotSerializer extends TypeSerializer<TrainingSna
   @Override
   public TrainingSnapshot deserialize(DataInputView in) throws IOException {
     int format = in.readByte();
-    if (format == 1 || format == 2) {
+    if (format >= 1 && format <= CURRENT_FORMAT) {
       try {
-        TrainingSnapshot s = readFormat1(in);
-        return format == 1 ? s : withReplay(s, readReplay(in));
+        TrainingSnapshot s = readFormat1(in, format);
+        return format == 1 ? s : withReplay(s, readReplay(in, format));
       } catch (IllegalArgumentException e) {
         throw new IOException("corrupt training state: " + e.getMessage(), e);
       }
@@ -138,14 +141,15 @@ public final class TrainingSnapshotSerializer extends TypeSerializer<TrainingSna
         + CURRENT_FORMAT + " (was the checkpoint written by a newer dualstream?)");
   }
 
-  private static TrainingSnapshot readFormat1(DataInputView in) throws IOException {
+  /** The fields of format 1, with pairs as {@code format} writes them. */
+  private static TrainingSnapshot readFormat1(DataInputView in, int format) throws IOException {
     String modelName = in.readUTF();
     long steps = in.readLong();
     long examples = in.readLong();
     int pairs = count(in.readInt(), "partial batch");
     List<TrainingPair> batch = new ArrayList<>(Math.min(pairs, FIRST_CHUNK));
     for (int i = 0; i < pairs; i++) {
-      batch.add(readPair(in));
+      batch.add(readPair(in, format));
     }
     String topic = in.readUTF();
     int partitions = count(in.readInt(), "offsets");
@@ -167,7 +171,7 @@ public final class TrainingSnapshotSerializer extends TypeSerializer<TrainingSna
         lastVersionStep, pending, archiveBytes, sha);
   }
 
-  private static TrainingSnapshot.Replay readReplay(DataInputView in) throws IOException {
+  private static TrainingSnapshot.Replay readReplay(DataInputView in, int format) throws IOException {
     long steps = in.readLong();
     long examples = in.readLong();
     int capacity = count(in.readInt(), "replay capacity");
@@ -175,7 +179,7 @@ public final class TrainingSnapshotSerializer extends TypeSerializer<TrainingSna
     int pairs = count(in.readInt(), "replay buffer");
     List<TrainingPair> contents = new ArrayList<>(Math.min(pairs, FIRST_CHUNK));
     for (int i = 0; i < pairs; i++) {
-      contents.add(readPair(in));
+      contents.add(readPair(in, format));
     }
     return new TrainingSnapshot.Replay(steps, examples, capacity, samplerState, contents);
   }
@@ -225,9 +229,10 @@ public final class TrainingSnapshotSerializer extends TypeSerializer<TrainingSna
       out.writeLong(keys[i]);
       writeInts(out, pair.skipAboveIds().get(i));
     }
+    out.writeDouble(pair.exposure());
   }
 
-  private static TrainingPair readPair(DataInputView in) throws IOException {
+  private static TrainingPair readPair(DataInputView in, int format) throws IOException {
     int[] query = readInts(in);
     int[] doc = readInts(in);
     long docKey = in.readLong();
@@ -241,7 +246,8 @@ public final class TrainingSnapshotSerializer extends TypeSerializer<TrainingSna
       keys[i] = in.readLong();
       ids.add(readInts(in));
     }
-    return new TrainingPair(query, doc, docKey, keys, ids);
+    double exposure = format >= 3 ? in.readDouble() : 1;
+    return new TrainingPair(query, doc, docKey, keys, ids, exposure);
   }
 
   private static void writeInts(DataOutputView out, int[] values) throws IOException {

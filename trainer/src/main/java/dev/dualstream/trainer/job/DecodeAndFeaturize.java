@@ -7,6 +7,7 @@ import dev.dualstream.schemas.avro.DeadLetter;
 import dev.dualstream.schemas.avro.ExampleDoc;
 import dev.dualstream.schemas.avro.TrainingExample;
 import dev.dualstream.trainer.feature.Featurizer;
+import dev.dualstream.trainer.model.TrainingPair;
 import dev.dualstream.trainer.negatives.DocKeys;
 import java.time.Instant;
 import java.util.Arrays;
@@ -118,8 +119,12 @@ final class DecodeAndFeaturize extends ProcessFunction<RawRecord, FeaturizedExam
         skipIds[kept++] = features;
       }
     }
-    out.collect(new FeaturizedExample(example.getExampleId(), queryIds, docIds, docKey,
-        Arrays.copyOf(skipKeys, kept), Arrays.copyOf(skipIds, kept), example.getEventTime().toEpochMilli(), raw.partition, raw.offset));
+    FeaturizedExample featurized = new FeaturizedExample(example.getExampleId(), queryIds, docIds, docKey,
+        Arrays.copyOf(skipKeys, kept), Arrays.copyOf(skipIds, kept), example.getEventTime().toEpochMilli(), raw.partition,
+        raw.offset);
+    ExampleDoc positive = example.getPositive();
+    featurized.exposure = TrainingPair.exposure(positive.getPropensity(), positive.getShownProbability());
+    out.collect(featurized);
   }
 
   private static EncodedRecord encode(RawRecord raw, DeadLetter deadLetter) {

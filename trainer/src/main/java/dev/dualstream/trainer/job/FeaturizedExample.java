@@ -14,6 +14,8 @@ public final class FeaturizedExample {
   public long[] skipAboveKeys = new long[0];
   /** Their feature ids, in the same order. */
   public int[][] skipAboveIds = new int[0][];
+  /** Probability that the click could be seen at all ({@link TrainingPair#exposure}); 1 when the log does not say. */
+  public double exposure = 1;
   /** The click's event time, epoch millis. */
   public long eventTime;
   public int partition;
@@ -23,7 +25,7 @@ public final class FeaturizedExample {
 
   /** The pair the trainer steps on. */
   public TrainingPair toPair() {
-    return new TrainingPair(queryIds, docIds, docKey, skipAboveKeys, Arrays.asList(skipAboveIds));
+    return new TrainingPair(queryIds, docIds, docKey, skipAboveKeys, Arrays.asList(skipAboveIds), exposure);
   }
 
   /** An example without a document key or skip-above documents (tests). */

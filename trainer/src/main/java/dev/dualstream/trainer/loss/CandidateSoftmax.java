@@ -31,9 +31,22 @@ public final class CandidateSoftmax {
    * @throws IllegalArgumentException on a length mismatch or a positive logit that is not finite
    */
   public static Result compute(double[] logits, int rows, int columns, LossConfig config) {
+    return compute(logits, rows, columns, config, null);
+  }
+
+  /**
+   * As {@link #compute(double[], int, int, LossConfig)}, each row's loss weighted: the loss is {@code sum_i
+   * r_i L_i / sum_i r_i}, and the weights returned are the gradients of that weighted mean. The positive's
+   * mean probability stays unweighted.
+   *
+   * @param rowWeights one positive, finite weight per row; null: all alike
+   * @throws IllegalArgumentException also on a row weight that is not positive and finite
+   */
+  public static Result compute(double[] logits, int rows, int columns, LossConfig config, double[] rowWeights) {
     if (rows < 1 || columns < 1 || logits.length != rows * columns) {
       throw new IllegalArgumentException("need " + rows + " x " + columns + " logits, got " + logits.length);
     }
+    double[] share = rowShares(rows, rowWeights);
     float[] weights = new float[logits.length];
     double lossSum = 0;
     double probabilitySum = 0;
@@ -53,19 +66,45 @@ public final class CandidateSoftmax {
       double logPartition = max + Math.log(sum);
       double logP = logits[base] - logPartition;
       double scale;
+      double rowLoss;
       if (config.kind() == LossConfig.Kind.PHUBER) {
-        lossSum += PartialHuber.loss(logP, config.phuberTau());
+        rowLoss = PartialHuber.loss(logP, config.phuberTau());
         scale = PartialHuber.gradientScale(logP, config.phuberTau());
       } else {
-        lossSum += -logP;
+        rowLoss = -logP;
         scale = 1;
       }
+      lossSum += rowWeights == null ? rowLoss : share[i] * rowLoss;
       probabilitySum += Math.exp(logP);
       for (int k = 0; k < columns; k++) {
         double p = Math.exp(logits[base + k] - logPartition);
-        weights[base + k] = (float) (scale * (p - (k == 0 ? 1 : 0)) / rows);
+        double gradient = scale * (p - (k == 0 ? 1 : 0));
+        // Unweighted, divide by rows rather than multiply by a share: the same bits as before weights existed.
+        weights[base + k] = (float) (rowWeights == null ? gradient / rows : gradient * share[i]);
       }
     }
-    return new Result(lossSum / rows, probabilitySum / rows, weights);
+    return new Result(rowWeights == null ? lossSum / rows : lossSum, probabilitySum / rows, weights);
+  }
+
+  /** Each row's share of the weighted mean, {@code r_i / sum r}; null without weights. */
+  private static double[] rowShares(int rows, double[] rowWeights) {
+    if (rowWeights == null) {
+      return null;
+    }
+    double[] share = new double[rows];
+    if (rowWeights.length != rows) {
+      throw new IllegalArgumentException("need " + rows + " row weights, got " + rowWeights.length);
+    }
+    double total = 0;
+    for (int i = 0; i < rows; i++) {
+      if (!(rowWeights[i] > 0) || Double.isInfinite(rowWeights[i])) {
+        throw new IllegalArgumentException("row " + i + " has weight " + rowWeights[i] + "; weights must be positive");
+      }
+      total += rowWeights[i];
+    }
+    for (int i = 0; i < rows; i++) {
+      share[i] = rowWeights[i] / total;
+    }
+    return share;
   }
 }

@@ -135,7 +135,8 @@ public record ModelConfig(
    * the general objective over {@link #negatives()} with {@link #loss()}.
    */
   public boolean inBatchSoftmax() {
-    return negatives.inBatchOnly() && loss.kind() == LossConfig.Kind.SOFTMAX && loss.labelBiasTau() == 0;
+    return negatives.inBatchOnly() && loss.kind() == LossConfig.Kind.SOFTMAX && loss.labelBiasTau() == 0
+        && !loss.weighted();
   }
 
   /** Adam settings of the dense layers. */

@@ -54,7 +54,7 @@ final class ObjectiveStep {
       sequences.add(query);
       pair.skipAboveView().forEach(this::checked);
       batch.add(DocKeys.ofQuery(query), pair.effectiveDocKey(), checked(pair.docView()), pair.skipAboveKeys(),
-          pair.skipAboveView());
+          pair.skipAboveView(), pair.exposure());
     }
     float[] queryEmbeddings = objective.needsQueryEmbeddings()
         ? flatten(network.embed(sequences, size), network.dimension()) : null;

@@ -21,9 +21,13 @@ import java.util.Objects;
  *     sources use it to tell documents apart
  * @param skipAboveKeys keys of the skip-above documents, topmost first
  * @param skipAboveIds feature ids of the skip-above documents, in the same order
+ * @param exposure probability that the click could be seen at all: the examination propensity of the
+ *     position the document was shown at, times the logging policy's probability of showing it there
+ *     (1 where the log does not say); in {@code (0, 1]}. Inverse-propensity weighting ({@code
+ *     LossConfig.ipsClip}) weighs the pair by its inverse
  */
 public record TrainingPair(
-    int[] queryIds, int[] docIds, long docKey, long[] skipAboveKeys, List<int[]> skipAboveIds)
+    int[] queryIds, int[] docIds, long docKey, long[] skipAboveKeys, List<int[]> skipAboveIds, double exposure)
     implements Serializable {
 
   /** The document key of a pair built without one. */
@@ -32,6 +36,9 @@ public record TrainingPair(
   public TrainingPair {
     if (queryIds == null || docIds == null) {
       throw new IllegalArgumentException("a training pair needs query and document ids");
+    }
+    if (!(exposure > 0 && exposure <= 1)) {
+      throw new IllegalArgumentException("a training pair's exposure must be in (0, 1], got " + exposure);
     }
     if (skipAboveKeys == null || skipAboveIds == null || skipAboveKeys.length != skipAboveIds.size()) {
       throw new IllegalArgumentException("a training pair needs as many skip-above keys as documents");
@@ -46,7 +53,12 @@ public record TrainingPair(
     skipAboveIds = Collections.unmodifiableList(copies);
   }
 
-  /** A pair without a document key or skip-above documents. */
+  /** A pair seen for sure (exposure 1). */
+  public TrainingPair(int[] queryIds, int[] docIds, long docKey, long[] skipAboveKeys, List<int[]> skipAboveIds) {
+    this(queryIds, docIds, docKey, skipAboveKeys, skipAboveIds, 1);
+  }
+
+  /** A pair without a document key or skip-above documents, seen for sure. */
   public TrainingPair(int[] queryIds, int[] docIds) {
     this(queryIds, docIds, NO_KEY, new long[0], List.of());
   }
@@ -66,7 +78,23 @@ public record TrainingPair(
       keys[i] = DocKeys.of(doc.id());
       ids.add(featurizer.document(doc.title(), doc.text()));
     }
-    return new TrainingPair(queryIds, docIds, docKey, keys, ids);
+    return new TrainingPair(queryIds, docIds, docKey, keys, ids, exposure);
+  }
+
+  /** This pair with another exposure. */
+  public TrainingPair withExposure(double exposure) {
+    return new TrainingPair(queryIds, docIds, docKey, skipAboveKeys, skipAboveIds, exposure);
+  }
+
+  /**
+   * The exposure of a click: the examination propensity of its position times the policy's shown
+   * probability (absent: 1), clamped into {@code (0, 1]}; a propensity that is not a probability reads as 1,
+   * so that a logger that records none weighs nothing up.
+   */
+  public static double exposure(double propensity, Double shownProbability) {
+    double examined = propensity > 0 && propensity <= 1 ? propensity : 1;
+    double shown = shownProbability != null && shownProbability > 0 && shownProbability <= 1 ? shownProbability : 1;
+    return examined * shown;
   }
 
   /** The document key, or for a pair without one a key derived from its feature ids. */
@@ -115,6 +143,7 @@ public record TrainingPair(
   public boolean equals(Object o) {
     if (!(o instanceof TrainingPair other)
         || docKey != other.docKey
+        || Double.compare(exposure, other.exposure) != 0
         || !Arrays.equals(queryIds, other.queryIds)
         || !Arrays.equals(docIds, other.docIds)
         || !Arrays.equals(skipAboveKeys, other.skipAboveKeys)
@@ -138,6 +167,7 @@ public record TrainingPair(
   public String toString() {
     return "TrainingPair[queryIds=" + Arrays.toString(queryIds) + ", docIds="
         + Arrays.toString(docIds) + (docKey == NO_KEY ? "" : ", docKey=" + docKey)
-        + (skipAboveKeys.length == 0 ? "" : ", skipAbove=" + skipAboveKeys.length) + "]";
+        + (skipAboveKeys.length == 0 ? "" : ", skipAbove=" + skipAboveKeys.length)
+        + (exposure == 1 ? "" : ", exposure=" + exposure) + "]";
   }
 }

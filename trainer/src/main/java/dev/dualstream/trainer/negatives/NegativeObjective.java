@@ -295,10 +295,22 @@ public final class NegativeObjective {
       logits[cell] = doc < 0 ? Double.NEGATIVE_INFINITY
           : plan.cellAbsolute[cell] ? plan.cellValue[cell] : s[i * n + doc] + plan.cellValue[cell];
     }
-    CandidateSoftmax.Result result = CandidateSoftmax.compute(logits, b, columns, lossConfig);
+    CandidateSoftmax.Result result = CandidateSoftmax.compute(logits, b, columns, lossConfig, rowWeights(plan.batch));
     NDArray picked = scores.reshape(-1).get(m.create(gather, new Shape(b, columns)));
     NDArray surrogate = picked.mul(m.create(result.weights(), new Shape(b, columns))).sum();
     return new Loss(surrogate, result.loss(), result.positiveProbability(), plan.accuracy(s));
+  }
+
+  /** Each example's inverse-propensity weight ({@link LossConfig#weight}); null when the loss is unweighted. */
+  private double[] rowWeights(Batch batch) {
+    if (!lossConfig.weighted()) {
+      return null;
+    }
+    double[] weights = new double[batch.size()];
+    for (int i = 0; i < weights.length; i++) {
+      weights[i] = lossConfig.weight(batch.exposure(i));
+    }
+    return weights;
   }
 
   /**

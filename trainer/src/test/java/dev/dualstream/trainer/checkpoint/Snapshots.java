@@ -38,6 +38,18 @@ final class Snapshots {
                 new TrainingPair(new int[] {5, 1}, new int[] {3}, -8L, new long[] {2L}, List.of(new int[] {1})))));
   }
 
+  /** {@link #goldenV2()} with exposures below 1 on a partial-batch pair and a replayed one, as format 3 adds them. */
+  static TrainingSnapshot goldenV3() {
+    TrainingSnapshot s = goldenV2();
+    List<TrainingPair> batch = List.of(s.partialBatch().get(0).withExposure(0.125), s.partialBatch().get(1));
+    TrainingSnapshot.Replay r = s.replay();
+    List<TrainingPair> replayed = List.of(r.contents().get(0), r.contents().get(1).withExposure(1.0 / 3));
+    return new TrainingSnapshot(s.modelName(), s.steps(), s.examplesApplied(), batch, s.inputTopic(),
+        s.nextOffsets(), s.newestEventTimeMs(), s.lastVersion(), s.lastVersionStep(), s.pendingVersions(),
+        s.archiveBytes(), s.archiveSha256(), new TrainingSnapshot.Replay(r.steps(), r.examples(), r.capacity(),
+            r.samplerState(), replayed));
+  }
+
   static TrainingSnapshot empty() {
     return new TrainingSnapshot("m", 0, 0, List.of(), "t", new TreeMap<>(), 0, 0, 0, List.of(), 0, new byte[0]);
   }

@@ -17,13 +17,14 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
 
 /**
- * The training state's byte format across versions: blobs written by formats 1 and 2 and committed to
+ * The training state's byte format across versions: blobs written by formats 1, 2 and 3 and committed to
  * the repository still decode, unknown versions and damaged records fail with a reason, and round trips
  * are exact.
  */
 class TrainingSnapshotFormatTest {
   private static final String GOLDEN_V1 = "training-snapshot-v1.bin";
   private static final String GOLDEN_V2 = "training-snapshot-v2.bin";
+  private static final String GOLDEN_V3 = "training-snapshot-v3.bin";
 
   @Test
   void decodesTheCommittedVersion1Blob() throws IOException {
@@ -58,11 +59,30 @@ class TrainingSnapshotFormatTest {
   }
 
   @Test
-  void thisBuildStillWritesVersion2ByteForByte() throws IOException {
-    // Fails on purpose when the format changes: then add a v3 golden blob and a reader branch,
+  void version2PairsReadWithExposure1() throws IOException {
+    TrainingSnapshot decoded = TrainingSnapshotSerializer.INSTANCE.deserialize(new DataInputDeserializer(
+        golden(GOLDEN_V2)));
+    assertEquals(1.0, decoded.partialBatch().get(0).exposure());
+    assertEquals(1.0, decoded.replay().contents().get(1).exposure());
+  }
+
+  @Test
+  void decodesTheCommittedVersion3Blob() throws IOException {
+    byte[] blob = golden(GOLDEN_V3);
+    assertEquals(3, blob[0], "the golden blob opens with format version 3");
+    TrainingSnapshot decoded = TrainingSnapshotSerializer.INSTANCE.deserialize(new DataInputDeserializer(blob));
+    assertEquals(Snapshots.goldenV3(), decoded);
+    assertEquals(0.125, decoded.partialBatch().get(0).exposure());
+    assertEquals(1.0, decoded.partialBatch().get(1).exposure());
+    assertEquals(1.0 / 3, decoded.replay().contents().get(1).exposure());
+  }
+
+  @Test
+  void thisBuildStillWritesVersion3ByteForByte() throws IOException {
+    // Fails on purpose when the format changes: then add a v4 golden blob and a reader branch,
     // and keep the older blobs and their decoding tests.
-    assertEquals(2, TrainingSnapshotSerializer.CURRENT_FORMAT);
-    assertArrayEquals(golden(GOLDEN_V2), encode(Snapshots.goldenV2()));
+    assertEquals(3, TrainingSnapshotSerializer.CURRENT_FORMAT);
+    assertArrayEquals(golden(GOLDEN_V3), encode(Snapshots.goldenV3()));
   }
 
   @Test
@@ -125,7 +145,8 @@ class TrainingSnapshotFormatTest {
 
   @Test
   void roundTripsEveryShape() throws IOException {
-    for (TrainingSnapshot s : new TrainingSnapshot[] {Snapshots.goldenV1(), Snapshots.goldenV2(), Snapshots.empty(),
+    for (TrainingSnapshot s : new TrainingSnapshot[] {Snapshots.goldenV1(), Snapshots.goldenV2(), Snapshots.goldenV3(),
+        Snapshots.empty(),
         Snapshots.withManyPending()}) {
       assertEquals(s, TrainingSnapshotSerializer.INSTANCE.deserialize(new DataInputDeserializer(encode(s))));
     }

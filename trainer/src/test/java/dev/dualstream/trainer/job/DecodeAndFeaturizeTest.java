@@ -97,6 +97,22 @@ class DecodeAndFeaturizeTest {
   }
 
   @Test
+  void theClicksExposureIsItsPropensityTimesItsShownProbability() throws Exception {
+    TrainingExample plain = example("e1", "json parser", "libjson", "a json parser library", 1_000);
+    TrainingExample explored = TrainingExample.newBuilder(plain).setPositive(ExampleDoc.newBuilder(plain.getPositive())
+        .setPosition(4).setPropensity(0.25).setShownProbability(0.2).build()).build();
+    TrainingExample unrecorded = TrainingExample.newBuilder(plain).setExampleId("e2").setPositive(
+        ExampleDoc.newBuilder(plain.getPositive()).setPosition(2).setPropensity(0.5).build()).build();
+
+    List<FeaturizedExample> out = run(new DecodeAndFeaturize(FEATURIZER, 0, 0, 0),
+        List.of(raw(explored, 1), raw(unrecorded, 2)));
+
+    assertEquals(0.05, out.get(0).exposure, 1e-12);
+    assertEquals(0.05, out.get(0).toPair().exposure(), 1e-12);
+    assertEquals(0.5, out.get(1).exposure, 1e-12, "a result without a shown probability was shown for sure");
+  }
+
+  @Test
   void theFeaturizedExampleIsAPojoWithPrimitiveArrays() {
     TypeInformation<FeaturizedExample> type = TypeInformation.of(FeaturizedExample.class);
     PojoTypeInfo<FeaturizedExample> pojo = assertInstanceOf(PojoTypeInfo.class, type);

@@ -126,7 +126,7 @@ final class FaultFixture {
         .setQuery(query)
         .setUserId("u" + (i % 17))
         .setPositive(new ExampleDoc("doc-" + family + n, family + "-" + n, query + " helps with " + family, 1L, 1, 1.0,
-            1.0))
+            1.0, null))
         .setSkipAbove(List.of())
         .setEventTime(Instant.ofEpochMilli(1_700_000_000_000L + i))
         .setImpression(new SourceOffset(Topics.IMPRESSIONS.name(), 0, (long) i))

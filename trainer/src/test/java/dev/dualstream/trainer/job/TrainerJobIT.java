@@ -140,7 +140,7 @@ class TrainerJobIT {
         .setQuery(query)
         .setUserId("u" + (i % 13))
         .setPositive(new ExampleDoc("doc-" + family + n, family + "-" + n, query + " does things for " + family,
-            1L, 1, 1.0, 1.0))
+            1L, 1, 1.0, 1.0, null))
         .setSkipAbove(List.of())
         .setEventTime(Instant.ofEpochMilli(1_700_000_000_000L + i))
         .setImpression(new SourceOffset(Topics.IMPRESSIONS.name(), 0, (long) i))

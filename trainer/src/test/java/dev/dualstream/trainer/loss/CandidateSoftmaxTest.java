@@ -1,5 +1,6 @@
 package dev.dualstream.trainer.loss;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -74,6 +75,40 @@ class CandidateSoftmaxTest {
             - CandidateSoftmax.compute(down, 1, 4, config).loss()) / (2 * h);
         assertEquals(numeric, w[k], 1e-6, config.kind() + " logit " + k);
       }
+    }
+  }
+
+  @Test
+  void aRowOfWeightTwoCountsAsTheRowTwiceOver() {
+    double[] rows = {0.3, -0.2, 1.1, 2.0, 0.5, NEG};
+    double[] twice = {0.3, -0.2, 1.1, 0.3, -0.2, 1.1, 2.0, 0.5, NEG};
+    for (LossConfig config : new LossConfig[] {LossConfig.defaults(), LossConfig.defaults().withPhuber(3)}) {
+      CandidateSoftmax.Result weighted = CandidateSoftmax.compute(rows, 2, 3, config, new double[] {2, 1});
+      CandidateSoftmax.Result repeated = CandidateSoftmax.compute(twice, 3, 3, config);
+      assertEquals(repeated.loss(), weighted.loss(), 1e-12, config.kind() + " loss");
+      for (int k = 0; k < 3; k++) {
+        assertEquals(repeated.weights()[k] + repeated.weights()[3 + k], weighted.weights()[k], 1e-7);
+        assertEquals(repeated.weights()[6 + k], weighted.weights()[3 + k], 1e-7);
+      }
+    }
+  }
+
+  @Test
+  void equalRowWeightsChangeNothing() {
+    double[] logits = {0.3, -0.2, 1.1, 2.0, 0.5, -1.0};
+    CandidateSoftmax.Result plain = CandidateSoftmax.compute(logits, 2, 3, LossConfig.defaults());
+    CandidateSoftmax.Result weighted = CandidateSoftmax.compute(logits, 2, 3, LossConfig.defaults(),
+        new double[] {7, 7});
+    assertEquals(plain.loss(), weighted.loss(), 1e-12);
+    assertArrayEquals(plain.weights(), weighted.weights(), 1e-7f);
+  }
+
+  @Test
+  void refusesRowWeightsThatAreNoWeights() {
+    double[] logits = {0.3, -0.2, 2.0, 0.5};
+    for (double[] bad : new double[][] {{1}, {1, 0}, {1, -2}, {1, Double.NaN}, {1, Double.POSITIVE_INFINITY}}) {
+      assertThrows(IllegalArgumentException.class,
+          () -> CandidateSoftmax.compute(logits, 2, 2, LossConfig.defaults(), bad));
     }
   }
 

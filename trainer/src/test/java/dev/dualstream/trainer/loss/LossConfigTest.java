@@ -1,6 +1,7 @@
 package dev.dualstream.trainer.loss;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,6 +23,27 @@ class LossConfigTest {
   void everyOptionHasADescription() {
     Arrays.stream(LossConfig.class.getRecordComponents())
         .forEach(c -> assertTrue(LossConfig.DESCRIPTIONS.containsKey(c.getName()), c.getName()));
+  }
+
+  @Test
+  void inversePropensityWeightsAreClippedAndOffByDefault() {
+    assertFalse(LossConfig.defaults().weighted());
+    assertEquals(1.0, LossConfig.defaults().weight(0.01), "unweighted, every example weighs 1");
+    LossConfig ips = LossConfig.defaults().withIpsClip(10);
+    assertTrue(ips.weighted());
+    assertEquals(1.0, ips.weight(1));
+    assertEquals(4.0, ips.weight(0.25));
+    assertEquals(10.0, ips.weight(0.01), "clipped");
+    assertEquals(10.0, ips.withPhuber(3).withSoftmax().withLabelBias(0.5).ipsClip(), "the other knobs keep the weighting");
+  }
+
+  @Test
+  void refusesAClipThatWouldWeighAnExampleShownForSureBelowOne() {
+    for (double bad : new double[] {0.5, -1, Double.NaN, Double.POSITIVE_INFINITY}) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> LossConfig.defaults().withIpsClip(bad));
+      assertTrue(e.getMessage().contains("ipsClip"), e.getMessage());
+    }
   }
 
   @Test

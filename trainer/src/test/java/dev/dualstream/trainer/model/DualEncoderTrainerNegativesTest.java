@@ -12,6 +12,7 @@ import dev.dualstream.trainer.negatives.NegativeSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -97,6 +98,34 @@ class DualEncoderTrainerNegativesTest {
     for (String file : List.of("embeddings.f32", "dense.f32")) {
       assertArrayEquals(Files.readAllBytes(first.resolve(file)), Files.readAllBytes(second.resolve(file)), file);
     }
+  }
+
+  @Test
+  void inversePropensityWeightsReachTheStepOnlyWhereExposuresDiffer() throws Exception {
+    ModelConfig phuber = TINY.toBuilder().loss(LossConfig.defaults().withPhuber(5)).build();
+    ModelConfig weighted = phuber.toBuilder().loss(phuber.loss().withIpsClip(10)).build();
+    assertFalse(weighted.inBatchSoftmax(), "weights take the general objective's path");
+    byte[] unweighted = trainedTable(phuber, 1);
+    assertArrayEquals(unweighted, trainedTable(weighted, 1), "every pair seen for sure: weights all alike");
+    assertFalse(Arrays.equals(unweighted, trainedTable(weighted, 0.05)), "some pairs weigh more");
+    assertArrayEquals(unweighted, trainedTable(phuber, 0.05), "without the option, exposures change nothing");
+  }
+
+  /** The embedding table after 10 steps on seeded pairs, every third of them with {@code exposure}. */
+  private byte[] trainedTable(ModelConfig config, double exposure) throws Exception {
+    Path out = Files.createTempDirectory(dir, "ips");
+    SyntheticPairs data = new SyntheticPairs(9, config.buckets());
+    try (DualEncoderTrainer trainer = DualEncoderTrainer.create(config, 5)) {
+      for (int step = 0; step < 10; step++) {
+        List<TrainingPair> batch = new ArrayList<>(data.batch(8));
+        for (int i = 0; i < batch.size(); i += 3) {
+          batch.set(i, batch.get(i).withExposure(exposure));
+        }
+        trainer.step(batch);
+      }
+      trainer.save(out, Map.of());
+    }
+    return Files.readAllBytes(out.resolve("embeddings.f32"));
   }
 
   @Test

@@ -21,7 +21,7 @@ class ModelConfigObjectiveTest {
         .negatives(NegativeConfig.defaults().withCache(16384, 64).withCacheRefresh(false, 3).withSkipAbove(2)
             .withUniform(4).withCorpus(300).withLogQ(NegativeSource.UNIFORM, NegativeSource.IN_BATCH)
             .withPopularity(1024, 3, 0.999))
-        .loss(LossConfig.defaults().withPhuber(4).withLabelBias(0.5))
+        .loss(LossConfig.defaults().withPhuber(4).withLabelBias(0.5).withIpsClip(10))
         .build();
     String json = c.toJson();
     assertEquals(c, ModelConfig.fromJson(json));
@@ -38,6 +38,16 @@ class ModelConfigObjectiveTest {
     ModelConfig read = ModelConfig.fromJson(mapper.writeValueAsString(old));
     assertEquals(ModelConfig.defaults(), read);
     assertTrue(read.inBatchSoftmax());
+  }
+
+  @Test
+  void aLossWrittenBeforeWeightingReadsUnweighted() throws Exception {
+    ObjectMapper mapper = new ObjectMapper();
+    ModelConfig phuber = ModelConfig.defaults().toBuilder().loss(LossConfig.defaults().withPhuber(4)).build();
+    ObjectNode old = (ObjectNode) mapper.readTree(phuber.toJson());
+    assertTrue(old.get("loss").has("ipsClip"));
+    ((ObjectNode) old.get("loss")).remove("ipsClip");
+    assertEquals(phuber, ModelConfig.fromJson(mapper.writeValueAsString(old)));
   }
 
   @Test
