@@ -17,7 +17,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,33 +49,43 @@ class LoopIT {
       }
     });
 
-    Path checkpoints = dir.resolve("work/checkpoints");
-    long deadline = System.nanoTime() + Duration.ofSeconds(100).toNanos();
-    while (!hasCompletedCheckpoint(checkpoints) || console.stream().noneMatch(l -> l.contains("Recall@10 / MRR@10"))) {
-      assertTrue(System.nanoTime() < deadline, "a checkpoint and a scored version within 100 s:\n" + String.join("\n", console));
-      assertTrue(!run.isDone(), "the loop ended early: " + String.join("\n", console));
-      Thread.sleep(500);
-    }
-    assertEndpointsServe();
-    assertTrue(loop.kill("train"), "the trainer was running");
-    int killedAt = console.size();
+    try {
+      Path checkpoints = dir.resolve("work/checkpoints");
+      long deadline = System.nanoTime() + Duration.ofSeconds(100).toNanos();
+      while (!hasCompletedCheckpoint(checkpoints) || console.stream().noneMatch(l -> l.contains("Recall@10 / MRR@10"))) {
+        assertTrue(System.nanoTime() < deadline, "a checkpoint and a scored version within 100 s:\n" + String.join("\n", console));
+        assertTrue(!run.isDone(), "the loop ended early: " + String.join("\n", console));
+        Thread.sleep(500);
+      }
+      assertEndpointsServe();
+      assertTrue(loop.kill("train"), "the trainer was running");
+      int killedAt = console.size();
 
-    LoopReport report = run.get(4, TimeUnit.MINUTES);
-    List<String> after = console.subList(killedAt, console.size());
-    assertTrue(after.stream().anyMatch(l -> l.contains("train exited with status 137; starting it again from its newest"
-        + " checkpoint")), String.join("\n", after));
-    assertTrue(after.stream().anyMatch(l -> l.contains("train: restoring from")), String.join("\n", after));
-    assertTrue(report.versions().size() >= 2, "versions scored: " + report.versions().size());
-    List<Long> versions = report.versions().stream().map(EvaluationResult::getVersion).toList();
-    assertEquals(versions.stream().distinct().sorted().toList(), versions, "each version scored once, in order");
-    assertEquals(report.versionsPublished(), versions.size(), "the run ends once every committed version is scored");
-    assertTrue(after.stream().anyMatch(l -> l.contains("Recall@10 / MRR@10")), "versions scored after the crash too: "
-        + String.join("\n", after));
-    assertTrue(report.examplesIngested() > 0 && report.examplesApplied() > 0, report.toJson());
-    assertTrue(report.examplesApplied() <= report.examplesIngested(), "no example applied twice: " + report.toJson());
-    assertTrue(report.examplesApplied() > report.examplesIngested() - Loop.BATCH,
-        "every example ingested applied, less at most one partial batch: " + report.toJson());
-    assertTrue(console.stream().anyMatch(l -> l.contains("stopping evaluate")), "everything stopped");
+      LoopReport report = run.get(4, TimeUnit.MINUTES);
+      List<String> after = console.subList(killedAt, console.size());
+      assertTrue(after.stream().anyMatch(l -> l.contains("train exited with status 137; starting it again from its newest"
+          + " checkpoint")), String.join("\n", after));
+      assertTrue(after.stream().anyMatch(l -> l.contains("train: restoring from")), String.join("\n", after));
+      assertTrue(report.versions().size() >= 2, "versions scored: " + report.versions().size());
+      List<Long> versions = report.versions().stream().map(EvaluationResult::getVersion).toList();
+      assertEquals(versions.stream().distinct().sorted().toList(), versions, "each version scored once, in order");
+      assertEquals(report.versionsPublished(), versions.size(), "the run ends once every committed version is scored");
+      assertTrue(after.stream().anyMatch(l -> l.contains("Recall@10 / MRR@10")), "versions scored after the crash too: "
+          + String.join("\n", after));
+      assertTrue(report.examplesIngested() > 0 && report.examplesApplied() > 0, report.toJson());
+      assertTrue(report.examplesApplied() <= report.examplesIngested(), "no example applied twice: " + report.toJson());
+      assertTrue(report.examplesApplied() > report.examplesIngested() - Loop.BATCH,
+          "every example ingested applied, less at most one partial batch: " + report.toJson());
+      assertTrue(console.stream().anyMatch(l -> l.contains("stopping evaluate")), "everything stopped");
+    } finally {
+      // A failed assertion must not leave the loop's processes to the tests that run after this one.
+      loop.stop();
+      try {
+        run.get(2, TimeUnit.MINUTES);
+      } catch (ExecutionException | TimeoutException e) {
+        // the assertion that failed above says more
+      }
+    }
   }
 
   /**
