@@ -30,6 +30,7 @@ public final class DualstreamCli {
   public static int execute(String[] args, PrintWriter out, PrintWriter err) {
     CommandLine cli = new CommandLine(new DualstreamCli());
     IngestCommand.describeOptions(cli.getSubcommands().get("ingest"));
+    HelpLayout.install(cli);
     cli.setOut(out);
     cli.setErr(err);
     cli.setParameterExceptionHandler((e, a) -> {

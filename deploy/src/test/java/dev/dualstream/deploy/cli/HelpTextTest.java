@@ -9,7 +9,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -47,6 +50,45 @@ class HelpTextTest {
     List<String> tooLong = new ArrayList<>();
     collect(new CommandLine(new DualstreamCli()), tooLong);
     assertTrue(tooLong.isEmpty(), String.join("\n", tooLong));
+  }
+
+  /**
+   * Help lines break between words only: every word of every option's description appears whole in its command's
+   * help (picocli's own wrapping broke "queries.jsonl[.gz]" and "127.0.0.1:9092"), and no line is wider than 80.
+   */
+  @Test
+  void helpLinesBreakBetweenWordsAndFitTheWidth() {
+    List<String> problems = new ArrayList<>();
+    checkWords(new CommandLine(new DualstreamCli()), List.of(), problems);
+    assertTrue(problems.isEmpty(), String.join("\n", problems));
+  }
+
+  private static void checkWords(CommandLine command, List<String> path, List<String> problems) {
+    List<String> args = new ArrayList<>(path);
+    args.add("--help");
+    String help = run(args.toArray(String[]::new)).out;
+    Set<String> words = new HashSet<>(Arrays.asList(help.split("\\s+")));
+    for (String line : help.split("\\R")) {
+      if (line.length() > 80) {
+        problems.add(String.join(" ", args) + ": line of " + line.length() + ": " + line);
+      }
+    }
+    for (CommandLine.Model.OptionSpec option : command.getCommandSpec().options()) {
+      for (String line : option.renderedDescription()) {
+        for (String word : line.trim().split("\\s+")) {
+          if (!word.isEmpty() && !word.contains("%") && !words.contains(word)) {
+            problems.add(String.join(" ", args) + ": " + option.longestName() + ": '" + word + "' is broken");
+          }
+        }
+      }
+    }
+    command.getSubcommands().forEach((name, sub) -> {
+      if (!name.equals("help")) {
+        List<String> next = new ArrayList<>(path);
+        next.add(name);
+        checkWords(sub, next, problems);
+      }
+    });
   }
 
   private static void collect(CommandLine command, List<String> tooLong) {
