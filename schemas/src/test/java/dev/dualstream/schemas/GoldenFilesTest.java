@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dualstream.schemas.avro.Impression;
+import dev.dualstream.schemas.avro.TrainingExample;
 import dev.dualstream.schemas.samples.SampleRecords;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -82,6 +83,14 @@ class GoldenFilesTest {
     assertEquals(SampleRecords.impression().getImpressionId(), decoded.getImpressionId());
     assertNull(decoded.getRanker(), "a field added later takes its default");
     assertNull(decoded.getResults().get(0).getShownProbability());
+  }
+
+  @Test
+  void trainingExamplesOfAnIngestOnTheFirstSchemaAreReadWithoutRegistration() throws IOException {
+    byte[] v1 = resource("golden/v1/TrainingExample.bin").readAllBytes();
+    TrainingExample decoded = AvroCodec.of(TrainingExample.class).decode(v1);
+    assertEquals(SampleRecords.trainingExample().getExampleId(), decoded.getExampleId());
+    assertNull(decoded.getPositive().getShownProbability(), "a field added later takes its default");
   }
 
   /** The generations that hold a type, oldest first; at least v1. */
