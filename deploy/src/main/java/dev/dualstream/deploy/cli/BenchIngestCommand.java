@@ -52,7 +52,7 @@ final class BenchIngestCommand implements Callable<Integer> {
           + "500,000 events. Default: ${DEFAULT-VALUE}.")
   private long impressions;
 
-  @Option(names = "--impression-interval", paramLabel = "DURATION", converter = TrainCommand.DurationConverter.class,
+  @Option(names = "--impression-interval", paramLabel = "DURATION", converter = DurationConverter.class,
       description = "Simulated event time between two searches (e.g. 10ms, 15s): how fast windows close "
           + "and expire per event. Default: the simulator's, as in the demo (15s).")
   private Duration impressionInterval;

@@ -7,9 +7,12 @@ import picocli.CommandLine.Option;
 final class CommonOptions {
   private CommonOptions() {}
 
+  /** The dataset every command works on unless told otherwise: debian-pkgdesc, beside the launcher. */
+  static final String DEFAULT_DATASET = "data/debian-pkgdesc";
+
   /** The dataset a command works on. */
   static final class Dataset {
-    @Option(names = "--dataset", paramLabel = "DIR", defaultValue = "data/debian-pkgdesc",
+    @Option(names = "--dataset", paramLabel = "DIR", defaultValue = DEFAULT_DATASET,
         description = "A BEIR directory: corpus.jsonl[.gz], queries.jsonl[.gz], qrels/SPLIT.tsv (what the command "
             + "does with it is above). Default: ${DEFAULT-VALUE}.")
     Path dir;

@@ -41,6 +41,7 @@ final class ExperimentCommand implements Callable<Integer> {
   @Command(
       name = "negatives",
       mixinStandardHelpOptions = true,
+      defaultValueProvider = Negatives.Defaults.class,
       sortOptions = false,
       description = "Trains the default dual encoder from one example stream (the click simulator's log on the "
           + "train split, fixed seed, joined in memory) under each way of choosing negatives, and reports test-split "
@@ -57,21 +58,44 @@ final class ExperimentCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
+    /** The run's defaults, from {@link NegativesExperimentOptions#defaults}. */
+    static final class Defaults implements CommandLine.IDefaultValueProvider {
+      @Override
+      public String defaultValue(CommandLine.Model.ArgSpec arg) {
+        if (!(arg instanceof CommandLine.Model.OptionSpec option)) {
+          return null;
+        }
+        NegativesExperimentOptions d = NegativesExperimentOptions.defaults(Path.of(CommonOptions.DEFAULT_DATASET));
+        return switch (option.longestName()) {
+          case "--examples" -> Integer.toString(d.examples());
+          case "--eval-queries" -> Integer.toString(d.evalQueries());
+          case "--batch-size" -> Integer.toString(d.batchSize());
+          case "--ablation-cache-size" -> Integer.toString(d.ablationCacheSize());
+          case "--corpus-refresh-steps" -> Integer.toString(d.corpusRefreshSteps());
+          case "--clicked-memory" -> Integer.toString(d.model().negatives().clickedMemory());
+          case "--noise-clicks" -> HelpLayout.number(d.noiseClicks());
+          case "--query-zipf" -> HelpLayout.number(d.queryZipf());
+          case "--explore" -> HelpLayout.number(d.explore());
+          default -> null;
+        };
+      }
+    }
+
     @Mixin
     private CommonOptions.Dataset dataset;
 
-    @Option(names = "--examples", paramLabel = "N", defaultValue = "96000",
+    @Option(names = "--examples", paramLabel = "N",
         description = "Training examples from the click log, the same for every setting. Default: ${DEFAULT-VALUE}.")
     private int examples;
 
-    @Option(names = "--eval-queries", paramLabel = "N", defaultValue = "0",
+    @Option(names = "--eval-queries", paramLabel = "N",
         description = "Evaluate on the first N test queries; 0 means all. Default: ${DEFAULT-VALUE}.")
     private int evalQueries;
 
     @Mixin
     private CommonOptions.Seed seed;
 
-    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "32",
+    @Option(names = "--batch-size", paramLabel = "N",
         description = "Training pairs per step. Default: ${DEFAULT-VALUE}.")
     private int batchSize;
 
@@ -79,11 +103,11 @@ final class ExperimentCommand implements Callable<Integer> {
         description = "Run only these settings, in this order (see --list). Default: the standard ones.")
     private List<String> settings = new ArrayList<>();
 
-    @Option(names = "--ablation-cache-size", paramLabel = "M", defaultValue = "16384",
+    @Option(names = "--ablation-cache-size", paramLabel = "M",
         description = "Cache size of the top-k and no-writeback settings. Default: ${DEFAULT-VALUE}.")
     private int ablationCacheSize;
 
-    @Option(names = "--corpus-refresh-steps", paramLabel = "N", defaultValue = "500",
+    @Option(names = "--corpus-refresh-steps", paramLabel = "N",
         description = "Steps between corpus re-encodings in the full-softmax setting. Default: ${DEFAULT-VALUE}.")
     private int corpusRefreshSteps;
 
@@ -128,24 +152,22 @@ final class ExperimentCommand implements Callable<Integer> {
     private Double labelBias;
 
     @Option(names = "--clicked-memory", paramLabel = "N",
-        defaultValue = "" + NegativesExperimentOptions.DEFAULT_CLICKED_MEMORY,
         description = "Remember the documents the users of up to N queries clicked (the newest 4 per query) and "
             + "never draw them as negatives of those queries, from any source; 0: off (every setting then "
             + "leaves out only the query's own positive). Default: ${DEFAULT-VALUE}.")
     private int clickedMemory;
 
     @Option(names = "--noise-clicks", paramLabel = "P",
-        defaultValue = "" + NegativesExperimentOptions.DEFAULT_NOISE_CLICKS,
         description = "Chance that a simulated user clicks an examined result that is not relevant (a wrong "
             + "label); at the default about one click in ten is one. Default: ${DEFAULT-VALUE}.")
     private double noiseClicks;
 
-    @Option(names = "--query-zipf", paramLabel = "S", defaultValue = "0",
+    @Option(names = "--query-zipf", paramLabel = "S",
         description = "Zipf exponent of the simulated users' query popularity (as simulate's); 0 draws every train "
             + "query equally often. Default: ${DEFAULT-VALUE}.")
     private double queryZipf;
 
-    @Option(names = "--explore", paramLabel = "P", defaultValue = "0",
+    @Option(names = "--explore", paramLabel = "P",
         description = "Share of the simulated searches (0 to 1) that show a Plackett-Luce sample of BM25's top "
             + "candidates instead of its top 10, as `simulate` explores; each click then carries the policy's "
             + "probability of showing it there (see --ips-clip). Default: ${DEFAULT-VALUE}.")

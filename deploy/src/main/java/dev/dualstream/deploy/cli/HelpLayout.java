@@ -22,6 +22,11 @@ final class HelpLayout {
 
   private HelpLayout() {}
 
+  /** A default as help shows it and the option reads it back: 3, 0.5, 1e-3 as 0.001. */
+  static String number(double value) {
+    return java.math.BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
+  }
+
   /** Installs this layout on {@code cli} and every subcommand below it. */
   static void install(CommandLine cli) {
     cli.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_DESCRIPTION, HelpLayout::description);

@@ -63,26 +63,9 @@ final class IngestCommand implements Callable<Integer> {
     List<String> lines = new ArrayList<>(List.of("", "Ingest options (--option KEY=VALUE):"));
     for (IngestOptions.Option o : IngestOptions.OPTIONS) {
       lines.add("  " + o.key() + " (default: " + o.defaultValue() + ")");
-      lines.addAll(wrap(o.description(), 72, "      "));
+      HelpLayout.wrap(o.description(), 72, 72).forEach(line -> lines.add("      " + line));
     }
     ingest.getCommandSpec().usageMessage().footer(lines.toArray(String[]::new));
-  }
-
-  /** Words of {@code text} in lines of at most {@code width} characters, each after {@code indent}. */
-  static List<String> wrap(String text, int width, String indent) {
-    List<String> lines = new ArrayList<>();
-    StringBuilder line = new StringBuilder();
-    for (String word : text.split(" ")) {
-      if (line.length() > 0 && line.length() + 1 + word.length() > width) {
-        lines.add(indent + line);
-        line.setLength(0);
-      }
-      line.append(line.length() > 0 ? " " : "").append(word);
-    }
-    if (line.length() > 0) {
-      lines.add(indent + line);
-    }
-    return lines;
   }
 
   @Override

@@ -9,16 +9,19 @@ import picocli.CommandLine.Option;
 final class LiveOptions {
   private LiveOptions() {}
 
+  /** The broker {@code ./dualstream broker} starts, which every live command talks to by default. */
+  static final String DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092";
+
   /** Which Kafka a component talks to. */
   static final class Kafka {
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9092",
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", defaultValue = DEFAULT_BOOTSTRAP_SERVERS,
         description = "Kafka to read from and write to. Default: ${DEFAULT-VALUE}.")
     String bootstrapServers;
   }
 
   /** How long a component runs: until Ctrl-C, or for a while. */
   static final class RunFor {
-    @Option(names = "--duration", paramLabel = "DURATION", converter = TrainCommand.DurationConverter.class,
+    @Option(names = "--duration", paramLabel = "DURATION", converter = DurationConverter.class,
         description = "Stop after this long (e.g. 30s, 20m, 2h). Default: run until Ctrl-C.")
     Duration duration;
 
@@ -31,7 +34,7 @@ final class LiveOptions {
 
     /** How the console says when it stops. */
     String stops() {
-      return duration == null ? "Ctrl-C stops it" : "stops in " + TrainCommand.DurationConverter.format(duration);
+      return duration == null ? "Ctrl-C stops it" : "stops in " + DurationConverter.format(duration);
     }
   }
 
@@ -65,7 +68,7 @@ final class LiveOptions {
   /** How often a component prints progress. */
   static final class Progress {
     @Option(names = "--progress-every", paramLabel = "DURATION", defaultValue = "10s",
-        converter = TrainCommand.DurationConverter.class,
+        converter = DurationConverter.class,
         description = "Time between progress lines. Default: ${DEFAULT-VALUE}.")
     Duration every;
 

@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -30,6 +31,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "simulate",
     mixinStandardHelpOptions = true,
+    defaultValueProvider = SimulateCommand.Defaults.class,
     sortOptions = false,
     description = {
         "Simulates users searching a BEIR corpus at a live rate and publishes what a",
@@ -62,7 +64,7 @@ final class SimulateCommand implements Callable<Integer> {
   @Mixin
   private CommonOptions.Dataset dataset;
 
-  @Option(names = "--split", paramLabel = "NAME", defaultValue = "train",
+  @Option(names = "--split", paramLabel = "NAME",
       description = "The qrels split whose queries users search. Default: ${DEFAULT-VALUE}.")
   private String split;
 
@@ -73,18 +75,18 @@ final class SimulateCommand implements Callable<Integer> {
   @Mixin
   private LiveOptions.RunFor runFor;
 
-  @Option(names = "--query-zipf", paramLabel = "S", defaultValue = "0.5",
+  @Option(names = "--query-zipf", paramLabel = "S",
       description = "Zipf exponent of query popularity; 0 makes every query equally likely. At 1 the 100 most "
           + "popular of debian-pkgdesc's 26,000 train queries take half the searches, and a model trained on "
           + "36,000 clicks reaches Recall@10 0.474 where at 0.5 it reaches 0.579 (experiment negatives "
           + "--query-zipf). Default: ${DEFAULT-VALUE}.")
   private double queryZipf;
 
-  @Option(names = "--session-length", paramLabel = "N", defaultValue = "3",
+  @Option(names = "--session-length", paramLabel = "N",
       description = "Mean searches per session (one user each). Default: ${DEFAULT-VALUE}.")
   private double sessionLength;
 
-  @Option(names = "--document-updates", paramLabel = "P", defaultValue = "0",
+  @Option(names = "--document-updates", paramLabel = "P",
       description = "New document versions per search (0 to 1): a random document gets its text revised. "
           + "Default: ${DEFAULT-VALUE} (the corpus stays the dataset's).")
   private double documentUpdates;
@@ -98,17 +100,17 @@ final class SimulateCommand implements Callable<Integer> {
       description = "The model whose versions the hybrid ranker serves. Default: ${DEFAULT-VALUE}.")
   private String model;
 
-  @Option(names = "--explore", paramLabel = "P", defaultValue = "" + Exploration.DEFAULT_SHARE,
+  @Option(names = "--explore", paramLabel = "P",
       description = "Share of searches (0 to 1) that show a ranking sampled from the ranker's top "
           + "--explore-candidates by Plackett-Luce instead of its top 10. Default: ${DEFAULT-VALUE}.")
   private double explore;
 
-  @Option(names = "--explore-temperature", paramLabel = "T", defaultValue = "" + Exploration.DEFAULT_TEMPERATURE,
+  @Option(names = "--explore-temperature", paramLabel = "T",
       description = "Plackett-Luce temperature over the candidates' scores, min-max normalised; lower stays "
           + "closer to the ranking. Default: ${DEFAULT-VALUE}.")
   private double exploreTemperature;
 
-  @Option(names = "--explore-candidates", paramLabel = "N", defaultValue = "" + Exploration.DEFAULT_CANDIDATES,
+  @Option(names = "--explore-candidates", paramLabel = "N",
       description = "Candidates an exploring search samples its 10 results from. Default: ${DEFAULT-VALUE}.")
   private int exploreCandidates;
 
@@ -200,6 +202,26 @@ final class SimulateCommand implements Callable<Integer> {
     if (!(value >= min && value <= max)) {
       throw new UserError(option + " must be " + (min == Double.MIN_VALUE ? "above 0" : "at least " + min)
           + " and at most " + max + ", got " + value);
+    }
+  }
+
+  /** The defaults of the options that shape the traffic: {@link Traffic#LIVE}, {@link Exploration#LIVE}. */
+  static final class Defaults implements CommandLine.IDefaultValueProvider {
+    @Override
+    public String defaultValue(CommandLine.Model.ArgSpec arg) {
+      if (!(arg instanceof CommandLine.Model.OptionSpec option)) {
+        return null;
+      }
+      return switch (option.longestName()) {
+        case "--split" -> SimulationConfig.defaults(0, 1).split();
+        case "--query-zipf" -> HelpLayout.number(Traffic.LIVE.queryZipf());
+        case "--session-length" -> HelpLayout.number(Traffic.LIVE.meanSessionLength());
+        case "--document-updates" -> HelpLayout.number(Traffic.LIVE.documentUpdatesPerSearch());
+        case "--explore" -> HelpLayout.number(Exploration.LIVE.share());
+        case "--explore-temperature" -> HelpLayout.number(Exploration.LIVE.temperature());
+        case "--explore-candidates" -> Integer.toString(Exploration.LIVE.candidates());
+        default -> null;
+      };
     }
   }
 }

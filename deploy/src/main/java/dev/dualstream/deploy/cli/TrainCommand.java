@@ -16,8 +16,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -29,6 +27,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "train",
     mixinStandardHelpOptions = true,
+    defaultValueProvider = TrainCommand.Defaults.class,
     sortOptions = false,
     description = {
         "Trains the dual encoder from training.examples on a running Kafka broker,",
@@ -51,16 +50,16 @@ final class TrainCommand implements Callable<Integer> {
   @Mixin
   private LiveOptions.Progress progress;
 
-  @Option(names = "--model-store", paramLabel = "DIR", defaultValue = "var/models",
+  @Option(names = "--model-store", paramLabel = "DIR",
       description = "Where versions are written, one directory per version. Default: ${DEFAULT-VALUE}.")
   private Path modelStore;
 
-  @Option(names = "--checkpoint-dir", paramLabel = "DIR", defaultValue = "var/checkpoints",
+  @Option(names = "--checkpoint-dir", paramLabel = "DIR",
       description = "Where checkpoints go (one subdirectory per job run); retained when the job stops. "
           + "Default: ${DEFAULT-VALUE}.")
   private Path checkpointDir;
 
-  @Option(names = "--checkpoint-interval", paramLabel = "DURATION", defaultValue = "60s",
+  @Option(names = "--checkpoint-interval", paramLabel = "DURATION",
       converter = DurationConverter.class,
       description = "Time between checkpoints (e.g. 500ms, 30s, 5m). Output becomes visible to read_committed "
           + "readers once per interval, and a --bounded run waits up to one interval at its end. Default: ${DEFAULT-VALUE}.")
@@ -92,15 +91,15 @@ final class TrainCommand implements Callable<Integer> {
       + "Default: the model's default.")
   private Integer batchSize;
 
-  @Option(names = "--version-every", paramLabel = "STEPS", defaultValue = "0",
+  @Option(names = "--version-every", paramLabel = "STEPS",
       description = "Publish a version every STEPS steps; 0: only at the end of a --bounded run. Default: ${DEFAULT-VALUE}.")
   private int versionEvery;
 
-  @Option(names = "--metrics-every", paramLabel = "STEPS", defaultValue = "20",
+  @Option(names = "--metrics-every", paramLabel = "STEPS",
       description = "Report training.metrics every STEPS steps. Default: ${DEFAULT-VALUE}.")
   private int metricsEvery;
 
-  @Option(names = "--group-id", paramLabel = "ID", defaultValue = "dualstream-trainer",
+  @Option(names = "--group-id", paramLabel = "ID",
       description = "Consumer group of the input, and prefix of the sinks' transactional ids. Default: ${DEFAULT-VALUE}.")
   private String groupId;
 
@@ -108,13 +107,13 @@ final class TrainCommand implements Callable<Integer> {
       description = "Put every topic name under PREFIX (e.g. staging.). Default: none.")
   private String topicPrefix;
 
-  @Option(names = "--transaction-timeout", paramLabel = "DURATION", defaultValue = "10m",
+  @Option(names = "--transaction-timeout", paramLabel = "DURATION",
       converter = DurationConverter.class,
       description = "Kafka transaction timeout of the exactly-once sinks; checked at start against the checkpoint "
           + "timings and the broker's transaction.max.timeout.ms. Default: ${DEFAULT-VALUE}.")
   private Duration transactionTimeout;
 
-  @Option(names = "--table-optimizer", paramLabel = "KIND", defaultValue = "ADAGRAD",
+  @Option(names = "--table-optimizer", paramLabel = "KIND",
       description = "Lazy optimizer of the embedding table: ${COMPLETION-CANDIDATES}, each with its own learning "
           + "rate (Adagrad 0.1, Adam 1e-3). A checkpoint restores only with the optimizer it was trained with: "
           + "ADAM for models trained before Adagrad became the default. Default: ${DEFAULT-VALUE}.")
@@ -129,13 +128,13 @@ final class TrainCommand implements Callable<Integer> {
           + "model, so a restore needs the same setting. Default: ${DEFAULT-VALUE}.")
   private String negatives;
 
-  @Option(names = "--clicked-memory", paramLabel = "N", defaultValue = "0",
+  @Option(names = "--clicked-memory", paramLabel = "N",
       description = "Remember the documents the users of up to N queries clicked (the newest 4 per query) and "
           + "never draw them as negatives of those queries; `experiment negatives` uses 262144. 0: off. "
           + "Default: ${DEFAULT-VALUE}.")
   private int clickedMemory;
 
-  @Option(names = "--keep-versions", paramLabel = "N", defaultValue = "" + TrainerOptions.DEFAULT_KEEP_VERSIONS,
+  @Option(names = "--keep-versions", paramLabel = "N",
       description = "Committed versions the model store keeps, the newest, besides any a running evaluator or "
           + "simulator still reads (it holds a lease in the version's .leases directory); older ones are deleted as "
           + "new ones commit. A version takes 256 MB at default sizes. 0 keeps every version. "
@@ -199,7 +198,7 @@ final class TrainCommand implements Callable<Integer> {
   /** Flink's Prometheus reporter (flink-metrics-prometheus, on the class path). */
   static final String PROMETHEUS_REPORTER = "org.apache.flink.metrics.prometheus.PrometheusReporterFactory";
 
-  private TrainerOptions options() {
+  TrainerOptions options() {
     ModelConfig.Builder model = ModelConfig.defaults().toBuilder().tableOptimizerWithItsLearningRate(tableOptimizer)
         .negatives(negativeConfig().withClickedMemory(clickedMemory))
         .loss(weighting.applyTo(ModelConfig.defaults().loss()));
@@ -226,6 +225,34 @@ final class TrainCommand implements Callable<Integer> {
         .withCheckpoints(checkpoints);
   }
 
+  /**
+   * The defaults of the options that set {@link TrainerOptions}, read from {@link TrainerOptions#defaults}: declared
+   * once, there, and shown by {@code --help} as they are.
+   */
+  static final class Defaults implements CommandLine.IDefaultValueProvider {
+    @Override
+    public String defaultValue(CommandLine.Model.ArgSpec arg) {
+      if (!(arg instanceof CommandLine.Model.OptionSpec option)) {
+        return null;
+      }
+      TrainerOptions d = TrainerOptions.defaults(LiveOptions.DEFAULT_BOOTSTRAP_SERVERS);
+      CheckpointSettings c = d.checkpoints();
+      return switch (option.longestName()) {
+        case "--model-store" -> d.modelStore().toString();
+        case "--checkpoint-dir" -> c.directory().toString();
+        case "--checkpoint-interval" -> DurationConverter.format(c.interval());
+        case "--transaction-timeout" -> DurationConverter.format(c.transactionTimeout());
+        case "--version-every" -> Integer.toString(d.versionEverySteps());
+        case "--metrics-every" -> Integer.toString(d.metricsEverySteps());
+        case "--group-id" -> d.groupId();
+        case "--table-optimizer" -> d.model().tableOptimizer().name();
+        case "--clicked-memory" -> Integer.toString(d.model().negatives().clickedMemory());
+        case "--keep-versions" -> Integer.toString(d.keepVersions());
+        default -> null;
+      };
+    }
+  }
+
   /** The named setting of {@code --negatives}. */
   private NegativeConfig negativeConfig() {
     NegativeConfig config = ExperimentSetting.named(negatives).negatives();
@@ -244,32 +271,6 @@ final class TrainCommand implements Callable<Integer> {
           + (fallback ? "" : " (--fallback restores from the newest older checkpoint that verifies)"));
     } catch (IllegalArgumentException e) {
       throw new UserError("--from-checkpoint " + path + ": " + e.getMessage());
-    }
-  }
-
-  /** Durations as {@code 500ms}, {@code 30s}, {@code 5m} or {@code 1h}. */
-  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
-    private static final Pattern FORMAT = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
-
-    @Override
-    public Duration convert(String value) {
-      Matcher m = FORMAT.matcher(value.trim());
-      if (!m.matches()) {
-        throw new CommandLine.TypeConversionException("'" + value + "' is not a duration such as 500ms, 30s, 5m or 1h");
-      }
-      long n = Long.parseLong(m.group(1));
-      return switch (m.group(2)) {
-        case "ms" -> Duration.ofMillis(n);
-        case "s" -> Duration.ofSeconds(n);
-        case "m" -> Duration.ofMinutes(n);
-        default -> Duration.ofHours(n);
-      };
-    }
-
-    /** The inverse of {@link #convert}, in the largest unit that is exact. */
-    static String format(Duration d) {
-      long ms = d.toMillis();
-      return ms % 60_000 == 0 ? ms / 60_000 + "m" : ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
     }
   }
 }

@@ -54,7 +54,7 @@ final class UpCommand implements Callable<Integer> {
   private int versionEvery;
 
   @Option(names = "--checkpoint-interval", paramLabel = "DURATION", defaultValue = "30s",
-      converter = TrainCommand.DurationConverter.class,
+      converter = DurationConverter.class,
       description = "The trainer's checkpoint interval: versions and metrics become visible at each. "
           + "Default: ${DEFAULT-VALUE}.")
   private Duration checkpointInterval;

@@ -5,11 +5,13 @@ import static dev.dualstream.deploy.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.dualstream.trainer.job.TrainerOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** {@code dualstream train}: options and the user errors caught before any job starts. */
 class TrainCommandTest {
@@ -23,6 +25,14 @@ class TrainCommandTest {
         "--negatives", "--clicked-memory"}) {
       assertTrue(r.out.contains(option), option + " in\n" + r.out);
     }
+  }
+
+  @Test
+  void aBareTrainRunsWithTheTrainersOwnDefaults() {
+    TrainCommand train = new TrainCommand();
+    new CommandLine(train).parseArgs();
+    assertEquals(TrainerOptions.defaults(LiveOptions.DEFAULT_BOOTSTRAP_SERVERS), train.options(),
+        "every default comes from TrainerOptions, none restated in the CLI");
   }
 
   @Test
@@ -85,11 +95,11 @@ class TrainCommandTest {
 
   @Test
   void durationsAreParsedAndNonsenseIsABadUsage() {
-    TrainCommand.DurationConverter converter = new TrainCommand.DurationConverter();
+    DurationConverter converter = new DurationConverter();
     assertEquals(Duration.ofMillis(500), converter.convert("500ms"));
     assertEquals(Duration.ofMinutes(5), converter.convert("5m"));
     for (String d : new String[] {"500ms", "30s", "5m", "90s"}) {
-      assertEquals(d, TrainCommand.DurationConverter.format(converter.convert(d)));
+      assertEquals(d, DurationConverter.format(converter.convert(d)));
     }
     CliRun r = run("train", "--checkpoint-interval", "5x");
     assertEquals(2, r.code);

@@ -23,16 +23,12 @@ import java.util.SplittableRandom;
  */
 public record Exploration(double share, double temperature, int candidates) {
   public static final Exploration NONE = new Exploration(0, 1, ClickModel.SHOWN);
-  /** Share of searches `simulate` explores on by default. */
-  public static final double DEFAULT_SHARE = 0.1;
-  /** Default Plackett-Luce temperature. */
-  public static final double DEFAULT_TEMPERATURE = 0.2;
-  /** Default number of candidates an exploring search samples from. */
-  public static final int DEFAULT_CANDIDATES = 20;
+  /** How {@code simulate} explores by default: a tenth of the searches, at temperature 0.2, from the top 20. */
+  public static final Exploration LIVE = new Exploration(0.1, 0.2, 20);
 
-  /** Exploring on this share of searches, at the default temperature and candidates. */
+  /** Exploring on this share of searches, at {@link #LIVE}'s temperature and candidates. */
   public static Exploration onShare(double share) {
-    return share == 0 ? NONE : new Exploration(share, DEFAULT_TEMPERATURE, DEFAULT_CANDIDATES);
+    return share == 0 ? NONE : new Exploration(share, LIVE.temperature(), LIVE.candidates());
   }
 
   public Exploration {
