@@ -12,6 +12,7 @@ import dev.dualstream.trainer.encoder.DualEncoderNetwork;
 import dev.dualstream.trainer.encoder.RowBatch;
 import dev.dualstream.trainer.feature.Featurizer;
 import dev.dualstream.cache.CacheStats;
+import dev.dualstream.trainer.loss.DistillationConfig;
 import dev.dualstream.trainer.loss.InBatchSoftmax;
 import dev.dualstream.trainer.negatives.DocKeys;
 import dev.dualstream.trainer.negatives.NegativeConfig;
@@ -61,6 +62,8 @@ public final class DualEncoderTrainer implements AutoCloseable {
   private final DenseAdam denseAdam;
   private final NegativeObjective objective;
   private final ObjectiveStep objectiveStep;
+  private final DistillationStep distillationStep;
+  private Candidates inBatchCandidates;
   private long steps;
   private long examples;
 
@@ -78,6 +81,7 @@ public final class DualEncoderTrainer implements AutoCloseable {
         docs -> network.embed(docs, config.inferenceBatchSize()), seed);
     this.objectiveStep = objective == null ? null
         : new ObjectiveStep(config, network, objective, tableOptimizer, denseAdam);
+    this.distillationStep = new DistillationStep(config, seed, network, tableOptimizer, denseAdam);
   }
 
   /** A trainer at step 0 with seeded initial weights (see {@link ModelStore#untrained}). */
@@ -209,7 +213,9 @@ public final class DualEncoderTrainer implements AutoCloseable {
           InBatchSoftmax.Result result =
               InBatchSoftmax.compute(queries, documents, (float) config.scale());
           loss = result.loss().getFloat();
-          correct = InBatchSoftmax.correct(result.scores().toFloatArray(), size);
+          float[] scores = result.scores().toFloatArray();
+          correct = InBatchSoftmax.correct(scores, size);
+          inBatchCandidates = inBatchCandidates(sequences, scores, size);
           forwardDone = System.nanoTime();
           collector.backward(result.loss());
           backwardDone = System.nanoTime();
@@ -221,6 +227,58 @@ public final class DualEncoderTrainer implements AutoCloseable {
       return new StepResult(steps, size, loss, (float) correct / size, rows.size(),
           forwardDone - start, backwardDone - forwardDone, System.nanoTime() - backwardDone);
     }
+  }
+
+  /**
+   * One step of this model as a student: it learns from its teacher's scores over the candidates of
+   * the teacher's last step ({@link #lastCandidates()} of the teacher), mixed with the click loss as
+   * {@code distillation} says. Its feature space must divide the teacher's (see {@code DistillationStep}).
+   *
+   * @throws IllegalArgumentException if it does not
+   */
+  public StepResult distill(Candidates candidates, DistillationConfig distillation) {
+    return distill(candidates, distillation, true);
+  }
+
+  /** As {@link #distill}, on candidates of a teacher's replay step: counted in {@link #steps()} only. */
+  public StepResult replayDistill(Candidates candidates, DistillationConfig distillation) {
+    return distill(candidates, distillation, false);
+  }
+
+  private StepResult distill(Candidates candidates, DistillationConfig distillation, boolean fresh) {
+    StepResult result = distillationStep.run(candidates, distillation, steps + 1, COLLECTOR_LOCK);
+    steps++;
+    examples += fresh ? candidates.size() : 0;
+    return result;
+  }
+
+  /**
+   * The candidates of this trainer's last step with its teacher's scores, for students to learn from:
+   * with plain in-batch softmax, each query's batch documents; otherwise what the objective drew.
+   * Empty before the first step.
+   */
+  public Optional<Candidates> lastCandidates() {
+    return Optional.ofNullable(objectiveStep != null ? objectiveStep.lastCandidates() : inBatchCandidates);
+  }
+
+  /** In-batch candidates: query i's own document in column 0, then the others in batch order. */
+  private Candidates inBatchCandidates(List<int[]> sequences, float[] scores, int size) {
+    int[] cells = new int[size * size];
+    double[] teacherScores = new double[size * size];
+    for (int i = 0; i < size; i++) {
+      int column = 0;
+      cells[i * size] = i;
+      teacherScores[i * size] = scores[i * size + i];
+      for (int j = 0; j < size; j++) {
+        if (j != i) {
+          column++;
+          cells[i * size + column] = j;
+          teacherScores[i * size + column] = scores[i * size + j];
+        }
+      }
+    }
+    return new Candidates(sequences.subList(0, size), sequences.subList(size, 2 * size), size, cells,
+        teacherScores, steps + 1, config.buckets());
   }
 
   /**

@@ -33,6 +33,7 @@ final class ObjectiveStep {
   private final NegativeObjective objective;
   private final TableOptimizer tableOptimizer;
   private final DenseAdam denseAdam;
+  private Candidates candidates;
 
   ObjectiveStep(ModelConfig config, DualEncoderNetwork network, NegativeObjective objective,
       TableOptimizer tableOptimizer, DenseAdam denseAdam) {
@@ -80,12 +81,30 @@ final class ObjectiveStep {
           backwardDone = System.nanoTime();
         }
       }
+      candidates = candidates(sequences.subList(0, size), plan, loss.scores(), step);
       applyGradients(network, rows, pooled, scope, tableOptimizer, denseAdam);
       objective.update(plan, documents, step);
       return new StepResult(step, size, (float) loss.value(), (float) loss.accuracy(), rows.size(),
           forwardDone - start, backwardDone - forwardDone, System.nanoTime() - backwardDone,
           objective.cacheSize(), objective.cacheStaleness());
     }
+  }
+
+  /** The candidates of the last step run, for students to learn from; null before the first. */
+  Candidates lastCandidates() {
+    return candidates;
+  }
+
+  private Candidates candidates(List<int[]> queries, Plan plan, float[] scores, long step) {
+    int[] cells = plan.cells();
+    int columns = plan.columns();
+    int n = plan.documents().size();
+    double[] teacherScores = new double[cells.length];
+    for (int cell = 0; cell < cells.length; cell++) {
+      int doc = cells[cell];
+      teacherScores[cell] = doc < 0 ? Double.NEGATIVE_INFINITY : scores[(cell / columns) * n + doc];
+    }
+    return new Candidates(queries, plan.documents(), columns, cells, teacherScores, step, config.buckets());
   }
 
   private static float[] flatten(float[][] rows, int dim) {

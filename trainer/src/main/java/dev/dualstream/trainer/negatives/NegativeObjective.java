@@ -298,7 +298,7 @@ public final class NegativeObjective {
     CandidateSoftmax.Result result = CandidateSoftmax.compute(logits, b, columns, lossConfig, rowWeights(plan.batch));
     NDArray picked = scores.reshape(-1).get(m.create(gather, new Shape(b, columns)));
     NDArray surrogate = picked.mul(m.create(result.weights(), new Shape(b, columns))).sum();
-    return new Loss(surrogate, result.loss(), result.positiveProbability(), plan.accuracy(s));
+    return new Loss(surrogate, result.loss(), result.positiveProbability(), plan.accuracy(s), s);
   }
 
   /** Each example's inverse-propensity weight ({@link LossConfig#weight}); null when the loss is unweighted. */
@@ -464,6 +464,8 @@ public final class NegativeObjective {
    * @param value the mean loss (for cross-entropy, {@code -log p_pos})
    * @param positiveProbability mean probability of the positive among its candidates
    * @param accuracy share of queries whose positive outscored every negative document drawn for them
+   * @param scores the fresh scores ({@code scale x cosine}) of every query against every planned document,
+   *     {@code queries x documents} row-major, without corrections
    */
-  public record Loss(NDArray surrogate, double value, double positiveProbability, double accuracy) {}
+  public record Loss(NDArray surrogate, double value, double positiveProbability, double accuracy, float[] scores) {}
 }

@@ -71,6 +71,19 @@ public final class Plan {
     return queries;
   }
 
+  /** Candidates per query; column 0 is the query's positive. */
+  public int columns() {
+    return columns;
+  }
+
+  /**
+   * A copy of the candidate cells, row-major {@code queries x columns}: the index in {@link #documents()}
+   * of each candidate, -1 where there is none. The cache's and the corpus's cells name the document drawn.
+   */
+  public int[] cells() {
+    return cellDoc.clone();
+  }
+
   int addDocument(int[] ids) {
     documents.add(ids);
     return documents.size() - 1;
