@@ -139,6 +139,15 @@ public record ModelConfig(
         && !loss.weighted();
   }
 
+  /**
+   * Trained parameters: the table's rows ({@code buckets} of them; the padding row never trains) and
+   * the tower's two layers with their biases.
+   */
+  public long parameters() {
+    return (long) buckets * embeddingDim + (long) embeddingDim * hiddenDim + hiddenDim
+        + (long) hiddenDim * outputDim + outputDim;
+  }
+
   /** Adam settings of the dense layers. */
   public AdamSettings denseAdam() {
     return new AdamSettings(learningRate, beta1, beta2, epsilon);

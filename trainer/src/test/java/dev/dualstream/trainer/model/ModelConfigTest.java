@@ -81,4 +81,12 @@ class ModelConfigTest {
         assertThrows(IllegalArgumentException.class, () -> ModelConfig.fromJson("[1,2]"));
     assertTrue(json.getMessage().startsWith("not a valid model config"), json.getMessage());
   }
+
+  @Test
+  void parametersCountTheTrainedTableRowsAndBothLayers() {
+    ModelConfig small = ModelConfig.defaults().toBuilder().buckets(10).dims(4, 3, 2).build();
+    // 10 rows of 4, then 4x3 + 3 and 3x2 + 2.
+    assertEquals(40 + 15 + 8, small.parameters());
+    assertEquals((1L << 20) * 64 + 64 * 256 + 256 + 256 * 128 + 128, ModelConfig.defaults().parameters());
+  }
 }

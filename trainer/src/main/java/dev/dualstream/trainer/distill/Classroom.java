@@ -1,0 +1,239 @@
+package dev.dualstream.trainer.distill;
+
+import dev.dualstream.cache.SplitMix64;
+import dev.dualstream.trainer.encoder.ArrayFile;
+import dev.dualstream.trainer.model.Candidates;
+import dev.dualstream.trainer.model.DualEncoderTrainer;
+import dev.dualstream.trainer.model.ModelConfig;
+import dev.dualstream.trainer.model.StepResult;
+import dev.dualstream.trainer.model.TrainingPair;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * A teacher and its students, stepped together: each batch trains the teacher, then every student
+ * on the candidates the teacher drew for it, scored by the teacher before its update (Hinton-style
+ * online distillation: the student follows the teacher as it improves rather than waiting for it).
+ *
+ * <p>A checkpoint is the teacher's, with each student's complete checkpoint in {@code
+ * students/<name>/} beside it, so restoring it restores every model exactly. A student's seed
+ * derives from the teacher's and its name, so students can be added or reordered without changing
+ * the others. Not thread-safe: one thread drives one classroom.
+ */
+public final class Classroom implements AutoCloseable {
+  /** The folder of a checkpoint that holds the students' checkpoints, one folder each. */
+  public static final String STUDENTS = "students";
+
+  /** The provenance key under which a student's checkpoint records how it was taught. */
+  static final String TAUGHT_BY = "distillation";
+
+  /** The file of a student's checkpoint that says how it was taught, checked when it is restored. */
+  private static final String TAUGHT_FILE = "distillation.txt";
+
+  /** A student and its trainer. */
+  public record Student(StudentSpec spec, DualEncoderTrainer trainer) {
+    public String name() {
+      return spec.name();
+    }
+  }
+
+  /** What one step did: the teacher's step, then each student's, by name. */
+  public record Lesson(StepResult teacher, Map<String, StepResult> students) {}
+
+  private final DualEncoderTrainer teacher;
+  private final List<Student> students;
+
+  private Classroom(DualEncoderTrainer teacher, List<Student> students) {
+    this.teacher = teacher;
+    this.students = List.copyOf(students);
+  }
+
+  /**
+   * A classroom at step 0.
+   *
+   * @throws IllegalArgumentException if a student cannot learn from the teacher, or two share a name
+   */
+  public static Classroom create(ModelConfig teacherConfig, List<StudentSpec> specs, long seed) {
+    check(teacherConfig, specs);
+    List<Student> students = new ArrayList<>();
+    DualEncoderTrainer teacher = DualEncoderTrainer.create(teacherConfig, seed);
+    try {
+      for (StudentSpec spec : specs) {
+        students.add(new Student(spec, DualEncoderTrainer.create(spec.config(), studentSeed(seed, spec.name()))));
+      }
+      return new Classroom(teacher, students);
+    } catch (RuntimeException e) {
+      closeAll(teacher, students);
+      throw e;
+    }
+  }
+
+  /**
+   * Continues from a checkpoint written by {@link #saveCheckpoint}.
+   *
+   * @param specs the students to continue, each of which the checkpoint must hold, trained as specified
+   * @throws IllegalArgumentException if the checkpoint lacks a student, holds one not asked for, or
+   *     holds one trained otherwise; the message says which
+   */
+  public static Classroom restore(Path checkpointDir, List<StudentSpec> specs) {
+    Set<String> saved = savedStudents(checkpointDir);
+    DualEncoderTrainer teacher = DualEncoderTrainer.restore(checkpointDir);
+    List<Student> students = new ArrayList<>();
+    try {
+      check(teacher.config(), specs);
+      Set<String> asked = new HashSet<>();
+      for (StudentSpec spec : specs) {
+        asked.add(spec.name());
+        students.add(restoreStudent(checkpointDir, spec, saved));
+      }
+      saved.removeAll(asked);
+      if (!saved.isEmpty()) {
+        throw new IllegalArgumentException("the checkpoint in " + checkpointDir + " also holds students " + saved
+            + ", which were not asked for: name every student it holds, or start afresh");
+      }
+      return new Classroom(teacher, students);
+    } catch (RuntimeException e) {
+      closeAll(teacher, students);
+      throw e;
+    }
+  }
+
+  private static Student restoreStudent(Path checkpointDir, StudentSpec spec, Set<String> saved) {
+    if (!saved.contains(spec.name())) {
+      throw new IllegalArgumentException("the checkpoint in " + checkpointDir + " holds no student " + spec.name()
+          + " (it holds " + saved + ")");
+    }
+    Path dir = studentDir(checkpointDir, spec.name());
+    DualEncoderTrainer trainer = DualEncoderTrainer.restore(dir);
+    String taught = readTaught(dir);
+    if (!trainer.config().equals(spec.config()) || !spec.distillation().toString().equals(taught)) {
+      trainer.close();
+      throw new IllegalArgumentException("student " + spec.name() + " in " + dir + " was trained as another model"
+          + " or taught otherwise than now asked (" + taught + " against " + spec.distillation() + ")");
+    }
+    return new Student(spec, trainer);
+  }
+
+  /** One step of the teacher on fresh pairs, then one of each student on the teacher's candidates. */
+  public Lesson step(List<TrainingPair> batch) {
+    return lesson(teacher.step(batch), true);
+  }
+
+  /** As {@link #step}, on pairs applied before: counted in every model's steps, not in its examples. */
+  public Lesson replayStep(List<TrainingPair> batch) {
+    return lesson(teacher.replayStep(batch), false);
+  }
+
+  private Lesson lesson(StepResult taught, boolean fresh) {
+    Candidates candidates = teacher.lastCandidates().orElseThrow();
+    Map<String, StepResult> learned = new LinkedHashMap<>();
+    for (Student student : students) {
+      DualEncoderTrainer trainer = student.trainer();
+      learned.put(student.name(), fresh ? trainer.distill(candidates, student.spec().distillation())
+          : trainer.replayDistill(candidates, student.spec().distillation()));
+    }
+    return new Lesson(taught, learned);
+  }
+
+  /**
+   * Writes the teacher's checkpoint to {@code dir} and each student's to {@code dir/students/<name>},
+   * the students first, so a checkpoint whose teacher manifest exists is complete.
+   */
+  public void saveCheckpoint(Path dir, Map<String, String> provenance, ArrayFile.Durability durability) {
+    for (Student student : students) {
+      Map<String, String> own = new HashMap<>(provenance);
+      own.put("teacher", teacher.config().modelName());
+      own.put("teacher_step", Long.toString(teacher.steps()));
+      own.put(TAUGHT_BY, student.spec().distillation().toString());
+      Path studentDir = studentDir(dir, student.name());
+      student.trainer().saveCheckpoint(studentDir, own, durability);
+      writeTaught(studentDir, student.spec().distillation().toString());
+    }
+    teacher.saveCheckpoint(dir, provenance, durability);
+  }
+
+  /** Where a checkpoint keeps a student's. */
+  public static Path studentDir(Path checkpointDir, String name) {
+    return checkpointDir.resolve(STUDENTS).resolve(name);
+  }
+
+  public DualEncoderTrainer teacher() {
+    return teacher;
+  }
+
+  public List<Student> students() {
+    return students;
+  }
+
+  @Override
+  public void close() {
+    closeAll(teacher, students);
+  }
+
+  private static void check(ModelConfig teacher, List<StudentSpec> specs) {
+    Objects.requireNonNull(teacher, "teacher");
+    Set<String> names = new HashSet<>();
+    for (StudentSpec spec : specs) {
+      spec.checkAgainst(teacher);
+      if (!names.add(spec.name())) {
+        throw new IllegalArgumentException("two students are named " + spec.name());
+      }
+    }
+  }
+
+  static long studentSeed(long seed, String name) {
+    long h = seed;
+    for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
+      h = new SplitMix64(h ^ b).nextLong();
+    }
+    return h;
+  }
+
+  private static Set<String> savedStudents(Path checkpointDir) {
+    Path dir = checkpointDir.resolve(STUDENTS);
+    Set<String> names = new HashSet<>();
+    if (!Files.isDirectory(dir)) {
+      return names;
+    }
+    try (Stream<Path> entries = Files.list(dir)) {
+      entries.filter(Files::isDirectory).forEach(p -> names.add(p.getFileName().toString()));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list the students in " + dir, e);
+    }
+    return names;
+  }
+
+  private static void writeTaught(Path studentDir, String taught) {
+    try {
+      Files.writeString(studentDir.resolve(TAUGHT_FILE), taught);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + studentDir.resolve(TAUGHT_FILE), e);
+    }
+  }
+
+  private static String readTaught(Path studentDir) {
+    try {
+      return Files.readString(studentDir.resolve(TAUGHT_FILE));
+    } catch (IOException e) {
+      throw new IllegalArgumentException("student checkpoint " + studentDir + " does not say how it was taught: "
+          + e.getMessage(), e);
+    }
+  }
+
+  private static void closeAll(DualEncoderTrainer teacher, List<Student> students) {
+    students.forEach(s -> s.trainer().close());
+    teacher.close();
+  }
+}
