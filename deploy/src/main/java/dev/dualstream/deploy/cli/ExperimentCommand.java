@@ -1,9 +1,9 @@
 package dev.dualstream.deploy.cli;
 
-import dev.dualstream.deploy.experiment.ExperimentReport;
-import dev.dualstream.deploy.experiment.ExperimentSetting;
-import dev.dualstream.deploy.experiment.NegativesExperiment;
-import dev.dualstream.deploy.experiment.NegativesExperimentOptions;
+import dev.dualstream.evaluator.experiment.ExperimentReport;
+import dev.dualstream.evaluator.experiment.ExperimentSetting;
+import dev.dualstream.evaluator.experiment.NegativesExperiment;
+import dev.dualstream.evaluator.experiment.NegativesExperimentOptions;
 import dev.dualstream.trainer.loss.LossConfig;
 import dev.dualstream.trainer.model.ModelConfig;
 import dev.dualstream.trainer.optim.TableOptimizer;

@@ -1,7 +1,7 @@
 package dev.dualstream.deploy.cli;
 
 import dev.dualstream.deploy.metrics.MetricsEndpoint;
-import dev.dualstream.deploy.experiment.ExperimentSetting;
+import dev.dualstream.evaluator.experiment.ExperimentSetting;
 import dev.dualstream.trainer.checkpoint.CheckpointLocator;
 import dev.dualstream.trainer.checkpoint.CorruptCheckpointException;
 import dev.dualstream.trainer.job.CheckpointSettings;

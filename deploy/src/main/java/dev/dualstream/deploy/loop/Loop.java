@@ -1,6 +1,6 @@
 package dev.dualstream.deploy.loop;
 
-import dev.dualstream.deploy.experiment.ExperimentSetting;
+import dev.dualstream.evaluator.experiment.ExperimentSetting;
 
 import dev.dualstream.deploy.stack.KafkaBrokerProcess;
 import dev.dualstream.deploy.stack.LocalTopics;

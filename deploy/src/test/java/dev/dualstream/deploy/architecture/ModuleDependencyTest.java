@@ -64,11 +64,19 @@ class ModuleDependencyTest {
   @Test
   void evaluatorReadsModelsThroughTheTrainersPublicModelApiOnly() {
     check(noClasses().that().resideInAPackage(ROOT + "evaluator..")
+        .and().resideOutsideOfPackage(ROOT + "evaluator.experiment..")
         .should().dependOnClassesThat(
             com.tngtech.archunit.base.DescribedPredicate.describe("trainer classes outside trainer.model",
                 c -> c.getPackageName().startsWith(ROOT + "trainer")
                     && !c.getPackageName().equals(ROOT + "trainer.model")))
         .orShould().dependOnClassesThat().resideInAnyPackage(
             ROOT + "cache..", ROOT + "ingest..", ROOT + "deploy..", "org.apache.flink.."));
+  }
+
+  @Test
+  void experimentDriversTrainThroughTheTrainingApiNeverTheStreamingJob() {
+    check(noClasses().that().resideInAPackage(ROOT + "evaluator.experiment..")
+        .should().dependOnClassesThat().resideInAnyPackage(
+            ROOT + "trainer.job..", ROOT + "cache..", ROOT + "ingest..", ROOT + "deploy..", "org.apache.flink.."));
   }
 }

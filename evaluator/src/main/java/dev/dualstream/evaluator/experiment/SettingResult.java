@@ -1,4 +1,4 @@
-package dev.dualstream.deploy.experiment;
+package dev.dualstream.evaluator.experiment;
 
 /**
  * How one setting did.

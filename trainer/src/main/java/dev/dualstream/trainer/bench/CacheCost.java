@@ -1,4 +1,4 @@
-package dev.dualstream.deploy.experiment;
+package dev.dualstream.trainer.bench;
 
 import dev.dualstream.cache.NegativeCache;
 import dev.dualstream.cache.NegativeCacheBuilder;
@@ -8,12 +8,12 @@ import java.util.SplittableRandom;
 
 /**
  * The cost of drawing one batch's negatives from a full cache, measured apart from training: in
- * the experiment a large cache may never fill (a click log of n examples has fewer than n distinct
+ * the negatives experiment a large cache may never fill (a click log of n examples has fewer than n distinct
  * clicked documents), but its cost at capacity is what a deployment pays. Fills a cache of the
  * setting's capacity with random unit embeddings, then times {@code sample} for B random queries;
  * that is the B x M product plus the draw, the part of a cache step that grows with M.
  */
-final class CacheCost {
+public final class CacheCost {
   private static final int WARMUP = 5;
   private static final int REPEATS = 20;
 
@@ -23,7 +23,7 @@ final class CacheCost {
    * Mean CPU milliseconds of one {@code sample} call at capacity (the sampler runs on the calling
    * thread; CPU time is what a busy shared machine distorts least).
    */
-  static double samplingMillis(int capacity, int topK, int dim, int batch, float scale, long seed) {
+  public static double samplingMillis(int capacity, int topK, int dim, int batch, float scale, long seed) {
     NegativeCacheBuilder builder = NegativeCache.builder().capacity(capacity).dim(dim).maxFeatures(1).scale(scale)
         .seed(seed);
     NegativeCache cache = (topK > 0 ? builder.topK(topK) : builder.exact()).build();

@@ -1,4 +1,4 @@
-package dev.dualstream.deploy.experiment;
+package dev.dualstream.evaluator.experiment;
 
 import dev.dualstream.evaluator.beir.BeirDataset;
 import dev.dualstream.evaluator.simulate.ClickSimulator;

@@ -1,4 +1,4 @@
-package dev.dualstream.deploy.experiment;
+package dev.dualstream.evaluator.experiment;
 
 import dev.dualstream.trainer.negatives.NegativeConfig;
 import dev.dualstream.trainer.negatives.NegativeSource;

@@ -1,4 +1,4 @@
-package dev.dualstream.deploy.experiment;
+package dev.dualstream.evaluator.experiment;
 
 import dev.dualstream.evaluator.beir.BeirDataset;
 import dev.dualstream.evaluator.beir.BeirReader;
@@ -9,6 +9,7 @@ import dev.dualstream.evaluator.offline.Report;
 import dev.dualstream.evaluator.offline.VersionEvaluation;
 import dev.dualstream.evaluator.simulate.Exploration;
 import dev.dualstream.evaluator.simulate.Traffic;
+import dev.dualstream.trainer.bench.CacheCost;
 import dev.dualstream.trainer.feature.Featurizer;
 import dev.dualstream.trainer.model.DocumentText;
 import dev.dualstream.trainer.model.DualEncoderTrainer;

@@ -1,4 +1,4 @@
-package dev.dualstream.deploy.experiment;
+package dev.dualstream.evaluator.experiment;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
