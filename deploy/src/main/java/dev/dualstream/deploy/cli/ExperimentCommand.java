@@ -1,5 +1,8 @@
 package dev.dualstream.deploy.cli;
 
+import dev.dualstream.evaluator.experiment.DistillExperiment;
+import dev.dualstream.evaluator.experiment.DistillExperimentOptions;
+import dev.dualstream.evaluator.experiment.DistillReport;
 import dev.dualstream.evaluator.experiment.ExperimentReport;
 import dev.dualstream.evaluator.experiment.ExperimentSetting;
 import dev.dualstream.evaluator.experiment.NegativesExperiment;
@@ -25,7 +28,7 @@ import picocli.CommandLine.Spec;
     name = "experiment",
     mixinStandardHelpOptions = true,
     description = {"Research experiments on real data; each prints a table and can write JSON.", ""},
-    subcommands = {ExperimentCommand.Negatives.class, CommandLine.HelpCommand.class})
+    subcommands = {ExperimentCommand.Negatives.class, ExperimentCommand.Distill.class, CommandLine.HelpCommand.class})
 final class ExperimentCommand implements Callable<Integer> {
 
   @Spec
@@ -268,6 +271,139 @@ final class ExperimentCommand implements Callable<Integer> {
           "any cache (add in-batch+ in front for in-batch too): size M, top-k K, R oldest re-encoded per step");
       out.printf("%-36s %s%n", "SETTING" + ExperimentSetting.SKIP_ABOVE_SUFFIX, "any setting above plus the "
           + ExperimentSetting.SKIP_ABOVE_DOCUMENTS + " results shown nearest above the click and not clicked");
+    }
+  }
+
+  /** {@code dualstream experiment distill}. */
+  @Command(
+      name = "distill",
+      mixinStandardHelpOptions = true,
+      defaultValueProvider = Distill.Defaults.class,
+      sortOptions = false,
+      description = "Trains, from one example stream (the click simulator's log on the train split at the loop's "
+          + "traffic, fixed seed), a teacher (twice the default model's dims, with the loop's negatives: the cache "
+          + "and skip-above documents) and, beside it in the same steps, students an eighth of its size under each "
+          + "loss: clicks alone; KL at temperature T (Hinton; Menon et al., ICML 2021); Margin-MSE against the "
+          + "teacher's hardest negative; the multi-margin form as a sum over negatives and against their log-sum-exp "
+          + "(paper 3); Coupled-RankDistil (Reddi et al., AISTATS 2021); and KL mixed with clicks. The default dual "
+          + "encoder trains on the same batches as the reference the teacher must beat. Each setting trains once "
+          + "per seed; temperatures and click weights are chosen on the dev split by mean MRR@10, and the test "
+          + "split's Recall@10, MRR@10 and nDCG@10 over the whole corpus are reported as mean and standard error "
+          + "over the seeds, with the teacher's log-loss and calibration error. The full run takes under an hour on "
+          + "two cores; --quick a few minutes.%n")
+  static final class Distill implements Callable<Integer> {
+
+    @Spec
+    private CommandSpec spec;
+
+    /** The run's defaults, from {@link DistillExperimentOptions#defaults}. */
+    static final class Defaults implements CommandLine.IDefaultValueProvider {
+      @Override
+      public String defaultValue(CommandLine.Model.ArgSpec arg) {
+        if (!(arg instanceof CommandLine.Model.OptionSpec option)) {
+          return null;
+        }
+        DistillExperimentOptions d = DistillExperimentOptions.defaults(Path.of(CommonOptions.DEFAULT_DATASET));
+        return switch (option.longestName()) {
+          case "--examples" -> Integer.toString(d.examples());
+          case "--eval-queries" -> Integer.toString(d.evalQueries());
+          case "--seeds" -> join(d.seeds());
+          case "--temperatures" -> join(d.temperatures().stream().map(HelpLayout::number).toList());
+          case "--click-weights" -> join(d.clickWeights().stream().map(HelpLayout::number).toList());
+          case "--rankdistil-top-k" -> Integer.toString(d.rankDistilTopK());
+          case "--rankdistil-samples" -> Integer.toString(d.rankDistilSamples());
+          default -> null;
+        };
+      }
+
+      private static String join(List<?> values) {
+        return String.join(",", values.stream().map(Object::toString).toList());
+      }
+    }
+
+    @Mixin
+    private CommonOptions.Dataset dataset;
+
+    @Option(names = "--quick", description = "A run of a few minutes: 6400 examples, seed 42 alone, 500 dev and test "
+        + "queries, temperature 1 and click weight 0.5; options given beside it still apply.")
+    private boolean quick;
+
+    @Option(names = "--examples", paramLabel = "N",
+        description = "Training examples from the click log, the same for every model. Default: ${DEFAULT-VALUE}.")
+    private int examples;
+
+    @Option(names = "--eval-queries", paramLabel = "N",
+        description = "Evaluate on the first N dev and test queries; 0 means all. Default: ${DEFAULT-VALUE}.")
+    private int evalQueries;
+
+    @Option(names = "--seeds", paramLabel = "N[,N...]", split = ",",
+        description = "The models' seeds; every setting trains once per seed (the example stream stays that of "
+            + "the first default seed). Default: ${DEFAULT-VALUE}.")
+    private List<Long> seeds;
+
+    @Option(names = "--temperatures", paramLabel = "T[,T...]", split = ",",
+        description = "Temperatures tried for KL, RankDistil and the mix. Default: ${DEFAULT-VALUE}.")
+    private List<Double> temperatures;
+
+    @Option(names = "--click-weights", paramLabel = "C[,C...]", split = ",",
+        description = "Click weights tried for the mix of KL with clicks, each strictly between 0 and 1. "
+            + "Default: ${DEFAULT-VALUE}.")
+    private List<Double> clickWeights;
+
+    @Option(names = "--rankdistil-top-k", paramLabel = "K",
+        description = "The teacher's top positions RankDistil matches; 0: the whole list. Default: ${DEFAULT-VALUE}.")
+    private int rankDistilTopK;
+
+    @Option(names = "--rankdistil-samples", paramLabel = "M",
+        description = "Teacher orders RankDistil draws per query. Default: ${DEFAULT-VALUE}.")
+    private int rankDistilSamples;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON to FILE.")
+    private Path json;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      dataset.checked();
+      if (json != null && json.getParent() != null && !Files.isDirectory(json.getParent())) {
+        throw new UserError("--json " + json + ": directory " + json.getParent() + " does not exist");
+      }
+      DistillExperimentOptions options;
+      try {
+        options = options();
+      } catch (IllegalArgumentException e) {
+        throw new UserError(e.getMessage());
+      }
+      DistillReport report;
+      try {
+        report = DistillExperiment.run(options, out::println);
+      } catch (IllegalArgumentException e) {
+        throw new UserError(e.getMessage(), e);
+      }
+      out.println();
+      out.print(report.table());
+      if (json != null) {
+        report.writeJson(json);
+        out.println("wrote " + json);
+      }
+      out.flush();
+      return 0;
+    }
+
+    /** The quick or the full run, with every option the user gave applied over it. */
+    private DistillExperimentOptions options() {
+      DistillExperimentOptions base = quick ? DistillExperimentOptions.quick(dataset.dir)
+          : DistillExperimentOptions.defaults(dataset.dir);
+      CommandLine.ParseResult given = spec.commandLine().getParseResult();
+      return new DistillExperimentOptions(dataset.dir,
+          given.hasMatchedOption("--examples") ? examples : base.examples(),
+          given.hasMatchedOption("--eval-queries") ? evalQueries : base.evalQueries(), base.streamSeed(),
+          given.hasMatchedOption("--seeds") ? seeds : base.seeds(), base.batchSize(), base.queryZipf(), base.reference(),
+          base.teacher(),
+          base.student(), given.hasMatchedOption("--temperatures") ? temperatures : base.temperatures(),
+          given.hasMatchedOption("--click-weights") ? clickWeights : base.clickWeights(),
+          given.hasMatchedOption("--rankdistil-top-k") ? rankDistilTopK : base.rankDistilTopK(),
+          given.hasMatchedOption("--rankdistil-samples") ? rankDistilSamples : base.rankDistilSamples());
     }
   }
 }

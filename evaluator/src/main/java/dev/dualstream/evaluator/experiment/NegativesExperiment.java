@@ -92,7 +92,7 @@ public final class NegativesExperiment {
     return out;
   }
 
-  private static List<TrainingPair> featurize(List<ClickLogExamples.Example> examples, Featurizer featurizer,
+  static List<TrainingPair> featurize(List<ClickLogExamples.Example> examples, Featurizer featurizer,
       int skipAbove) {
     List<TrainingPair> pairs = new ArrayList<>(examples.size());
     for (ClickLogExamples.Example e : examples) {
