@@ -85,6 +85,16 @@ class DistillExperimentTest {
   }
 
   @Test
+  void theDefaultStudentsAreAtMostAQuarterOfTheDefaultTeacherWhichOutgrowsTheDefaultModel() {
+    ModelConfig teacher = DistillExperimentOptions.defaultTeacher();
+    ModelConfig student = DistillExperimentOptions.defaultStudent();
+    assertTrue(4 * student.parameters() <= teacher.parameters(), student.parameters() + " of " + teacher.parameters());
+    assertTrue(5 * student.parameters() > teacher.parameters(), "no smaller than it need be");
+    assertTrue(teacher.parameters() > ModelConfig.defaults().parameters());
+    assertEquals(0, teacher.buckets() % student.buckets());
+  }
+
+  @Test
   void aDatasetWithoutADevSplitIsRefused() throws IOException {
     Path data = writeBeir(dir.resolve("nodev"));
     Files.delete(data.resolve("qrels/dev.tsv"));

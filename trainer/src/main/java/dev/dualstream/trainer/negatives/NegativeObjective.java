@@ -142,7 +142,7 @@ public final class NegativeObjective {
     long[][] excluded = excluded(batch);
     int columns = 1 + (config.inBatch() ? b : 0) + config.skipAbove() + config.uniform() + (cache != null ? 1 : 0)
         + (corpus != null ? 1 : 0);
-    Plan plan = new Plan(batch, columns, excluded);
+    Plan plan = new Plan(batch, columns, excluded, config.inBatch());
     for (int i = 0; i < b; i++) {
       plan.score(i, 0, i, bias(batch.positiveKey(i)));
       int column = 1;

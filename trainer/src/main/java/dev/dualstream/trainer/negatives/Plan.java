@@ -30,10 +30,15 @@ public final class Plan {
   final List<Long> pooledKeys = new ArrayList<>();
   final List<int[]> pooledIds = new ArrayList<>();
   private final long[][] excluded;
+  private final boolean hasInBatch;
 
-  /** @param excluded per query, the document keys that must not be its negatives */
-  Plan(Batch batch, int columns, long[][] excluded) {
+  /**
+   * @param excluded per query, the document keys that must not be its negatives
+   * @param hasInBatch whether the columns include the batch's other positives
+   */
+  Plan(Batch batch, int columns, long[][] excluded, boolean hasInBatch) {
     this.batch = batch;
+    this.hasInBatch = hasInBatch;
     this.excluded = excluded;
     this.queries = batch.size();
     this.columns = columns;
@@ -71,17 +76,34 @@ public final class Plan {
     return queries;
   }
 
-  /** Candidates per query; column 0 is the query's positive. */
-  public int columns() {
-    return columns;
-  }
-
   /**
-   * A copy of the candidate cells, row-major {@code queries x columns}: the index in {@link #documents()}
-   * of each candidate, -1 where there is none. The cache's and the corpus's cells name the document drawn.
+   * The candidate cells, row-major {@code queries x columns()}: the index in {@link #documents()} of each
+   * candidate, -1 where there is none. The cache's and the corpus's cells name the document drawn. Where
+   * the objective drew no in-batch negatives, the batch's other positives are added as further columns
+   * (leaving out those a query must not have as negatives, as in-batch drawing does): a student learns
+   * from the teacher's scores of every document the step encoded, whatever the teacher's loss used.
    */
   public int[] cells() {
-    return cellDoc.clone();
+    if (hasInBatch) {
+      return cellDoc.clone();
+    }
+    int wide = columns();
+    int[] cells = new int[queries * wide];
+    java.util.Arrays.fill(cells, -1);
+    for (int i = 0; i < queries; i++) {
+      System.arraycopy(cellDoc, i * columns, cells, i * wide, columns);
+      for (int j = 0; j < queries; j++) {
+        if (j != i && !excludes(i, batch.positiveKey(j))) {
+          cells[i * wide + columns + j] = j;
+        }
+      }
+    }
+    return cells;
+  }
+
+  /** Columns of {@link #cells()}. */
+  public int columns() {
+    return hasInBatch ? columns : columns + queries;
   }
 
   int addDocument(int[] ids) {

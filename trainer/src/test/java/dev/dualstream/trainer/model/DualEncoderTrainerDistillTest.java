@@ -68,6 +68,45 @@ class DualEncoderTrainerDistillTest {
   }
 
   @Test
+  void aTwinStudentOnClicksAloneFollowsItsInBatchTeacherStepForStep() throws Exception {
+    // Same model, seed and batches; the student's click loss over the teacher's in-batch candidates is the
+    // teacher's own in-batch softmax, so the two must stay together (up to float rounding).
+    SyntheticPairs data = new SyntheticPairs(6, TEACHER.buckets());
+    DistillationConfig clicks = DistillationConfig.defaults().withClickWeight(1);
+    try (DualEncoderTrainer teacher = DualEncoderTrainer.create(TEACHER, 3);
+        DualEncoderTrainer twin = DualEncoderTrainer.create(TEACHER.toBuilder().modelName("twin").build(), 3)) {
+      for (int step = 0; step < 30; step++) {
+        // Distinct ids, as a featurizer emits them (a student folds them and keeps the first of each).
+        List<TrainingPair> batch = data.batch(16).stream().map(p -> new TrainingPair(
+            Arrays.stream(p.queryIds()).distinct().toArray(), Arrays.stream(p.docIds()).distinct().toArray())).toList();
+        StepResult taught = teacher.step(batch);
+        StepResult learned = twin.distill(teacher.lastCandidates().orElseThrow(), clicks);
+        assertEquals(taught.loss(), learned.loss(), 1e-3, "loss at step " + step);
+      }
+      teacher.save(dir.resolve("teacher"), Map.of());
+      twin.save(dir.resolve("twin"), Map.of());
+    }
+    for (String file : List.of(ModelManifest.EMBEDDINGS_FILE, ModelManifest.DENSE_FILE)) {
+      float[] a = floats(dir.resolve("teacher").resolve(file));
+      float[] b = floats(dir.resolve("twin").resolve(file));
+      assertEquals(a.length, b.length);
+      double worst = 0;
+      for (int k = 0; k < a.length; k++) {
+        worst = Math.max(worst, Math.abs(a[k] - b[k]));
+      }
+      assertTrue(worst < 1e-3, file + " differs by up to " + worst);
+    }
+  }
+
+  private static float[] floats(Path file) throws java.io.IOException {
+    java.nio.FloatBuffer buffer = java.nio.ByteBuffer.wrap(Files.readAllBytes(file))
+        .order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    float[] out = new float[buffer.remaining()];
+    buffer.get(out);
+    return out;
+  }
+
+  @Test
   void theTeachersCandidatesCarryItsScoresOfEachQuerysDocuments() {
     SyntheticPairs data = new SyntheticPairs(2, TEACHER.buckets());
     List<TrainingPair> batch = data.batch(4);
