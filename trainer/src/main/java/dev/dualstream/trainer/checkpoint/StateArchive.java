@@ -27,10 +27,16 @@ import java.util.zip.CRC32C;
  * <p>Format 1: magic {@code "DSTA"}, format int; per entry a tag byte 1, the file name (modified
  * UTF-8), its length (long), its bytes, their CRC-32C (int); then a tag byte 0 and the entry
  * count (int). Big-endian.
+ *
+ * <p>Format 2, written now: format 1 where a name may be a relative path of up to {@value #MAX_DEPTH}
+ * segments separated by {@code /} (a student's checkpoint sits in {@code students/<name>/} of its
+ * teacher's), each segment a plain file name; format 1 archives still read.
  */
 public final class StateArchive {
   static final int MAGIC = 0x44535441;
-  static final int FORMAT = 1;
+  static final int FORMAT = 2;
+  static final int MAX_DEPTH = 3;
+  private static final String SEGMENT = "[A-Za-z0-9][A-Za-z0-9._-]{0,254}";
   private static final int BUFFER = 1 << 20;
 
   private StateArchive() {}
@@ -57,35 +63,48 @@ public final class StateArchive {
   }
 
   /**
-   * Writes the regular files of {@code dir} (sorted by name; subdirectories are not allowed) to
-   * {@code out}, which stays open.
+   * Writes the regular files of {@code dir} and of its folders, at most {@value #MAX_DEPTH} deep, to {@code
+   * out}, which stays open; sorted by relative path, so the same files give the same archive.
    */
   public static Digest write(Path dir, OutputStream out) throws IOException {
-    List<Path> files = new ArrayList<>();
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-      for (Path entry : entries) {
-        if (!Files.isRegularFile(entry)) {
-          throw new IOException("cannot archive " + entry + ": only plain files are supported");
-        }
-        files.add(entry);
-      }
-    }
+    List<String> files = new ArrayList<>();
+    collect(dir, "", 1, files);
     files.sort(null);
     CountingOutputStream counting = new CountingOutputStream(out);
     try (BackgroundSha256 hashing = new BackgroundSha256(counting, BUFFER)) {
       DataOutputStream data = new DataOutputStream(hashing);
-      writeEntries(files, data);
+      writeEntries(dir, files, data);
       return new Digest(counting.count, hashing.digest());
     }
   }
 
-  private static void writeEntries(List<Path> files, DataOutputStream data) throws IOException {
+  private static void collect(Path dir, String prefix, int depth, List<String> files) throws IOException {
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path entry : entries) {
+        String name = entry.getFileName().toString();
+        if (!name.matches(SEGMENT)) {
+          throw new IOException("cannot archive " + entry + ": its name is not a plain file name");
+        }
+        if (Files.isDirectory(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS) && depth < MAX_DEPTH) {
+          collect(entry, prefix + name + "/", depth + 1, files);
+        } else if (Files.isRegularFile(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          files.add(prefix + name);
+        } else {
+          throw new IOException("cannot archive " + entry + ": only plain files, in folders at most " + MAX_DEPTH
+              + " deep, are supported");
+        }
+      }
+    }
+  }
+
+  private static void writeEntries(Path dir, List<String> files, DataOutputStream data) throws IOException {
     data.writeInt(MAGIC);
     data.writeInt(FORMAT);
     byte[] buffer = new byte[BUFFER];
-    for (Path file : files) {
+    for (String name : files) {
+      Path file = dir.resolve(name);
       data.writeByte(1);
-      data.writeUTF(file.getFileName().toString());
+      data.writeUTF(name);
       data.writeLong(Files.size(file));
       CRC32C crc = new CRC32C();
       try (InputStream in = Files.newInputStream(file)) {
@@ -128,17 +147,18 @@ public final class StateArchive {
         throw corrupt(source, "it does not start with the trainer state magic number");
       }
       int format = data.readInt();
-      if (format != FORMAT) {
-        throw corrupt(source, "it has archive format " + format + "; this build reads format " + FORMAT);
+      if (format < 1 || format > FORMAT) {
+        throw corrupt(source, "it has archive format " + format + "; this build reads formats 1 to " + FORMAT);
       }
       for (int tag; (tag = data.readByte()) != 0; entries++) {
         if (tag != 1) {
           throw corrupt(source, "entry " + entries + " has an unknown tag " + tag);
         }
         String name = data.readUTF();
-        // At most 255 characters, as file systems allow: a longer name would fail the unpacking
-        // with a plain IOException instead of being reported as a damaged archive.
-        if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,254}")) {
+        // Segments of at most 255 characters, as file systems allow: a longer name would fail the
+        // unpacking with a plain IOException instead of being reported as a damaged archive. No segment
+        // can be "." or "..", so nothing unpacks outside the directory.
+        if (!validName(name, format)) {
           throw corrupt(source, "entry " + entries + " has an invalid name");
         }
         long length = data.readLong();
@@ -146,6 +166,9 @@ public final class StateArchive {
           throw corrupt(source, "entry " + name + " has a negative length");
         }
         CRC32C crc = new CRC32C();
+        if (dir != null && name.indexOf('/') > 0) {
+          Files.createDirectories(dir.resolve(name).getParent());
+        }
         try (OutputStream out = dir == null ? OutputStream.nullOutputStream() : Files.newOutputStream(dir.resolve(name))) {
           for (long left = length; left > 0; ) {
             int n = data.read(buffer, 0, (int) Math.min(buffer.length, left));
@@ -174,6 +197,19 @@ public final class StateArchive {
       throw corrupt(source, "it is " + digest + " but the checkpoint's training state recorded " + expected);
     }
     return digest;
+  }
+
+  private static boolean validName(String name, int format) {
+    String[] segments = name.split("/", -1);
+    if (segments.length > (format == 1 ? 1 : MAX_DEPTH)) {
+      return false;
+    }
+    for (String segment : segments) {
+      if (!segment.matches(SEGMENT) || segment.equals(".") || segment.equals("..")) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static CorruptCheckpointException corrupt(String source, String why) {

@@ -41,6 +41,58 @@ class StateArchiveTest {
   }
 
   @Test
+  void foldersOfAStudentsCheckpointRoundTrip(@TempDir Path in, @TempDir Path out) throws Exception {
+    Files.writeString(in.resolve("manifest.json"), "{\"model\": \"teacher\"}");
+    Path student = Files.createDirectories(in.resolve("students").resolve("kl"));
+    Files.write(student.resolve("embeddings.f32"), new byte[] {1, 2, 3});
+    Files.writeString(student.resolve("manifest.json"), "{\"model\": \"kl\"}");
+    ByteArrayOutputStream stream = new ByteArrayOutputStream();
+    StateArchive.Digest written = StateArchive.write(in, stream);
+    StateArchive.read(new ByteArrayInputStream(stream.toByteArray()), out, written, SOURCE);
+    for (String name : new String[] {"manifest.json", "students/kl/embeddings.f32", "students/kl/manifest.json"}) {
+      assertArrayEquals(Files.readAllBytes(in.resolve(name)), Files.readAllBytes(out.resolve(name)), name);
+    }
+    ByteArrayOutputStream again = new ByteArrayOutputStream();
+    StateArchive.write(out, again);
+    assertArrayEquals(stream.toByteArray(), again.toByteArray(), "the same files give the same archive");
+  }
+
+  @Test
+  void foldersDeeperThanAStudentsAreRefusedWhenWritten(@TempDir Path in) throws IOException {
+    Files.write(Files.createDirectories(in.resolve("a/b/c")).resolve("x"), new byte[] {1});
+    IOException e = assertThrows(IOException.class, () -> StateArchive.write(in, new ByteArrayOutputStream()));
+    assertTrue(e.getMessage().contains("at most 3 deep"), e.getMessage());
+  }
+
+  @Test
+  void aFormatOneArchiveReadsButHoldsNoFolders(@TempDir Path out) throws IOException {
+    byte[] plain = formatOne("weights.f32");
+    StateArchive.read(new ByteArrayInputStream(plain), out, null, SOURCE);
+    assertArrayEquals(new byte[] {7}, Files.readAllBytes(out.resolve("weights.f32")));
+    CorruptCheckpointException e = assertThrows(CorruptCheckpointException.class,
+        () -> StateArchive.verify(new ByteArrayInputStream(formatOne("students/weights.f32")), null, SOURCE));
+    assertTrue(e.getMessage().endsWith("entry 0 has an invalid name"), e.getMessage());
+  }
+
+  /** An archive of format 1 holding one one-byte entry. */
+  private static byte[] formatOne(String name) throws IOException {
+    ByteArrayOutputStream stream = new ByteArrayOutputStream();
+    java.io.DataOutputStream out = new java.io.DataOutputStream(stream);
+    out.writeInt(StateArchive.MAGIC);
+    out.writeInt(1);
+    out.writeByte(1);
+    out.writeUTF(name);
+    out.writeLong(1);
+    out.writeByte(7);
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(new byte[] {7});
+    out.writeInt((int) crc.getValue());
+    out.writeByte(0);
+    out.writeInt(1);
+    return stream.toByteArray();
+  }
+
+  @Test
   void aFlippedPayloadByteIsCaughtByTheEntryCrcAndNamed(@TempDir Path in) throws IOException {
     byte[] archive = archive(in);
     byte[] damaged = archive.clone();
