@@ -43,7 +43,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class GoldenFilesTest {
   /** Generations, oldest first. */
-  private static final List<String> GENERATIONS = List.of("v1", "v2", "v3");
+  private static final List<String> GENERATIONS = List.of("v1", "v2", "v3", "v4");
 
   static Stream<SpecificRecordBase> samples() {
     return SampleRecords.all().stream();

@@ -101,6 +101,8 @@ public final class SampleRecords {
         .setSeed(42)
         .setSourceOffsets(List.of(new SourceOffset("training.examples", 0, 76_800L)))
         .setTimestamp(T0)
+        .setTeacherModel("teacher")
+        .setTeacherVersion(3L)
         .build();
   }
 
