@@ -103,10 +103,19 @@ public record TrainingSnapshot(
    * @param checkpointId the first checkpoint whose state contains the version, or -1 before one
    * @param announced the record went out in a transaction that commits with the next checkpoint
    * @param announcement the encoded {@code ModelVersion} record, exactly as it is (re)sent
+   * @param studentAnnouncements the records of the students' versions written at the same step, which share
+   *     the teacher's version number and fate (empty without students)
    */
-  public record PendingVersion(long version, long checkpointId, boolean announced, byte[] announcement) {
+  public record PendingVersion(long version, long checkpointId, boolean announced, byte[] announcement,
+      List<byte[]> studentAnnouncements) {
     public PendingVersion {
       announcement = announcement.clone();
+      studentAnnouncements = studentAnnouncements.stream().map(byte[]::clone).toList();
+    }
+
+    /** A version of a model without students. */
+    public PendingVersion(long version, long checkpointId, boolean announced, byte[] announcement) {
+      this(version, checkpointId, announced, announcement, List.of());
     }
 
     @Override
@@ -115,9 +124,17 @@ public record TrainingSnapshot(
     }
 
     @Override
+    public List<byte[]> studentAnnouncements() {
+      return studentAnnouncements.stream().map(byte[]::clone).toList();
+    }
+
+    @Override
     public boolean equals(Object o) {
       return o instanceof PendingVersion p && version == p.version && checkpointId == p.checkpointId
-          && announced == p.announced && Arrays.equals(announcement, p.announcement);
+          && announced == p.announced && Arrays.equals(announcement, p.announcement)
+          && studentAnnouncements.size() == p.studentAnnouncements.size()
+          && java.util.stream.IntStream.range(0, studentAnnouncements.size())
+              .allMatch(i -> Arrays.equals(studentAnnouncements.get(i), p.studentAnnouncements.get(i)));
     }
 
     @Override

@@ -33,12 +33,15 @@ import org.apache.flink.core.memory.DataOutputView;
  *
  * <p>Format 3: format 2 with each pair (partial batch and replay buffer) followed by its exposure
  * (double). Pairs of formats 1 and 2 read with exposure 1.
+ *
+ * <p>Format 4: format 3 with each pending version followed by its students' announcements, as a count of
+ * (int length + bytes). Versions of formats 1 to 3 read without students.
  */
 public final class TrainingSnapshotSerializer extends TypeSerializer<TrainingSnapshot> {
   private static final long serialVersionUID = 1L;
 
   /** The format this build writes. */
-  public static final byte CURRENT_FORMAT = 3;
+  public static final byte CURRENT_FORMAT = 4;
   /** Bounds on lengths read back, so a corrupt record fails with a message, not an OutOfMemoryError. */
   private static final int MAX_ITEMS = 1 << 24;
   private static final int MAX_BYTES = 1 << 26;
@@ -106,6 +109,11 @@ public final class TrainingSnapshotSerializer extends TypeSerializer<TrainingSna
       out.writeLong(p.checkpointId());
       out.writeBoolean(p.announced());
       writeBytes(out, p.announcement());
+      List<byte[]> students = p.studentAnnouncements();
+      out.writeInt(students.size());
+      for (byte[] student : students) {
+        writeBytes(out, student);
+      }
     }
     out.writeLong(s.archiveBytes());
     writeBytes(out, s.archiveSha256());
@@ -163,7 +171,18 @@ public final class TrainingSnapshotSerializer extends TypeSerializer<TrainingSna
     int pendingCount = count(in.readInt(), "pending versions");
     List<TrainingSnapshot.PendingVersion> pending = new ArrayList<>(Math.min(pendingCount, FIRST_CHUNK));
     for (int i = 0; i < pendingCount; i++) {
-      pending.add(new TrainingSnapshot.PendingVersion(in.readLong(), in.readLong(), in.readBoolean(), readBytes(in)));
+      long version = in.readLong();
+      long checkpointId = in.readLong();
+      boolean announced = in.readBoolean();
+      byte[] announcement = readBytes(in);
+      List<byte[]> students = new ArrayList<>();
+      if (format >= 4) {
+        int count = count(in.readInt(), "student announcements");
+        for (int k = 0; k < count; k++) {
+          students.add(readBytes(in));
+        }
+      }
+      pending.add(new TrainingSnapshot.PendingVersion(version, checkpointId, announced, announcement, students));
     }
     long archiveBytes = in.readLong();
     byte[] sha = readBytes(in);

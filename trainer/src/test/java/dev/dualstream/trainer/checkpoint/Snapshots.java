@@ -50,6 +50,18 @@ final class Snapshots {
             r.samplerState(), replayed));
   }
 
+  /** Version 3's state, its pending versions carrying the announcements of two students. */
+  static TrainingSnapshot goldenV4() {
+    TrainingSnapshot s = goldenV3();
+    List<TrainingSnapshot.PendingVersion> pending = s.pendingVersions().stream()
+        .map(p -> new TrainingSnapshot.PendingVersion(p.version(), p.checkpointId(), p.announced(), p.announcement(),
+            List.of(new byte[] {4, 5}, new byte[0])))
+        .toList();
+    return new TrainingSnapshot(s.modelName(), s.steps(), s.examplesApplied(), s.partialBatch(), s.inputTopic(),
+        s.nextOffsets(), s.newestEventTimeMs(), s.lastVersion(), s.lastVersionStep(), pending, s.archiveBytes(),
+        s.archiveSha256(), s.replay());
+  }
+
   static TrainingSnapshot empty() {
     return new TrainingSnapshot("m", 0, 0, List.of(), "t", new TreeMap<>(), 0, 0, 0, List.of(), 0, new byte[0]);
   }

@@ -17,7 +17,7 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
 
 /**
- * The training state's byte format across versions: blobs written by formats 1, 2 and 3 and committed to
+ * The training state's byte format across versions: blobs written by formats 1 to 4 and committed to
  * the repository still decode, unknown versions and damaged records fail with a reason, and round trips
  * are exact.
  */
@@ -25,6 +25,7 @@ class TrainingSnapshotFormatTest {
   private static final String GOLDEN_V1 = "training-snapshot-v1.bin";
   private static final String GOLDEN_V2 = "training-snapshot-v2.bin";
   private static final String GOLDEN_V3 = "training-snapshot-v3.bin";
+  private static final String GOLDEN_V4 = "training-snapshot-v4.bin";
 
   @Test
   void decodesTheCommittedVersion1Blob() throws IOException {
@@ -78,11 +79,27 @@ class TrainingSnapshotFormatTest {
   }
 
   @Test
-  void thisBuildStillWritesVersion3ByteForByte() throws IOException {
-    // Fails on purpose when the format changes: then add a v4 golden blob and a reader branch,
+  void version3PendingVersionsReadWithoutStudents() throws IOException {
+    TrainingSnapshot decoded = TrainingSnapshotSerializer.INSTANCE.deserialize(new DataInputDeserializer(
+        golden(GOLDEN_V3)));
+    assertTrue(decoded.pendingVersions().stream().allMatch(p -> p.studentAnnouncements().isEmpty()));
+  }
+
+  @Test
+  void decodesTheCommittedVersion4Blob() throws IOException {
+    byte[] blob = golden(GOLDEN_V4);
+    assertEquals(4, blob[0], "the golden blob opens with format version 4");
+    TrainingSnapshot decoded = TrainingSnapshotSerializer.INSTANCE.deserialize(new DataInputDeserializer(blob));
+    assertEquals(Snapshots.goldenV4(), decoded);
+    assertArrayEquals(new byte[] {4, 5}, decoded.pendingVersions().get(0).studentAnnouncements().get(0));
+  }
+
+  @Test
+  void thisBuildStillWritesVersion4ByteForByte() throws IOException {
+    // Fails on purpose when the format changes: then add a v5 golden blob and a reader branch,
     // and keep the older blobs and their decoding tests.
-    assertEquals(3, TrainingSnapshotSerializer.CURRENT_FORMAT);
-    assertArrayEquals(golden(GOLDEN_V3), encode(Snapshots.goldenV3()));
+    assertEquals(4, TrainingSnapshotSerializer.CURRENT_FORMAT);
+    assertArrayEquals(golden(GOLDEN_V4), encode(Snapshots.goldenV4()));
   }
 
   @Test
