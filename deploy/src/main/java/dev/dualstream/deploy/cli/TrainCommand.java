@@ -9,12 +9,15 @@ import dev.dualstream.trainer.job.TrainerJob;
 import dev.dualstream.trainer.job.TrainerOptions;
 import org.apache.flink.configuration.Configuration;
 import dev.dualstream.trainer.job.TrainerTopics;
+import dev.dualstream.trainer.distill.StudentSpec;
 import dev.dualstream.trainer.model.ModelConfig;
 import dev.dualstream.trainer.negatives.NegativeConfig;
 import dev.dualstream.trainer.optim.TableOptimizer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -141,6 +144,14 @@ final class TrainCommand implements Callable<Integer> {
           + "Default: ${DEFAULT-VALUE}.")
   private int keepVersions;
 
+  @Option(names = "--student", paramLabel = "SPEC",
+      description = "Also train a distilled student in the same steps, learning from this model's scores over the "
+          + "candidates it draws (repeat for more): its own model in the store, with its own versions (at this "
+          + "model's steps, naming the version they learned beside) and metrics. SPEC: " + StudentSpec.SYNTAX
+          + ". Without keys: a quarter of this model's buckets and under a quarter of its parameters, KL at "
+          + "temperature 1 mixed half and half with clicks. `experiment distill` compares the losses.")
+  private List<String> students = new ArrayList<>();
+
   @Mixin
   private FeedingOptions feeding;
 
@@ -209,12 +220,17 @@ final class TrainCommand implements Callable<Integer> {
         .withDirectory(checkpointDir)
         .withInterval(checkpointInterval)
         .withTransactionTimeout(transactionTimeout);
+    ModelConfig built = model.build();
+    List<StudentSpec> taught = new ArrayList<>();
+    for (String student : students) {
+      taught.add(StudentSpec.parse(student, built));
+    }
     return TrainerOptions.defaults(kafka.bootstrapServers)
         .withModelStore(modelStore)
         .withGroupId(groupId)
         .withBounded(bounded)
         .withSeed(seed.value)
-        .withModel(model.build())
+        .withModel(built)
         .withIntervals(metricsEvery, versionEvery)
         .withTopics(topicPrefix.isEmpty() ? TrainerTopics.defaults() : TrainerTopics.prefixed(topicPrefix))
         .withDeterministic(deterministic)
@@ -222,6 +238,7 @@ final class TrainCommand implements Callable<Integer> {
         .withFeederNice(feeding.feederNice)
         .withReplay(replay.settings())
         .withKeepVersions(keepVersions)
+        .withStudents(taught)
         .withCheckpoints(checkpoints);
   }
 

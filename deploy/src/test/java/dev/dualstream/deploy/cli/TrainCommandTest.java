@@ -5,10 +5,12 @@ import static dev.dualstream.deploy.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.dualstream.trainer.distill.StudentSpec;
 import dev.dualstream.trainer.job.TrainerOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -57,6 +59,18 @@ class TrainCommandTest {
     CliRun r = run("train", "--from-checkpoint", dir.toString());
     assertEquals(1, r.code);
     assertTrue(r.err.contains(chk.resolve("_metadata").toString()), r.err);
+  }
+
+  @Test
+  void studentsAreParsedAgainstTheModelAndBadOnesAreOneLineErrors() {
+    TrainCommand command = new TrainCommand();
+    new CommandLine(command).parseArgs("--student", "small", "--student", "rd:loss=RANK_DISTIL,top-k=5");
+    TrainerOptions options = command.options();
+    assertEquals(List.of("small", "rd"), options.students().stream().map(StudentSpec::name).toList());
+    assertEquals(options.model().buckets() / 4, options.students().get(0).config().buckets());
+    assertRefused("student x: unknown key 'size'", "train", "--student", "x:size=3");
+    assertRefused("two students are named x", "train", "--student", "x", "--student", "x");
+    assertRefused("student dual-encoder has its teacher's name", "train", "--student", "dual-encoder");
   }
 
   @Test

@@ -182,7 +182,12 @@ public final class Classroom implements AutoCloseable {
     closeAll(teacher, students);
   }
 
-  private static void check(ModelConfig teacher, List<StudentSpec> specs) {
+  /**
+   * Checks that every student can learn from the teacher and that no two share a name.
+   *
+   * @throws IllegalArgumentException saying which does not
+   */
+  public static void check(ModelConfig teacher, List<StudentSpec> specs) {
     Objects.requireNonNull(teacher, "teacher");
     Set<String> names = new HashSet<>();
     for (StudentSpec spec : specs) {

@@ -42,4 +42,70 @@ public record StudentSpec(ModelConfig config, DistillationConfig distillation) i
       throw new IllegalArgumentException("student " + name() + " hashes other features than its teacher");
     }
   }
+
+  /** The form {@link #parse} reads, for help texts. */
+  public static final String SYNTAX = "NAME[:KEY=VALUE,...] with keys buckets, dims (E/H/O), loss (KL, MARGIN_MSE, "
+      + "MULTI_MARGIN_SUM, MULTI_MARGIN_LSE, RANK_DISTIL), temperature, click-weight, top-k, samples";
+
+  /**
+   * A student from its textual form, {@code NAME[:KEY=VALUE,...]}. Unnamed keys take the defaults: a quarter of
+   * the teacher's buckets at its table width, a quarter of its tower's hidden width and half its output
+   * width (together under a quarter of its parameters), and {@link DistillationConfig#defaults()}. The student trains with the
+   * teacher's optimizers and batch, on in-batch negatives of its own model config (it learns on the teacher's
+   * candidates).
+   *
+   * @throws IllegalArgumentException in one line, for an unknown key, a bad value or a student that cannot
+   *     learn from {@code teacher}
+   */
+  public static StudentSpec parse(String text, ModelConfig teacher) {
+    int colon = text.indexOf(':');
+    String name = colon < 0 ? text : text.substring(0, colon);
+    if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+      throw new IllegalArgumentException("student '" + text + "': the name must be letters, digits, '.', '_' or '-'");
+    }
+    ModelConfig.Builder model = teacher.toBuilder().modelName(name).buckets(Math.max(1, teacher.buckets() / 4))
+        .dims(teacher.embeddingDim(), Math.max(1, teacher.hiddenDim() / 4), Math.max(1, teacher.outputDim() / 2))
+        .negatives(null).loss(null);
+    DistillationConfig distillation = DistillationConfig.defaults();
+    if (colon >= 0) {
+      for (String pair : text.substring(colon + 1).split(",")) {
+        String[] kv = pair.split("=", 2);
+        if (kv.length != 2) {
+          throw new IllegalArgumentException("student " + name + ": '" + pair + "' is not KEY=VALUE");
+        }
+        String key = kv[0].trim();
+        String value = kv[1].trim();
+        try {
+          switch (key) {
+            case "buckets" -> model.buckets(Integer.parseInt(value));
+            case "dims" -> {
+              String[] d = value.split("/");
+              if (d.length != 3) {
+                throw new IllegalArgumentException("dims are EMBEDDING/HIDDEN/OUTPUT, got " + value);
+              }
+              model.dims(Integer.parseInt(d[0]), Integer.parseInt(d[1]), Integer.parseInt(d[2]));
+            }
+            case "loss" -> distillation = distillation.withKind(DistillationConfig.Kind.valueOf(value));
+            case "temperature" -> distillation = distillation.withTemperature(Double.parseDouble(value));
+            case "click-weight" -> distillation = distillation.withClickWeight(Double.parseDouble(value));
+            case "top-k" -> distillation = distillation.withRankDistil(Integer.parseInt(value), distillation.samples());
+            case "samples" -> distillation = distillation.withRankDistil(distillation.topK(), Integer.parseInt(value));
+            default -> throw new IllegalArgumentException("unknown key '" + key + "'; keys: buckets, dims, loss,"
+                + " temperature, click-weight, top-k, samples");
+          }
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("student " + name + ": " + (e instanceof NumberFormatException
+              ? "'" + value + "' is not a number for " + key : e.getMessage()), e);
+        }
+      }
+    }
+    StudentSpec spec;
+    try {
+      spec = new StudentSpec(model.build(), distillation);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("student " + name + ": " + e.getMessage(), e);
+    }
+    spec.checkAgainst(teacher);
+    return spec;
+  }
 }

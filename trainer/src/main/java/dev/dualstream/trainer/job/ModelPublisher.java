@@ -54,6 +54,24 @@ final class ModelPublisher {
    */
   ModelVersion publish(DualEncoderTrainer trainer, String topic, SortedMap<Integer, Long> nextOffsets,
       boolean withOptimizer) {
+    return publish(trainer, topic, nextOffsets, withOptimizer, null);
+  }
+
+  /**
+   * As {@link #publish(DualEncoderTrainer, String, SortedMap, boolean)}, for a student: the version
+   * names its teacher's, written at the same step under the same number.
+   */
+  ModelVersion publishStudent(DualEncoderTrainer student, String topic, SortedMap<Integer, Long> nextOffsets,
+      boolean withOptimizer, ModelVersion teacher) {
+    if (teacher.getVersion() != lastVersion + 1) {
+      throw new IllegalStateException("student " + modelName + " would write version " + (lastVersion + 1)
+          + " beside its teacher's version " + teacher.getVersion());
+    }
+    return publish(student, topic, nextOffsets, withOptimizer, teacher);
+  }
+
+  private ModelVersion publish(DualEncoderTrainer trainer, String topic, SortedMap<Integer, Long> nextOffsets,
+      boolean withOptimizer, ModelVersion teacher) {
     long version = lastVersion + 1;
     Path target = modelDir.resolve(Long.toString(version));
     Path temporary = modelDir.resolve("." + version + ".tmp-" + System.nanoTime());
@@ -61,7 +79,13 @@ final class ModelPublisher {
     Map<String, String> provenance = new LinkedHashMap<>();
     provenance.put("model", modelName);
     provenance.put("version", Long.toString(version));
-    provenance.put("seed", Long.toString(seed));
+    // A student's seed derives from the job's and its name (see Classroom).
+    long modelSeed = teacher == null ? seed : trainer.seed();
+    provenance.put("seed", Long.toString(modelSeed));
+    if (teacher != null) {
+      provenance.put("teacher", teacher.getModel());
+      provenance.put("teacher_version", Long.toString(teacher.getVersion()));
+    }
     nextOffsets.forEach((partition, offset) -> {
       offsets.add(new SourceOffset(topic, partition, offset));
       provenance.put("offset." + topic + "-" + partition, Long.toString(offset));
@@ -89,9 +113,11 @@ final class ModelPublisher {
         .setUri(target.toUri().toString())
         .setFeatureSpec(trainer.featurizer().spec().toJson())
         .setEmbeddingDim(trainer.config().outputDim())
-        .setSeed(seed)
+        .setSeed(modelSeed)
         .setSourceOffsets(offsets)
         .setTimestamp(Instant.now())
+        .setTeacherModel(teacher == null ? null : teacher.getModel())
+        .setTeacherVersion(teacher == null ? null : teacher.getVersion())
         .build();
   }
 

@@ -4,7 +4,8 @@ import dev.dualstream.trainer.checkpoint.CorruptCheckpointException;
 import dev.dualstream.trainer.checkpoint.StateArchive;
 import dev.dualstream.trainer.checkpoint.TrainingSnapshot;
 import dev.dualstream.trainer.encoder.ArrayFile;
-import dev.dualstream.trainer.model.DualEncoderTrainer;
+import dev.dualstream.trainer.distill.Classroom;
+import dev.dualstream.trainer.distill.StudentSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.flink.runtime.state.StatePartitionStreamProvider;
@@ -19,8 +21,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Moves the trainer (weights, optimizer state and whatever else its checkpoint directory holds)
- * between a live {@link DualEncoderTrainer} and Flink's raw operator state stream.
+ * Moves the trainer (weights, optimizer state and whatever else its checkpoint directory holds, its
+ * students' checkpoints included) between a live {@link Classroom} and Flink's raw operator state stream.
  *
  * <p>Why raw operator state and not managed state or a file of our own: at default sizes the model
  * and its Adam moments are about 0.8 GB. Managed list state would hold all of it as one byte
@@ -42,11 +44,11 @@ final class TrainerArchive {
   private TrainerArchive() {}
 
   /** Writes the trainer's state to {@code out} through the scratch directory {@code dir}, deleted after. */
-  static StateArchive.Digest save(DualEncoderTrainer trainer, Map<String, String> provenance, Path dir,
+  static StateArchive.Digest save(Classroom classroom, Map<String, String> provenance, Path dir,
       OutputStream out) throws IOException {
     try {
       long start = System.nanoTime();
-      trainer.saveCheckpoint(dir, provenance, ArrayFile.Durability.SCRATCH);
+      classroom.saveCheckpoint(dir, provenance, ArrayFile.Durability.SCRATCH);
       long saved = System.nanoTime();
       StateArchive.Digest digest = StateArchive.write(dir, out);
       LOG.info("trainer state: files written in {} ms, archived into the checkpoint in {} ms",
@@ -58,14 +60,14 @@ final class TrainerArchive {
   }
 
   /**
-   * Restores a trainer from the raw state of a checkpoint, checking the archive against {@code
-   * expected}.
+   * Restores a trainer and its students from the raw state of a checkpoint, checking the archive against
+   * {@code expected}.
    *
    * @param source names the checkpoint in error messages
    * @throws CorruptCheckpointException if the archive is missing or damaged
    */
-  static DualEncoderTrainer restore(Iterable<StatePartitionStreamProvider> inputs, TrainingSnapshot expected,
-      Path dir, String source) throws IOException {
+  static Classroom restore(Iterable<StatePartitionStreamProvider> inputs, TrainingSnapshot expected,
+      List<StudentSpec> students, Path dir, String source) throws IOException {
     Iterator<StatePartitionStreamProvider> it = inputs.iterator();
     if (!it.hasNext()) {
       throw new CorruptCheckpointException(source + " holds the trainer's counters but no model archive");
@@ -75,7 +77,7 @@ final class TrainerArchive {
       try (InputStream in = it.next().getStream()) {
         StateArchive.read(in, dir, new StateArchive.Digest(expected.archiveBytes(), expected.archiveSha256()), source);
       }
-      return DualEncoderTrainer.restore(dir);
+      return Classroom.restore(dir, students);
     } finally {
       deleteTree(dir);
     }

@@ -1,8 +1,11 @@
 package dev.dualstream.trainer.job;
 
+import dev.dualstream.trainer.distill.Classroom;
+import dev.dualstream.trainer.distill.StudentSpec;
 import dev.dualstream.trainer.model.ModelConfig;
 import dev.dualstream.trainer.model.ReplaySettings;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -32,6 +35,8 @@ import java.util.Objects;
  * @param replay how the trainer revisits pairs it applied while no new batch waits (off by default)
  * @param keepVersions committed model versions the store keeps, the newest, besides those a reader holds
  *     a {@code VersionLease} on; 0 keeps every version; default {@value #DEFAULT_KEEP_VERSIONS}
+ * @param students distilled students trained beside the model, each on the model's candidates and scores
+ *     (see {@link Classroom}); each is a model of its own, with its versions and metrics; none by default
  */
 public record TrainerOptions(
     String bootstrapServers,
@@ -49,7 +54,8 @@ public record TrainerOptions(
     int featureCacheMb,
     int feederNice,
     ReplaySettings replay,
-    int keepVersions) {
+    int keepVersions,
+    List<StudentSpec> students) {
 
   /** Default of {@link #featureCacheMb}. */
   public static final int DEFAULT_FEATURE_CACHE_MB = 64;
@@ -88,6 +94,14 @@ public record TrainerOptions(
     if (keepVersions < 0) {
       throw new IllegalArgumentException("versions kept must be 0 (all) or more, got " + keepVersions);
     }
+    students = List.copyOf(Objects.requireNonNull(students, "students"));
+    Classroom.check(model, students);
+    for (StudentSpec student : students) {
+      if (!student.name().matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+        throw new IllegalArgumentException("student name '" + student.name() + "' must be letters, digits, '.', '_'"
+            + " or '-'");
+      }
+    }
     if (versionEverySteps < 0) {
       throw new IllegalArgumentException("version interval must be 0 or more steps, got " + versionEverySteps);
     }
@@ -102,79 +116,86 @@ public record TrainerOptions(
   public static TrainerOptions defaults(String bootstrapServers) {
     return new TrainerOptions(bootstrapServers, Path.of("var", "models"), "dualstream-trainer",
         false, 42L, 2, 20, 0, ModelConfig.defaults(), TrainerTopics.defaults(), false, CheckpointSettings.defaults(),
-        DEFAULT_FEATURE_CACHE_MB, DEFAULT_FEEDER_NICE, ReplaySettings.OFF, DEFAULT_KEEP_VERSIONS);
+        DEFAULT_FEATURE_CACHE_MB, DEFAULT_FEEDER_NICE, ReplaySettings.OFF, DEFAULT_KEEP_VERSIONS, List.of());
   }
 
   public TrainerOptions withBounded(boolean value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, value, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions);
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
   }
 
   public TrainerOptions withModelStore(Path value) {
     return new TrainerOptions(bootstrapServers, value, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions);
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
   }
 
   public TrainerOptions withModel(ModelConfig value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, value, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions);
+        metricsEverySteps, versionEverySteps, value, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
   }
 
   public TrainerOptions withSeed(long value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, value, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions);
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
   }
 
   public TrainerOptions withGroupId(String value) {
     return new TrainerOptions(bootstrapServers, modelStore, value, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions);
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
   }
 
   public TrainerOptions withIntervals(int metricsSteps, int versionSteps) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsSteps, versionSteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions);
+        metricsSteps, versionSteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
   }
 
   public TrainerOptions withDecodeParallelism(int value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, value,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions);
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
   }
 
   public TrainerOptions withTopics(TrainerTopics value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, value, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions);
+        metricsEverySteps, versionEverySteps, model, value, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
   }
 
   public TrainerOptions withDeterministic(boolean value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, value, checkpoints, featureCacheMb, feederNice, replay, keepVersions);
+        metricsEverySteps, versionEverySteps, model, topics, value, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
   }
 
   public TrainerOptions withCheckpoints(CheckpointSettings value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, value, featureCacheMb, feederNice, replay, keepVersions);
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, value, featureCacheMb, feederNice, replay, keepVersions, students);
   }
 
   public TrainerOptions withFeatureCacheMb(int value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, value, feederNice, replay, keepVersions);
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, value, feederNice, replay, keepVersions, students);
   }
 
   public TrainerOptions withFeederNice(int value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, value, replay, keepVersions);
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, value, replay, keepVersions, students);
   }
 
   public TrainerOptions withReplay(ReplaySettings value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
         metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice,
-        value, keepVersions);
+        value, keepVersions, students);
   }
 
   public TrainerOptions withKeepVersions(int value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
         metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice,
-        replay, value);
+        replay, value, students);
+  }
+
+  /** These options with these students beside the model. */
+  public TrainerOptions withStudents(List<StudentSpec> value) {
+    return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
+        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice,
+        replay, keepVersions, value);
   }
 
   /** {@link #featureCacheMb} in bytes. */

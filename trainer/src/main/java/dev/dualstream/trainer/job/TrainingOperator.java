@@ -8,6 +8,8 @@ import dev.dualstream.trainer.checkpoint.CheckpointLocator;
 import dev.dualstream.trainer.checkpoint.StateArchive;
 import dev.dualstream.trainer.checkpoint.TrainingSnapshot;
 import dev.dualstream.trainer.checkpoint.TrainingSnapshotSerializer;
+import dev.dualstream.trainer.distill.Classroom;
+import dev.dualstream.trainer.distill.StudentSpec;
 import dev.dualstream.trainer.model.DualEncoderTrainer;
 import dev.dualstream.trainer.model.ModelConfig;
 import dev.dualstream.trainer.model.ReplayBuffer;
@@ -45,6 +47,10 @@ import org.slf4j.LoggerFactory;
  * {@link ModelVersion} on {@link #VERSIONS} (both encoded for their topics) every {@code
  * versionEverySteps} steps and at the end of a bounded input. Runs with parallelism 1: DJL allows
  * one gradient collector per JVM.
+ *
+ * <p>Students ({@link TrainerOptions#students()}) train in the same steps on the model's candidates
+ * ({@link Classroom}): each reports its own metrics and writes its own versions, at the model's
+ * steps under the model's version numbers, committed and announced with the model's.
  *
  * <p>Everything training depends on is checkpointed: counters, the partial batch, input offsets
  * and pending versions in managed state ({@link TrainingSnapshot}), the model, optimizer and the
@@ -90,12 +96,15 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
   private final ReplaySettings replay;
   private final int keepVersions;
   private final boolean deterministic;
+  private final List<StudentSpec> students;
 
   /**
    * Driven on {@link #thread} only, as {@link #window} is; the mailbox thread reads the trainer's
    * plain counters only right after a call to that thread returned.
    */
-  private transient DualEncoderTrainer trainer;
+  private transient Classroom classroom;
+  /** The students' step windows, by name, on {@link #thread} only. */
+  private transient Map<String, StepWindow> studentWindows;
   /** The pairs to replay from, on {@link #thread} only; null when replay is off. */
   private transient ReplayBuffer replayBuffer;
   /** Steps and pairs replayed: part of {@link #steps}, apart from {@link #examplesApplied}. */
@@ -138,6 +147,12 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
     this.replay = options.replay();
     this.keepVersions = options.keepVersions();
     this.deterministic = options.deterministic();
+    this.students = options.students();
+  }
+
+  /** The model itself (the teacher of any students); on {@link #thread}. */
+  private DualEncoderTrainer trainer() {
+    return classroom.teacher();
   }
 
   @Override
@@ -148,18 +163,20 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
     scratch = Files.createTempDirectory(scratchRoot(), "dualstream-trainer-");
     thread = new TrainingThread("dualstream-step " + modelName, HANDOFF_CAPACITY, this::failTask);
     ModelPublisher publisher = new ModelPublisher(Path.of(modelStore), modelName, seed, keepVersions);
+    List<ModelPublisher> studentPublishers = students.stream()
+        .map(s -> new ModelPublisher(Path.of(modelStore), s.name(), seed, keepVersions)).toList();
     TrainingSnapshot restored = onlyElement(state.get());
     if (restored == null) {
-      trainer = thread.call(() -> DualEncoderTrainer.create(config, seed));
+      classroom = thread.call(() -> Classroom.create(config, students, seed));
       replayBuffer = replay.enabled() ? new ReplayBuffer(replay.capacity(), seed) : null;
-      versions = VersionLedger.fresh(publisher);
+      versions = VersionLedger.fresh(publisher, studentPublishers);
       batch = new ArrayList<>(config.batchSize());
       nextOffsets = new TreeMap<>();
       restoredAnnouncements = List.of();
       return;
     }
     String source = "checkpoint " + context.getRestoredCheckpointId().orElse(-1L);
-    trainer = thread.call(() -> TrainerArchive.restore(context.getRawOperatorStateInputs(), restored,
+    classroom = thread.call(() -> TrainerArchive.restore(context.getRawOperatorStateInputs(), restored, students,
         scratch.resolve("restore"), source));
     checkRestored(restored, source);
     steps = restored.steps();
@@ -172,10 +189,11 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
     newestEventTime = restored.newestEventTimeMs();
     examplesApplied = restored.examplesApplied();
     lastVersionStep = restored.lastVersionStep();
-    versions = VersionLedger.restored(publisher, restored.lastVersion(), restored.pendingVersions());
+    versions = VersionLedger.restored(publisher, studentPublishers, restored.lastVersion(),
+        restored.pendingVersions());
     restoredAnnouncements = versions.afterRestore();
     LOG.info("restored {} from {}: step {}, {} examples applied, {} in the partial batch, offsets {}, {} steps"
-        + " replayed, {} pairs to replay", modelName, source, trainer.steps(), examplesApplied, batch.size(),
+        + " replayed, {} pairs to replay", modelName, source, trainer().steps(), examplesApplied, batch.size(),
         nextOffsets, replaySteps, replayBuffer == null ? 0 : replayBuffer.size());
   }
 
@@ -197,15 +215,26 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
     if (!restored.modelName().equals(modelName)) {
       throw new IllegalStateException(source + " trains model '" + restored.modelName() + "', not '" + modelName + "'");
     }
+    DualEncoderTrainer trainer = trainer();
     if (!trainer.config().equals(config)) {
       throw new IllegalStateException(source + " was taken with another model configuration; restore with the same"
           + " one.\n  checkpoint: " + trainer.config().toJson() + "\n  requested: " + config.toJson());
     }
-    if (trainer.steps() != restored.steps() || trainer.examples() != restored.examplesApplied()) {
-      throw new IllegalStateException(source + " is inconsistent: its model is at step " + trainer.steps() + " with "
-          + trainer.examples() + " examples, its counters say step " + restored.steps() + " with "
-          + restored.examplesApplied());
+    for (DualEncoderTrainer model : models()) {
+      if (model.steps() != restored.steps() || model.examples() != restored.examplesApplied()) {
+        throw new IllegalStateException(source + " is inconsistent: its model " + model.config().modelName()
+            + " is at step " + model.steps() + " with " + model.examples() + " examples, its counters say step "
+            + restored.steps() + " with " + restored.examplesApplied());
+      }
     }
+  }
+
+  /** The model, then its students. */
+  private List<DualEncoderTrainer> models() {
+    List<DualEncoderTrainer> models = new ArrayList<>();
+    models.add(classroom.teacher());
+    classroom.students().forEach(s -> models.add(s.trainer()));
+    return models;
   }
 
   @Override
@@ -220,7 +249,10 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
     freshness.arrivedUnknown(batch.size());
     getMetricGroup().histogram(ClickToStepFreshness.METRIC, freshness);
     window = new StepWindow(System.nanoTime());
-    LOG.info("training {} on {}", modelName, thread.call(trainer::describeDevice));
+    studentWindows = new LinkedHashMap<>();
+    students.forEach(s -> studentWindows.put(s.name(), new StepWindow(System.nanoTime())));
+    LOG.info("training {}{} on {}", modelName, students.isEmpty() ? "" : " with students " + studentWindows.keySet(),
+        thread.call(() -> trainer().describeDevice()));
     emitVersions(restoredAnnouncements);
     restoredAnnouncements = List.of();
   }
@@ -276,12 +308,13 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
     if (lastStepEnd != 0) {
       betweenStepsNanos += start - lastStepEnd;
     }
-    StepResult result = trainer.step(full);
+    Classroom.Lesson lesson = classroom.step(full);
     freshness.applied(full.size());
-    window.add(result);
+    window.add(lesson.teacher());
+    lesson.students().forEach((name, result) -> studentWindows.get(name).add(result));
     examplesApplied += full.size();
     replayAfter(full);
-    steps = trainer.steps();
+    steps = trainer().steps();
     lastStepEnd = System.nanoTime();
     stepNanos += lastStepEnd - start;
   }
@@ -301,7 +334,7 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
       if (!deterministic && thread.hasQueuedWork()) {
         return;
       }
-      trainer.replayStep(replayBuffer.sample(size));
+      classroom.replayStep(replayBuffer.sample(size));
       replaySteps++;
       examplesReplayed += size;
     }
@@ -309,21 +342,31 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
 
   /** Reports the steps since the last report on the main output, after they are all applied. */
   private void emitMetrics() throws Exception {
-    TrainingMetrics metrics = thread.call(() -> window.isEmpty() ? null : metrics(window.takeAndReset(
-        System.nanoTime(), trainer.cacheStats().isPresent())));
-    if (metrics != null) {
-      output.collect(new StreamRecord<>(EncodedRecord.of(Topics.TRAINING_METRICS, modelName, metrics)));
+    List<TrainingMetrics> reports = thread.call(() -> {
+      List<TrainingMetrics> out = new ArrayList<>();
+      if (window.isEmpty()) {
+        return out;
+      }
+      long now = System.nanoTime();
+      out.add(metrics(trainer(), window.takeAndReset(now, trainer().cacheStats().isPresent())));
+      for (Classroom.Student student : classroom.students()) {
+        out.add(metrics(student.trainer(), studentWindows.get(student.name()).takeAndReset(now, false)));
+      }
+      return out;
+    });
+    for (TrainingMetrics metrics : reports) {
+      output.collect(new StreamRecord<>(EncodedRecord.of(Topics.TRAINING_METRICS, metrics.getModel(), metrics)));
     }
   }
 
   /** On the training thread. */
-  private TrainingMetrics metrics(StepWindow.Summary summary) {
+  private TrainingMetrics metrics(DualEncoderTrainer model, StepWindow.Summary summary) {
     return TrainingMetrics.newBuilder()
-        .setModel(modelName)
-        .setStep(trainer.steps())
-        .setExamples(trainer.examples())
+        .setModel(model.config().modelName())
+        .setStep(model.steps())
+        .setExamples(model.examples())
         .setLoss(summary.meanLoss())
-        .setLearningRate(config.learningRate())
+        .setLearningRate(model.config().learningRate())
         .setExamplesPerS(summary.examplesPerS())
         .setEventTimeLagMs(newestEventTime == 0 ? 0 : Math.max(0, System.currentTimeMillis() - newestEventTime))
         .setCacheSize(summary.cacheSize())
@@ -335,20 +378,33 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
   /** Writes a version now; it is announced once a checkpoint holding this state completes. */
   private void publishVersion(boolean withOptimizer) throws Exception {
     SortedMap<Integer, Long> offsets = new TreeMap<>(nextOffsets);
-    ModelVersion version = thread.call(
-        () -> versions.publisher().publish(trainer, inputTopic, offsets, withOptimizer));
-    LOG.info("wrote {} version {} at step {} ({}); announced after the next checkpoint", modelName,
-        version.getVersion(), version.getStep(), version.getUri());
-    versions.written(version.getVersion(), Topics.MODEL_VERSIONS.codec().encode(version));
+    List<ModelVersion> written = thread.call(() -> {
+      List<ModelVersion> out = new ArrayList<>();
+      ModelVersion teacher = versions.publisher().publish(trainer(), inputTopic, offsets, withOptimizer);
+      out.add(teacher);
+      for (Classroom.Student student : classroom.students()) {
+        out.add(versions.student(student.name()).publishStudent(student.trainer(), inputTopic, offsets, withOptimizer,
+            teacher));
+      }
+      return out;
+    });
+    ModelVersion version = written.get(0);
+    LOG.info("wrote {} version {} at step {} ({}){}; announced after the next checkpoint", modelName,
+        version.getVersion(), version.getStep(), version.getUri(), written.size() == 1 ? ""
+            : " with its students' " + written.subList(1, written.size()).stream().map(ModelVersion::getModel).toList());
+    List<byte[]> studentRecords = written.subList(1, written.size()).stream()
+        .map(Topics.MODEL_VERSIONS.codec()::encode).toList();
+    versions.written(version.getVersion(), Topics.MODEL_VERSIONS.codec().encode(version), studentRecords);
     lastVersionStep = version.getStep();
   }
 
   private void emitVersions(List<byte[]> announcements) {
     Topic<String, ModelVersion> topic = Topics.MODEL_VERSIONS;
     for (byte[] value : announcements) {
-      LOG.info("announcing {} version {}", modelName, topic.codec().decode(value).getVersion());
+      ModelVersion version = topic.codec().decode(value);
+      LOG.info("announcing {} version {}", version.getModel(), version.getVersion());
       output.collect(VERSIONS, new StreamRecord<>(
-          new EncodedRecord(modelName.getBytes(StandardCharsets.UTF_8), value)));
+          new EncodedRecord(version.getModel().getBytes(StandardCharsets.UTF_8), value)));
     }
   }
 
@@ -375,7 +431,7 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
     thread.drain();
     long drained = System.nanoTime();
     StateArchive.Digest digest = thread.call(
-        () -> TrainerArchive.save(trainer, provenance, scratch.resolve("chk-" + id), out));
+        () -> TrainerArchive.save(classroom, provenance, scratch.resolve("chk-" + id), out));
     TrainingSnapshot.Replay replayState = thread.call(this::replayState);
     LOG.info("checkpoint {}: trainer state of {} MB written in {} ms (after {} ms waiting for queued steps){}", id,
         digest.bytes() >> 20, (System.nanoTime() - drained) / 1_000_000, (drained - start) / 1_000_000,
@@ -441,8 +497,8 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
     try {
       if (thread != null) {
         thread.close(() -> {
-          if (trainer != null) {
-            trainer.close();
+          if (classroom != null) {
+            classroom.close();
           }
         });
       }

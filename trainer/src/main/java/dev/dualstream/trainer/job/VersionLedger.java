@@ -31,16 +31,30 @@ import org.slf4j.LoggerFactory;
  * they are deleted, and training writes them again. At the end of a bounded input no later
  * checkpoint can commit a version before the sink closes, so everything pending is emitted at once
  * into the final transaction, which commits only with the final checkpoint that holds this state.
+ *
+ * <p>Students' versions are written at the teacher's steps under the teacher's numbers, each in its
+ * own model directory, and share the teacher's entries: their markers, announcements (after the
+ * teacher's), removal and retention follow the teacher's version of the same number.
  */
 final class VersionLedger {
   static final String COMMITTED_MARKER = "COMMITTED";
   private static final Logger LOG = LoggerFactory.getLogger(VersionLedger.class);
 
   private final ModelPublisher publisher;
+  private final List<ModelPublisher> students;
   private final List<Entry> pending = new ArrayList<>();
 
-  private VersionLedger(ModelPublisher publisher) {
+  private VersionLedger(ModelPublisher publisher, List<ModelPublisher> students) {
     this.publisher = publisher;
+    this.students = List.copyOf(students);
+  }
+
+  /** The teacher's publisher, then the students'. */
+  private List<ModelPublisher> all() {
+    List<ModelPublisher> all = new ArrayList<>(1 + students.size());
+    all.add(publisher);
+    all.addAll(students);
+    return all;
   }
 
   /**
@@ -53,9 +67,19 @@ final class VersionLedger {
    * make the next attempt start at version 2, leaving 1 uncommitted and unannounced.
    */
   static VersionLedger fresh(ModelPublisher publisher) {
-    VersionLedger ledger = new VersionLedger(publisher);
-    publisher.continueAfter(ledger.removeUncommittedAfter(0));
+    return fresh(publisher, List.of());
+  }
+
+  /** As {@link #fresh(ModelPublisher)}, for a teacher and its students. */
+  static VersionLedger fresh(ModelPublisher publisher, List<ModelPublisher> students) {
+    VersionLedger ledger = new VersionLedger(publisher, students);
+    ledger.continueAfter(ledger.removeUncommittedAfter(0));
     return ledger;
+  }
+
+  /** Every model's next version gets number {@code version + 1}. */
+  private void continueAfter(long version) {
+    all().forEach(p -> p.continueAfter(version));
   }
 
   /**
@@ -64,11 +88,17 @@ final class VersionLedger {
    * the highest committed one if the restore went back past committed versions.
    */
   static VersionLedger restored(ModelPublisher publisher, long lastVersion, List<PendingVersion> restored) {
-    VersionLedger ledger = new VersionLedger(publisher);
+    return restored(publisher, List.of(), lastVersion, restored);
+  }
+
+  /** As {@link #restored(ModelPublisher, long, List)}, for a teacher and its students. */
+  static VersionLedger restored(ModelPublisher publisher, List<ModelPublisher> students, long lastVersion,
+      List<PendingVersion> restored) {
+    VersionLedger ledger = new VersionLedger(publisher, students);
     long highestCommitted = ledger.removeUncommittedAfter(lastVersion);
-    publisher.continueAfter(Math.max(lastVersion, highestCommitted));
+    ledger.continueAfter(Math.max(lastVersion, highestCommitted));
     for (PendingVersion p : restored) {
-      Entry e = new Entry(p.version(), p.checkpointId(), p.announced(), p.announcement());
+      Entry e = new Entry(p.version(), p.checkpointId(), p.announced(), p.announcement(), p.studentAnnouncements());
       ledger.pending.add(e);
     }
     return ledger;
@@ -76,7 +106,12 @@ final class VersionLedger {
 
   /** Records a version just written; it is announced once a checkpoint holding it completes. */
   void written(long version, byte[] announcement) {
-    pending.add(new Entry(version, -1, false, announcement));
+    written(version, announcement, List.of());
+  }
+
+  /** Records a teacher's version and its students' versions of the same number, written just now. */
+  void written(long version, byte[] announcement, List<byte[]> studentAnnouncements) {
+    pending.add(new Entry(version, -1, false, announcement, studentAnnouncements));
   }
 
   /** Tags the untagged pending versions with the checkpoint now being taken. */
@@ -98,7 +133,7 @@ final class VersionLedger {
       }
       markCommitted(e.version);
       if (!e.announced && mayEmit) {
-        emit.add(e.announcement);
+        emit.addAll(e.records());
         e.announced = true;
       }
       if (e.announced) {
@@ -115,6 +150,14 @@ final class VersionLedger {
    * committed yet. Returns the versions deleted.
    */
   List<Long> pruneCommitted() {
+    List<Long> deleted = new ArrayList<>();
+    for (ModelPublisher model : all()) {
+      deleted.addAll(pruneCommitted(model));
+    }
+    return deleted;
+  }
+
+  private static List<Long> pruneCommitted(ModelPublisher publisher) {
     int keep = publisher.keepVersions();
     List<Long> deleted = new ArrayList<>();
     if (keep == 0) {
@@ -148,8 +191,8 @@ final class VersionLedger {
       deleted.add(version);
     }
     if (!deleted.isEmpty()) {
-      LOG.info("removed model versions {}: the store keeps the newest {} committed ones and those in use",
-          deleted, keep);
+      LOG.info("removed versions {} of {}: the store keeps the newest {} committed ones and those in use",
+          deleted, publisher.modelDir().getFileName(), keep);
     }
     return deleted;
   }
@@ -163,7 +206,7 @@ final class VersionLedger {
     for (Entry e : pending) {
       markCommitted(e.version);
       if (!e.announced) {
-        emit.add(e.announcement);
+        emit.addAll(e.records());
       }
     }
     pending.clear();
@@ -175,7 +218,7 @@ final class VersionLedger {
     List<byte[]> emit = new ArrayList<>();
     for (Entry e : pending) {
       if (!e.announced) {
-        emit.add(e.announcement);
+        emit.addAll(e.records());
         e.announced = true;
       }
     }
@@ -184,7 +227,8 @@ final class VersionLedger {
 
   /** The pending versions, for the checkpoint. */
   List<PendingVersion> snapshot() {
-    return pending.stream().map(e -> new PendingVersion(e.version, e.checkpointId, e.announced, e.announcement))
+    return pending.stream()
+        .map(e -> new PendingVersion(e.version, e.checkpointId, e.announced, e.announcement, e.studentAnnouncements))
         .toList();
   }
 
@@ -196,20 +240,39 @@ final class VersionLedger {
     return publisher;
   }
 
+  /** The publisher of the student named so. */
+  ModelPublisher student(String name) {
+    return students.stream().filter(p -> p.modelDir().getFileName().toString().equals(name)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no student " + name));
+  }
+
   private void markCommitted(long version) {
-    try {
-      Files.createFile(publisher.versionDir(version).resolve(COMMITTED_MARKER));
-    } catch (FileAlreadyExistsException e) {
-      // committed before a failure; nothing to do
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot mark version " + version + " committed", e);
+    for (ModelPublisher model : all()) {
+      try {
+        Files.createFile(model.versionDir(version).resolve(COMMITTED_MARKER));
+      } catch (FileAlreadyExistsException e) {
+        // committed before a failure; nothing to do
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot mark version " + version + " of " + model.modelDir() + " committed", e);
+      }
     }
   }
 
-  /** Deletes unmarked versions above {@code lastVersion} and stray temporary directories; returns the highest committed. */
+  /**
+   * Deletes every model's unmarked versions above {@code lastVersion} and stray temporary directories; returns
+   * the teacher's highest committed version.
+   */
   private long removeUncommittedAfter(long lastVersion) {
+    long highest = 0;
+    for (ModelPublisher model : all()) {
+      long committed = removeUncommittedAfter(model.modelDir(), lastVersion);
+      highest = model == publisher ? committed : highest;
+    }
+    return highest;
+  }
+
+  private static long removeUncommittedAfter(Path dir, long lastVersion) {
     long highestCommitted = 0;
-    Path dir = publisher.modelDir();
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
       for (Path entry : entries) {
         String name = entry.getFileName().toString();
@@ -238,12 +301,22 @@ final class VersionLedger {
     long checkpointId;
     boolean announced;
     final byte[] announcement;
+    final List<byte[]> studentAnnouncements;
 
-    Entry(long version, long checkpointId, boolean announced, byte[] announcement) {
+    Entry(long version, long checkpointId, boolean announced, byte[] announcement, List<byte[]> studentAnnouncements) {
       this.version = version;
       this.checkpointId = checkpointId;
       this.announced = announced;
       this.announcement = announcement;
+      this.studentAnnouncements = List.copyOf(studentAnnouncements);
+    }
+
+    /** The teacher's record, then the students'. */
+    List<byte[]> records() {
+      List<byte[]> records = new ArrayList<>(1 + studentAnnouncements.size());
+      records.add(announcement);
+      records.addAll(studentAnnouncements);
+      return records;
     }
   }
 }

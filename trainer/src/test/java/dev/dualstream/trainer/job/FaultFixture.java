@@ -14,6 +14,8 @@ import dev.dualstream.schemas.avro.TrainingMetrics;
 import dev.dualstream.schemas.testing.KafkaBroker;
 import dev.dualstream.trainer.loss.LossConfig;
 import dev.dualstream.trainer.model.DualEncoderTrainer;
+import dev.dualstream.trainer.distill.StudentSpec;
+import dev.dualstream.trainer.loss.DistillationConfig;
 import dev.dualstream.trainer.model.ModelConfig;
 import dev.dualstream.trainer.negatives.NegativeConfig;
 import java.io.IOException;
@@ -64,6 +66,16 @@ final class FaultFixture {
           .withClickedMemory(1 << 10))
       .loss(LossConfig.defaults().withLabelBias(0.5))
       .build();
+  /**
+   * A student in every fault test's job: its parameters, optimizer state and versions must survive the
+   * failures as the model's do. RankDistil, so its seeded draws of teacher orders are covered too.
+   */
+  static final StudentSpec STUDENT = new StudentSpec(
+      TINY.toBuilder().modelName("tiny-student").buckets(1 << 10).dims(8, 16, 8).build(),
+      DistillationConfig.defaults().withKind(DistillationConfig.Kind.RANK_DISTIL).withRankDistil(4, 2)
+          .withClickWeight(0.3));
+  /** Where the student's files sit among {@link #stateFiles}. */
+  private static final String STUDENT_PREFIX = "student/";
   /** Files of a trainer checkpoint that are not model state: provenance differs between runs by design. */
   private static final Set<String> NOT_STATE = Set.of("manifest.json", VersionLedger.COMMITTED_MARKER);
 
@@ -92,6 +104,7 @@ final class FaultFixture {
         // every announced version stays, so the tests can hold the store against the announcements;
         // retention has tests of its own (VersionLedgerTest)
         .withKeepVersions(0)
+        .withStudents(List.of(STUDENT))
         .withCheckpoints(checkpoints);
   }
 
@@ -172,8 +185,17 @@ final class FaultFixture {
   }
 
   /** The run's end: the last version announces every example once, and so do the last metrics. */
-  static ModelVersion assertEveryExampleAppliedOnce(List<ModelVersion> versions, List<TrainingMetrics> metrics,
+  static ModelVersion assertEveryExampleAppliedOnce(List<ModelVersion> all, List<TrainingMetrics> allMetrics,
       int examples) {
+    for (String student : List.of(STUDENT.name())) {
+      List<ModelVersion> own = of(all, student);
+      assertTrue(!own.isEmpty(), "student versions announced");
+      assertEquals(examples, own.get(own.size() - 1).getExamples(), "the student applied every example once");
+      List<TrainingMetrics> reports = allMetrics.stream().filter(m -> m.getModel().equals(student)).toList();
+      assertEquals(examples, reports.get(reports.size() - 1).getExamples(), "the student's last metrics");
+    }
+    List<ModelVersion> versions = of(all, TINY.modelName());
+    List<TrainingMetrics> metrics = allMetrics.stream().filter(m -> m.getModel().equals(TINY.modelName())).toList();
     assertTrue(!versions.isEmpty(), "versions announced");
     ModelVersion last = versions.get(versions.size() - 1);
     assertEquals(examples, last.getExamples(), "examples applied == examples in the stream");
@@ -187,7 +209,27 @@ final class FaultFixture {
    * the store holds exactly the announced versions, all committed (nothing half-written or
    * uncommitted left behind).
    */
-  static void assertVersionsAnnouncedOnceInOrder(List<ModelVersion> versions, Path store) throws IOException {
+  static void assertVersionsAnnouncedOnceInOrder(List<ModelVersion> all, Path store) throws IOException {
+    List<ModelVersion> teacher = of(all, TINY.modelName());
+    List<ModelVersion> student = of(all, STUDENT.name());
+    assertEquals(teacher.stream().map(ModelVersion::getVersion).toList(),
+        student.stream().map(ModelVersion::getVersion).toList(), "a student version beside each of the model's");
+    for (int i = 0; i < student.size(); i++) {
+      assertEquals(TINY.modelName(), student.get(i).getTeacherModel());
+      assertEquals(teacher.get(i).getVersion(), student.get(i).getTeacherVersion(), "names its teacher's version");
+      assertEquals(teacher.get(i).getStep(), student.get(i).getStep());
+    }
+    assertAnnouncedOnceInOrder(teacher, store.resolve(TINY.modelName()));
+    assertAnnouncedOnceInOrder(student, store.resolve(STUDENT.name()));
+    assertEquals(null, teacher.get(0).getTeacherModel(), "the model itself learns from clicks");
+  }
+
+  /** The records of one model, in order. */
+  static List<ModelVersion> of(List<ModelVersion> versions, String model) {
+    return versions.stream().filter(v -> v.getModel().equals(model)).toList();
+  }
+
+  private static void assertAnnouncedOnceInOrder(List<ModelVersion> versions, Path modelDir) throws IOException {
     for (int i = 0; i < versions.size(); i++) {
       assertEquals(i + 1, versions.get(i).getVersion(), "version " + (i + 1) + " announced once, in order: "
           + versions.stream().map(ModelVersion::getVersion).toList());
@@ -195,7 +237,6 @@ final class FaultFixture {
         assertTrue(versions.get(i).getStep() > versions.get(i - 1).getStep(), "steps increase");
       }
     }
-    Path modelDir = store.resolve(TINY.modelName());
     Set<String> onDisk;
     try (Stream<Path> entries = Files.list(modelDir)) {
       onDisk = entries.map(p -> p.getFileName().toString()).collect(Collectors.toCollection(TreeSet::new));
@@ -209,12 +250,18 @@ final class FaultFixture {
   }
 
   /** training.metrics exactly once: one record per reporting step, in order. */
-  static void assertMetricsOnceInOrder(List<TrainingMetrics> metrics, int examples) {
+  static void assertMetricsOnceInOrder(List<TrainingMetrics> all, int examples) {
+    for (String model : List.of(TINY.modelName(), STUDENT.name())) {
+      assertMetricsOnceInOrder(all.stream().filter(m -> m.getModel().equals(model)).toList(), examples, model);
+    }
+  }
+
+  private static void assertMetricsOnceInOrder(List<TrainingMetrics> metrics, int examples, String model) {
     List<Long> steps = metrics.stream().map(TrainingMetrics::getStep).toList();
     // Every interval's report and the last step, plus one before each checkpoint with steps since the last
     // report (where checkpoints fall depends on timing): strictly increasing, so none committed twice.
     for (int i = 1; i < steps.size(); i++) {
-      assertTrue(steps.get(i) > steps.get(i - 1), "each metrics record committed once, in order: " + steps);
+      assertTrue(steps.get(i) > steps.get(i - 1), model + ": each metrics record committed once, in order: " + steps);
     }
     for (long s = METRICS_EVERY_STEPS; s <= examples / BATCH; s += METRICS_EVERY_STEPS) {
       assertTrue(steps.contains(s), "the report of step " + s + " is committed: " + steps);
@@ -223,24 +270,37 @@ final class FaultFixture {
     assertEquals((long) examples / BATCH * BATCH, metrics.get(metrics.size() - 1).getExamples());
   }
 
-  /** The files of a trainer checkpoint that hold state: parameters, optimizer state, anything else but provenance. */
+  /**
+   * The files that hold state (parameters, optimizer state, anything else but provenance) of a version of the
+   * model and of its student's version of the same number.
+   */
   static Map<String, byte[]> stateFiles(Path dir) throws IOException {
     Map<String, byte[]> files = new TreeMap<>();
+    addStateFiles(dir, "", files);
+    Path student = dir.getParent().getParent().resolve(STUDENT.name()).resolve(dir.getFileName());
+    addStateFiles(student, STUDENT_PREFIX, files);
+    return files;
+  }
+
+  private static void addStateFiles(Path dir, String prefix, Map<String, byte[]> files) throws IOException {
     try (Stream<Path> entries = Files.list(dir)) {
       for (Path p : entries.toList()) {
         String name = p.getFileName().toString();
         if (!NOT_STATE.contains(name)) {
-          files.put(name, Files.readAllBytes(p));
+          files.put(prefix + name, Files.readAllBytes(p));
         }
       }
     }
-    return files;
   }
 
-  /** Parameters, optimizer state and the negative objective's state (cache, sketch, pool, RNG) are bit-identical. */
+  /**
+   * Parameters, optimizer state and the negative objective's state (cache, sketch, pool, RNG) are bit-identical,
+   * the student's parameters and optimizer state too.
+   */
   static void assertSameTrainerState(Map<String, byte[]> expected, Path actual) throws IOException {
     assertTrue(expected.containsKey("optimizer.f32") && expected.containsKey("embeddings.f32")
         && expected.containsKey(DualEncoderTrainer.NEGATIVES_FILE), "a full trainer state: " + expected.keySet());
+    assertTrue(expected.containsKey(STUDENT_PREFIX + "optimizer.f32"), "the student's state: " + expected.keySet());
     Map<String, byte[]> found = stateFiles(actual);
     assertEquals(expected.keySet(), found.keySet(), "the same state files");
     for (String file : expected.keySet()) {

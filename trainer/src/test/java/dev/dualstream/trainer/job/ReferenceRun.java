@@ -24,7 +24,8 @@ final class ReferenceRun {
         FaultFixture.produce(broker, options.topics(), ExactlyOnceTrainingIT.EXAMPLES);
         TrainerJob.runLocal(options);
         List<ModelVersion> versions = FaultFixture.readCommitted(broker, options.topics().versions());
-        state = FaultFixture.stateFiles(FaultFixture.dir(versions.get(versions.size() - 1)));
+        List<ModelVersion> own = FaultFixture.of(versions, FaultFixture.TINY.modelName());
+        state = FaultFixture.stateFiles(FaultFixture.dir(own.get(own.size() - 1)));
       } finally {
         TrainerArchive.deleteTree(work);
       }
