@@ -4,9 +4,14 @@ import dev.dualstream.deploy.loop.Loop;
 import dev.dualstream.deploy.loop.LoopOptions;
 import dev.dualstream.deploy.loop.LoopReport;
 import dev.dualstream.deploy.stack.KafkaBrokerProcess;
+import dev.dualstream.trainer.distill.Classroom;
+import dev.dualstream.trainer.distill.StudentSpec;
+import dev.dualstream.trainer.model.ModelConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -76,6 +81,16 @@ final class UpCommand implements Callable<Integer> {
           + "Default: ${DEFAULT-VALUE}.")
   private Path workDir;
 
+  @Option(names = "--student", paramLabel = "SPEC",
+      description = "Train a distilled student beside the model, as `train --student` does (repeat for more); the "
+          + "evaluator scores its versions too. SPEC: " + StudentSpec.SYNTAX + ".")
+  private List<String> students = new ArrayList<>();
+
+  @Option(names = "--serve", paramLabel = "NAME", defaultValue = ModelConfig.DEFAULT_MODEL_NAME,
+      description = "The model whose newest version the search serves: the model, or a student by its name, to "
+          + "see what the smaller model costs in quality and gains in speed. Default: ${DEFAULT-VALUE}.")
+  private String serve;
+
   @Option(names = "--report-json", paramLabel = "FILE",
       description = "At the end, write every version's scores and the last version's results as JSON to FILE.")
   private Path reportJson;
@@ -86,7 +101,13 @@ final class UpCommand implements Callable<Integer> {
     LoopOptions options;
     try {
       options = new LoopOptions(dataset.dir, workDir, kafkaPort, runFor.duration, rate, seed.value, versionEvery,
-          checkpointInterval, evalQueries, Optional.ofNullable(reportJson));
+          checkpointInterval, evalQueries, Optional.ofNullable(reportJson), students, serve);
+      // Refused here, in one line, rather than by the trainer once the loop runs: the loop trains the default model.
+      List<StudentSpec> taught = new ArrayList<>();
+      for (String student : students) {
+        taught.add(StudentSpec.parse(student, ModelConfig.defaults()));
+      }
+      Classroom.check(ModelConfig.defaults(), taught);
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }

@@ -98,7 +98,7 @@ public final class Loop {
       }
       String failure = supervise(flow, start);
       stopAll(flow, bootstrap);
-      LoopReport report = LoopReport.read(bootstrap, options.dataset().getFileName().toString());
+      LoopReport report = LoopReport.read(bootstrap, options.dataset().getFileName().toString(), options.serve());
       say("%d of %d versions scored; %,d examples ingested, %,d applied by the trainer (by its last committed "
           + "metrics)", report.versions().size(), report.versionsPublished(), report.examplesIngested(),
           report.examplesApplied());
@@ -212,6 +212,7 @@ public final class Loop {
           // At live rates the trainer idles most of the time: spend it on the best negatives setting of
           // `experiment negatives` (R@10 0.633 against in-batch's 0.516 on the same examples), at its batch.
           "--batch-size", "" + BATCH, "--negatives", NEGATIVES, "--clicked-memory", "" + CLICKED_MEMORY));
+      options.students().forEach(student -> args.addAll(List.of("--student", student)));
       if (n > 0 && hasCheckpoint(checkpoints)) {
         args.addAll(List.of("--from-checkpoint", checkpoints.toString(), "--fallback"));
       }
@@ -220,7 +221,8 @@ public final class Loop {
     // A restarted simulator skips the corpus (the topic has it) and draws new searches (new ids).
     Component simulate = new Component("simulate", cli, n -> {
       List<String> args = new ArrayList<>(List.of("simulate", "--bootstrap-servers", bootstrap, "--dataset",
-          dataset, "--rate", "" + options.rate(), "--seed", "" + (options.seed() + n), "--progress-every", "30s"));
+          dataset, "--rate", "" + options.rate(), "--seed", "" + (options.seed() + n), "--progress-every", "30s",
+          "--model", options.serve()));
       if (n > 0) {
         args.add("--skip-corpus");
       }

@@ -1,7 +1,9 @@
 package dev.dualstream.deploy.loop;
 
+import dev.dualstream.trainer.model.ModelConfig;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -18,9 +20,20 @@ import java.util.Optional;
  * @param checkpointInterval the trainer's checkpoint interval (versions and metrics become visible at each)
  * @param evalQueries queries of each split the evaluator scores; 0 for all
  * @param reportJson where to write the versions' results at the end, if anywhere
+ * @param students distilled students the trainer trains beside the model ({@code train --student SPEC}); each is
+ *     scored like the model
+ * @param serve the model whose newest version the simulator's search serves: the model, or a student by name
  */
 public record LoopOptions(Path dataset, Path workDir, int kafkaPort, Duration duration, double rate, long seed,
-    int versionEvery, Duration checkpointInterval, int evalQueries, Optional<Path> reportJson) {
+    int versionEvery, Duration checkpointInterval, int evalQueries, Optional<Path> reportJson, List<String> students,
+    String serve) {
+
+  /** The loop without students, serving the model. */
+  public LoopOptions(Path dataset, Path workDir, int kafkaPort, Duration duration, double rate, long seed,
+      int versionEvery, Duration checkpointInterval, int evalQueries, Optional<Path> reportJson) {
+    this(dataset, workDir, kafkaPort, duration, rate, seed, versionEvery, checkpointInterval, evalQueries, reportJson,
+        List.of(), ModelConfig.DEFAULT_MODEL_NAME);
+  }
 
   public LoopOptions {
     Objects.requireNonNull(dataset, "dataset");
@@ -39,5 +52,17 @@ public record LoopOptions(Path dataset, Path workDir, int kafkaPort, Duration du
     if (evalQueries < 0) {
       throw new IllegalArgumentException("--eval-queries must be 0 (all) or positive, got " + evalQueries);
     }
+    students = List.copyOf(students);
+    Objects.requireNonNull(serve, "serve");
+    List<String> names = studentNames(students);
+    if (!serve.equals(ModelConfig.DEFAULT_MODEL_NAME) && !names.contains(serve)) {
+      throw new IllegalArgumentException("--serve " + serve + ": serve the model (" + ModelConfig.DEFAULT_MODEL_NAME
+          + ") or a student of --student " + names);
+    }
+  }
+
+  /** The names of students given as {@code NAME[:KEY=VALUE,...]}. */
+  static List<String> studentNames(List<String> specs) {
+    return specs.stream().map(s -> s.contains(":") ? s.substring(0, s.indexOf(':')) : s).toList();
   }
 }

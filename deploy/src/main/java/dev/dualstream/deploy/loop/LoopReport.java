@@ -28,7 +28,8 @@ import org.apache.kafka.common.TopicPartition;
  * evaluation.results}. As JSON: {@code {"dataset": ..., "versions": [{"version", "examples", "recall@10",
  * "mrr@10", "hybrid_recall@10", "hybrid_mrr@10"}, ...], "results": [{"system", "recall@1", "recall@10",
  * "recall@100", "mrr@10", "ndcg@10"}, ...], "examples_ingested": n, "examples_applied": n, "versions_published":
- * n}}, the results being the last version's.
+ * n, "served": name}}, the results being the last version's of the served model; with students, "versions" holds
+ * each model's, named by "model".
  *
  * @param examplesIngested committed records of {@code training.examples}
  * @param examplesApplied the examples the trainer applied, by its last committed {@code training.metrics}
@@ -37,7 +38,7 @@ import org.apache.kafka.common.TopicPartition;
  *     versions} holds as many
  */
 public record LoopReport(String dataset, List<EvaluationResult> versions, long examplesIngested,
-    long examplesApplied, long versionsPublished) {
+    long examplesApplied, long versionsPublished, String served) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   public LoopReport {
@@ -45,7 +46,7 @@ public record LoopReport(String dataset, List<EvaluationResult> versions, long e
   }
 
   /** Reads every committed result (read_committed) from the beginning to the end offsets seen now. */
-  static LoopReport read(String bootstrapServers, String dataset) {
+  static LoopReport read(String bootstrapServers, String dataset, String served) {
     Map<String, Object> config = Map.of(
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
         ConsumerConfig.GROUP_ID_CONFIG, "dualstream-up-report-" + UUID.randomUUID(),
@@ -69,7 +70,7 @@ public record LoopReport(String dataset, List<EvaluationResult> versions, long e
     results.sort(Comparator.comparing(EvaluationResult::getModel).thenComparingLong(EvaluationResult::getVersion));
     Counts counts = counts(bootstrapServers);
     return new LoopReport(dataset, results, counts.ingested(), counts.applied(),
-        scoring(bootstrapServers).published());
+        scoring(bootstrapServers).published(), served);
   }
 
   /**
@@ -101,9 +102,10 @@ public record LoopReport(String dataset, List<EvaluationResult> versions, long e
         CommittedRecords.read(bootstrapServers, Topics.EVALUATION_RESULTS.name(), timeout, r -> { }));
   }
 
-  /** The last version's result, if any version was scored. */
+  /** The served model's last version's result, if any of its versions was scored. */
   public Optional<EvaluationResult> last() {
-    return versions.isEmpty() ? Optional.empty() : Optional.of(versions.get(versions.size() - 1));
+    return versions.stream().filter(r -> r.getModel().equals(served))
+        .reduce((first, second) -> second);
   }
 
   public String toJson() {
@@ -125,6 +127,7 @@ public record LoopReport(String dataset, List<EvaluationResult> versions, long e
     root.put("examples_ingested", examplesIngested);
     root.put("examples_applied", examplesApplied);
     root.put("versions_published", versionsPublished);
+    root.put("served", served);
     ArrayNode results = root.putArray("results");
     last().ifPresent(r -> {
       root.put("split", r.getSplit());

@@ -23,6 +23,10 @@ class LiveCommandsTest {
     assertRefused("--progress-every must be positive", "ingest", "--progress-every", "0s");
     assertRefused("unknown ingest option 'nope'", "ingest", "--option", "nope=1");
     assertRefused("join.window", "ingest", "--option", "join.window=-5m");
+    assertRefused("--serve small: serve the model (dual-encoder) or a student of --student []", "up", "--serve",
+        "small");
+    assertRefused("student small: unknown key 'size'", "up", "--student", "small:size=2");
+    assertRefused("two students are named small", "up", "--student", "small", "--student", "small:loss=KL");
   }
 
   @Test
