@@ -325,7 +325,7 @@ final class ExperimentCommand implements Callable<Integer> {
     private CommonOptions.Dataset dataset;
 
     @Option(names = "--quick", description = "A run of a few minutes: 6400 examples, seed 42 alone, 500 dev and test "
-        + "queries, temperature 1 and click weight 0.5; options given beside it still apply.")
+        + "queries, temperature 4 and click weight 0.5; options given beside it still apply.")
     private boolean quick;
 
     @Option(names = "--examples", paramLabel = "N",

@@ -9,6 +9,7 @@ import dev.dualstream.deploy.metrics.MetricsEndpoint;
 import dev.dualstream.deploy.metrics.Promtool;
 import dev.dualstream.deploy.stack.FreePorts;
 import dev.dualstream.schemas.avro.EvaluationResult;
+import dev.dualstream.trainer.model.ModelConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code up} on a small slice of debian-pkgdesc: every component in its own process, the trainer killed with
  * SIGKILL once it has checkpointed, started again from its newest checkpoint, and the loop goes on: more
  * versions are scored after the crash, at the end the trainer has applied every example ingested (less at
- * most one partial batch) and none twice, and nothing is left running.
+ * most one partial batch) and none twice, and nothing is left running. The trainer has a distilled student,
+ * which the search serves: it comes back from the checkpoint with the model, and its versions are scored too.
  */
 class LoopIT {
 
@@ -36,7 +38,7 @@ class LoopIT {
     Path slice = DatasetSlice.write(dir.resolve("slice"), 300, 20);
     List<String> console = new CopyOnWriteArrayList<>();
     LoopOptions options = new LoopOptions(slice, dir.resolve("work"), FreePorts.pair(), Duration.ofSeconds(150), 25, 5,
-        5, Duration.ofSeconds(10), 20, Optional.empty());
+        5, Duration.ofSeconds(10), 20, Optional.empty(), List.of("small:loss=RANK_DISTIL,top-k=4"), "small");
     Loop loop = new Loop(options, DualstreamCli.class.getName(), line -> {
       console.add(line);
       System.out.println(line);
@@ -66,10 +68,14 @@ class LoopIT {
       assertTrue(after.stream().anyMatch(l -> l.contains("train exited with status 137; starting it again from its newest"
           + " checkpoint")), String.join("\n", after));
       assertTrue(after.stream().anyMatch(l -> l.contains("train: restoring from")), String.join("\n", after));
-      assertTrue(report.versions().size() >= 2, "versions scored: " + report.versions().size());
-      List<Long> versions = report.versions().stream().map(EvaluationResult::getVersion).toList();
+      assertEquals(report.versionsPublished(), report.versions().size(),
+          "the run ends once every committed version is scored");
+      List<Long> versions = versionsOf(report, ModelConfig.DEFAULT_MODEL_NAME);
+      assertTrue(versions.size() >= 2, "versions scored: " + versions);
       assertEquals(versions.stream().distinct().sorted().toList(), versions, "each version scored once, in order");
-      assertEquals(report.versionsPublished(), versions.size(), "the run ends once every committed version is scored");
+      assertEquals(versions, versionsOf(report, "small"), "a student version beside each of the model's, scored");
+      assertEquals("small", report.last().orElseThrow().getModel(), "the results are the served student's");
+      assertTrue(console.stream().anyMatch(l -> l.contains("serving small version")), "the search serves the student");
       assertTrue(after.stream().anyMatch(l -> l.contains("Recall@10 / MRR@10")), "versions scored after the crash too: "
           + String.join("\n", after));
       assertTrue(report.examplesIngested() > 0 && report.examplesApplied() > 0, report.toJson());
@@ -86,6 +92,11 @@ class LoopIT {
         // the assertion that failed above says more
       }
     }
+  }
+
+  private static List<Long> versionsOf(LoopReport report, String model) {
+    return report.versions().stream().filter(r -> r.getModel().equals(model)).map(EvaluationResult::getVersion)
+        .toList();
   }
 
   /**

@@ -94,9 +94,12 @@ public record DistillExperimentOptions(Path dataset, int examples, int evalQueri
         ModelConfig.defaults(), defaultTeacher(), defaultStudent(), List.of(1.0, 4.0), List.of(0.25, 0.5), 10, 8);
   }
 
-  /** A few minutes: 6,400 examples, one seed, 500 dev and test queries, one temperature and one click weight. */
+  /**
+   * A few minutes: 6,400 examples, one seed, 500 dev and test queries, one temperature (4) and one click weight
+   * (0.5).
+   */
   public static DistillExperimentOptions quick(Path dataset) {
     return new DistillExperimentOptions(dataset, 6_400, 500, 42, List.of(42L), 32, 0.5, ModelConfig.defaults(), defaultTeacher(),
-        defaultStudent(), List.of(1.0), List.of(0.5), 10, 8);
+        defaultStudent(), List.of(4.0), List.of(0.5), 10, 8);
   }
 }

@@ -88,7 +88,7 @@ class ClassroomTest {
     IllegalArgumentException extra = assertThrows(IllegalArgumentException.class,
         () -> Classroom.restore(checkpoint, List.of()));
     assertTrue(extra.getMessage().contains("[kl], which were not asked for"), extra.getMessage());
-    StudentSpec hotter = new StudentSpec(KL.config(), KL.distillation().withTemperature(4));
+    StudentSpec hotter = new StudentSpec(KL.config(), KL.distillation().withTemperature(2));
     IllegalArgumentException taught = assertThrows(IllegalArgumentException.class,
         () -> Classroom.restore(checkpoint, List.of(hotter)));
     assertTrue(taught.getMessage().contains("taught otherwise"), taught.getMessage());

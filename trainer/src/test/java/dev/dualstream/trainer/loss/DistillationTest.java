@@ -86,7 +86,8 @@ class DistillationTest {
     double[] s = {0, ln(3), ln(2), 0, ln(2), ln(3)};
     double[] t = {0, 2, 1, 1, 0, 2};
     TeacherOrders drawn = (scores, offset, columns) -> new int[] {2, 0, 1};
-    DistillationConfig config = DistillationConfig.defaults().withKind(Kind.RANK_DISTIL).withRankDistil(0, 1);
+    DistillationConfig config =
+        DistillationConfig.defaults().withKind(Kind.RANK_DISTIL).withTemperature(1).withRankDistil(0, 1);
     Distillation.Result r = Distillation.compute(s, t, 2, 3, config, drawn);
     assertEquals(2.138333, r.loss(), 1e-6);
     assertEquals(-((ln(2. / 6) + ln(1. / 4) + ln(3. / 3)) + (ln(3. / 6) + ln(1. / 3) + ln(2. / 2))) / 2, r.loss(), 1e-12);
@@ -97,7 +98,8 @@ class DistillationTest {
     double[] s = {0, ln(3), ln(2)};
     double[] t = {0, 2, 1};
     TeacherOrders drawn = (scores, offset, columns) -> new int[] {1, 2, 0};
-    DistillationConfig config = DistillationConfig.defaults().withKind(Kind.RANK_DISTIL).withRankDistil(1, 1);
+    DistillationConfig config =
+        DistillationConfig.defaults().withKind(Kind.RANK_DISTIL).withTemperature(1).withRankDistil(1, 1);
     Distillation.Result r = Distillation.compute(s, t, 1, 3, config, drawn);
     // Only position 1 is matched: -log(3 / 6).
     assertEquals(ln(2), r.loss(), 1e-12);

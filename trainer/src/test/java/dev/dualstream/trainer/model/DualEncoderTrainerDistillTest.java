@@ -26,7 +26,8 @@ class DualEncoderTrainerDistillTest {
 
   @Test
   void aStudentTaughtWithoutClicksLearnsToRankTheClickedDocumentFirst() {
-    DistillationConfig taughtOnly = DistillationConfig.defaults().withKind(Kind.KL).withClickWeight(0);
+    DistillationConfig taughtOnly =
+        DistillationConfig.defaults().withKind(Kind.KL).withTemperature(1).withClickWeight(0);
     double[] taught = studentAccuracy(taughtOnly, false);
     // The control learns from a teacher that scores every candidate alike: nothing to learn from.
     double[] control = studentAccuracy(taughtOnly, true);
