@@ -2,8 +2,7 @@ package dev.dualstream.deploy.cli;
 
 import dev.dualstream.evaluator.experiment.DistillExperiment;
 import dev.dualstream.evaluator.experiment.DistillExperimentOptions;
-import dev.dualstream.evaluator.experiment.DistillReport;
-import dev.dualstream.evaluator.experiment.ExperimentReport;
+import dev.dualstream.evaluator.experiment.ExperimentOutcome;
 import dev.dualstream.evaluator.experiment.ExperimentSetting;
 import dev.dualstream.evaluator.experiment.NegativesExperiment;
 import dev.dualstream.evaluator.experiment.NegativesExperimentOptions;
@@ -11,11 +10,11 @@ import dev.dualstream.trainer.loss.LossConfig;
 import dev.dualstream.trainer.model.ModelConfig;
 import dev.dualstream.trainer.optim.TableOptimizer;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,6 +36,27 @@ final class ExperimentCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     spec.commandLine().usage(spec.commandLine().getOut());
+    return 0;
+  }
+
+  /**
+   * Runs an experiment, then prints its table and writes its JSON if asked; what the experiment refuses
+   * (a dataset without the splits it needs, a click log too short) is a one-line error.
+   */
+  static int report(PrintWriter out, Path json, Supplier<? extends ExperimentOutcome> run) {
+    ExperimentOutcome outcome;
+    try {
+      outcome = run.get();
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage(), e);
+    }
+    out.println();
+    out.print(outcome.table());
+    if (json != null) {
+      outcome.writeJson(json);
+      out.println("wrote " + json);
+    }
+    out.flush();
     return 0;
   }
 
@@ -200,9 +220,7 @@ final class ExperimentCommand implements Callable<Integer> {
         return 0;
       }
       dataset.checked();
-      if (json != null && json.getParent() != null && !Files.isDirectory(json.getParent())) {
-        throw new UserError("--json " + json + ": directory " + json.getParent() + " does not exist");
-      }
+      PathChecks.requireParentDirectory("--json", json);
       NegativesExperimentOptions options;
       try {
         options = new NegativesExperimentOptions(dataset.dir, examples, evalQueries, seed.value, batchSize, settings,
@@ -212,20 +230,8 @@ final class ExperimentCommand implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw new UserError(e.getMessage());
       }
-      ExperimentReport report;
-      try {
-        report = NegativesExperiment.run(options, out::println);
-      } catch (IllegalArgumentException e) {
-        throw new UserError(e.getMessage(), e);
-      }
-      out.println();
-      out.print(report.table());
-      if (json != null) {
-        report.writeJson(json);
-        out.println("wrote " + json);
-      }
-      out.flush();
-      return 0;
+      NegativesExperimentOptions chosen = options;
+      return report(out, json, () -> NegativesExperiment.run(chosen, out::println));
     }
 
     /** The default model with the optimizer and initialisation options applied; validates them. */
@@ -365,29 +371,15 @@ final class ExperimentCommand implements Callable<Integer> {
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       dataset.checked();
-      if (json != null && json.getParent() != null && !Files.isDirectory(json.getParent())) {
-        throw new UserError("--json " + json + ": directory " + json.getParent() + " does not exist");
-      }
+      PathChecks.requireParentDirectory("--json", json);
       DistillExperimentOptions options;
       try {
         options = options();
       } catch (IllegalArgumentException e) {
         throw new UserError(e.getMessage());
       }
-      DistillReport report;
-      try {
-        report = DistillExperiment.run(options, out::println);
-      } catch (IllegalArgumentException e) {
-        throw new UserError(e.getMessage(), e);
-      }
-      out.println();
-      out.print(report.table());
-      if (json != null) {
-        report.writeJson(json);
-        out.println("wrote " + json);
-      }
-      out.flush();
-      return 0;
+      DistillExperimentOptions chosen = options;
+      return report(out, json, () -> DistillExperiment.run(chosen, out::println));
     }
 
     /** The quick or the full run, with every option the user gave applied over it. */

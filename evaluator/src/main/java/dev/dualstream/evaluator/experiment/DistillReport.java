@@ -6,11 +6,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dualstream.evaluator.metrics.MetricSummary;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -36,7 +31,7 @@ import java.util.function.ToDoubleFunction;
  * MRR@10 is chosen; the default model and the teacher are always chosen.
  */
 public record DistillReport(String dataset, int examples, List<Long> seeds, int evalQueries, List<Row> settings,
-    double teacherLogLoss, double teacherEce) {
+    double teacherLogLoss, double teacherEce) implements ExperimentOutcome {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   /** One setting's results over the seeds. */
@@ -149,15 +144,6 @@ public record DistillReport(String dataset, int examples, List<Long> seeds, int 
       node.putNull(key + "_se");
     } else {
       node.put(key + "_se", stat.standardError());
-    }
-  }
-
-  /** Writes {@link #toJson()} to {@code file}. */
-  public void writeJson(Path file) {
-    try {
-      Files.writeString(file, toJson(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
     }
   }
 

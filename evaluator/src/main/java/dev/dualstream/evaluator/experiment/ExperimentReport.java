@@ -7,11 +7,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dualstream.trainer.loss.LossConfig;
 import dev.dualstream.trainer.model.ModelConfig;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
@@ -35,7 +30,7 @@ import java.util.Locale;
  */
 public record ExperimentReport(String dataset, int examples, int batchSize, long seed, double noiseClicks,
     int evalQueries,
-    String training, List<SettingResult> settings) {
+    String training, List<SettingResult> settings) implements ExperimentOutcome {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   public ExperimentReport {
@@ -84,15 +79,6 @@ public record ExperimentReport(String dataset, int examples, int batchSize, long
       return JSON.writeValueAsString(root) + System.lineSeparator();
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot serialise the experiment report", e);
-    }
-  }
-
-  /** Writes {@link #toJson()} to {@code file}. */
-  public void writeJson(Path file) {
-    try {
-      Files.writeString(file, toJson(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
     }
   }
 
