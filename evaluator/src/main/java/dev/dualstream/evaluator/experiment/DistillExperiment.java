@@ -117,11 +117,16 @@ public final class DistillExperiment {
     int skipAbove = teacher.negatives().skipAbove();
     List<TrainingPair> pairs = NegativesExperiment.featurize(examples, new Featurizer(teacher.featureSpec()),
         skipAbove);
+    // The default model trains on the same examples in its own feature space, which a larger teacher's may not be.
+    ModelConfig reference = options.reference().toBuilder().batchSize(options.batchSize()).build();
+    List<TrainingPair> referencePairs = reference.featureSpec().equals(teacher.featureSpec()) ? pairs
+        : NegativesExperiment.featurize(examples, new Featurizer(reference.featureSpec()), skipAbove);
     Map<String, List<Trained>> trained = new LinkedHashMap<>();
     settings.forEach(s -> trained.put(s.name(), new ArrayList<>()));
     List<Calibration.Summary> calibrations = new ArrayList<>();
     for (long seed : options.seeds()) {
-      Map<String, Trained> run = trainSeed(options, dataset, settings, teacher, pairs, seed, calibrations, log);
+      Map<String, Trained> run = trainSeed(options, dataset, settings, teacher, pairs, reference, referencePairs, seed,
+          calibrations, log);
       run.forEach((name, result) -> trained.get(name).add(result));
     }
     return DistillReport.of(dataset.name(), pairs.size(), options, settings, trained, calibrations);
@@ -131,10 +136,9 @@ public final class DistillExperiment {
   record Trained(MetricSummary dev, MetricSummary test, double msPerExample, long parameters) {}
 
   private static Map<String, Trained> trainSeed(DistillExperimentOptions options, BeirDataset dataset,
-      List<Setting> settings, ModelConfig teacher, List<TrainingPair> pairs, long seed,
-      List<Calibration.Summary> calibrations, Consumer<String> log) {
+      List<Setting> settings, ModelConfig teacher, List<TrainingPair> pairs, ModelConfig reference,
+      List<TrainingPair> referencePairs, long seed, List<Calibration.Summary> calibrations, Consumer<String> log) {
     List<StudentSpec> students = settings.stream().filter(s -> s.spec() != null).map(Setting::spec).toList();
-    ModelConfig reference = options.reference().toBuilder().batchSize(options.batchSize()).build();
     int batch = options.batchSize();
     int steps = pairs.size() / batch;
     Map<String, Long> nanos = new HashMap<>();
@@ -147,7 +151,8 @@ public final class DistillExperiment {
         Classroom.Lesson lesson = classroom.step(fresh);
         nanos.merge("teacher", lesson.teacher().totalNanos(), Long::sum);
         lesson.students().forEach((name, r) -> nanos.merge(name, r.totalNanos(), Long::sum));
-        nanos.merge("default", baseline.step(fresh).totalNanos(), Long::sum);
+        nanos.merge("default", baseline.step(referencePairs.subList(step * batch, (step + 1) * batch)).totalNanos(),
+            Long::sum);
         if ((step + 1) % PROGRESS_EVERY == 0 || step + 1 == steps) {
           log.accept(String.format(Locale.ROOT, "seed %d: step %d of %d, teacher loss %.3f, %.2f s per step for all"
               + " models", seed, step + 1, steps, lesson.teacher().loss(), (System.nanoTime() - start) / 1e9

@@ -142,7 +142,7 @@ public final class NegativeObjective {
     long[][] excluded = excluded(batch);
     int columns = 1 + (config.inBatch() ? b : 0) + config.skipAbove() + config.uniform() + (cache != null ? 1 : 0)
         + (corpus != null ? 1 : 0);
-    Plan plan = new Plan(batch, columns, excluded, config.inBatch());
+    Plan plan = new Plan(batch, columns, excluded);
     for (int i = 0; i < b; i++) {
       plan.score(i, 0, i, bias(batch.positiveKey(i)));
       int column = 1;
@@ -230,7 +230,7 @@ public final class NegativeObjective {
     for (int t = 0; t < taken; t++) {
       if (!plan.excludes(i, keys[t])) {
         double logQ = correct ? Math.log(taken * skipped.probability(keys[t])) : 0;
-        plan.score(i, column + t, plan.addDocument(ids.get(t)), bias(keys[t]) - logQ);
+        plan.score(i, column + t, plan.addDocument(keys[t], ids.get(t)), bias(keys[t]) - logQ);
       }
       plan.pooledKeys.add(keys[t]);
       plan.pooledIds.add(ids.get(t));
@@ -248,7 +248,7 @@ public final class NegativeObjective {
       int at = random.nextInt(n);
       long key = pool.key(at);
       if (!plan.excludes(i, key)) {
-        plan.score(i, column + u, plan.addDocument(pool.ids(at)), bias(key) - logQ);
+        plan.score(i, column + u, plan.addDocument(key, pool.ids(at)), bias(key) - logQ);
       }
     }
   }
@@ -261,7 +261,7 @@ public final class NegativeObjective {
   private void drawnColumn(Plan plan, Sample sample, int[] docs, int column) {
     for (int i = 0; i < plan.queries; i++) {
       if (sample.hasNegative(i)) {
-        int doc = plan.addDocument(sample.features(i));
+        int doc = plan.addDocument(sample.docKey(i), sample.features(i));
         docs[i] = doc;
         plan.absolute(i, column, doc, sample.logPartition(i) + bias(sample.docKey(i)));
       }

@@ -4,7 +4,9 @@ import dev.dualstream.cache.Sample;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The negatives drawn for one batch, before any gradient: the documents to encode (the positives
@@ -20,6 +22,9 @@ public final class Plan {
   final int queries;
   final int columns;
   final List<int[]> documents;
+  private final List<Long> documentKeys;
+  private int[] studentCells;
+  private int studentColumns;
   final int[] cellDoc;
   final double[] cellValue;
   final boolean[] cellAbsolute;
@@ -30,21 +35,20 @@ public final class Plan {
   final List<Long> pooledKeys = new ArrayList<>();
   final List<int[]> pooledIds = new ArrayList<>();
   private final long[][] excluded;
-  private final boolean hasInBatch;
 
   /**
    * @param excluded per query, the document keys that must not be its negatives
-   * @param hasInBatch whether the columns include the batch's other positives
    */
-  Plan(Batch batch, int columns, long[][] excluded, boolean hasInBatch) {
+  Plan(Batch batch, int columns, long[][] excluded) {
     this.batch = batch;
-    this.hasInBatch = hasInBatch;
     this.excluded = excluded;
     this.queries = batch.size();
     this.columns = columns;
     this.documents = new ArrayList<>(queries * 2);
+    this.documentKeys = new ArrayList<>(queries * 2);
     for (int i = 0; i < queries; i++) {
       documents.add(batch.positive(i));
+      documentKeys.add(batch.positiveKey(i));
     }
     this.cellDoc = new int[queries * columns];
     Arrays.fill(cellDoc, -1);
@@ -77,37 +81,65 @@ public final class Plan {
   }
 
   /**
-   * The candidate cells, row-major {@code queries x columns()}: the index in {@link #documents()} of each
-   * candidate, -1 where there is none. The cache's and the corpus's cells name the document drawn. Where
-   * the objective drew no in-batch negatives, the batch's other positives are added as further columns
-   * (leaving out those a query must not have as negatives, as in-batch drawing does): a student learns
-   * from the teacher's scores of every document the step encoded, whatever the teacher's loss used.
+   * The candidate cells for students, row-major {@code queries x columns()}: the index in {@link
+   * #documents()} of each candidate, -1 where there is none. Each row starts with the objective's own
+   * columns (the cache's and the corpus's cells naming the document drawn), then holds every other
+   * document the step encoded (the batch's other positives, other queries' skip-above documents and
+   * draws), once per document and never one the query must not have as a negative: a student learns
+   * from the teacher's scores of everything the step encoded, whatever the teacher's loss used.
    */
   public int[] cells() {
-    if (hasInBatch) {
-      return cellDoc.clone();
+    if (studentCells == null) {
+      studentCells = widen();
     }
-    int wide = columns();
-    int[] cells = new int[queries * wide];
-    java.util.Arrays.fill(cells, -1);
-    for (int i = 0; i < queries; i++) {
-      System.arraycopy(cellDoc, i * columns, cells, i * wide, columns);
-      for (int j = 0; j < queries; j++) {
-        if (j != i && !excludes(i, batch.positiveKey(j))) {
-          cells[i * wide + columns + j] = j;
-        }
-      }
-    }
-    return cells;
+    return studentCells.clone();
   }
 
   /** Columns of {@link #cells()}. */
   public int columns() {
-    return hasInBatch ? columns : columns + queries;
+    if (studentCells == null) {
+      studentCells = widen();
+    }
+    return studentColumns;
   }
 
-  int addDocument(int[] ids) {
+  private int[] widen() {
+    int n = documents.size();
+    List<int[]> extras = new ArrayList<>(queries);
+    int most = 0;
+    for (int i = 0; i < queries; i++) {
+      Set<Long> inRow = new HashSet<>();
+      for (int c = 0; c < columns; c++) {
+        int doc = cellDoc[i * columns + c];
+        if (doc >= 0) {
+          inRow.add(documentKeys.get(doc));
+        }
+      }
+      int[] extra = new int[n];
+      int count = 0;
+      for (int doc = 0; doc < n; doc++) {
+        long key = documentKeys.get(doc);
+        if (!excludes(i, key) && inRow.add(key)) {
+          extra[count++] = doc;
+        }
+      }
+      extras.add(Arrays.copyOf(extra, count));
+      most = Math.max(most, count);
+    }
+    studentColumns = columns + most;
+    int[] cells = new int[queries * studentColumns];
+    Arrays.fill(cells, -1);
+    for (int i = 0; i < queries; i++) {
+      System.arraycopy(cellDoc, i * columns, cells, i * studentColumns, columns);
+      int[] extra = extras.get(i);
+      System.arraycopy(extra, 0, cells, i * studentColumns + columns, extra.length);
+    }
+    return cells;
+  }
+
+  int addDocument(long key, int[] ids) {
     documents.add(ids);
+    documentKeys.add(key);
     return documents.size() - 1;
   }
 

@@ -97,10 +97,11 @@ class ClickedNegativesTest {
 
   /**
    * A student learns from every document the step encoded: without in-batch negatives in the objective, the
-   * batch's other positives still join each query's candidate cells, except one its users clicked.
+   * batch's other positives and other queries' skip-above documents still join each query's candidate cells,
+   * once per document, except one its users clicked.
    */
   @Test
-  void studentsSeeTheBatchsOtherPositivesEvenWhenTheObjectiveDrawsNone() {
+  void studentsSeeEveryDocumentTheStepEncodedOnceEvenWhenTheObjectiveDrawsNone() {
     NegativeConfig skip = IN_BATCH.withInBatch(false).withSkipAbove(1).withClickedMemory(16);
     NegativeObjective objective = objective(skip);
     // Q0 clicks P0 and, in the same batch, P1; Q1 clicks S0 with P0 shown above it.
@@ -108,13 +109,13 @@ class ClickedNegativesTest {
         .add(queryKey(Q1), key(S0), ids(S0), new long[] {key(P0)}, List.of(ids(P0)));
     Plan plan = objective.plan(batch, rows(Q0, Q0, Q1));
     int own = 2; // the positive and one skip-above column
-    assertEquals(own + 3, plan.columns());
+    assertEquals(own + 1, plan.columns());
     int[] cells = plan.cells();
-    // Q0's rows: the other click of Q0 is left out; S0 (positive 2) is a candidate.
-    assertEquals(List.of(0, -1, -1, -1, 2), row(cells, 0, plan.columns()));
-    assertEquals(List.of(1, -1, -1, -1, 2), row(cells, 1, plan.columns()));
-    // Q1's row: its skip-above P0 (document 3), then the batch's P0 and P1.
-    assertEquals(List.of(2, 3, 0, 1, -1), row(cells, 2, plan.columns()));
+    // Q0's rows: the other click of Q0 and P0 (document 3, Q1's skip-above) are left out; S0 (positive 2) is in.
+    assertEquals(List.of(0, -1, 2), row(cells, 0, plan.columns()));
+    assertEquals(List.of(1, -1, 2), row(cells, 1, plan.columns()));
+    // Q1's row: its skip-above P0 (document 3), then P1; the batch's P0 is the same document as 3, so not again.
+    assertEquals(List.of(2, 3, 1), row(cells, 2, plan.columns()));
   }
 
   private static List<Integer> row(int[] cells, int i, int columns) {
