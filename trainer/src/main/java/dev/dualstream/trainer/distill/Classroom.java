@@ -4,9 +4,11 @@ import dev.dualstream.cache.SplitMix64;
 import dev.dualstream.trainer.encoder.ArrayFile;
 import dev.dualstream.trainer.model.Candidates;
 import dev.dualstream.trainer.model.DualEncoderTrainer;
+import dev.dualstream.trainer.model.JointTeacher;
 import dev.dualstream.trainer.model.ModelConfig;
 import dev.dualstream.trainer.model.StepResult;
 import dev.dualstream.trainer.model.TrainingPair;
+import dev.dualstream.trainer.optim.AdamSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -30,7 +33,12 @@ import java.util.stream.Stream;
  * <p>A checkpoint is the teacher's, with each student's complete checkpoint in {@code
  * students/<name>/} beside it, so restoring it restores every model exactly. A student's seed
  * derives from the teacher's and its name, so students can be added or reordered without changing
- * the others. Not thread-safe: one thread drives one classroom.
+ * the others.
+ *
+ * <p>Where a student learns from the joint teacher ({@link StudentSpec#fromJoint()}), the classroom holds one
+ * ({@link JointTeacher}): after the dense teacher's step it scores the same candidates jointly and learns on
+ * their clicks, and those students learn from its scores. Its state is in the checkpoint too ({@value
+ * JointTeacher#FILE}). Not thread-safe: one thread drives one classroom.
  */
 public final class Classroom implements AutoCloseable {
   /** The folder of a checkpoint that holds the students' checkpoints, one folder each. */
@@ -49,15 +57,20 @@ public final class Classroom implements AutoCloseable {
     }
   }
 
-  /** What one step did: the teacher's step, then each student's, by name. */
-  public record Lesson(StepResult teacher, Map<String, StepResult> students) {}
+  /**
+   * What one step did: the teacher's step, then each student's, by name; the joint teacher's loss on the
+   * clicks, NaN where there is none.
+   */
+  public record Lesson(StepResult teacher, Map<String, StepResult> students, double jointLoss) {}
 
   private final DualEncoderTrainer teacher;
   private final List<Student> students;
+  private final JointTeacher joint;
 
-  private Classroom(DualEncoderTrainer teacher, List<Student> students) {
+  private Classroom(DualEncoderTrainer teacher, List<Student> students, JointTeacher joint) {
     this.teacher = teacher;
     this.students = List.copyOf(students);
+    this.joint = joint;
   }
 
   /**
@@ -73,9 +86,11 @@ public final class Classroom implements AutoCloseable {
       for (StudentSpec spec : specs) {
         students.add(new Student(spec, DualEncoderTrainer.create(spec.config(), studentSeed(seed, spec.name()))));
       }
-      return new Classroom(teacher, students);
+      JointTeacher joint = needsJoint(specs) ? JointTeacher.create(teacherConfig.outputDim(),
+          JointTeacher.DEFAULT_HIDDEN, jointSettings(teacherConfig), studentSeed(seed, JOINT)) : null;
+      return new Classroom(teacher, students, joint);
     } catch (RuntimeException e) {
-      closeAll(teacher, students);
+      closeAll(teacher, students, null);
       throw e;
     }
   }
@@ -85,7 +100,8 @@ public final class Classroom implements AutoCloseable {
    *
    * @param specs the students to continue, each of which the checkpoint must hold, trained as specified
    * @throws IllegalArgumentException if the checkpoint lacks a student, holds one not asked for, or
-   *     holds one trained otherwise; the message says which
+   *     holds one trained otherwise, or lacks the joint teacher a student learns from or holds one none
+   *     does; the message says which
    */
   public static Classroom restore(Path checkpointDir, List<StudentSpec> specs) {
     Set<String> saved = savedStudents(checkpointDir);
@@ -103,9 +119,17 @@ public final class Classroom implements AutoCloseable {
         throw new IllegalArgumentException("the checkpoint in " + checkpointDir + " also holds students " + saved
             + ", which were not asked for: name every student it holds, or start afresh");
       }
-      return new Classroom(teacher, students);
+      Path jointFile = checkpointDir.resolve(JointTeacher.FILE);
+      if (needsJoint(specs) != Files.exists(jointFile)) {
+        throw new IllegalArgumentException("the checkpoint in " + checkpointDir + (needsJoint(specs)
+            ? " holds no joint teacher, which a student asked for learns from"
+            : " holds a joint teacher, which no student asked for learns from") + ": ask for the students it was"
+            + " written with, or start afresh");
+      }
+      JointTeacher joint = needsJoint(specs) ? JointTeacher.restore(jointFile, jointSettings(teacher.config())) : null;
+      return new Classroom(teacher, students, joint);
     } catch (RuntimeException e) {
-      closeAll(teacher, students);
+      closeAll(teacher, students, null);
       throw e;
     }
   }
@@ -118,10 +142,10 @@ public final class Classroom implements AutoCloseable {
     Path dir = studentDir(checkpointDir, spec.name());
     DualEncoderTrainer trainer = DualEncoderTrainer.restore(dir);
     String taught = readTaught(dir);
-    if (!trainer.config().equals(spec.config()) || !spec.distillation().toString().equals(taught)) {
+    if (!trainer.config().equals(spec.config()) || !spec.taught().equals(taught)) {
       trainer.close();
       throw new IllegalArgumentException("student " + spec.name() + " in " + dir + " was trained as another model"
-          + " or taught otherwise than now asked (" + taught + " against " + spec.distillation() + ")");
+          + " or taught otherwise than now asked (" + taught + " against " + spec.taught() + ")");
     }
     return new Student(spec, trainer);
   }
@@ -137,14 +161,16 @@ public final class Classroom implements AutoCloseable {
   }
 
   private Lesson lesson(StepResult taught, boolean fresh) {
-    Candidates candidates = teacher.lastCandidates().orElseThrow();
+    Candidates dense = teacher.lastCandidates().orElseThrow();
+    Candidates jointly = joint == null ? null : joint.step(teacher, dense);
     Map<String, StepResult> learned = new LinkedHashMap<>();
     for (Student student : students) {
       DualEncoderTrainer trainer = student.trainer();
+      Candidates candidates = student.spec().fromJoint() ? jointly : dense;
       learned.put(student.name(), fresh ? trainer.distill(candidates, student.spec().distillation())
           : trainer.replayDistill(candidates, student.spec().distillation()));
     }
-    return new Lesson(taught, learned);
+    return new Lesson(taught, learned, joint == null ? Double.NaN : joint.lastLoss());
   }
 
   /**
@@ -156,10 +182,14 @@ public final class Classroom implements AutoCloseable {
       Map<String, String> own = new HashMap<>(provenance);
       own.put("teacher", teacher.config().modelName());
       own.put("teacher_step", Long.toString(teacher.steps()));
-      own.put(TAUGHT_BY, student.spec().distillation().toString());
+      own.put(TAUGHT_BY, student.spec().taught());
       Path studentDir = studentDir(dir, student.name());
       student.trainer().saveCheckpoint(studentDir, own, durability);
-      writeTaught(studentDir, student.spec().distillation().toString());
+      writeTaught(studentDir, student.spec().taught());
+    }
+    if (joint != null) {
+      createDirectories(dir);
+      joint.save(dir.resolve(JointTeacher.FILE), durability);
     }
     teacher.saveCheckpoint(dir, provenance, durability);
   }
@@ -177,9 +207,33 @@ public final class Classroom implements AutoCloseable {
     return students;
   }
 
+  /** The joint teacher, where a student learns from one. */
+  public Optional<JointTeacher> joint() {
+    return Optional.ofNullable(joint);
+  }
+
   @Override
   public void close() {
-    closeAll(teacher, students);
+    closeAll(teacher, students, joint);
+  }
+
+  private static final String JOINT = "joint-teacher";
+
+  private static boolean needsJoint(List<StudentSpec> specs) {
+    return specs.stream().anyMatch(StudentSpec::fromJoint);
+  }
+
+  /** The joint teacher's head learns with the dense teacher's Adam settings for its dense layers. */
+  private static AdamSettings jointSettings(ModelConfig teacher) {
+    return new AdamSettings(teacher.learningRate(), teacher.beta1(), teacher.beta2(), teacher.epsilon());
+  }
+
+  private static void createDirectories(Path dir) {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + dir, e);
+    }
   }
 
   /**
@@ -237,8 +291,11 @@ public final class Classroom implements AutoCloseable {
     }
   }
 
-  private static void closeAll(DualEncoderTrainer teacher, List<Student> students) {
+  private static void closeAll(DualEncoderTrainer teacher, List<Student> students, JointTeacher joint) {
     students.forEach(s -> s.trainer().close());
+    if (joint != null) {
+      joint.close();
+    }
     teacher.close();
   }
 }

@@ -8,14 +8,26 @@ import java.util.Objects;
 
 /**
  * One student: its model (named by {@link ModelConfig#modelName()}, usually smaller than the
- * teacher) and how it learns from the teacher.
+ * teacher), how it learns from the teacher, and from which: the dense teacher's scores, or those of the
+ * joint teacher on top of it ({@link dev.dualstream.trainer.model.JointTeacher}).
  */
-public record StudentSpec(ModelConfig config, DistillationConfig distillation) implements Serializable {
+public record StudentSpec(ModelConfig config, DistillationConfig distillation, boolean fromJoint)
+    implements Serializable {
   private static final long serialVersionUID = 1L;
 
   public StudentSpec {
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(distillation, "distillation");
+  }
+
+  /** A student of the dense teacher. */
+  public StudentSpec(ModelConfig config, DistillationConfig distillation) {
+    this(config, distillation, false);
+  }
+
+  /** How it is taught, as its checkpoint records it: the loss, and the joint teacher where it learns from that. */
+  public String taught() {
+    return distillation + (fromJoint ? " from the joint teacher" : "");
   }
 
   public String name() {
@@ -45,14 +57,15 @@ public record StudentSpec(ModelConfig config, DistillationConfig distillation) i
 
   /** The form {@link #parse} reads, for help texts. */
   public static final String SYNTAX = "NAME[:KEY=VALUE,...] with keys buckets, dims (E/H/O), loss (KL, MARGIN_MSE, "
-      + "MULTI_MARGIN_SUM, MULTI_MARGIN_LSE, RANK_DISTIL), temperature, click-weight, top-k, samples";
+      + "MULTI_MARGIN_SUM, MULTI_MARGIN_LSE, RANK_DISTIL), temperature, click-weight, top-k, samples, teacher (dense or "
+      + "joint)";
 
   /**
    * A student from its textual form, {@code NAME[:KEY=VALUE,...]}. Unnamed keys take the defaults: a quarter of
    * the teacher's buckets at its table width, a quarter of its tower's hidden width and half its output
    * width (together under a quarter of its parameters), and {@link DistillationConfig#defaults()}. The student trains with the
    * teacher's optimizers and batch, on in-batch negatives of its own model config (it learns on the teacher's
-   * candidates).
+   * candidates). {@code teacher=joint} makes it learn from the joint teacher's scores instead of the dense one's.
    *
    * @throws IllegalArgumentException in one line, for an unknown key, a bad value or a student that cannot
    *     learn from {@code teacher}
@@ -67,6 +80,7 @@ public record StudentSpec(ModelConfig config, DistillationConfig distillation) i
         .dims(teacher.embeddingDim(), Math.max(1, teacher.hiddenDim() / 4), Math.max(1, teacher.outputDim() / 2))
         .negatives(null).loss(null);
     DistillationConfig distillation = DistillationConfig.defaults();
+    boolean fromJoint = false;
     if (colon >= 0) {
       for (String pair : text.substring(colon + 1).split(",")) {
         String[] kv = pair.split("=", 2);
@@ -90,8 +104,13 @@ public record StudentSpec(ModelConfig config, DistillationConfig distillation) i
             case "click-weight" -> distillation = distillation.withClickWeight(Double.parseDouble(value));
             case "top-k" -> distillation = distillation.withRankDistil(Integer.parseInt(value), distillation.samples());
             case "samples" -> distillation = distillation.withRankDistil(distillation.topK(), Integer.parseInt(value));
+            case "teacher" -> fromJoint = switch (value) {
+              case "dense" -> false;
+              case "joint" -> true;
+              default -> throw new IllegalArgumentException("teacher is dense or joint, got " + value);
+            };
             default -> throw new IllegalArgumentException("unknown key '" + key + "'; keys: buckets, dims, loss,"
-                + " temperature, click-weight, top-k, samples");
+                + " temperature, click-weight, top-k, samples, teacher");
           }
         } catch (IllegalArgumentException e) {
           throw new IllegalArgumentException("student " + name + ": " + (e instanceof NumberFormatException
@@ -101,7 +120,7 @@ public record StudentSpec(ModelConfig config, DistillationConfig distillation) i
     }
     StudentSpec spec;
     try {
-      spec = new StudentSpec(model.build(), distillation);
+      spec = new StudentSpec(model.build(), distillation, fromJoint);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("student " + name + ": " + e.getMessage(), e);
     }

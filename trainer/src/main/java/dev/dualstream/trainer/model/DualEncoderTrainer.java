@@ -52,7 +52,7 @@ public final class DualEncoderTrainer implements AutoCloseable {
   /** The negative objective's state in a checkpoint (see {@link NegativeObjective#writeState}). */
   public static final String NEGATIVES_FILE = "negatives.bin";
 
-  private static final Object COLLECTOR_LOCK = new Object();
+  static final Object COLLECTOR_LOCK = new Object();
 
   private final ModelConfig config;
   private final long seed;
@@ -319,6 +319,12 @@ public final class DualEncoderTrainer implements AutoCloseable {
   /** The featurizer matching this model; serializable, for featurizing in parallel tasks. */
   public Featurizer featurizer() {
     return featurizer;
+  }
+
+  /** Embeds feature-id sequences of this model's feature space with its current weights, no gradient. */
+  public float[][] embedIds(List<int[]> sequences) {
+    sequences.forEach(this::checked);
+    return network.embed(sequences, config.inferenceBatchSize());
   }
 
   /**

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.dualstream.trainer.encoder.ArrayFile;
 import dev.dualstream.trainer.loss.DistillationConfig;
 import dev.dualstream.trainer.loss.DistillationConfig.Kind;
+import dev.dualstream.trainer.model.JointTeacher;
 import dev.dualstream.trainer.model.ModelConfig;
 import dev.dualstream.trainer.model.TrainingPair;
 import java.nio.file.Files;
@@ -28,6 +29,8 @@ class ClassroomTest {
       TEACHER.toBuilder().modelName("kl").buckets(256).dims(4, 8, 4).build(), DistillationConfig.defaults());
   static final StudentSpec RANK = new StudentSpec(TEACHER.toBuilder().modelName("rank").buckets(512).build(),
       DistillationConfig.defaults().withKind(Kind.RANK_DISTIL).withRankDistil(3, 2).withClickWeight(0.2));
+  static final StudentSpec JOINT = new StudentSpec(
+      TEACHER.toBuilder().modelName("joint").buckets(256).dims(4, 8, 4).build(), DistillationConfig.defaults(), true);
 
   @TempDir Path dir;
 
@@ -53,21 +56,24 @@ class ClassroomTest {
   void aRestoredClassroomContinuesBitIdentically() throws Exception {
     List<List<TrainingPair>> batches = batches(7, 6);
     Path straight = dir.resolve("straight");
-    try (Classroom classroom = Classroom.create(TEACHER, List.of(KL, RANK), 1)) {
+    try (Classroom classroom = Classroom.create(TEACHER, List.of(KL, RANK, JOINT), 1)) {
       batches.forEach(classroom::step);
       classroom.saveCheckpoint(straight, Map.of(), ArrayFile.Durability.SCRATCH);
     }
     Path half = dir.resolve("half");
-    try (Classroom classroom = Classroom.create(TEACHER, List.of(KL, RANK), 1)) {
+    try (Classroom classroom = Classroom.create(TEACHER, List.of(KL, RANK, JOINT), 1)) {
       batches.subList(0, 3).forEach(classroom::step);
       classroom.saveCheckpoint(half, Map.of(), ArrayFile.Durability.SCRATCH);
     }
     Path resumed = dir.resolve("resumed");
-    try (Classroom classroom = Classroom.restore(half, List.of(KL, RANK))) {
+    try (Classroom classroom = Classroom.restore(half, List.of(KL, RANK, JOINT))) {
       batches.subList(3, 6).forEach(classroom::step);
       classroom.saveCheckpoint(resumed, Map.of(), ArrayFile.Durability.SCRATCH);
     }
-    for (Path model : List.of(Path.of("."), Path.of("students", "kl"), Path.of("students", "rank"))) {
+    assertArrayEquals(Files.readAllBytes(straight.resolve(JointTeacher.FILE)),
+        Files.readAllBytes(resumed.resolve(JointTeacher.FILE)), "the joint teacher");
+    for (Path model : List.of(Path.of("."), Path.of("students", "kl"), Path.of("students", "rank"),
+        Path.of("students", "joint"))) {
       for (String file : List.of("embeddings.f32", "dense.f32", "optimizer.f32")) {
         assertArrayEquals(Files.readAllBytes(straight.resolve(model).resolve(file)),
             Files.readAllBytes(resumed.resolve(model).resolve(file)), model + "/" + file);
@@ -95,6 +101,41 @@ class ClassroomTest {
     try (Classroom restored = Classroom.restore(checkpoint, List.of(KL))) {
       assertEquals(1, restored.students().get(0).trainer().steps());
     }
+  }
+
+  /** Students of the joint teacher learn from its scores, which are not the dense teacher's. */
+  @Test
+  void aJointTeacherExistsWhereAStudentLearnsFromItAndIsCheckpointed() throws Exception {
+    try (Classroom dense = Classroom.create(TEACHER, List.of(KL), 1)) {
+      assertTrue(dense.joint().isEmpty());
+      assertTrue(Double.isNaN(dense.step(batches(1, 1).get(0)).jointLoss()));
+    }
+    StudentSpec denseTwin = new StudentSpec(JOINT.config(), JOINT.distillation(), false);
+    Path checkpoint = dir.resolve("joint");
+    try (Classroom jointly = Classroom.create(TEACHER, List.of(JOINT), 1);
+        Classroom densely = Classroom.create(TEACHER, List.of(denseTwin), 1)) {
+      for (List<TrainingPair> batch : batches(5, 4)) {
+        Classroom.Lesson lesson = jointly.step(batch);
+        densely.step(batch);
+        assertTrue(lesson.jointLoss() > 0, "the joint teacher learns on the clicks");
+      }
+      assertEquals(4, jointly.joint().orElseThrow().steps());
+      float[][] a = jointly.students().get(0).trainer().embedIds(List.of(new int[] {1, 2, 9}));
+      float[][] b = densely.students().get(0).trainer().embedIds(List.of(new int[] {1, 2, 9}));
+      assertNotEquals(java.util.Arrays.toString(a[0]), java.util.Arrays.toString(b[0]),
+          "a student of the joint teacher learns other scores than one of the dense teacher");
+      jointly.saveCheckpoint(checkpoint, Map.of(), ArrayFile.Durability.SCRATCH);
+    }
+    IllegalArgumentException asDense = assertThrows(IllegalArgumentException.class,
+        () -> Classroom.restore(checkpoint, List.of(denseTwin)));
+    assertTrue(asDense.getMessage().contains("taught otherwise"), asDense.getMessage());
+    try (Classroom restored = Classroom.restore(checkpoint, List.of(JOINT))) {
+      assertEquals(4, restored.joint().orElseThrow().steps());
+    }
+    Files.delete(checkpoint.resolve(JointTeacher.FILE));
+    IllegalArgumentException lacking = assertThrows(IllegalArgumentException.class,
+        () -> Classroom.restore(checkpoint, List.of(JOINT)));
+    assertTrue(lacking.getMessage().contains("holds no joint teacher"), lacking.getMessage());
   }
 
   @Test
