@@ -6,6 +6,8 @@ import dev.dualstream.evaluator.beir.Qrels;
 import dev.dualstream.evaluator.metrics.MetricSummary;
 import dev.dualstream.evaluator.offline.OfflineEvaluation;
 import dev.dualstream.evaluator.search.DenseIndex;
+import dev.dualstream.evaluator.search.RerankingRetriever;
+import dev.dualstream.evaluator.search.Retriever;
 import dev.dualstream.evaluator.simulate.Exploration;
 import dev.dualstream.evaluator.simulate.Traffic;
 import dev.dualstream.trainer.distill.Classroom;
@@ -14,6 +16,7 @@ import dev.dualstream.trainer.feature.Featurizer;
 import dev.dualstream.trainer.loss.DistillationConfig;
 import dev.dualstream.trainer.loss.DistillationConfig.Kind;
 import dev.dualstream.trainer.model.DualEncoderTrainer;
+import dev.dualstream.trainer.model.JointTeacher;
 import dev.dualstream.trainer.model.ModelConfig;
 import dev.dualstream.trainer.model.RetrievalModel;
 import dev.dualstream.trainer.model.StepResult;
@@ -60,6 +63,8 @@ public final class DistillExperiment {
     settings.add(new Setting("default", "default", "default", "clicks (in-batch)", null));
     settings.add(new Setting("teacher", "teacher", "teacher", "clicks (" + DistillExperimentOptions.LOOP_NEGATIVES + ")",
         null));
+    settings.add(new Setting(JOINT, JOINT, JOINT, "clicks over the teacher's candidates; re-ranks its top "
+        + RerankingRetriever.DEFAULT_DEPTH, null));
     DistillationConfig taught = DistillationConfig.defaults().withClickWeight(0)
         .withRankDistil(options.rankDistilTopK(), options.rankDistilSamples());
     settings.add(student(options, "student-clicks", "clicks", "clicks", taught.withClickWeight(1)));
@@ -84,13 +89,31 @@ public final class DistillExperiment {
                 .withClickWeight(c)));
       }
     }
+    // Paper 3's setting: students of the joint teacher, under its Margin-MSE and under the best of the others.
+    settings.add(student(options, "student-joint-margin-mse", "joint margin-mse", "Margin-MSE from the joint teacher",
+        taught.withKind(Kind.MARGIN_MSE), true));
+    for (double t : options.temperatures()) {
+      for (double c : options.clickWeights()) {
+        settings.add(student(options, "student-joint-kl-t" + number(t) + "-clicks" + number(c), "joint kl+clicks",
+            "KL T=" + number(t) + " + clicks " + number(c) + " from the joint teacher",
+            taught.withKind(Kind.KL).withTemperature(t).withClickWeight(c), true));
+      }
+    }
     return settings;
   }
 
+  /** The name and role of the joint teacher's setting. */
+  static final String JOINT = "joint-teacher";
+
   private static Setting student(DistillExperimentOptions options, String name, String family, String loss,
       DistillationConfig distillation) {
+    return student(options, name, family, loss, distillation, false);
+  }
+
+  private static Setting student(DistillExperimentOptions options, String name, String family, String loss,
+      DistillationConfig distillation, boolean fromJoint) {
     ModelConfig config = options.student().toBuilder().modelName(name).batchSize(options.batchSize()).build();
-    return new Setting(name, "student", family, loss, new StudentSpec(config, distillation));
+    return new Setting(name, "student", family, loss, new StudentSpec(config, distillation, fromJoint));
   }
 
   /**
@@ -150,6 +173,7 @@ public final class DistillExperiment {
         List<TrainingPair> fresh = pairs.subList(step * batch, (step + 1) * batch);
         Classroom.Lesson lesson = classroom.step(fresh);
         nanos.merge("teacher", lesson.teacher().totalNanos(), Long::sum);
+        nanos.merge(JOINT, lesson.teacher().totalNanos() + lesson.jointNanos(), Long::sum);
         lesson.students().forEach((name, r) -> nanos.merge(name, r.totalNanos(), Long::sum));
         nanos.merge("default", baseline.step(referencePairs.subList(step * batch, (step + 1) * batch)).totalNanos(),
             Long::sum);
@@ -160,37 +184,52 @@ public final class DistillExperiment {
         }
       }
       long examples = (long) steps * batch;
-      for (Setting setting : settings) {
-        DualEncoderTrainer trainer = switch (setting.role()) {
-          case "teacher" -> classroom.teacher();
-          case "default" -> baseline;
-          default -> classroom.students().stream().filter(s -> s.name().equals(setting.name())).findFirst()
-              .orElseThrow().trainer();
-        };
-        boolean calibrate = setting.role().equals("teacher");
-        Trained result = evaluate(trainer, dataset, options.evalQueries(), nanos.get(setting.name()) / 1e6 / examples,
-            calibrate ? calibrations : null);
-        log.accept(String.format(Locale.ROOT, "seed %d: %-34s dev MRR@10 %.4f, test Recall@10 %.4f MRR@10 %.4f", seed,
-            setting.name(), result.dev().mrrAt10(), result.test().recallAt10(), result.test().mrrAt10()));
-        out.put(setting.name(), result);
+      try (RetrievalModel teacherModel = classroom.teacher().asRetrievalModel();
+          DenseIndex teacherIndex = DenseIndex.build(teacherModel, dataset.corpus())) {
+        JointTeacher joint = classroom.joint().orElseThrow();
+        double scale = teacher.scale();
+        RerankingRetriever reranker = new RerankingRetriever(teacherIndex, RerankingRetriever.DEFAULT_DEPTH,
+            (query, documents) -> joint.score(query, documents, scale));
+        for (Setting setting : settings) {
+          Trained result;
+          double ms = nanos.get(setting.name()) / 1e6 / examples;
+          switch (setting.role()) {
+            case "teacher" -> result = evaluate(teacherIndex, dataset, options.evalQueries(), ms,
+                classroom.teacher().config().parameters(), calibrations, scale);
+            case JOINT -> result = evaluate(reranker, dataset, options.evalQueries(), ms,
+                classroom.teacher().config().parameters() + joint.parameters(), null, scale);
+            case "default" -> result = evaluate(baseline, dataset, options.evalQueries(), ms);
+            default -> result = evaluate(classroom.students().stream().filter(s -> s.name().equals(setting.name()))
+                .findFirst().orElseThrow().trainer(), dataset, options.evalQueries(), ms);
+          }
+          log.accept(String.format(Locale.ROOT, "seed %d: %-34s dev MRR@10 %.4f, test Recall@10 %.4f MRR@10 %.4f",
+              seed, setting.name(), result.dev().mrrAt10(), result.test().recallAt10(), result.test().mrrAt10()));
+          out.put(setting.name(), result);
+        }
       }
     }
     return out;
   }
 
-  private static Trained evaluate(DualEncoderTrainer trainer, BeirDataset dataset, int evalQueries, double msPerExample,
-      List<Calibration.Summary> calibrations) {
+  private static Trained evaluate(DualEncoderTrainer trainer, BeirDataset dataset, int evalQueries,
+      double msPerExample) {
     try (RetrievalModel model = trainer.asRetrievalModel();
         DenseIndex index = DenseIndex.build(model, dataset.corpus())) {
-      MetricSummary dev = OfflineEvaluation.on(dataset).split("dev").limit(evalQueries).prebuilt("m", index).run()
-          .result("m").orElseThrow().metrics();
-      MetricSummary test = OfflineEvaluation.on(dataset).split("test").limit(evalQueries).prebuilt("m", index).run()
-          .result("m").orElseThrow().metrics();
-      if (calibrations != null) {
-        calibrations.add(calibration(index, dataset, evalQueries, trainer.config().scale()));
-      }
-      return new Trained(dev, test, msPerExample, trainer.config().parameters());
+      return evaluate(index, dataset, evalQueries, msPerExample, trainer.config().parameters(), null, 0);
     }
+  }
+
+  /** Scores a retriever on the dev and test splits; with {@code calibrations}, also a dense index's calibration. */
+  private static Trained evaluate(Retriever retriever, BeirDataset dataset, int evalQueries, double msPerExample,
+      long parameters, List<Calibration.Summary> calibrations, double scale) {
+    MetricSummary dev = OfflineEvaluation.on(dataset).split("dev").limit(evalQueries).prebuilt("m", retriever).run()
+        .result("m").orElseThrow().metrics();
+    MetricSummary test = OfflineEvaluation.on(dataset).split("test").limit(evalQueries).prebuilt("m", retriever).run()
+        .result("m").orElseThrow().metrics();
+    if (calibrations != null) {
+      calibrations.add(calibration((DenseIndex) retriever, dataset, evalQueries, scale));
+    }
+    return new Trained(dev, test, msPerExample, parameters);
   }
 
   /** The model's calibration over the whole corpus on the test split's queries. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dualstream.evaluator.metrics.MetricSummary;
+import dev.dualstream.evaluator.search.RerankingRetriever;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -20,7 +21,7 @@ import java.util.function.ToDoubleFunction;
  *
  * <pre>
  * {"dataset": ..., "examples": n, "seeds": [42, ...], "eval_queries": q,
- *  "settings": [{"name": ..., "role": "default" | "teacher" | "student", "loss": ..., "parameters": n,
+ *  "settings": [{"name": ..., "role": "default" | "teacher" | "joint-teacher" | "student", "loss": ..., "parameters": n,
  *    "chosen": true | false, "dev_mrr@10": x, "recall@10": x, "recall@10_se": x or null, "mrr@10": x,
  *    "mrr@10_se": x or null, "ndcg@10": x, "ndcg@10_se": x or null, "ms_per_example": x}, ...],
  *  "teacher_calibration": {"log_loss": x, "ece": x, "temperature": 1}}
@@ -174,6 +175,12 @@ public record DistillReport(String dataset, int examples, List<Long> seeds, int 
           (double) student.get().parameters() / teacher.get().parameters(),
           100 * student.get().mrrAt10().mean() / teacher.get().mrrAt10().mean(), student.get().mrrAt10().mean(),
           clicks.get().mrrAt10().mean(), student.get().recallAt10().mean(), clicks.get().recallAt10().mean()));
+    }
+    Optional<Row> joint = best(DistillExperiment.JOINT);
+    if (teacher.isPresent() && joint.isPresent()) {
+      out.append(String.format(Locale.ROOT, "joint teacher re-ranking the teacher's top %d: MRR@10 %.4f vs %.4f,"
+          + " Recall@10 %.4f vs %.4f%n", RerankingRetriever.DEFAULT_DEPTH, joint.get().mrrAt10().mean(),
+          teacher.get().mrrAt10().mean(), joint.get().recallAt10().mean(), teacher.get().recallAt10().mean()));
     }
     return out.toString();
   }

@@ -69,11 +69,14 @@ class DistillExperimentTest {
         assertTrue(row.parameters() * 4 <= teacherParameters, row.name() + " is more than a quarter of the teacher");
       }
     }
-    assertEquals(List.of("default", "teacher", "student-clicks", "student-kl-t1", "student-kl-t4", "student-margin-mse",
-        "student-multi-margin-sum", "student-multi-margin-lse", "student-rankdistil-t1", "student-rankdistil-t4",
-        "student-kl-t1-clicks0.5", "student-kl-t4-clicks0.5"), names);
+    assertEquals(List.of("default", "teacher", "joint-teacher", "student-clicks", "student-kl-t1", "student-kl-t4",
+        "student-margin-mse", "student-multi-margin-sum", "student-multi-margin-lse", "student-rankdistil-t1",
+        "student-rankdistil-t4", "student-kl-t1-clicks0.5", "student-kl-t4-clicks0.5", "student-joint-margin-mse",
+        "student-joint-kl-t1-clicks0.5", "student-joint-kl-t4-clicks0.5"), names);
     assertTrue(chosenPerFamily.values().stream().allMatch(n -> n == 1), chosenPerFamily.toString());
-    assertEquals(9, chosenPerFamily.size(), chosenPerFamily.toString());
+    assertEquals(12, chosenPerFamily.size(), chosenPerFamily.toString());
+    assertTrue(row(first, "joint-teacher").parameters() > teacherParameters, "the joint teacher adds its head");
+    assertTrue(first.table().contains("joint teacher re-ranking the teacher's top 100"), first.table());
     double klT1 = row(first, "student-kl-t1").devMrrAt10();
     double klT4 = row(first, "student-kl-t4").devMrrAt10();
     assertEquals(klT1 >= klT4, row(first, "student-kl-t1").chosen(), "the dev split chooses KL's temperature");

@@ -146,7 +146,7 @@ class DenseIndexTest {
     return results.stream().map(ScoredDocument::id).toList();
   }
 
-  private static List<DocumentText> randomCorpus(Random random, int size) {
+  static List<DocumentText> randomCorpus(Random random, int size) {
     List<DocumentText> corpus = new ArrayList<>();
     for (int i = 0; i < size; i++) {
       corpus.add(new DocumentText("d" + i, randomText(random, 2), randomText(random, 12)));
@@ -154,7 +154,7 @@ class DenseIndexTest {
     return corpus;
   }
 
-  private static String randomText(Random random, int words) {
+  static String randomText(Random random, int words) {
     StringBuilder text = new StringBuilder();
     for (int i = 0; i < words; i++) {
       text.append("w").append(random.nextInt(300)).append(' ');

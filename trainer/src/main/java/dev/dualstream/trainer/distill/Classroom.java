@@ -59,9 +59,9 @@ public final class Classroom implements AutoCloseable {
 
   /**
    * What one step did: the teacher's step, then each student's, by name; the joint teacher's loss on the
-   * clicks, NaN where there is none.
+   * clicks (NaN where there is none) and the nanoseconds its step took.
    */
-  public record Lesson(StepResult teacher, Map<String, StepResult> students, double jointLoss) {}
+  public record Lesson(StepResult teacher, Map<String, StepResult> students, double jointLoss, long jointNanos) {}
 
   private final DualEncoderTrainer teacher;
   private final List<Student> students;
@@ -162,7 +162,9 @@ public final class Classroom implements AutoCloseable {
 
   private Lesson lesson(StepResult taught, boolean fresh) {
     Candidates dense = teacher.lastCandidates().orElseThrow();
+    long start = System.nanoTime();
     Candidates jointly = joint == null ? null : joint.step(teacher, dense);
+    long jointNanos = joint == null ? 0 : System.nanoTime() - start;
     Map<String, StepResult> learned = new LinkedHashMap<>();
     for (Student student : students) {
       DualEncoderTrainer trainer = student.trainer();
@@ -170,7 +172,7 @@ public final class Classroom implements AutoCloseable {
       learned.put(student.name(), fresh ? trainer.distill(candidates, student.spec().distillation())
           : trainer.replayDistill(candidates, student.spec().distillation()));
     }
-    return new Lesson(taught, learned, joint == null ? Double.NaN : joint.lastLoss());
+    return new Lesson(taught, learned, joint == null ? Double.NaN : joint.lastLoss(), jointNanos);
   }
 
   /**
