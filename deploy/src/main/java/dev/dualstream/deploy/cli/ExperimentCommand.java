@@ -288,15 +288,17 @@ final class ExperimentCommand implements Callable<Integer> {
       sortOptions = false,
       description = "Trains, from one example stream (the click simulator's log on the train split at the loop's "
           + "traffic, fixed seed), a teacher (twice the default model's dims, with the loop's negatives: the cache "
-          + "and skip-above documents) and, beside it in the same steps, students an eighth of its size under each "
-          + "loss: clicks alone; KL at temperature T (Hinton; Menon et al., ICML 2021); Margin-MSE against the "
-          + "teacher's hardest negative; the multi-margin form as a sum over negatives and against their log-sum-exp "
-          + "(paper 3); Coupled-RankDistil (Reddi et al., AISTATS 2021); and KL mixed with clicks. The default dual "
-          + "encoder trains on the same batches as the reference the teacher must beat. Each setting trains once "
-          + "per seed; temperatures and click weights are chosen on the dev split by mean MRR@10, and the test "
-          + "split's Recall@10, MRR@10 and nDCG@10 over the whole corpus are reported as mean and standard error "
-          + "over the seeds, with the teacher's log-loss and calibration error. The full run takes under an hour on "
-          + "two cores; --quick a few minutes.%n")
+          + "and skip-above documents), a joint teacher on top of it (an MLP over both embeddings, their product and "
+          + "the texts' exact matches; evaluated by re-ranking the teacher's top 100) and, beside them in the same "
+          + "steps, students a quarter of the teacher's size under each loss: clicks alone; KL at temperature T "
+          + "(Hinton; Menon et al., ICML 2021); Margin-MSE against the teacher's hardest negative; the multi-margin "
+          + "form as a sum over negatives and against their log-sum-exp (paper 3); Coupled-RankDistil (Reddi et al., "
+          + "AISTATS 2021); KL mixed with clicks; and, from the joint teacher, Margin-MSE and KL mixed with clicks. "
+          + "The default dual encoder trains on the same batches as the reference the teacher must beat. Each "
+          + "setting trains once per seed; temperatures and click weights are chosen on the dev split by mean "
+          + "MRR@10, and the test split's Recall@10, MRR@10 and nDCG@10 over the whole corpus are reported as mean "
+          + "and standard error over the seeds, with the teacher's log-loss and calibration error. The full run "
+          + "takes under an hour on two cores; --quick a few minutes.%n")
   static final class Distill implements Callable<Integer> {
 
     @Spec

@@ -149,7 +149,9 @@ final class TrainCommand implements Callable<Integer> {
           + "candidates it draws (repeat for more): its own model in the store, with its own versions (at this "
           + "model's steps, naming the version they learned beside) and metrics. SPEC: " + StudentSpec.SYNTAX
           + ". Without keys: a quarter of this model's buckets and under a quarter of its parameters, KL at "
-          + "temperature 4 mixed half and half with clicks (the best of `experiment distill`). `experiment distill` compares the losses.")
+          + "temperature 4 mixed half and half with clicks (the best of `experiment distill`); teacher=joint makes "
+          + "it learn from a joint teacher trained beside this model (an MLP over both embeddings and the texts' "
+          + "exact matches, checkpointed with it). `experiment distill` compares the losses.")
   private List<String> students = new ArrayList<>();
 
   @Mixin

@@ -188,8 +188,12 @@ public final class DistillExperiment {
           DenseIndex teacherIndex = DenseIndex.build(teacherModel, dataset.corpus())) {
         JointTeacher joint = classroom.joint().orElseThrow();
         double scale = teacher.scale();
+        Featurizer featurizer = classroom.teacher().featurizer();
+        Map<String, int[]> documentIds = new HashMap<>();
+        dataset.corpus().forEach(d -> documentIds.put(d.id(), featurizer.document(d.title(), d.text())));
         RerankingRetriever reranker = new RerankingRetriever(teacherIndex, RerankingRetriever.DEFAULT_DEPTH,
-            (query, documents) -> joint.score(query, documents, scale));
+            (query, vector, ids, vectors) -> joint.score(vector, featurizer.query(query), vectors,
+                ids.stream().map(documentIds::get).toList(), scale));
         for (Setting setting : settings) {
           Trained result;
           double ms = nanos.get(setting.name()) / 1e6 / examples;

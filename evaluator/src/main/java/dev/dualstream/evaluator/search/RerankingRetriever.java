@@ -16,10 +16,10 @@ public final class RerankingRetriever implements Retriever {
   /** How deep a re-ranker looks unless told otherwise. */
   public static final int DEFAULT_DEPTH = 100;
 
-  /** Scores documents for one query from the first stage's embeddings of both. */
+  /** Scores documents for one query, given their texts' ids and the first stage's embeddings of both. */
   @FunctionalInterface
   public interface PairScorer {
-    double[] score(float[] query, float[][] documents);
+    double[] score(String query, float[] queryVector, List<String> documentIds, float[][] documentVectors);
   }
 
   private final DenseIndex first;
@@ -56,10 +56,12 @@ public final class RerankingRetriever implements Retriever {
       float[] query = new float[dim];
       System.arraycopy(queryVectors, q * dim, query, 0, dim);
       float[][] documents = new float[top.size()][dim];
+      List<String> ids = new ArrayList<>(top.size());
       for (int d = 0; d < top.size(); d++) {
         System.arraycopy(vectors, rows.get(top.get(d).id()) * dim, documents[d], 0, dim);
+        ids.add(top.get(d).id());
       }
-      double[] scores = scorer.score(query, documents);
+      double[] scores = scorer.score(queries.get(q), query, ids, documents);
       Integer[] order = new Integer[top.size()];
       for (int d = 0; d < order.length; d++) {
         order[d] = d;

@@ -22,7 +22,7 @@ class RerankingRetrieverTest {
     List<DocumentText> corpus = DenseIndexTest.randomCorpus(random, 300);
     List<String> queries = List.of(DenseIndexTest.randomText(random, 3), DenseIndexTest.randomText(random, 3));
     try (DenseIndex index = DenseIndex.build(new HashedBagOfWordsModel(32), corpus)) {
-      RerankingRetriever.PairScorer negatedDot = (q, docs) -> {
+      RerankingRetriever.PairScorer negatedDot = (text, q, ids, docs) -> {
         double[] s = new double[docs.length];
         for (int d = 0; d < docs.length; d++) {
           for (int k = 0; k < q.length; k++) {
@@ -51,7 +51,7 @@ class RerankingRetrieverTest {
   void aDepthBelowOneIsRefused() {
     try (DenseIndex index = DenseIndex.build(new HashedBagOfWordsModel(8),
         DenseIndexTest.randomCorpus(new Random(1), 5))) {
-      assertThrows(IllegalArgumentException.class, () -> new RerankingRetriever(index, 0, (q, d) -> new double[0]));
+      assertThrows(IllegalArgumentException.class, () -> new RerankingRetriever(index, 0, (t, q, ids, d) -> new double[0]));
     }
   }
 }

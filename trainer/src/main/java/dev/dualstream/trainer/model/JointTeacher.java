@@ -24,12 +24,14 @@ import java.util.SplittableRandom;
 
 /**
  * A teacher that scores a (query, document) pair jointly, closer to a cross-encoder than a dual encoder
- * can be: the dense teacher's score plus a small network over both of its embeddings and their
- * element-wise product,
+ * can be: the dense teacher's score plus a small network over both of its embeddings, their element-wise
+ * product and how the two texts match exactly,
  *
- * <pre>{@code s(q, d) = scale q.d + w2 . relu(W1 [q; d; q * d] + b1) + b2}</pre>
+ * <pre>{@code s(q, d) = scale q.d + w2 . relu(W1 [q; d; q * d; m/|Q|; log(1 + m)] + b1) + b2}</pre>
  *
- * <p>q and d are the dense teacher's unit embeddings, taken after its step; the head learns on the same
+ * <p>where m is the number of the query's feature ids that the document also has and |Q| the query's: the
+ * exact-match interaction that a cross-encoder sees and a dual encoder, which compares two summaries, cannot.
+ * q and d are the dense teacher's unit embeddings, taken after its step; the head learns on the same
  * candidates with the clicks (softmax cross-entropy of the clicked document), its gradient stopping at the
  * embeddings, so the dense teacher trains exactly as it would alone. The output layer starts at zero: a new
  * joint teacher ranks as its dense teacher and learns corrections from there. Because the score needs the
@@ -48,6 +50,8 @@ public final class JointTeacher implements AutoCloseable {
   private static final int MAGIC = 0x44534a54;
   private static final int FORMAT = 1;
   private static final LossConfig CLICKS = LossConfig.defaults();
+  /** Exact-match features per pair after the embeddings. */
+  static final int MATCH_FEATURES = 2;
 
   private final NDManager manager;
   private final int dim;
@@ -80,8 +84,8 @@ public final class JointTeacher implements AutoCloseable {
       throw new IllegalArgumentException("the joint teacher needs positive widths, got " + dim + " and " + hidden);
     }
     SplittableRandom random = new SplittableRandom(seed);
-    float[] w1 = new float[hidden * 3 * dim];
-    double bound = Math.sqrt(6.0 / (3 * dim));
+    float[] w1 = new float[hidden * (3 * dim + MATCH_FEATURES)];
+    double bound = Math.sqrt(6.0 / (3 * dim + MATCH_FEATURES));
     for (int k = 0; k < w1.length; k++) {
       w1[k] = (float) ((2 * random.nextDouble() - 1) * bound);
     }
@@ -117,11 +121,14 @@ public final class JointTeacher implements AutoCloseable {
     }
     float[] q = new float[pairs * dim];
     float[] d = new float[pairs * dim];
+    float[] match = new float[pairs * MATCH_FEATURES];
     int at = 0;
     for (int cell = 0; cell < cells.length; cell++) {
       if (cells[cell] >= 0) {
-        System.arraycopy(queries[cell / columns], 0, q, at * dim, dim);
+        int row = cell / columns;
+        System.arraycopy(queries[row], 0, q, at * dim, dim);
         System.arraycopy(documents[cells[cell]], 0, d, at * dim, dim);
+        match(candidates.queries().get(row), candidates.documents().get(cells[cell]), match, at);
         at++;
       }
     }
@@ -130,7 +137,7 @@ public final class JointTeacher implements AutoCloseable {
       double[] joint = new double[cells.length];
       synchronized (DualEncoderTrainer.COLLECTOR_LOCK) {
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-          NDArray scores = forward(step, q, d, pairs, scale, parameters);
+          NDArray scores = forward(step, q, d, match, pairs, scale, parameters);
           float[] s = scores.toFloatArray();
           at = 0;
           for (int cell = 0; cell < cells.length; cell++) {
@@ -155,18 +162,23 @@ public final class JointTeacher implements AutoCloseable {
   }
 
   /**
-   * Scores documents for one query, as a re-ranker does: the query's and each document's embedding by the
-   * dense teacher, no gradient.
+   * Scores documents for one query, as a re-ranker does, no gradient.
    *
+   * @param query the query's embedding by the dense teacher
+   * @param queryIds the query's feature ids in the dense teacher's feature space
+   * @param documents each document's embedding by the dense teacher
+   * @param documentIds each document's feature ids
    * @param scale the dense teacher's scale
    */
-  public double[] score(float[] query, float[][] documents, double scale) {
+  public double[] score(float[] query, int[] queryIds, float[][] documents, List<int[]> documentIds, double scale) {
     int n = documents.length;
     float[] q = new float[n * dim];
     float[] d = new float[n * dim];
+    float[] match = new float[n * MATCH_FEATURES];
     for (int k = 0; k < n; k++) {
       System.arraycopy(query, 0, q, k * dim, dim);
       System.arraycopy(documents[k], 0, d, k * dim, dim);
+      match(queryIds, documentIds.get(k), match, k);
     }
     try (NDManager step = manager.newSubManager()) {
       List<NDArray> detached = new ArrayList<>();
@@ -175,7 +187,7 @@ public final class JointTeacher implements AutoCloseable {
         view.attach(step);
         detached.add(view);
       }
-      float[] s = forward(step, q, d, n, scale, detached).toFloatArray();
+      float[] s = forward(step, q, d, match, n, scale, detached).toFloatArray();
       double[] out = new double[n];
       for (int k = 0; k < n; k++) {
         out[k] = s[k];
@@ -184,11 +196,28 @@ public final class JointTeacher implements AutoCloseable {
     }
   }
 
-  private NDArray forward(NDManager step, float[] q, float[] d, int n, double scale, List<NDArray> p) {
+  /** The exact-match features of pair {@code at}: the share of the query's ids the document has, log(1 + count). */
+  static void match(int[] queryIds, int[] documentIds, float[] into, int at) {
+    int shared = 0;
+    for (int id : queryIds) {
+      for (int other : documentIds) {
+        if (other == id) {
+          shared++;
+          break;
+        }
+      }
+    }
+    into[at * MATCH_FEATURES] = queryIds.length == 0 ? 0 : (float) shared / queryIds.length;
+    into[at * MATCH_FEATURES + 1] = (float) Math.log1p(shared);
+  }
+
+  private NDArray forward(NDManager step, float[] q, float[] d, float[] match, int n, double scale,
+      List<NDArray> p) {
     NDArray queries = step.create(q, new Shape(n, dim));
     NDArray documents = step.create(d, new Shape(n, dim));
     NDArray product = queries.mul(documents);
-    NDArray input = NDArrays.concat(new NDList(queries, documents, product), 1);
+    NDArray input = NDArrays.concat(new NDList(queries, documents, product,
+        step.create(match, new Shape(n, MATCH_FEATURES))), 1);
     NDArray h = Activation.relu(Linear.linear(input, p.get(0), p.get(1)).singletonOrThrow());
     NDArray head = Linear.linear(h, p.get(2), p.get(3)).singletonOrThrow().reshape(n);
     return product.sum(new int[] {1}).mul(Scalars.of(step, (float) scale)).add(head);
@@ -215,7 +244,7 @@ public final class JointTeacher implements AutoCloseable {
 
   /** Parameters of the head. */
   public long parameters() {
-    return 3L * dim * hidden + 2L * hidden + 1;
+    return (3L * dim + MATCH_FEATURES) * hidden + 2L * hidden + 1;
   }
 
   /** Writes the head and its optimizer state; see the class comment for the format. */
@@ -277,7 +306,8 @@ public final class JointTeacher implements AutoCloseable {
   }
 
   private static List<Shape> shapes(int dim, int hidden) {
-    return List.of(new Shape(hidden, 3L * dim), new Shape(hidden), new Shape(1, hidden), new Shape(1));
+    return List.of(new Shape(hidden, 3L * dim + MATCH_FEATURES), new Shape(hidden), new Shape(1, hidden),
+        new Shape(1));
   }
 
   @Override

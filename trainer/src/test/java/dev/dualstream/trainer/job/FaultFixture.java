@@ -68,12 +68,13 @@ final class FaultFixture {
       .build();
   /**
    * A student in every fault test's job: its parameters, optimizer state and versions must survive the
-   * failures as the model's do. RankDistil, so its seeded draws of teacher orders are covered too.
+   * failures as the model's do. RankDistil, so its seeded draws of teacher orders are covered too, from the
+   * joint teacher, whose head and optimizer state must survive as well: the student learns from its scores.
    */
   static final StudentSpec STUDENT = new StudentSpec(
       TINY.toBuilder().modelName("tiny-student").buckets(1 << 10).dims(8, 16, 8).build(),
       DistillationConfig.defaults().withKind(DistillationConfig.Kind.RANK_DISTIL).withRankDistil(4, 2)
-          .withClickWeight(0.3));
+          .withClickWeight(0.3), true);
   /** Where the student's files sit among {@link #stateFiles}. */
   private static final String STUDENT_PREFIX = "student/";
   /** Files of a trainer checkpoint that are not model state: provenance differs between runs by design. */

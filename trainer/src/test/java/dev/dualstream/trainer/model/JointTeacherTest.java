@@ -50,17 +50,19 @@ class JointTeacherTest {
   }
 
   /**
-   * The head by hand, dim 1 and hidden 1: s = scale q d + w2 relu(w1 . [q, d, q d] + b1) + b2 with
-   * w1 = (1, -2, 3), b1 = 0.5, w2 = 2, b2 = -1, scale 20; for q = 0.6 and d = -0.8 the hidden unit is
-   * relu(0.6 + 1.6 - 1.44 + 0.5) = 1.26, so s = 20 (-0.48) + 2.52 - 1 = -8.08; for d = 0.8 it is
+   * The head by hand, dim 1 and hidden 1: s = scale q d + w2 relu(w1 . [q, d, q d, m/|Q|, log(1 + m)] + b1) + b2
+   * with w1 = (1, -2, 3, 2, 1), b1 = 0.5, w2 = 2, b2 = -1, scale 20 and q = 0.6. The query has ids 1..4.
+   * Document A (d = -0.8, ids 2, 4, 9) shares m = 2 of them: the hidden unit is relu(0.6 + 1.6 - 1.44 + 1 +
+   * ln 3 + 0.5) = 3.3586, so s = -9.6 + 6.7172 - 1 = -3.8828. Document B (d = 0.8, id 7) shares none:
    * relu(0.6 - 1.6 + 1.44 + 0.5) = 0.94 and s = 9.6 + 1.88 - 1 = 10.48.
    */
   @Test
   void scoresAPairAsTheFormulaSays() {
     try (JointTeacher joint = JointTeacher.of(1, 1,
-        List.of(new float[] {1, -2, 3}, new float[] {0.5f}, new float[] {2}, new float[] {-1}), ADAM)) {
-      double[] s = joint.score(new float[] {0.6f}, new float[][] {{-0.8f}, {0.8f}}, 20);
-      assertEquals(-8.08, s[0], 1e-5);
+        List.of(new float[] {1, -2, 3, 2, 1}, new float[] {0.5f}, new float[] {2}, new float[] {-1}), ADAM)) {
+      double[] s = joint.score(new float[] {0.6f}, new int[] {1, 2, 3, 4}, new float[][] {{-0.8f}, {0.8f}},
+          List.of(new int[] {2, 4, 9}, new int[] {7}), 20);
+      assertEquals(-9.6 + 2 * (0.76 + 1 + Math.log(3) + 0.5) - 1, s[0], 1e-5);
       assertEquals(10.48, s[1], 1e-5);
     }
   }
@@ -99,7 +101,7 @@ class JointTeacherTest {
       Candidates dense = teacher.lastCandidates().orElseThrow();
       float[][] q = teacher.embedIds(dense.queries());
       float[][] d = teacher.embedIds(dense.documents());
-      double[] before = joint.score(q[2], d, TEACHER.scale());
+      double[] before = joint.score(q[2], dense.queries().get(2), d, dense.documents(), TEACHER.scale());
       Candidates scored = joint.step(teacher, dense);
       for (int c = 0; c < dense.columns(); c++) {
         int doc = dense.cells()[2 * dense.columns() + c];
