@@ -72,13 +72,15 @@ public record DistillExperimentOptions(Path dataset, int examples, int evalQueri
   }
 
   /**
-   * The students: as large as a quarter of the teacher's parameters allows. Half the default's buckets at its
-   * table width (the table is nearly all of a model), a narrower tower (hidden 96, output 64), so that the
-   * whole stays under the quarter; its 64-dimensional vectors also halve the cost of search.
+   * The students: a quarter of the teacher's buckets at its table width (2^18 x 128) and a narrower tower
+   * (hidden 80, output 64), as wide as stays under a quarter of the teacher's parameters. At this size a wide
+   * table beats fewer collisions: on seed 42, 2^19 x 64 and 2^17 x 256 students of the same size did worse
+   * (see docs/distillation.md).
    */
   public static ModelConfig defaultStudent() {
-    ModelConfig base = ModelConfig.defaults();
-    return base.toBuilder().modelName("student").buckets(base.buckets() / 2).dims(base.embeddingDim(), 96, 64).build();
+    ModelConfig teacher = defaultTeacher();
+    return ModelConfig.defaults().toBuilder().modelName("student").buckets(teacher.buckets() / 4)
+        .dims(teacher.embeddingDim(), 80, 64).build();
   }
 
   /** The loop's negatives, the best of the negatives experiment. */
