@@ -130,6 +130,7 @@ public final class DistillExperiment {
       }
     }
     List<Setting> settings = settings(options);
+    checkHeap(options, settings, Runtime.getRuntime().maxMemory());
     log.accept(String.format(Locale.ROOT, "%s: %d documents; simulating the click log (seed %d) for %d examples; %d"
         + " models per seed, seeds %s", dataset.name(), dataset.corpus().size(), options.streamSeed(),
         options.examples(), settings.size(), options.seeds()));
@@ -153,6 +154,24 @@ public final class DistillExperiment {
       run.forEach((name, result) -> trained.get(name).add(result));
     }
     return DistillReport.of(dataset.name(), pairs.size(), options, settings, trained, calibrations);
+  }
+
+  /**
+   * Refuses, before hours of training, a run whose models cannot fit this JVM's heap: each model holds its
+   * parameters and as many optimizer values (Adagrad's sums, Adam's moments), four bytes each, all at once.
+   *
+   * @throws IllegalArgumentException saying how much heap the run needs and how to give it
+   */
+  static void checkHeap(DistillExperimentOptions options, List<Setting> settings, long maxHeap) {
+    long parameters = options.teacher().parameters() + options.reference().parameters()
+        + settings.stream().filter(s -> s.spec() != null).mapToLong(s -> s.spec().config().parameters()).sum();
+    long needed = 8 * parameters + (1L << 30);
+    if (needed > maxHeap) {
+      long gib = (needed + (1L << 30) - 1) >> 30;
+      throw new IllegalArgumentException(String.format(Locale.ROOT, "the %d models of this run need about %d GiB of"
+          + " heap and this JVM has %.1f: run it with DUALSTREAM_JAVA_OPTS=-Xmx%dg, or with fewer settings"
+          + " (--temperatures, --click-weights)", settings.size(), gib, maxHeap / (double) (1L << 30), gib + 1));
+    }
   }
 
   /** One seed's scores of a model. */

@@ -39,6 +39,17 @@ class DistillExperimentTest {
         List.of(1.0, 4.0), List.of(0.5), 3, 2);
   }
 
+  /** The default run holds twenty models of up to 134M parameters at once: too many for a small heap, said up front. */
+  @Test
+  void aRunThatCannotFitTheHeapIsRefusedBeforeItTrains() {
+    DistillExperimentOptions full = DistillExperimentOptions.defaults(dir);
+    List<DistillExperiment.Setting> settings = DistillExperiment.settings(full);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> DistillExperiment.checkHeap(full, settings, 6L << 30));
+    assertTrue(e.getMessage().contains("DUALSTREAM_JAVA_OPTS=-Xmx"), e.getMessage());
+    DistillExperiment.checkHeap(full, settings, 64L << 30);
+  }
+
   @Test
   void everySettingIsScoredChosenOnDevAndTheSameSeedsGiveTheSameScores() throws IOException {
     Path data = writeBeir(dir.resolve("tiny"));
