@@ -70,6 +70,11 @@ final class DemoCommand implements Callable<Integer> {
           + "Default: ${DEFAULT-VALUE}.")
   private Path workDir;
 
+  @Option(names = "--record", paramLabel = "DIR",
+      description = "Also record the demo's input topics (corpus.documents, search.impressions, search.clicks) into "
+          + "DIR once the simulator is done, as `record` does; `replay DIR` plays them back.")
+  private Path record;
+
   @Option(names = "--foreign-traffic", paramLabel = "BAD,PAIRS", split = ",", arity = "0..1",
       fallbackValue = "99,20",
       description = "While the simulator publishes, another Kafka client mixes in BAD bad records (random bytes, "
@@ -95,7 +100,7 @@ final class DemoCommand implements Callable<Integer> {
       }
       options = new DemoOptions(dataset.dir, workDir, kafkaPort, impressions, seed.value, evalQueries, model,
           Optional.ofNullable(reportJson), foreignTraffic == null ? 0 : foreignTraffic[0],
-          foreignTraffic == null ? 0 : foreignTraffic[1]);
+          foreignTraffic == null ? 0 : foreignTraffic[1], Optional.ofNullable(record));
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }

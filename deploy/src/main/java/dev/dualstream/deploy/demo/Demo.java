@@ -9,6 +9,7 @@ import dev.dualstream.evaluator.bm25.Bm25Index;
 import dev.dualstream.evaluator.offline.Report;
 import dev.dualstream.evaluator.offline.ReportJson;
 import dev.dualstream.evaluator.offline.VersionEvaluation;
+import dev.dualstream.evaluator.record.Recorder;
 import dev.dualstream.evaluator.simulate.ClickSimulator;
 import dev.dualstream.evaluator.simulate.SimulationConfig;
 import dev.dualstream.evaluator.simulate.SimulationResult;
@@ -19,6 +20,7 @@ import dev.dualstream.ingest.IngestApp;
 import dev.dualstream.ingest.IngestCounts;
 import dev.dualstream.ingest.IngestOptions;
 import dev.dualstream.ingest.RunningIngest;
+import dev.dualstream.schemas.Topics;
 import dev.dualstream.schemas.avro.ModelVersion;
 import dev.dualstream.trainer.job.CheckpointSettings;
 import dev.dualstream.trainer.job.TrainerJob;
@@ -31,6 +33,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.function.Consumer;
 
 /**
@@ -73,6 +76,7 @@ public final class Demo {
 
       ForeignTraffic[] foreign = new ForeignTraffic[1];
       SimulationResult simulated = simulate(dataset, bootstrap, foreign);
+      options.record().ifPresent(dir -> record(bootstrap, dir, simulated, foreign[0] != null));
       IngestOptions ingestOptions = IngestOptions.defaults().toBuilder()
           .stateDir(work.resolve("ingest"))
           .replicationFactor(1)
@@ -112,6 +116,16 @@ public final class Demo {
     }
     say("simulate: done, %,d impressions and %,d clicks", result.impressions(), result.clicks());
     return result;
+  }
+
+  /** Records the input topics as they stand once the simulator is done. */
+  private void record(String bootstrap, Path dir, SimulationResult simulated, boolean foreign) {
+    Recorder recorder = Recorder.open(dir, Recorder.Rotation.defaults());
+    Recorder.Progress recorded = recorder.run(bootstrap,
+        List.of(Topics.DOCUMENTS.name(), Topics.IMPRESSIONS.name(), Topics.CLICKS.name()), new Properties(), true,
+        () -> false, p -> { });
+    say("record: %,d events recorded into %s (the simulator produced %,d%s)", recorded.records(), dir,
+        simulated.events(), foreign ? ", another producer the rest" : "");
   }
 
   /** The simulator's sink, and with --foreign-traffic another producer's records mixed in. */

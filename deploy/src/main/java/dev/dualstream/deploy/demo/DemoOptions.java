@@ -18,6 +18,7 @@ import java.util.Optional;
  * @param reportJson where to write the report as JSON, if anywhere
  * @param foreignBadRecords bad records another producer mixes into the simulated stream
  * @param foreignPairs valid impression and click pairs another producer mixes in
+ * @param record where to record the demo's input topics (documents, impressions, clicks), if anywhere
  */
 public record DemoOptions(
     Path dataset,
@@ -29,12 +30,13 @@ public record DemoOptions(
     ModelConfig model,
     Optional<Path> reportJson,
     int foreignBadRecords,
-    int foreignPairs) {
+    int foreignPairs,
+    Optional<Path> record) {
 
   /** The demo without another producer. */
   public DemoOptions(Path dataset, Path workDir, int kafkaPort, long impressions, long seed, int evalQueries,
       ModelConfig model, Optional<Path> reportJson) {
-    this(dataset, workDir, kafkaPort, impressions, seed, evalQueries, model, reportJson, 0, 0);
+    this(dataset, workDir, kafkaPort, impressions, seed, evalQueries, model, reportJson, 0, 0, Optional.empty());
   }
 
   public DemoOptions {
@@ -42,6 +44,7 @@ public record DemoOptions(
     Objects.requireNonNull(workDir, "workDir");
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(reportJson, "reportJson");
+    Objects.requireNonNull(record, "record");
     if (kafkaPort < 1 || kafkaPort > 65534) {
       throw new IllegalArgumentException("--kafka-port must be between 1 and 65534, got " + kafkaPort);
     }

@@ -27,6 +27,18 @@ class LiveCommandsTest {
         "small");
     assertRefused("student small: unknown key 'size'", "up", "--student", "small:size=2");
     assertRefused("two students are named small", "up", "--student", "small", "--student", "small:loss=KL");
+    assertRefused("--max-file-mb and --max-file-age must be positive", "record", "--topics", "search.clicks", "--out",
+        "var/never", "--max-file-mb", "0");
+    assertRefused("--duration must be positive", "record", "--topics", "search.clicks", "--out", "var/never",
+        "--duration", "0s");
+    assertRefused("--speed: speed is max or a positive factor such as 1x or 10x, got 'fast'", "replay", "var/never",
+        "--speed", "fast");
+    assertRefused("nowhere is not a directory", "replay", "nowhere");
+  }
+
+  @Test
+  void replayRefusesADirectoryWithoutARecording(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    assertRefused("holds no recording files (recording-NNNNNN.avro)", "replay", dir.toString());
   }
 
   @Test

@@ -34,8 +34,9 @@ class DemoIT {
     ModelConfig model = ModelConfig.defaults().toBuilder().buckets(1 << 16).batchSize(64).build();
     List<String> progress = new ArrayList<>();
 
+    Path recording = tmp.resolve("recording");
     Report result = Demo.run(new DemoOptions(dataset, tmp.resolve("work"), port, 6_000, 7, 0, model,
-        Optional.of(report)), line -> {
+        Optional.of(report), 0, 0, Optional.of(recording)), line -> {
           progress.add(line);
           System.out.println(line);
         });
@@ -59,6 +60,23 @@ class DemoIT {
     }
     assertTrue(progress.stream().anyMatch(l -> l.contains("simulate:") && l.contains("events produced")), "progress");
     assertTrue(progress.stream().anyMatch(l -> l.contains("train: step")), "training progress");
+
+    // --record: the recording holds exactly the simulator's events, read by Avro's own generic reader.
+    String line = progress.stream().filter(l -> l.contains("] record: ")).findFirst().orElseThrow();
+    java.util.regex.Matcher counts = java.util.regex.Pattern.compile(
+        "\\[ *[0-9.]+s\\] record: ([0-9,]+) events recorded into .* \\(the simulator produced ([0-9,]+)\\)").matcher(line);
+    assertTrue(counts.matches(), line);
+    assertEquals(counts.group(2), counts.group(1), line);
+    long recorded = 0;
+    for (Path file : dev.dualstream.evaluator.record.Recorder.finished(recording)) {
+      try (org.apache.avro.file.DataFileReader<Object> reader = new org.apache.avro.file.DataFileReader<>(
+          file.toFile(), new org.apache.avro.generic.GenericDatumReader<>())) {
+        for (Object r : reader) {
+          recorded++;
+        }
+      }
+    }
+    assertEquals(Long.parseLong(counts.group(1).replace(",", "")), recorded);
 
     assertTrue(FreePorts.isFree(port) && FreePorts.isFree(port + 1), "the broker's ports are free again");
     assertTrue(ProcessHandle.current().children().noneMatch(ProcessHandle::isAlive), "no child process left");
