@@ -4,6 +4,11 @@ import dev.dualstream.deploy.metrics.MetricsEndpoint;
 import dev.dualstream.evaluator.beir.BeirDataset;
 import dev.dualstream.evaluator.beir.BeirReader;
 import dev.dualstream.evaluator.bm25.Bm25Index;
+import dev.dualstream.evaluator.trec.TrecRun;
+import dev.dualstream.evaluator.beir.Qrels;
+import dev.dualstream.evaluator.beir.DatasetException;
+import dev.dualstream.evaluator.metrics.MetricSummary;
+import java.util.Locale;
 import dev.dualstream.evaluator.follow.VersionFollower;
 import dev.dualstream.evaluator.offline.ReportTable;
 import dev.dualstream.evaluator.offline.VersionEvaluation;
@@ -42,6 +47,9 @@ import picocli.CommandLine.Spec;
         "                     (read_committed), in order, each result written to",
         "                     evaluation.results and printed; until Ctrl-C or",
         "                     --duration. A restart carries on with the next version.",
+        "  --run FILE --qrels FILE  any ranking in TREC run format, scored as",
+        "                     trec_eval ranks it (score, then document id).",
+        "--runs DIR writes each system's ranking of the split as DIR/SYSTEM.run.",
         ""})
 final class EvaluateCommand implements Callable<Integer> {
 
@@ -54,6 +62,20 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--version-dir", paramLabel = "DIR",
       description = "Score this saved version (a directory of the model store, e.g. var/models/dual-encoder/v3).")
   private Path versionDir;
+
+  @Option(names = "--run", paramLabel = "FILE",
+      description = "Score this TREC run file (query-id Q0 doc-id rank score run-name) against --qrels.")
+  private Path runFile;
+
+  @Option(names = "--qrels", paramLabel = "FILE",
+      description = "With --run: the judgments, BEIR's query-id TAB corpus-id TAB score or TREC's four columns; every "
+          + "judged query with a relevant document counts, one the run lacks scoring zero.")
+  private Path qrelsFile;
+
+  @Option(names = "--runs", paramLabel = "DIR",
+      description = "With --version-dir: also write each system's ranking of the split as a TREC run file, "
+          + "DIR/SYSTEM.run.")
+  private Path runsDir;
 
   @Mixin
   private CommonOptions.Dataset dataset;
@@ -84,8 +106,18 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (follow == (versionDir != null)) {
-      throw new UserError("give either --follow or --version-dir DIR");
+    int modes = (follow ? 1 : 0) + (versionDir != null ? 1 : 0) + (runFile != null ? 1 : 0);
+    if (modes != 1) {
+      throw new UserError("give one of --follow, --version-dir DIR, or --run FILE with --qrels FILE");
+    }
+    if ((runFile != null) != (qrelsFile != null)) {
+      throw new UserError("--run FILE and --qrels FILE go together");
+    }
+    if (runsDir != null && versionDir == null) {
+      throw new UserError("--runs DIR goes with --version-dir");
+    }
+    if (runFile != null) {
+      return scoreRun(spec.commandLine().getOut());
     }
     if (queries < 0) {
       throw new UserError("--queries must be 0 (all) or positive, got " + queries);
@@ -107,10 +139,25 @@ final class EvaluateCommand implements Callable<Integer> {
     }
   }
 
+  private int scoreRun(PrintWriter out) {
+    PathChecks.requireFile("--run", runFile);
+    PathChecks.requireFile("--qrels", qrelsFile);
+    MetricSummary m;
+    try {
+      m = TrecRun.score(TrecRun.read(runFile), Qrels.read(qrelsFile));
+    } catch (DatasetException e) {
+      throw new UserError(e.getMessage(), e);
+    }
+    out.printf(Locale.ROOT, "evaluate: %s on %,d judged queries of %s: Recall@1 %.4f, Recall@10 %.4f, Recall@100 %.4f,"
+        + " MRR@10 %.4f, nDCG@10 %.4f%n", runFile, m.queries(), qrelsFile, m.recallAt1(), m.recallAt10(),
+        m.recallAt100(), m.mrrAt10(), m.ndcgAt10());
+    return 0;
+  }
+
   private int once(BeirDataset data, PrintWriter out) {
     try (RetrievalModel model = ModelStore.load(versionDir); Bm25Index bm25 = Bm25Index.build(data.corpus())) {
       VersionEvaluation.Result r = new VersionEvaluation(data, split, queries, line -> out.println("evaluate: " + line))
-          .run(model, bm25, Map.of());
+          .run(model, bm25, Map.of(), runsDir);
       out.println();
       out.println(ReportTable.format(r.report()));
       out.printf("evaluate: done in %.1f s%n", r.seconds());

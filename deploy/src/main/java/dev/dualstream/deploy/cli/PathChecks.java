@@ -14,6 +14,13 @@ final class PathChecks {
     }
   }
 
+  /** {@code path} must be a readable file: {@code --run x is not a readable file}. */
+  static void requireFile(String option, Path path) {
+    if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+      throw new UserError(option + " " + path + " is not a readable file");
+    }
+  }
+
   /** A file to write, if given, must go into a directory that exists. */
   static void requireParentDirectory(String option, Path file) {
     Path dir = file == null ? null : file.toAbsolutePath().getParent();

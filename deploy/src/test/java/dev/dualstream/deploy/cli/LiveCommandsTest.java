@@ -34,6 +34,24 @@ class LiveCommandsTest {
     assertRefused("--speed: speed is max or a positive factor such as 1x or 10x, got 'fast'", "replay", "var/never",
         "--speed", "fast");
     assertRefused("nowhere is not a directory", "replay", "nowhere");
+    assertRefused("give one of --follow, --version-dir DIR, or --run FILE with --qrels FILE", "evaluate");
+    assertRefused("--run FILE and --qrels FILE go together", "evaluate", "--run", "a.run");
+    assertRefused("--run nowhere.run is not a readable file", "evaluate", "--run", "nowhere.run", "--qrels", "q.tsv");
+    assertRefused("--runs DIR goes with --version-dir", "evaluate", "--follow", "--runs", "var/runs");
+  }
+
+  /** {@code evaluate --run} scores a run file as trec_eval ranks it, and says where a malformed one breaks. */
+  @Test
+  void evaluateScoresARunFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path run = dir.resolve("x.run");
+    java.nio.file.Path qrels = dir.resolve("qrels.tsv");
+    java.nio.file.Files.writeString(run, "q1 Q0 d2 1 2.0 x\nq1 Q0 d1 2 1.0 x\nq2 Q0 d5 1 1.0 x\n");
+    java.nio.file.Files.writeString(qrels, "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td5\t1\n");
+    CliRun r = CliRun.run("evaluate", "--run", run.toString(), "--qrels", qrels.toString());
+    assertEquals(0, r.code, r.err);
+    assertTrue(r.out.contains("on 2 judged queries") && r.out.contains("MRR@10 0.7500"), r.out);
+    java.nio.file.Files.writeString(run, "q1 Q0 d2 1\n");
+    assertRefused("x.run:1: expected 6 fields", "evaluate", "--run", run.toString(), "--qrels", qrels.toString());
   }
 
   @Test

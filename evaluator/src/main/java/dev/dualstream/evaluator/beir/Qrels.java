@@ -30,6 +30,16 @@ public final class Qrels {
     return new Qrels(Collections.unmodifiableMap(copy));
   }
 
+  /**
+   * Reads a qrels file: BEIR's {@code query-id TAB corpus-id TAB score} (a header line allowed) or TREC's four
+   * columns.
+   *
+   * @throws DatasetException naming the file and line of what cannot be read
+   */
+  public static Qrels read(java.nio.file.Path file) {
+    return QrelsParser.parse(file);
+  }
+
   /** Judged query ids, in file order. */
   public Set<String> queryIds() {
     return judgments.keySet();

@@ -8,8 +8,13 @@ import dev.dualstream.evaluator.metrics.MetricSummary;
 import dev.dualstream.evaluator.search.DenseIndex;
 import dev.dualstream.evaluator.search.Retriever;
 import dev.dualstream.evaluator.search.ScoredDocument;
+import dev.dualstream.evaluator.trec.TrecRun;
 import dev.dualstream.trainer.model.DocumentText;
 import dev.dualstream.trainer.model.RetrievalModel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -46,6 +51,7 @@ public final class OfflineEvaluation {
   private final Map<String, Function<List<DocumentText>, Retriever>> systems = new LinkedHashMap<>();
   /** Systems built by the caller over this corpus: not indexed here, not closed here. */
   private final Set<String> prebuilt = new HashSet<>();
+  private Path runFiles;
 
   private OfflineEvaluation(BeirDataset dataset) {
     this.dataset = Objects.requireNonNull(dataset, "dataset");
@@ -59,6 +65,15 @@ public final class OfflineEvaluation {
   /** The split whose qrels are scored (default "test"). */
   public OfflineEvaluation split(String split) {
     this.split = Objects.requireNonNull(split, "split");
+    return this;
+  }
+
+  /**
+   * Also writes each system's rankings as a TREC run file, {@code dir/SYSTEM.run} (run name the system's), which
+   * {@link TrecRun#score} scores to the same metrics.
+   */
+  public OfflineEvaluation runFiles(Path dir) {
+    this.runFiles = Objects.requireNonNull(dir, "dir");
     return this;
   }
 
@@ -170,13 +185,29 @@ public final class OfflineEvaluation {
       List<List<ScoredDocument>> rankings = retriever.search(texts, MetricSummary.DEPTH);
       double searchSeconds = seconds(searchStart);
       MetricAccumulator accumulator = new MetricAccumulator();
+      Map<String, List<ScoredDocument>> run = new LinkedHashMap<>();
       for (int i = 0; i < queryIds.size(); i++) {
         List<String> ranking = rankings.get(i).stream().map(ScoredDocument::id).toList();
         accumulator.add(ranking, qrels.judgments(queryIds.get(i)));
+        run.put(queryIds.get(i), rankings.get(i));
+      }
+      if (runFiles != null) {
+        writeRun(name, run);
       }
       log.accept(String.format(Locale.ROOT, "%s: searched %d queries in %.1f s", name, queryIds.size(), searchSeconds));
       return new SystemResult(name, accumulator.summary(), indexSeconds, searchSeconds);
     }
+  }
+
+  private void writeRun(String system, Map<String, List<ScoredDocument>> run) {
+    try {
+      Files.createDirectories(runFiles);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + runFiles, e);
+    }
+    Path file = runFiles.resolve(system.replaceAll("[^A-Za-z0-9._-]", "_") + ".run");
+    TrecRun.write(file, system.replaceAll("\\s", "_"), run);
+    log.accept(String.format(Locale.ROOT, "%s: run file %s", system, file));
   }
 
   private static double seconds(long startNanos) {

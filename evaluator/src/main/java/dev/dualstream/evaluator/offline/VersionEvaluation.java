@@ -7,6 +7,7 @@ import dev.dualstream.evaluator.search.HybridRetriever;
 import dev.dualstream.trainer.model.RetrievalModel;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -53,6 +54,11 @@ public final class VersionEvaluation {
    * not closed here).
    */
   public Result run(RetrievalModel model, Bm25Index bm25, Map<String, RetrievalModel> alsoScored) {
+    return run(model, bm25, alsoScored, null);
+  }
+
+  /** As {@link #run(RetrievalModel, Bm25Index, Map)}, also writing each system's run file into {@code runs}. */
+  public Result run(RetrievalModel model, Bm25Index bm25, Map<String, RetrievalModel> alsoScored, Path runs) {
     long start = System.nanoTime();
     try (DenseIndex dense = DenseIndex.build(model, dataset.corpus())) {
       log.accept(String.format("dense: indexed %,d documents in %.1f s", dense.size(), (System.nanoTime() - start) / 1e9));
@@ -74,6 +80,9 @@ public final class VersionEvaluation {
       evaluation.prebuilt("bm25", bm25);
       if (limit > 0) {
         evaluation.limit(limit);
+      }
+      if (runs != null) {
+        evaluation.runFiles(runs);
       }
       Report report = evaluation.run();
       return new Result(report, hybrid, (System.nanoTime() - start) / 1e9);
