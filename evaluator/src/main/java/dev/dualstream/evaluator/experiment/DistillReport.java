@@ -101,6 +101,12 @@ public record DistillReport(String dataset, int examples, List<Long> seeds, int 
         .max(Comparator.comparingDouble(r -> r.mrrAt10().mean()));
   }
 
+  /** The chosen student with the best test MRR@10 among those taught by the joint teacher, or by the dense one. */
+  Optional<Row> bestDistilled(boolean ofJoint) {
+    return settings.stream().filter(r -> r.role().equals("student") && r.chosen() && !r.family().equals("clicks")
+        && r.family().startsWith("joint") == ofJoint).max(Comparator.comparingDouble(r -> r.mrrAt10().mean()));
+  }
+
   /** The chosen setting of a family. */
   public Optional<Row> chosen(String family) {
     return settings.stream().filter(r -> r.family().equals(family) && r.chosen()).findFirst();
@@ -181,6 +187,14 @@ public record DistillReport(String dataset, int examples, List<Long> seeds, int 
       out.append(String.format(Locale.ROOT, "joint teacher re-ranking the teacher's top %d: MRR@10 %.4f vs %.4f,"
           + " Recall@10 %.4f vs %.4f%n", RerankingRetriever.DEFAULT_DEPTH, joint.get().mrrAt10().mean(),
           teacher.get().mrrAt10().mean(), joint.get().recallAt10().mean(), teacher.get().recallAt10().mean()));
+      Optional<Row> ofDense = bestDistilled(false);
+      Optional<Row> ofJoint = bestDistilled(true);
+      if (ofDense.isPresent() && ofJoint.isPresent()) {
+        out.append(String.format(Locale.ROOT, "best student of each teacher, against the teacher it learned from:"
+            + " %s keeps %.1f%% of the teacher's MRR@10, %s %.1f%% of the joint teacher's%n", ofDense.get().name(),
+            100 * ofDense.get().mrrAt10().mean() / teacher.get().mrrAt10().mean(), ofJoint.get().name(),
+            100 * ofJoint.get().mrrAt10().mean() / joint.get().mrrAt10().mean()));
+      }
     }
     return out.toString();
   }

@@ -88,6 +88,8 @@ class DistillExperimentTest {
     assertEquals(12, chosenPerFamily.size(), chosenPerFamily.toString());
     assertTrue(row(first, "joint-teacher").parameters() > teacherParameters, "the joint teacher adds its head");
     assertTrue(first.table().contains("joint teacher re-ranking the teacher's top 100"), first.table());
+    assertTrue(first.table().contains("best student of each teacher, against the teacher it learned from"),
+        first.table());
     double klT1 = row(first, "student-kl-t1").devMrrAt10();
     double klT4 = row(first, "student-kl-t4").devMrrAt10();
     assertEquals(klT1 >= klT4, row(first, "student-kl-t1").chosen(), "the dev split chooses KL's temperature");
