@@ -1,25 +1,28 @@
 package dev.dualstream.deploy.cli;
 
+import dev.dualstream.deploy.demo.ReplayEvaluation;
 import dev.dualstream.deploy.metrics.MetricsEndpoint;
 import dev.dualstream.evaluator.beir.BeirDataset;
 import dev.dualstream.evaluator.beir.BeirReader;
-import dev.dualstream.evaluator.bm25.Bm25Index;
-import dev.dualstream.evaluator.trec.TrecRun;
-import dev.dualstream.evaluator.beir.Qrels;
 import dev.dualstream.evaluator.beir.DatasetException;
-import dev.dualstream.evaluator.metrics.MetricSummary;
-import java.util.Locale;
+import dev.dualstream.evaluator.beir.Qrels;
+import dev.dualstream.evaluator.bm25.Bm25Index;
 import dev.dualstream.evaluator.follow.VersionFollower;
+import dev.dualstream.evaluator.metrics.MetricSummary;
 import dev.dualstream.evaluator.offline.ReportTable;
 import dev.dualstream.evaluator.offline.VersionEvaluation;
+import dev.dualstream.evaluator.trec.TrecRun;
 import dev.dualstream.schemas.avro.EvaluationResult;
 import dev.dualstream.schemas.avro.SystemMetrics;
+import dev.dualstream.trainer.model.ModelConfig;
 import dev.dualstream.trainer.model.ModelStore;
 import dev.dualstream.trainer.model.RetrievalModel;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -48,7 +51,13 @@ import picocli.CommandLine.Spec;
         "                     evaluation.results and printed; until Ctrl-C or",
         "                     --duration. A restart carries on with the next version.",
         "  --run FILE --qrels FILE  any ranking in TREC run format, scored as",
-        "                     trec_eval ranks it (score, then document id).",
+        "                     trec_eval ranks it (score, then document id);",
+        "  --replay DIR       a recording (`record`, `demo --record`) replayed into a",
+        "                     local broker, joined by ingest and trained on, a version",
+        "                     every --version-every steps; each version scored",
+        "                     test-then-train on the examples after it (their clicks",
+        "                     as labels) and on the test split. Several values of",
+        "                     --version-every (a freshness sweep) train once each.",
         "--runs DIR writes each system's ranking of the split as DIR/SYSTEM.run.",
         ""})
 final class EvaluateCommand implements Callable<Integer> {
@@ -71,6 +80,36 @@ final class EvaluateCommand implements Callable<Integer> {
       description = "With --run: the judgments, BEIR's query-id TAB corpus-id TAB score or TREC's four columns; every "
           + "judged query with a relevant document counts, one the run lacks scoring zero.")
   private Path qrelsFile;
+
+  @Option(names = "--replay", paramLabel = "DIR",
+      description = "Evaluate a recording prequentially (see above).")
+  private Path replayDir;
+
+  @Option(names = "--version-every", paramLabel = "N[,N...]", split = ",", defaultValue = "150",
+      description = "With --replay: steps between versions; several values train once each. Default: "
+          + "${DEFAULT-VALUE}.")
+  private List<Integer> versionEvery;
+
+  @Option(names = "--window", paramLabel = "N", defaultValue = "1000",
+      description = "With --replay: the examples after a version scored against it. Default: ${DEFAULT-VALUE}.")
+  private int window;
+
+  @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = "var/replay",
+      description = "With --replay: the local broker, ingest state, checkpoints and models (emptied at start). "
+          + "Default: ${DEFAULT-VALUE}.")
+  private Path workDir;
+
+  @Option(names = "--kafka-port", paramLabel = "PORT", defaultValue = "9092",
+      description = "With --replay: the local broker's port (its controller takes the next). Default: "
+          + "${DEFAULT-VALUE}.")
+  private int kafkaPort;
+
+  @Option(names = "--report-json", paramLabel = "FILE",
+      description = "With --replay: write every version's scores as JSON.")
+  private Path reportJson;
+
+  @Mixin
+  private CommonOptions.Seed seed;
 
   @Option(names = "--runs", paramLabel = "DIR",
       description = "With --version-dir: also write each system's ranking of the split as a TREC run file, "
@@ -106,9 +145,13 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    int modes = (follow ? 1 : 0) + (versionDir != null ? 1 : 0) + (runFile != null ? 1 : 0);
+    int modes = (follow ? 1 : 0) + (versionDir != null ? 1 : 0) + (runFile != null ? 1 : 0)
+        + (replayDir != null ? 1 : 0);
     if (modes != 1) {
-      throw new UserError("give one of --follow, --version-dir DIR, or --run FILE with --qrels FILE");
+      throw new UserError("give one of --follow, --version-dir DIR, --run FILE with --qrels FILE, or --replay DIR");
+    }
+    if (replayDir != null) {
+      return replay(spec.commandLine().getOut());
     }
     if ((runFile != null) != (qrelsFile != null)) {
       throw new UserError("--run FILE and --qrels FILE go together");
@@ -137,6 +180,53 @@ final class EvaluateCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage(), e);
     }
+  }
+
+  private int replay(PrintWriter out) {
+    ReplayEvaluation.Options options;
+    try {
+      options = new ReplayEvaluation.Options(replayDir, dataset.dir, workDir, kafkaPort, versionEvery, window, queries,
+          ModelConfig.defaults(), seed.value);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage(), e);
+    }
+    PathChecks.requireDirectory("--replay", replayDir);
+    dataset.checked();
+    PathChecks.requireParentDirectory("--report-json", reportJson);
+    List<ReplayEvaluation.Point> points;
+    try {
+      points = ReplayEvaluation.run(options, out::println);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage(), e);
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException("the replay failed: " + e.getMessage(), e);
+    }
+    if (reportJson != null) {
+      try {
+        List<Map<String, Object>> rows = new java.util.ArrayList<>();
+        for (ReplayEvaluation.Point p : points) {
+          Map<String, Object> row = new java.util.LinkedHashMap<>();
+          row.put("version_every", p.versionEvery());
+          row.put("version", p.version());
+          row.put("step", p.step());
+          row.put("examples", p.examples());
+          row.put("event_time", p.eventTime() == null ? null : p.eventTime().toString());
+          row.put("window_examples", p.windowExamples());
+          row.put("window", p.window());
+          row.put("test", p.test());
+          rows.add(row);
+        }
+        new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(
+            reportJson.toFile(), Map.of("recording", replayDir.toString(), "window", window, "points", rows));
+      } catch (java.io.IOException e) {
+        throw new UserError("cannot write " + reportJson + ": " + e.getMessage(), e);
+      }
+      out.println("evaluate: wrote " + reportJson);
+    }
+    out.printf("evaluate: done, %d versions scored%n", points.size());
+    return 0;
   }
 
   private int scoreRun(PrintWriter out) {

@@ -34,7 +34,11 @@ class LiveCommandsTest {
     assertRefused("--speed: speed is max or a positive factor such as 1x or 10x, got 'fast'", "replay", "var/never",
         "--speed", "fast");
     assertRefused("nowhere is not a directory", "replay", "nowhere");
-    assertRefused("give one of --follow, --version-dir DIR, or --run FILE with --qrels FILE", "evaluate");
+    assertRefused("give one of --follow, --version-dir DIR, --run FILE with --qrels FILE, or --replay DIR", "evaluate");
+    assertRefused("--replay nowhere is not a directory", "evaluate", "--replay", "nowhere");
+    assertRefused("--window must be at least 1 example, got 0", "evaluate", "--replay", ".", "--window", "0");
+    assertRefused("--version-every needs one or more step counts of at least 1, got [150, 0]", "evaluate",
+        "--replay", ".", "--version-every", "150,0");
     assertRefused("--run FILE and --qrels FILE go together", "evaluate", "--run", "a.run");
     assertRefused("--run nowhere.run is not a readable file", "evaluate", "--run", "nowhere.run", "--qrels", "q.tsv");
     assertRefused("--runs DIR goes with --version-dir", "evaluate", "--follow", "--runs", "var/runs");
