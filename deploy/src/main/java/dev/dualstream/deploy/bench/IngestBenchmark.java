@@ -1,5 +1,6 @@
 package dev.dualstream.deploy.bench;
 
+import dev.dualstream.deploy.stack.ElapsedLines;
 import dev.dualstream.deploy.stack.KafkaBrokerProcess;
 import dev.dualstream.deploy.stack.WorkDirectory;
 import dev.dualstream.evaluator.beir.BeirDataset;
@@ -47,12 +48,11 @@ public final class IngestBenchmark {
   private static final Duration TOPIC_TIMEOUT = Duration.ofSeconds(60);
 
   private final IngestBenchOptions options;
-  private final Consumer<String> progress;
-  private final long startNanos = System.nanoTime();
+  private final ElapsedLines lines;
 
   private IngestBenchmark(IngestBenchOptions options, Consumer<String> progress) {
     this.options = options;
-    this.progress = progress;
+    this.lines = new ElapsedLines(progress);
   }
 
   /** Runs the benchmark, reporting progress lines; everything started is stopped at the end. */
@@ -184,7 +184,6 @@ public final class IngestBenchmark {
   }
 
   private void say(String format, Object... args) {
-    double seconds = (System.nanoTime() - startNanos) / 1e9;
-    progress.accept(String.format("[%6.1fs] ", seconds) + String.format(format, args));
+    lines.say(format, args);
   }
 }

@@ -1,5 +1,6 @@
 package dev.dualstream.deploy.bench;
 
+import dev.dualstream.deploy.stack.ElapsedLines;
 import dev.dualstream.deploy.stack.KafkaBrokerProcess;
 import dev.dualstream.deploy.stack.WorkDirectory;
 import dev.dualstream.evaluator.beir.BeirDataset;
@@ -81,12 +82,11 @@ public final class PipelineBenchmark {
   private static final String BARE = "bare";
 
   private final PipelineBenchOptions options;
-  private final Consumer<String> progress;
-  private final long startNanos = System.nanoTime();
+  private final ElapsedLines lines;
 
   private PipelineBenchmark(PipelineBenchOptions options, Consumer<String> progress) {
     this.options = options;
-    this.progress = progress;
+    this.lines = new ElapsedLines(progress);
   }
 
   /** Runs the benchmark, reporting progress lines; everything started is stopped at the end. */
@@ -439,8 +439,7 @@ public final class PipelineBenchmark {
   }
 
   private void say(String format, Object... args) {
-    double seconds = (System.nanoTime() - startNanos) / 1e9;
-    progress.accept(String.format("[%6.1fs] ", seconds) + String.format(format, args));
+    lines.say(format, args);
   }
 
   private static void sleep(long millis) {

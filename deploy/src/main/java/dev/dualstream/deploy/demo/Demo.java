@@ -1,5 +1,6 @@
 package dev.dualstream.deploy.demo;
 
+import dev.dualstream.deploy.stack.ElapsedLines;
 import dev.dualstream.deploy.stack.KafkaBrokerProcess;
 import dev.dualstream.deploy.stack.LocalTopics;
 import dev.dualstream.deploy.stack.WorkDirectory;
@@ -46,12 +47,11 @@ public final class Demo {
   private static final Duration INGEST_TIMEOUT = Duration.ofMinutes(5);
 
   private final DemoOptions options;
-  private final Consumer<String> progress;
-  private final long startNanos = System.nanoTime();
+  private final ElapsedLines lines;
 
   private Demo(DemoOptions options, Consumer<String> progress) {
     this.options = options;
-    this.progress = progress;
+    this.lines = new ElapsedLines(progress);
   }
 
   /** Runs the demo, reporting progress lines to {@code progress}; returns the evaluation report. */
@@ -222,8 +222,7 @@ public final class Demo {
   }
 
   private void say(String format, Object... args) {
-    double seconds = (System.nanoTime() - startNanos) / 1e9;
-    progress.accept(String.format("[%6.1fs] ", seconds) + String.format(format, args));
+    lines.say(format, args);
   }
 
 

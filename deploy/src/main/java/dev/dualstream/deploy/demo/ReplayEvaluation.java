@@ -1,5 +1,6 @@
 package dev.dualstream.deploy.demo;
 
+import dev.dualstream.deploy.stack.ElapsedLines;
 import dev.dualstream.deploy.stack.KafkaBrokerProcess;
 import dev.dualstream.deploy.stack.LocalTopics;
 import dev.dualstream.deploy.stack.WorkDirectory;
@@ -98,12 +99,11 @@ public final class ReplayEvaluation {
       int windowExamples, Map<String, MetricSummary> window, Map<String, MetricSummary> test) {}
 
   private final Options options;
-  private final Consumer<String> progress;
-  private final long startNanos = System.nanoTime();
+  private final ElapsedLines lines;
 
   private ReplayEvaluation(Options options, Consumer<String> progress) {
     this.options = options;
-    this.progress = progress;
+    this.lines = new ElapsedLines(progress);
   }
 
   /** Runs it; the broker and ingest are stopped before it returns, whatever happens. */
@@ -328,7 +328,6 @@ public final class ReplayEvaluation {
   }
 
   private void say(String format, Object... args) {
-    double seconds = (System.nanoTime() - startNanos) / 1e9;
-    progress.accept(String.format(java.util.Locale.ROOT, "[%6.1fs] ", seconds) + String.format(format, args));
+    lines.say(format, args);
   }
 }
