@@ -1,6 +1,7 @@
 package dev.dualstream.deploy.cli;
 
 import dev.dualstream.deploy.demo.ReplayEvaluation;
+import dev.dualstream.deploy.demo.ReplayReport;
 import dev.dualstream.deploy.metrics.MetricsEndpoint;
 import dev.dualstream.evaluator.beir.BeirDataset;
 import dev.dualstream.evaluator.beir.BeirReader;
@@ -108,6 +109,12 @@ final class EvaluateCommand implements Callable<Integer> {
       description = "With --replay: write every version's scores as JSON.")
   private Path reportJson;
 
+  @Option(names = "--report", paramLabel = "DIR",
+      description = "With --replay: write a report into DIR: index.html (charts of every metric against examples "
+          + "seen, per system and refresh interval, and the tables; opens offline), summary.md, report.json, and "
+          + "runs/SYSTEM.run, the final version's TREC run on the test split.")
+  private Path reportDir;
+
   @Mixin
   private CommonOptions.Seed seed;
 
@@ -186,7 +193,7 @@ final class EvaluateCommand implements Callable<Integer> {
     ReplayEvaluation.Options options;
     try {
       options = new ReplayEvaluation.Options(replayDir, dataset.dir, workDir, kafkaPort, versionEvery, window, queries,
-          ModelConfig.defaults(), seed.value);
+          ModelConfig.defaults(), seed.value, reportDir == null ? null : reportDir.resolve("runs"));
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage(), e);
     }
@@ -203,27 +210,14 @@ final class EvaluateCommand implements Callable<Integer> {
     } catch (Exception e) {
       throw new IllegalStateException("the replay failed: " + e.getMessage(), e);
     }
+    Map<String, Object> json = ReplayReport.json(replayDir, window, points);
     if (reportJson != null) {
-      try {
-        List<Map<String, Object>> rows = new java.util.ArrayList<>();
-        for (ReplayEvaluation.Point p : points) {
-          Map<String, Object> row = new java.util.LinkedHashMap<>();
-          row.put("version_every", p.versionEvery());
-          row.put("version", p.version());
-          row.put("step", p.step());
-          row.put("examples", p.examples());
-          row.put("event_time", p.eventTime() == null ? null : p.eventTime().toString());
-          row.put("window_examples", p.windowExamples());
-          row.put("window", p.window());
-          row.put("test", p.test());
-          rows.add(row);
-        }
-        new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(
-            reportJson.toFile(), Map.of("recording", replayDir.toString(), "window", window, "points", rows));
-      } catch (java.io.IOException e) {
-        throw new UserError("cannot write " + reportJson + ": " + e.getMessage(), e);
-      }
+      ReplayReport.writeJson(reportJson, json);
       out.println("evaluate: wrote " + reportJson);
+    }
+    if (reportDir != null) {
+      ReplayReport.write(reportDir, replayDir, window, points, json);
+      out.println("evaluate: report in " + reportDir.resolve("index.html"));
     }
     out.printf("evaluate: done, %d versions scored%n", points.size());
     return 0;

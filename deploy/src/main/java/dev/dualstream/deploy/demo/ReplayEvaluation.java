@@ -72,9 +72,10 @@ public final class ReplayEvaluation {
    * @param versionEvery the steps between versions, one training run each
    * @param window examples after a version scored against it
    * @param testQueries test queries scored per version (0: all)
+   * @param runFiles where to write each system's TREC run of the final version on the test split; null for none
    */
   public record Options(Path recording, Path dataset, Path workDir, int kafkaPort, List<Integer> versionEvery,
-      int window, int testQueries, ModelConfig model, long seed) {
+      int window, int testQueries, ModelConfig model, long seed, Path runFiles) {
     public Options {
       Objects.requireNonNull(recording, "recording");
       Objects.requireNonNull(dataset, "dataset");
@@ -144,8 +145,9 @@ public final class ReplayEvaluation {
           List<ModelVersion> versions = entry.getValue();
           List<Point> run = new ArrayList<>();
           for (int i = 0; i < versions.size(); i++) {
+            boolean finalOfFirst = points.isEmpty() && i == versions.size() - 1;
             run.add(score(dataset, bm25, every, versions.get(i), i + 1 < versions.size() ? versions.get(i + 1) : null,
-                start, examples));
+                start, examples, finalOfFirst ? options.runFiles() : null));
           }
           say("evaluate: every %d steps, prequential over %,d examples (each scored by the newest version before"
               + " it): %s", every, run.stream().mapToInt(Point::windowExamples).sum(), describe(prequential(run)));
@@ -260,7 +262,7 @@ public final class ReplayEvaluation {
   }
 
   private Point score(BeirDataset dataset, Bm25Index bm25, int every, ModelVersion version, ModelVersion following,
-      Map<Integer, Long> start, List<Example> examples) {
+      Map<Integer, Long> start, List<Example> examples, Path runFiles) {
     Map<Integer, Long> own = offsets(version);
     Map<Integer, Long> from = new HashMap<>(own);
     start.forEach((partition, offset) -> from.merge(partition, offset, Math::max));
@@ -278,7 +280,10 @@ public final class ReplayEvaluation {
     }
     try (RetrievalModel model = ModelStore.load(Path.of(URI.create(version.getUri())))) {
       VersionEvaluation.Result test = new VersionEvaluation(dataset, "test", options.testQueries(), line -> { })
-          .run(model, bm25, Map.of());
+          .run(model, bm25, Map.of(), runFiles);
+      if (runFiles != null) {
+        say("evaluate: run files of version %d on the test split in %s", version.getVersion(), runFiles);
+      }
       Map<String, MetricSummary> onWindow = window.isEmpty() ? Map.of()
           : scoreWindow(dataset, model, bm25, test.hybrid().orElse(null), window);
       Point point = new Point(every, version.getVersion(), version.getStep(), version.getExamples(),

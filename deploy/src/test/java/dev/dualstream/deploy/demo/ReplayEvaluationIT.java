@@ -45,7 +45,7 @@ class ReplayEvaluationIT {
     ModelConfig model = ModelConfig.defaults().toBuilder().buckets(1 << 16).batchSize(64).build();
     List<String> progress = new ArrayList<>();
     List<ReplayEvaluation.Point> points = ReplayEvaluation.run(new ReplayEvaluation.Options(recording, dataset,
-        tmp.resolve("work"), FreePorts.pair(), List.of(10, 30), 5000, 0, model, 7), line -> {
+        tmp.resolve("work"), FreePorts.pair(), List.of(10, 30), 5000, 0, model, 7, tmp.resolve("runs")), line -> {
           progress.add(line);
           System.out.println(line);
         });
@@ -86,5 +86,22 @@ class ReplayEvaluationIT {
         rarely.stream().mapToInt(ReplayEvaluation.Point::windowExamples).sum(), "both runs scored on the same examples");
     assertTrue(progress.stream().anyMatch(l -> l.contains("evaluate: every 30 steps, prequential over")), "summary");
     assertTrue(simulated.clicks() > 0);
+    // The report: the page, its summary and JSON, with the sweep's rows.
+    Path report = tmp.resolve("report");
+    ReplayReport.write(report, recording, 5000, points, ReplayReport.json(recording, 5000, points));
+    String summary = java.nio.file.Files.readString(report.resolve("summary.md"));
+    assertTrue(summary.contains("| 10 | 1229 |") || summary.matches("(?s).*\\| 10 \\| \\d+ \\|.*"), summary);
+    assertTrue(java.nio.file.Files.readString(report.resolve("index.html")).contains("on the test split"));
+    com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(report.resolve("report.json").toFile());
+    assertEquals(points.size(), json.get("points").size());
+    assertTrue(json.get("prequential").has("30"), json.toString());
+    // The final version's rankings of the test split, one TREC run per system, reproduce its metrics.
+    ReplayEvaluation.Point fin = often.get(often.size() - 1);
+    for (String system : List.of("dense", "hybrid", "bm25")) {
+      assertEquals(fin.test().get(system), dev.dualstream.evaluator.trec.TrecRun.score(
+          dev.dualstream.evaluator.trec.TrecRun.read(tmp.resolve("runs").resolve(system + ".run")),
+          BeirReader.read(dataset).qrels("test")), system);
+    }
   }
 }
