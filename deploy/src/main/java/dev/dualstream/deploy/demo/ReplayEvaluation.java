@@ -296,17 +296,19 @@ public final class ReplayEvaluation {
     }
   }
 
-  /** The window's queries, the documents clicked for each as its relevant ones, ranked by each system. */
+  /**
+   * The window's examples, each a query with the document clicked for it as the relevant one, ranked by each
+   * system: a mean over examples, so that windows cut anywhere add up to the same mean over the stream.
+   */
   private static Map<String, MetricSummary> scoreWindow(BeirDataset dataset, RetrievalModel model, Bm25Index bm25,
       HybridTuning.Choice hybrid, List<Example> window) {
-    Map<String, String> queryIds = new LinkedHashMap<>();
+    Map<String, String> queries = new LinkedHashMap<>();
     Map<String, Map<String, Integer>> judgments = new LinkedHashMap<>();
     for (Example e : window) {
-      String id = queryIds.computeIfAbsent(e.query(), q -> "w" + queryIds.size());
-      judgments.computeIfAbsent(id, q -> new LinkedHashMap<>()).put(e.clicked(), 1);
+      String id = "e" + queries.size();
+      queries.put(id, e.query());
+      judgments.put(id, Map.of(e.clicked(), 1));
     }
-    Map<String, String> queries = new LinkedHashMap<>();
-    queryIds.forEach((text, id) -> queries.put(id, text));
     BeirDataset windowSet = BeirDataset.of("window", dataset.corpus(), queries, Map.of("window", Qrels.of(judgments)));
     try (DenseIndex dense = DenseIndex.build(model, dataset.corpus())) {
       OfflineEvaluation evaluation = OfflineEvaluation.on(windowSet).split("window").prebuilt("dense", dense);

@@ -84,6 +84,11 @@ class ReplayEvaluationIT {
     assertEquals(a.test(), b.test());
     assertEquals(often.stream().mapToInt(ReplayEvaluation.Point::windowExamples).sum(),
         rarely.stream().mapToInt(ReplayEvaluation.Point::windowExamples).sum(), "both runs scored on the same examples");
+    // BM25 does not learn: over the same examples it scores the same whatever the refresh interval.
+    MetricSummary bm25Often = ReplayEvaluation.prequential(often).get("bm25");
+    MetricSummary bm25Rarely = ReplayEvaluation.prequential(rarely).get("bm25");
+    assertEquals(bm25Often.recallAt10(), bm25Rarely.recallAt10(), 1e-9);
+    assertEquals(bm25Often.mrrAt10(), bm25Rarely.mrrAt10(), 1e-9);
     assertTrue(progress.stream().anyMatch(l -> l.contains("evaluate: every 30 steps, prequential over")), "summary");
     assertTrue(simulated.clicks() > 0);
     // The report: the page, its summary and JSON, with the sweep's rows.
