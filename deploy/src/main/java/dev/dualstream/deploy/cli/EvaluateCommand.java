@@ -78,8 +78,8 @@ final class EvaluateCommand implements Callable<Integer> {
   private Path runFile;
 
   @Option(names = "--qrels", paramLabel = "FILE",
-      description = "With --run: the judgments, BEIR's query-id TAB corpus-id TAB score or TREC's four columns; every "
-          + "judged query with a relevant document counts, one the run lacks scoring zero.")
+      description = "With --run: the judgments, BEIR's query-id TAB corpus-id TAB score or TREC's four columns; the "
+          + "mean is over the queries the run ranks that have a relevant document, as trec_eval's by default.")
   private Path qrelsFile;
 
   @Option(names = "--replay", paramLabel = "DIR",
@@ -232,7 +232,7 @@ final class EvaluateCommand implements Callable<Integer> {
     } catch (DatasetException e) {
       throw new UserError(e.getMessage(), e);
     }
-    out.printf(Locale.ROOT, "evaluate: %s on %,d judged queries of %s: Recall@1 %.4f, Recall@10 %.4f, Recall@100 %.4f,"
+    out.printf(Locale.ROOT, "evaluate: %s on the %,d queries it ranks that %s judges: Recall@1 %.4f, Recall@10 %.4f, Recall@100 %.4f,"
         + " MRR@10 %.4f, nDCG@10 %.4f%n", runFile, m.queries(), qrelsFile, m.recallAt1(), m.recallAt10(),
         m.recallAt100(), m.mrrAt10(), m.ndcgAt10());
     return 0;

@@ -53,7 +53,7 @@ class LiveCommandsTest {
     java.nio.file.Files.writeString(qrels, "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td5\t1\n");
     CliRun r = CliRun.run("evaluate", "--run", run.toString(), "--qrels", qrels.toString());
     assertEquals(0, r.code, r.err);
-    assertTrue(r.out.contains("on 2 judged queries") && r.out.contains("MRR@10 0.7500"), r.out);
+    assertTrue(r.out.contains("on the 2 queries it ranks") && r.out.contains("MRR@10 0.7500"), r.out);
     java.nio.file.Files.writeString(run, "q1 Q0 d2 1\n");
     assertRefused("x.run:1: expected 6 fields", "evaluate", "--run", run.toString(), "--qrels", qrels.toString());
   }

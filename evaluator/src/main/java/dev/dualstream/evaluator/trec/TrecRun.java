@@ -32,8 +32,8 @@ import java.util.regex.Pattern;
  * units in the last place).
  *
  * <p>{@link #score} uses the definitions of {@link MetricAccumulator}: Recall@k over the relevant documents,
- * MRR@10, nDCG@10 with graded gains; every query of the qrels with a relevant document counts, a query the run
- * lacks scoring zero (trec_eval's {@code -c}).
+ * MRR@10, nDCG@10 with graded gains, averaged as trec_eval does by default: over the queries that the run ranks
+ * and the qrels judge with a relevant document (a query the run lacks is left out, as without {@code -c}).
  */
 public final class TrecRun {
   private static final Pattern WHITESPACE = Pattern.compile("\\s+");
@@ -117,7 +117,9 @@ public final class TrecRun {
   public static MetricSummary score(Map<String, List<String>> run, Qrels qrels) {
     MetricAccumulator accumulator = new MetricAccumulator();
     for (String query : qrels.queriesWithRelevant()) {
-      accumulator.add(run.getOrDefault(query, List.of()), qrels.judgments(query));
+      if (run.containsKey(query)) {
+        accumulator.add(run.get(query), qrels.judgments(query));
+      }
     }
     return accumulator.summary();
   }
