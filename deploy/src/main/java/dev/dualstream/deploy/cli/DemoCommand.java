@@ -70,6 +70,12 @@ final class DemoCommand implements Callable<Integer> {
           + "Default: ${DEFAULT-VALUE}.")
   private Path workDir;
 
+  @Option(names = "--report", paramLabel = "DIR",
+      description = "Also write a report into DIR: index.html (charts and the results table; opens offline), "
+          + "summary.md, report.json (the results as --report-json has them) and runs/SYSTEM.run, each system's "
+          + "TREC run on the test split.")
+  private Path report;
+
   @Option(names = "--record", paramLabel = "DIR",
       description = "Also record the demo's input topics (corpus.documents, search.impressions, search.clicks) into "
           + "DIR once the simulator is done, as `record` does; `replay DIR` plays them back.")
@@ -100,7 +106,7 @@ final class DemoCommand implements Callable<Integer> {
       }
       options = new DemoOptions(dataset.dir, workDir, kafkaPort, impressions, seed.value, evalQueries, model,
           Optional.ofNullable(reportJson), foreignTraffic == null ? 0 : foreignTraffic[0],
-          foreignTraffic == null ? 0 : foreignTraffic[1], Optional.ofNullable(record));
+          foreignTraffic == null ? 0 : foreignTraffic[1], Optional.ofNullable(record), Optional.ofNullable(report));
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }

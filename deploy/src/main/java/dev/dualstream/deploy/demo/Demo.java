@@ -211,11 +211,18 @@ public final class Demo {
     try (RetrievalModel trained = ModelStore.load(Path.of(URI.create(version.getUri())));
         RetrievalModel untrained = ModelStore.untrained(options.model(), options.seed());
         Bm25Index bm25 = Bm25Index.build(dataset.corpus())) {
+      Path runs = options.report().map(dir -> dir.resolve("runs")).orElse(null);
       Report report = new VersionEvaluation(dataset, "test", options.evalQueries(), line -> say("evaluate: %s", line))
-          .run(trained, bm25, Map.of("untrained", untrained)).report();
+          .run(trained, bm25, Map.of("untrained", untrained), runs).report();
       options.reportJson().ifPresent(file -> {
         ReportJson.write(report, file);
         say("report written to %s", file);
+      });
+      options.report().ifPresent(dir -> {
+        ResultsReport.write(dir, report, version.getExamples(), "The demo's model, version " + version.getVersion()
+            + " of " + version.getModel() + " after one pass over " + version.getExamples() + " examples, on the "
+            + report.split() + " split over the whole corpus; each system's TREC run is in runs/.");
+        say("report written to %s", dir.resolve("index.html"));
       });
       return report;
     }

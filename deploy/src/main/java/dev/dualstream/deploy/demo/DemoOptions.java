@@ -19,6 +19,7 @@ import java.util.Optional;
  * @param foreignBadRecords bad records another producer mixes into the simulated stream
  * @param foreignPairs valid impression and click pairs another producer mixes in
  * @param record where to record the demo's input topics (documents, impressions, clicks), if anywhere
+ * @param report where to write the report page, its summary, JSON and run files, if anywhere
  */
 public record DemoOptions(
     Path dataset,
@@ -31,12 +32,14 @@ public record DemoOptions(
     Optional<Path> reportJson,
     int foreignBadRecords,
     int foreignPairs,
-    Optional<Path> record) {
+    Optional<Path> record,
+    Optional<Path> report) {
 
   /** The demo without another producer. */
   public DemoOptions(Path dataset, Path workDir, int kafkaPort, long impressions, long seed, int evalQueries,
       ModelConfig model, Optional<Path> reportJson) {
-    this(dataset, workDir, kafkaPort, impressions, seed, evalQueries, model, reportJson, 0, 0, Optional.empty());
+    this(dataset, workDir, kafkaPort, impressions, seed, evalQueries, model, reportJson, 0, 0, Optional.empty(),
+        Optional.empty());
   }
 
   public DemoOptions {
@@ -45,6 +48,7 @@ public record DemoOptions(
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(reportJson, "reportJson");
     Objects.requireNonNull(record, "record");
+    Objects.requireNonNull(report, "report");
     if (kafkaPort < 1 || kafkaPort > 65534) {
       throw new IllegalArgumentException("--kafka-port must be between 1 and 65534, got " + kafkaPort);
     }

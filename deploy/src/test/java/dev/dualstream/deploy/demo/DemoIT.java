@@ -36,7 +36,7 @@ class DemoIT {
 
     Path recording = tmp.resolve("recording");
     Report result = Demo.run(new DemoOptions(dataset, tmp.resolve("work"), port, 6_000, 7, 0, model,
-        Optional.of(report), 0, 0, Optional.of(recording)), line -> {
+        Optional.of(report), 0, 0, Optional.of(recording), Optional.of(tmp.resolve("report"))), line -> {
           progress.add(line);
           System.out.println(line);
         });
@@ -60,6 +60,18 @@ class DemoIT {
     }
     assertTrue(progress.stream().anyMatch(l -> l.contains("simulate:") && l.contains("events produced")), "progress");
     assertTrue(progress.stream().anyMatch(l -> l.contains("train: step")), "training progress");
+
+    // --report: the page, its summary, the JSON as --report-json has it, and run files that score to the results.
+    Path page = tmp.resolve("report");
+    assertTrue(java.nio.file.Files.readString(page.resolve("index.html")).contains("Recall@10 on the test split"));
+    assertTrue(java.nio.file.Files.readString(page.resolve("summary.md")).contains("| dense |"));
+    assertEquals(JSON.readTree(report.toFile()).get("results"), JSON.readTree(page.resolve("report.json").toFile())
+        .get("results"));
+    for (SystemResult system : result.results()) {
+      assertEquals(system.metrics(), dev.dualstream.evaluator.trec.TrecRun.score(dev.dualstream.evaluator.trec.TrecRun
+          .read(page.resolve("runs").resolve(system.system() + ".run")),
+          dev.dualstream.evaluator.beir.BeirReader.read(dataset).qrels("test")), system.system());
+    }
 
     // --record: the recording holds exactly the simulator's events, read by Avro's own generic reader.
     String line = progress.stream().filter(l -> l.contains("] record: ")).findFirst().orElseThrow();
