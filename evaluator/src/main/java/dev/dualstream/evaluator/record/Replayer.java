@@ -7,18 +7,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.apache.avro.file.DataFileReader;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -125,6 +130,7 @@ public final class Replayer {
   public static long replay(Path dir, String bootstrapServers, Properties producerProperties, Options options,
       BooleanSupplier stop, Consumer<Progress> progress) throws InterruptedException {
     Contents contents = contents(dir);
+    checkTargets(bootstrapServers, producerProperties, contents, options.topicPrefix());
     Properties props = new Properties();
     props.putAll(producerProperties);
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -135,7 +141,6 @@ public final class Replayer {
     props.put(ProducerConfig.CLIENT_ID_CONFIG, "dualstream-replayer");
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-      checkTargets(producer, contents, options.topicPrefix());
       long start = System.nanoTime();
       long lastReport = start;
       long firstTimestamp = Long.MIN_VALUE;
@@ -189,23 +194,42 @@ public final class Replayer {
     return new Progress(sent, total, rate, eta);
   }
 
-  private static void checkTargets(KafkaProducer<?, ?> producer, Contents contents, String prefix) {
-    Map<String, String> problems = new HashMap<>();
-    contents.partitionsPerTopic().forEach((topic, needed) -> {
-      String target = prefix + topic;
-      try {
-        int has = producer.partitionsFor(target).size();
-        if (has < needed) {
-          problems.put(target, "has " + has + " partitions, the recording needs " + needed);
+  /** Every target topic must exist with at least the recorded partitions; all problems are told at once. */
+  private static void checkTargets(String bootstrapServers, Properties clientProperties, Contents contents,
+      String prefix) throws InterruptedException {
+    Properties props = new Properties();
+    props.putAll(clientProperties);
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    Map<String, String> problems = new TreeMap<>();
+    try (Admin admin = Admin.create(props)) {
+      Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+      List<String> present = new ArrayList<>();
+      contents.partitionsPerTopic().forEach((topic, needed) -> {
+        if (existing.contains(prefix + topic)) {
+          present.add(prefix + topic);
+        } else {
+          problems.put(prefix + topic, "does not exist; create it with at least " + partitions(needed));
         }
-      } catch (RuntimeException e) {
-        problems.put(target, "cannot be found (" + e.getMessage() + "); create it with at least " + needed
-            + " partitions");
-      }
-    });
+      });
+      Map<String, TopicDescription> described = admin.describeTopics(present).allTopicNames().get(30, TimeUnit.SECONDS);
+      contents.partitionsPerTopic().forEach((topic, needed) -> {
+        TopicDescription d = described.get(prefix + topic);
+        if (d != null && d.partitions().size() < needed) {
+          problems.put(prefix + topic, "has " + partitions(d.partitions().size()) + ", the recording needs "
+              + needed);
+        }
+      });
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalArgumentException("cannot look up the target topics on " + bootstrapServers + ": "
+          + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+    }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException("cannot replay into " + problems);
     }
+  }
+
+  private static String partitions(int n) {
+    return n + (n == 1 ? " partition" : " partitions");
   }
 
   private static void await(List<Future<RecordMetadata>> inFlight) throws InterruptedException {

@@ -95,6 +95,20 @@ class RecorderIT {
     assertEquals(0, again.run(broker.bootstrapServers(), List.of(topic), new Properties(), true, () -> false,
         p -> { }).records());
 
+    // Targets that cannot take the recording are refused before anything is sent, all of them at once.
+    String missing = "missing-" + UUID.randomUUID() + "-";
+    IllegalArgumentException none = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> Replayer.replay(dir, broker.bootstrapServers(), new Properties(), new Replayer.Options(0, missing),
+            () -> false, p -> { }));
+    assertTrue(none.getMessage().contains(missing + topic + "=does not exist; create it with at least 3 partitions"),
+        none.getMessage());
+    String narrow = "narrow-" + UUID.randomUUID() + "-";
+    broker.createTopics(1, narrow + topic);
+    IllegalArgumentException few = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> Replayer.replay(dir, broker.bootstrapServers(), new Properties(), new Replayer.Options(0, narrow),
+            () -> false, p -> { }));
+    assertTrue(few.getMessage().contains("has 1 partition, the recording needs 3"), few.getMessage());
+
     String prefix = "replayed-" + UUID.randomUUID() + "-";
     broker.createTopics(3, prefix + topic);
     List<Replayer.Progress> seen = new ArrayList<>();
