@@ -278,14 +278,15 @@ public final class ReplayEvaluation {
         window.add(e);
       }
     }
-    try (RetrievalModel model = ModelStore.load(Path.of(URI.create(version.getUri())))) {
+    try (RetrievalModel model = ModelStore.load(Path.of(URI.create(version.getUri())));
+        DenseIndex dense = DenseIndex.build(model, dataset.corpus())) {
       VersionEvaluation.Result test = new VersionEvaluation(dataset, "test", options.testQueries(), line -> { })
-          .run(model, bm25, Map.of(), runFiles);
+          .run(dense, bm25, Map.of(), runFiles);
       if (runFiles != null) {
         say("evaluate: run files of version %d on the test split in %s", version.getVersion(), runFiles);
       }
       Map<String, MetricSummary> onWindow = window.isEmpty() ? Map.of()
-          : scoreWindow(dataset, model, bm25, test.hybrid().orElse(null), window);
+          : scoreWindow(dataset, dense, bm25, test.hybrid().orElse(null), window);
       Point point = new Point(every, version.getVersion(), version.getStep(), version.getExamples(),
           seenEventTime == Long.MIN_VALUE ? null : Instant.ofEpochMilli(seenEventTime), window.size(), onWindow,
           metrics(test.report()));
@@ -300,7 +301,7 @@ public final class ReplayEvaluation {
    * The window's examples, each a query with the document clicked for it as the relevant one, ranked by each
    * system: a mean over examples, so that windows cut anywhere add up to the same mean over the stream.
    */
-  private static Map<String, MetricSummary> scoreWindow(BeirDataset dataset, RetrievalModel model, Bm25Index bm25,
+  private static Map<String, MetricSummary> scoreWindow(BeirDataset dataset, DenseIndex dense, Bm25Index bm25,
       HybridTuning.Choice hybrid, List<Example> window) {
     Map<String, String> queries = new LinkedHashMap<>();
     Map<String, Map<String, Integer>> judgments = new LinkedHashMap<>();
@@ -310,13 +311,11 @@ public final class ReplayEvaluation {
       judgments.put(id, Map.of(e.clicked(), 1));
     }
     BeirDataset windowSet = BeirDataset.of("window", dataset.corpus(), queries, Map.of("window", Qrels.of(judgments)));
-    try (DenseIndex dense = DenseIndex.build(model, dataset.corpus())) {
-      OfflineEvaluation evaluation = OfflineEvaluation.on(windowSet).split("window").prebuilt("dense", dense);
-      if (hybrid != null) {
-        evaluation.prebuilt("hybrid", HybridRetriever.of(dense, bm25, hybrid.fusion(), dataset.corpus()));
-      }
-      return metrics(evaluation.prebuilt("bm25", bm25).run());
+    OfflineEvaluation evaluation = OfflineEvaluation.on(windowSet).split("window").prebuilt("dense", dense);
+    if (hybrid != null) {
+      evaluation.prebuilt("hybrid", HybridRetriever.of(dense, bm25, hybrid.fusion(), dataset.corpus()));
     }
+    return metrics(evaluation.prebuilt("bm25", bm25).run());
   }
 
   private static Map<String, MetricSummary> metrics(Report report) {

@@ -62,30 +62,43 @@ public final class VersionEvaluation {
     long start = System.nanoTime();
     try (DenseIndex dense = DenseIndex.build(model, dataset.corpus())) {
       log.accept(String.format("dense: indexed %,d documents in %.1f s", dense.size(), (System.nanoTime() - start) / 1e9));
-      OfflineEvaluation evaluation = OfflineEvaluation.on(dataset).split(split).log(log)
-          .prebuilt("dense", dense);
-      new LinkedHashMap<>(alsoScored).forEach(evaluation::model);
-      Optional<HybridTuning.Choice> hybrid = Optional.empty();
-      if (dataset.splits().contains(TUNING_SPLIT)) {
-        HybridTuning.Choice choice = HybridTuning.tune(dataset, TUNING_SPLIT, dense, bm25, limit);
-        log.accept(String.format("hybrid: %s, chosen on the %s split (Recall@10 %.3f, MRR@10 %.3f"
-                + " there; BM25 alone %.3f, %.3f)", choice.fusion().describe(), choice.split(),
-            choice.metrics().recallAt10(), choice.metrics().mrrAt10(), choice.lexical().recallAt10(),
-            choice.lexical().mrrAt10()));
-        evaluation.prebuilt("hybrid", HybridRetriever.of(dense, bm25, choice.fusion(), dataset.corpus()));
-        hybrid = Optional.of(choice);
-      } else {
-        log.accept("hybrid: left out, " + dataset.name() + " has no " + TUNING_SPLIT + " split to choose its weight on");
-      }
-      evaluation.prebuilt("bm25", bm25);
-      if (limit > 0) {
-        evaluation.limit(limit);
-      }
-      if (runs != null) {
-        evaluation.runFiles(runs);
-      }
-      Report report = evaluation.run();
-      return new Result(report, hybrid, (System.nanoTime() - start) / 1e9);
+      return run(dense, bm25, alsoScored, runs, start);
     }
+  }
+
+  /**
+   * As {@link #run(RetrievalModel, Bm25Index, Map, Path)} on a dense index the caller built over the dataset's
+   * corpus (and closes), so that a caller scoring the same version elsewhere embeds the corpus once.
+   */
+  public Result run(DenseIndex dense, Bm25Index bm25, Map<String, RetrievalModel> alsoScored, Path runs) {
+    return run(dense, bm25, alsoScored, runs, System.nanoTime());
+  }
+
+  private Result run(DenseIndex dense, Bm25Index bm25, Map<String, RetrievalModel> alsoScored, Path runs,
+      long start) {
+    OfflineEvaluation evaluation = OfflineEvaluation.on(dataset).split(split).log(log)
+        .prebuilt("dense", dense);
+    new LinkedHashMap<>(alsoScored).forEach(evaluation::model);
+    Optional<HybridTuning.Choice> hybrid = Optional.empty();
+    if (dataset.splits().contains(TUNING_SPLIT)) {
+      HybridTuning.Choice choice = HybridTuning.tune(dataset, TUNING_SPLIT, dense, bm25, limit);
+      log.accept(String.format("hybrid: %s, chosen on the %s split (Recall@10 %.3f, MRR@10 %.3f"
+              + " there; BM25 alone %.3f, %.3f)", choice.fusion().describe(), choice.split(),
+          choice.metrics().recallAt10(), choice.metrics().mrrAt10(), choice.lexical().recallAt10(),
+          choice.lexical().mrrAt10()));
+      evaluation.prebuilt("hybrid", HybridRetriever.of(dense, bm25, choice.fusion(), dataset.corpus()));
+      hybrid = Optional.of(choice);
+    } else {
+      log.accept("hybrid: left out, " + dataset.name() + " has no " + TUNING_SPLIT + " split to choose its weight on");
+    }
+    evaluation.prebuilt("bm25", bm25);
+    if (limit > 0) {
+      evaluation.limit(limit);
+    }
+    if (runs != null) {
+      evaluation.runFiles(runs);
+    }
+    Report report = evaluation.run();
+    return new Result(report, hybrid, (System.nanoTime() - start) / 1e9);
   }
 }
