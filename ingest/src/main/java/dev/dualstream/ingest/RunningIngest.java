@@ -62,11 +62,19 @@ public final class RunningIngest implements AutoCloseable {
     KafkaStreams check = new KafkaStreams(IngestTopology.documentCheck(options, counters),
         IngestApp.streamsConfig(options, options.documentCheckApplicationId(), bootstrapServers));
     RunningIngest running = new RunningIngest(options, main, check, admin, counters);
+    ThreadFailurePolicy policy = new ThreadFailurePolicy(System::nanoTime);
     for (KafkaStreams s : List.of(main, check)) {
       s.setUncaughtExceptionHandler(e -> {
+        StreamThreadExceptionResponse response = policy.onThreadDeath(e);
+        if (response == StreamThreadExceptionResponse.REPLACE_THREAD) {
+          LOG.warn("ingest stream thread died of {}; replaced it ({} of at most {} in {} min)",
+              ThreadFailurePolicy.transientCause(e).orElse(e), policy.recentReplacements(),
+              ThreadFailurePolicy.MAX_REPLACEMENTS, ThreadFailurePolicy.WINDOW.toMinutes());
+          return response;
+        }
         running.failure.compareAndSet(null, e);
         LOG.error("ingest stream thread failed; stopping the stage", e);
-        return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        return response;
       });
       s.setStateListener((now, before) -> {
         if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
