@@ -71,9 +71,10 @@ final class DemoCommand implements Callable<Integer> {
   private Path workDir;
 
   @Option(names = "--report", paramLabel = "DIR",
-      description = "Also write a report into DIR: index.html (charts and the results table; opens offline), "
-          + "summary.md, report.json (the results as --report-json has them) and runs/SYSTEM.run, each system's "
-          + "TREC run on the test split.")
+      description = "Also write a report into DIR: index.html (the results table, and charts of every version the "
+          + "trainer published, scored on the first 500 test queries, over examples trained and over event time; "
+          + "opens offline), summary.md, report.json (the results as --report-json has them, the curves) and "
+          + "runs/SYSTEM.run, each system's TREC run on the test split. Keeps every version in the model store.")
   private Path report;
 
   @Option(names = "--record", paramLabel = "DIR",

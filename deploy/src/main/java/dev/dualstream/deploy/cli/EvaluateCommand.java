@@ -111,7 +111,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @Option(names = "--report", paramLabel = "DIR",
       description = "With --replay: write a report into DIR: index.html (charts of every metric against examples "
-          + "seen, per system and refresh interval, and the tables; opens offline), summary.md, report.json, and "
+          + "seen and against event time, per system and refresh interval, and the tables; opens offline), summary.md, report.json, and "
           + "runs/SYSTEM.run, the final version's TREC run on the test split.")
   private Path reportDir;
 

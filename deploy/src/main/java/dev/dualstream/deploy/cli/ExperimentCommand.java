@@ -4,6 +4,7 @@ import dev.dualstream.evaluator.experiment.DistillExperiment;
 import dev.dualstream.evaluator.experiment.DistillExperimentOptions;
 import dev.dualstream.evaluator.experiment.ExperimentOutcome;
 import dev.dualstream.evaluator.experiment.ExperimentSetting;
+import dev.dualstream.evaluator.experiment.LearningCurves;
 import dev.dualstream.evaluator.experiment.NegativesExperiment;
 import dev.dualstream.evaluator.experiment.NegativesExperimentOptions;
 import dev.dualstream.trainer.loss.LossConfig;
@@ -14,7 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -43,10 +44,12 @@ final class ExperimentCommand implements Callable<Integer> {
    * Runs an experiment, then prints its table and writes its JSON if asked; what the experiment refuses
    * (a dataset without the splits it needs, a click log too short) is a one-line error.
    */
-  static int report(PrintWriter out, Path json, Supplier<? extends ExperimentOutcome> run) {
+  static int report(PrintWriter out, Path json, ExperimentReportOptions report,
+      Function<LearningCurves, ? extends ExperimentOutcome> run) {
+    LearningCurves curves = report.curves();
     ExperimentOutcome outcome;
     try {
-      outcome = run.get();
+      outcome = run.apply(curves);
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage(), e);
     }
@@ -55,6 +58,10 @@ final class ExperimentCommand implements Callable<Integer> {
     if (json != null) {
       outcome.writeJson(json);
       out.println("wrote " + json);
+    }
+    if (report.dir != null) {
+      outcome.page(curves.points()).write(report.dir);
+      out.println("wrote the report into " + report.dir + " (index.html, summary.md, report.json, runs/)");
     }
     out.flush();
     return 0;
@@ -209,6 +216,9 @@ final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON to FILE.")
     private Path json;
 
+    @Mixin
+    private ExperimentReportOptions reportOptions;
+
     @Option(names = "--list", description = "List the settings one can name, then exit.")
     private boolean list;
 
@@ -231,7 +241,7 @@ final class ExperimentCommand implements Callable<Integer> {
         throw new UserError(e.getMessage());
       }
       NegativesExperimentOptions chosen = options;
-      return report(out, json, () -> NegativesExperiment.run(chosen, out::println));
+      return report(out, json, reportOptions, curves -> NegativesExperiment.run(chosen, out::println, curves));
     }
 
     /** The default model with the optimizer and initialisation options applied; validates them. */
@@ -369,6 +379,9 @@ final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON to FILE.")
     private Path json;
 
+    @Mixin
+    private ExperimentReportOptions reportOptions;
+
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
@@ -381,7 +394,7 @@ final class ExperimentCommand implements Callable<Integer> {
         throw new UserError(e.getMessage());
       }
       DistillExperimentOptions chosen = options;
-      return report(out, json, () -> DistillExperiment.run(chosen, out::println));
+      return report(out, json, reportOptions, curves -> DistillExperiment.run(chosen, out::println, curves));
     }
 
     /** The quick or the full run, with every option the user gave applied over it. */

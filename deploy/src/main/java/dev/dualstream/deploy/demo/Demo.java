@@ -9,6 +9,7 @@ import dev.dualstream.evaluator.beir.BeirReader;
 import dev.dualstream.evaluator.bm25.Bm25Index;
 import dev.dualstream.evaluator.offline.Report;
 import dev.dualstream.evaluator.offline.ReportJson;
+import dev.dualstream.evaluator.report.CurvePoint;
 import dev.dualstream.evaluator.offline.VersionEvaluation;
 import dev.dualstream.evaluator.record.Recorder;
 import dev.dualstream.evaluator.simulate.ClickSimulator;
@@ -91,7 +92,7 @@ public final class Demo {
       }
 
       ModelVersion version = train(bootstrap, work.resolve("models"), joined.examples());
-      return evaluate(dataset, version);
+      return evaluate(dataset, version, bootstrap);
     } finally {
       stack.close();
       try {
@@ -191,7 +192,9 @@ public final class Demo {
         .withCheckpoints(CheckpointSettings.defaults()
             .withDirectory(store.resolveSibling("checkpoints"))
             .withInterval(Duration.ofSeconds(10)))
-        .withIntervals(Math.max(1, (int) (examples / options.model().batchSize() / 10)), 0);
+        .withIntervals(Math.max(1, (int) (examples / options.model().batchSize() / 10)), 0)
+        // A report scores every version: keep them all (about ten).
+        .withKeepVersions(options.report().isPresent() ? 0 : TrainerOptions.DEFAULT_KEEP_VERSIONS);
     say("train: %s on %,d examples, batch %d (Flink MiniCluster, DJL PyTorch)", options.model().modelName(),
         examples, options.model().batchSize());
     try (MetricsTail tail = MetricsTail.start(bootstrap, examples, this::say)) {
@@ -205,7 +208,10 @@ public final class Demo {
     }
   }
 
-  private Report evaluate(BeirDataset dataset, ModelVersion version) {
+  /** Test queries each version is scored on for the report's curves (the final results use the whole split). */
+  static final int REPORT_CURVE_QUERIES = 500;
+
+  private Report evaluate(BeirDataset dataset, ModelVersion version, String bootstrap) {
     say("evaluate: version %d of %s (step %,d, %,d examples) on the test split over the whole corpus",
         version.getVersion(), version.getModel(), version.getStep(), version.getExamples());
     try (RetrievalModel trained = ModelStore.load(Path.of(URI.create(version.getUri())));
@@ -219,9 +225,16 @@ public final class Demo {
         say("report written to %s", file);
       });
       options.report().ifPresent(dir -> {
-        ResultsReport.write(dir, report, version.getExamples(), "The demo's model, version " + version.getVersion()
+        int curveQueries = options.evalQueries() == 0 ? REPORT_CURVE_QUERIES
+            : Math.min(REPORT_CURVE_QUERIES, options.evalQueries());
+        say("report: scoring each version of %s on the first %d test queries", version.getModel(), curveQueries);
+        List<CurvePoint> curves = VersionCurves.score(bootstrap, version.getModel(), dataset, bm25, curveQueries,
+            line -> say("%s", line));
+        ResultsReport.write(dir, report, curves, "The demo's model, version " + version.getVersion()
             + " of " + version.getModel() + " after one pass over " + version.getExamples() + " examples, on the "
-            + report.split() + " split over the whole corpus; each system's TREC run is in runs/.");
+            + report.split() + " split over the whole corpus (the table; each system's TREC run is in runs/). The"
+            + " charts score every version the trainer published on the first " + curveQueries + " test"
+            + " queries, against the examples it had trained on and the event time of the newest of them.");
         say("report written to %s", dir.resolve("index.html"));
       });
       return report;

@@ -67,8 +67,10 @@ public final class ReplayReport {
     for (String metric : List.of("Recall@10", "MRR@10")) {
       ToDoubleFunction<MetricSummary> value = metric.equals("Recall@10") ? MetricSummary::recallAt10
           : MetricSummary::mrrAt10;
-      charts.add(chart(metric + " on the examples each version served next", metric, runs, true, value));
-      charts.add(chart(metric + " on the test split", metric, runs, false, value));
+      for (boolean overTime : List.of(false, true)) {
+        charts.add(chart(metric + " on the examples each version served next", metric, runs, true, overTime, value));
+        charts.add(chart(metric + " on the test split", metric, runs, false, overTime, value));
+      }
     }
     List<HtmlReport.Table> tables = new ArrayList<>();
     List<List<String>> sweep = new ArrayList<>();
@@ -99,20 +101,24 @@ public final class ReplayReport {
         tables);
   }
 
+  /** One metric per system and refresh interval, over examples seen or over the newest example's event time. */
   private static HtmlReport.Chart chart(String title, String metric, Map<Integer, List<ReplayEvaluation.Point>> runs,
-      boolean window, ToDoubleFunction<MetricSummary> value) {
+      boolean window, boolean overTime, ToDoubleFunction<MetricSummary> value) {
     List<HtmlReport.Series> series = new ArrayList<>();
     for (String system : SYSTEMS) {
       runs.forEach((every, run) -> {
         List<ReplayEvaluation.Point> scored = run.stream()
-            .filter(p -> (window ? p.window() : p.test()).containsKey(system)).toList();
-        double[] x = scored.stream().mapToDouble(ReplayEvaluation.Point::examples).toArray();
+            .filter(p -> (window ? p.window() : p.test()).containsKey(system))
+            .filter(p -> !overTime || p.eventTime() != null).toList();
+        double[] x = scored.stream().mapToDouble(p -> overTime ? p.eventTime().toEpochMilli() / 1000.0 : p.examples())
+            .toArray();
         double[] y = scored.stream().mapToDouble(p -> value.applyAsDouble((window ? p.window() : p.test())
             .get(system))).toArray();
         series.add(new HtmlReport.Series(system + ", every " + every, x, y));
       });
     }
-    return new HtmlReport.Chart(title, "examples seen", metric, series);
+    return overTime ? new HtmlReport.Chart(title + ", over event time", "event time of the newest example seen (UTC)",
+        metric, series, HtmlReport.XAxis.TIME) : new HtmlReport.Chart(title, "examples seen", metric, series);
   }
 
   private static Map<Integer, List<ReplayEvaluation.Point>> runs(List<ReplayEvaluation.Point> points) {

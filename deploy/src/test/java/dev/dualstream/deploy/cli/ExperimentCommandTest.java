@@ -66,4 +66,17 @@ class ExperimentCommandTest {
         dir.resolve("no/such/dir/out.json").toString());
     assertRefused("at least one batch", "experiment", "negatives", "--dataset", dir.toString(), "--examples", "3");
   }
+
+  /** Both experiments take --report; a bad one is refused before any training, in one line. */
+  @Test
+  void aReportDirectoryWithoutParentOrNegativePointsIsRefusedBeforeTraining(@TempDir Path dir) {
+    for (String experiment : new String[] {"negatives", "distill"}) {
+      assertTrue(run("experiment", experiment, "--help").out.contains("--report-points"), experiment);
+      assertRefused("dualstream: --report " + dir.resolve("no/report") + ": directory " + dir.resolve("no")
+          + " does not exist", "experiment", experiment, "--dataset", dir.toString(), "--report",
+          dir.resolve("no/report").toString());
+      assertRefused("dualstream: --report-points must be 0 or more, got -1", "experiment", experiment, "--dataset",
+          dir.toString(), "--report", dir.resolve("report").toString(), "--report-points", "-1");
+    }
+  }
 }

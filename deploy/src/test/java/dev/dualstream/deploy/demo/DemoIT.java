@@ -67,6 +67,19 @@ class DemoIT {
     assertTrue(java.nio.file.Files.readString(page.resolve("summary.md")).contains("| dense |"));
     assertEquals(JSON.readTree(report.toFile()).get("results"), JSON.readTree(page.resolve("report.json").toFile())
         .get("results"));
+    // Its curves: every version the trainer announced, per system, at growing examples and event times.
+    java.util.Map<String, List<JsonNode>> curves = new java.util.LinkedHashMap<>();
+    JSON.readTree(page.resolve("report.json").toFile()).get("curves")
+        .forEach(p -> curves.computeIfAbsent(p.get("system").asText(), k -> new ArrayList<>()).add(p));
+    assertEquals(List.of("dense", "hybrid", "bm25"), List.copyOf(curves.keySet()));
+    List<JsonNode> dense = curves.get("dense");
+    assertTrue(dense.size() >= 5, "about ten versions: " + dense.size());
+    for (int i = 1; i < dense.size(); i++) {
+      assertTrue(dense.get(i).get("examples").asLong() > dense.get(i - 1).get("examples").asLong(), dense.toString());
+      assertTrue(java.time.Instant.parse(dense.get(i).get("event_time").asText()).compareTo(
+          java.time.Instant.parse(dense.get(i - 1).get("event_time").asText())) >= 0, dense.toString());
+    }
+    assertTrue(java.nio.file.Files.readString(page.resolve("index.html")).contains("over event time"));
     for (SystemResult system : result.results()) {
       assertEquals(system.metrics(), dev.dualstream.evaluator.trec.TrecRun.score(dev.dualstream.evaluator.trec.TrecRun
           .read(page.resolve("runs").resolve(system.system() + ".run")),

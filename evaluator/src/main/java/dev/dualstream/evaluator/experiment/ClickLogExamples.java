@@ -38,7 +38,8 @@ final class ClickLogExamples {
    * @param exposure the click's {@link TrainingPair#exposure}: its position's examination propensity times the
    *     policy's probability of showing it there
    */
-  record Example(String query, DocumentText positive, List<DocumentText> skipAbove, double exposure) {}
+  record Example(String query, DocumentText positive, List<DocumentText> skipAbove, double exposure,
+      long eventTimeMillis) {}
 
   /** Examples per simulated impression is about 0.6; this many impressions per wanted example is ample. */
   private static final double IMPRESSIONS_PER_EXAMPLE = 2.5;
@@ -104,12 +105,12 @@ final class ClickLogExamples {
       } else if (topic.name().equals(Topics.CLICKS.name())) {
         Click click = (Click) value;
         if (current != null && current.getImpressionId().equals(click.getImpressionId())) {
-          join(current, click).ifPresent(examples::add);
+          join(current, click, click.getTimestamp().toEpochMilli()).ifPresent(examples::add);
         }
       }
     }
 
-    private Optional<Example> join(Impression impression, Click click) {
+    private Optional<Example> join(Impression impression, Click click, long timestamp) {
       Optional<ShownResult> shown = impression.getResults().stream()
           .filter(r -> r.getDocId().equals(click.getDocId()))
           .min(Comparator.comparingInt(ShownResult::getPosition));
@@ -126,7 +127,7 @@ final class ClickLogExamples {
       List<DocumentText> skipAbove = new ArrayList<>(above.size());
       above.forEach(id -> dataset.document(id).ifPresent(skipAbove::add));
       double exposure = TrainingPair.exposure(shown.get().getPropensity(), shown.get().getShownProbability());
-      return Optional.of(new Example(impression.getQuery(), positive.get(), skipAbove, exposure));
+      return Optional.of(new Example(impression.getQuery(), positive.get(), skipAbove, exposure, timestamp));
     }
 
     @Override

@@ -21,6 +21,7 @@ import dev.dualstream.trainer.model.ModelConfig;
 import dev.dualstream.trainer.model.RetrievalModel;
 import dev.dualstream.trainer.model.StepResult;
 import dev.dualstream.trainer.model.TrainingPair;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -122,6 +123,14 @@ public final class DistillExperiment {
    * @throws IllegalArgumentException if the dataset lacks a dev or test split, or its click log is too short
    */
   public static DistillReport run(DistillExperimentOptions options, Consumer<String> log) {
+    return run(options, log, LearningCurves.none());
+  }
+
+  /**
+   * As {@link #run(DistillExperimentOptions, Consumer)}, also evaluating every model of the first seed along its
+   * training into {@code curves} and writing their final run files where it says.
+   */
+  public static DistillReport run(DistillExperimentOptions options, Consumer<String> log, LearningCurves curves) {
     BeirDataset dataset = BeirReader.read(options.dataset());
     for (String split : List.of("dev", "test")) {
       if (!dataset.splits().contains(split)) {
@@ -149,8 +158,9 @@ public final class DistillExperiment {
     settings.forEach(s -> trained.put(s.name(), new ArrayList<>()));
     List<Calibration.Summary> calibrations = new ArrayList<>();
     for (long seed : options.seeds()) {
+      // The report's curves and run files are the first seed's.
       Map<String, Trained> run = trainSeed(options, dataset, settings, teacher, pairs, reference, referencePairs, seed,
-          calibrations, log);
+          calibrations, examples, seed == options.seeds().get(0) ? curves : LearningCurves.none(), log);
       run.forEach((name, result) -> trained.get(name).add(result));
     }
     return DistillReport.of(dataset.name(), pairs.size(), options, settings, trained, calibrations);
@@ -179,7 +189,9 @@ public final class DistillExperiment {
 
   private static Map<String, Trained> trainSeed(DistillExperimentOptions options, BeirDataset dataset,
       List<Setting> settings, ModelConfig teacher, List<TrainingPair> pairs, ModelConfig reference,
-      List<TrainingPair> referencePairs, long seed, List<Calibration.Summary> calibrations, Consumer<String> log) {
+      List<TrainingPair> referencePairs, long seed, List<Calibration.Summary> calibrations,
+      List<ClickLogExamples.Example> stream, LearningCurves curves, Consumer<String> log) {
+    boolean record = curves.enabled();
     List<StudentSpec> students = settings.stream().filter(s -> s.spec() != null).map(Setting::spec).toList();
     int batch = options.batchSize();
     int steps = pairs.size() / batch;
@@ -196,6 +208,14 @@ public final class DistillExperiment {
         lesson.students().forEach((name, r) -> nanos.merge(name, r.totalNanos(), Long::sum));
         nanos.merge("default", baseline.step(referencePairs.subList(step * batch, (step + 1) * batch)).totalNanos(),
             Long::sum);
+        if (curves.due(step, steps)) {
+          int seen = (step + 1) * batch;
+          forEachRetriever(settings, classroom, baseline, dataset, teacher, (setting, retriever, parameters) ->
+              curves.add(setting.name(), seen, LearningCurves.newestEventTime(stream, seen),
+                  test(retriever, dataset, options.evalQueries(), null)));
+          log.accept(String.format(Locale.ROOT, "seed %d: step %d of %d, every model scored on the test split for the"
+              + " report", seed, step + 1, steps));
+        }
         if ((step + 1) % PROGRESS_EVERY == 0 || step + 1 == steps) {
           log.accept(String.format(Locale.ROOT, "seed %d: step %d of %d, teacher loss %.3f, %.2f s per step for all"
               + " models", seed, step + 1, steps, lesson.teacher().loss(), (System.nanoTime() - start) / 1e9
@@ -203,56 +223,82 @@ public final class DistillExperiment {
         }
       }
       long examples = (long) steps * batch;
-      try (RetrievalModel teacherModel = classroom.teacher().asRetrievalModel();
-          DenseIndex teacherIndex = DenseIndex.build(teacherModel, dataset.corpus())) {
-        JointTeacher joint = classroom.joint().orElseThrow();
-        double scale = teacher.scale();
-        Featurizer featurizer = classroom.teacher().featurizer();
-        Map<String, int[]> documentIds = new HashMap<>();
-        dataset.corpus().forEach(d -> documentIds.put(d.id(), featurizer.document(d.title(), d.text())));
-        RerankingRetriever reranker = new RerankingRetriever(teacherIndex, RerankingRetriever.DEFAULT_DEPTH,
-            (query, vector, ids, vectors) -> joint.score(vector, featurizer.query(query), vectors,
-                ids.stream().map(documentIds::get).toList(), scale));
-        for (Setting setting : settings) {
-          Trained result;
-          double ms = nanos.get(setting.name()) / 1e6 / examples;
-          switch (setting.role()) {
-            case "teacher" -> result = evaluate(teacherIndex, dataset, options.evalQueries(), ms,
-                classroom.teacher().config().parameters(), calibrations, scale);
-            case JOINT -> result = evaluate(reranker, dataset, options.evalQueries(), ms,
-                classroom.teacher().config().parameters() + joint.parameters(), null, scale);
-            case "default" -> result = evaluate(baseline, dataset, options.evalQueries(), ms);
-            default -> result = evaluate(classroom.students().stream().filter(s -> s.name().equals(setting.name()))
-                .findFirst().orElseThrow().trainer(), dataset, options.evalQueries(), ms);
-          }
-          log.accept(String.format(Locale.ROOT, "seed %d: %-34s dev MRR@10 %.4f, test Recall@10 %.4f MRR@10 %.4f",
-              seed, setting.name(), result.dev().mrrAt10(), result.test().recallAt10(), result.test().mrrAt10()));
-          out.put(setting.name(), result);
+      forEachRetriever(settings, classroom, baseline, dataset, teacher, (setting, retriever, parameters) -> {
+        double ms = nanos.get(setting.name()) / 1e6 / examples;
+        Trained result = evaluate(retriever, dataset, options.evalQueries(), ms, parameters,
+            setting.role().equals("teacher") ? calibrations : null, teacher.scale(), record ? curves.runFiles()
+                .map(dir -> dir.resolve(setting.name())).orElse(null) : null);
+        if (record) {
+          curves.add(setting.name(), examples, LearningCurves.newestEventTime(stream, (int) examples), result.test());
         }
-      }
+        log.accept(String.format(Locale.ROOT, "seed %d: %-34s dev MRR@10 %.4f, test Recall@10 %.4f MRR@10 %.4f",
+            seed, setting.name(), result.dev().mrrAt10(), result.test().recallAt10(), result.test().mrrAt10()));
+        out.put(setting.name(), result);
+      });
     }
     return out;
   }
 
-  private static Trained evaluate(DualEncoderTrainer trainer, BeirDataset dataset, int evalQueries,
-      double msPerExample) {
-    try (RetrievalModel model = trainer.asRetrievalModel();
-        DenseIndex index = DenseIndex.build(model, dataset.corpus())) {
-      return evaluate(index, dataset, evalQueries, msPerExample, trainer.config().parameters(), null, 0);
+  /** Takes a setting's retriever over the corpus as its model stands, and the model's parameter count. */
+  private interface RetrieverUse {
+    void accept(Setting setting, Retriever retriever, long parameters);
+  }
+
+  /**
+   * Builds every setting's retriever over the corpus from its model as it stands (the joint teacher re-ranks
+   * the dense teacher's top {@link RerankingRetriever#DEFAULT_DEPTH}), hands each to {@code use} in the
+   * settings' order, and closes it.
+   */
+  private static void forEachRetriever(List<Setting> settings, Classroom classroom, DualEncoderTrainer baseline,
+      BeirDataset dataset, ModelConfig teacher, RetrieverUse use) {
+    try (RetrievalModel teacherModel = classroom.teacher().asRetrievalModel();
+        DenseIndex teacherIndex = DenseIndex.build(teacherModel, dataset.corpus())) {
+      JointTeacher joint = classroom.joint().orElseThrow();
+      double scale = teacher.scale();
+      Featurizer featurizer = classroom.teacher().featurizer();
+      Map<String, int[]> documentIds = new HashMap<>();
+      dataset.corpus().forEach(d -> documentIds.put(d.id(), featurizer.document(d.title(), d.text())));
+      RerankingRetriever reranker = new RerankingRetriever(teacherIndex, RerankingRetriever.DEFAULT_DEPTH,
+          (query, vector, ids, vectors) -> joint.score(vector, featurizer.query(query), vectors,
+              ids.stream().map(documentIds::get).toList(), scale));
+      long teacherParameters = classroom.teacher().config().parameters();
+      for (Setting setting : settings) {
+        switch (setting.role()) {
+          case "teacher" -> use.accept(setting, teacherIndex, teacherParameters);
+          case JOINT -> use.accept(setting, reranker, teacherParameters + joint.parameters());
+          default -> {
+            DualEncoderTrainer trainer = setting.role().equals("default") ? baseline : classroom.students().stream()
+                .filter(s -> s.name().equals(setting.name())).findFirst().orElseThrow().trainer();
+            try (RetrievalModel model = trainer.asRetrievalModel();
+                DenseIndex index = DenseIndex.build(model, dataset.corpus())) {
+              use.accept(setting, index, trainer.config().parameters());
+            }
+          }
+        }
+      }
     }
   }
 
   /** Scores a retriever on the dev and test splits; with {@code calibrations}, also a dense index's calibration. */
   private static Trained evaluate(Retriever retriever, BeirDataset dataset, int evalQueries, double msPerExample,
-      long parameters, List<Calibration.Summary> calibrations, double scale) {
+      long parameters, List<Calibration.Summary> calibrations, double scale, Path runFile) {
     MetricSummary dev = OfflineEvaluation.on(dataset).split("dev").limit(evalQueries).prebuilt("m", retriever).run()
         .result("m").orElseThrow().metrics();
-    MetricSummary test = OfflineEvaluation.on(dataset).split("test").limit(evalQueries).prebuilt("m", retriever).run()
-        .result("m").orElseThrow().metrics();
+    MetricSummary test = test(retriever, dataset, evalQueries, runFile);
     if (calibrations != null) {
       calibrations.add(calibration((DenseIndex) retriever, dataset, evalQueries, scale));
     }
     return new Trained(dev, test, msPerExample, parameters);
+  }
+
+  /** Scores a retriever on the test split, writing its run as {@code runFile} ({@code DIR/NAME}.run) if given. */
+  private static MetricSummary test(Retriever retriever, BeirDataset dataset, int evalQueries, Path runFile) {
+    OfflineEvaluation evaluation = OfflineEvaluation.on(dataset).split("test").limit(evalQueries)
+        .prebuilt("m", retriever);
+    if (runFile != null) {
+      evaluation.runFiles(runFile.getParent(), system -> runFile.getFileName().toString());
+    }
+    return evaluation.run().result("m").orElseThrow().metrics();
   }
 
   /** The model's calibration over the whole corpus on the test split's queries. */

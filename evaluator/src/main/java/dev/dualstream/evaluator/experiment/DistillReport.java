@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dualstream.evaluator.metrics.MetricSummary;
 import dev.dualstream.evaluator.search.RerankingRetriever;
+import dev.dualstream.evaluator.report.CurvePoint;
+import dev.dualstream.evaluator.report.HtmlReport;
+import dev.dualstream.evaluator.report.ReportPage;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -167,16 +170,23 @@ public record DistillReport(String dataset, int examples, List<Long> seeds, int 
           r.chosen() ? "*" : " ", r.name(), r.parameters(), r.devMrrAt10(), format(r.recallAt10()),
           format(r.mrrAt10()), format(r.ndcgAt10()), r.msPerExample()));
     }
-    out.append(String.format(Locale.ROOT, "teacher calibration (softmax over the corpus, T = 1): log-loss %.4f, ECE"
-        + " %.4f%n", teacherLogLoss, teacherEce));
+    findings().forEach(line -> out.append(line).append(System.lineSeparator()));
+    return out.toString();
+  }
+
+  /** What the table shows, in sentences: the teacher's calibration and what the acceptance asks. */
+  List<String> findings() {
+    List<String> lines = new ArrayList<>();
+    lines.add(String.format(Locale.ROOT, "teacher calibration (softmax over the corpus, T = 1): log-loss %.4f, ECE"
+        + " %.4f", teacherLogLoss, teacherEce));
     Optional<Row> teacher = best("teacher");
     Optional<Row> reference = best("default");
     Optional<Row> student = bestDistilled();
     Optional<Row> clicks = chosen("clicks");
     if (teacher.isPresent() && reference.isPresent() && student.isPresent() && clicks.isPresent()) {
-      out.append(String.format(Locale.ROOT, "teacher against the default model: MRR@10 %.4f vs %.4f; best student"
+      lines.add(String.format(Locale.ROOT, "teacher against the default model: MRR@10 %.4f vs %.4f; best student"
           + " (%s, %.3f of the teacher's parameters) keeps %.1f%% of the teacher's MRR@10; against clicks alone:"
-          + " MRR@10 %.4f vs %.4f, Recall@10 %.4f vs %.4f%n", teacher.get().mrrAt10().mean(),
+          + " MRR@10 %.4f vs %.4f, Recall@10 %.4f vs %.4f", teacher.get().mrrAt10().mean(),
           reference.get().mrrAt10().mean(), student.get().name(),
           (double) student.get().parameters() / teacher.get().parameters(),
           100 * student.get().mrrAt10().mean() / teacher.get().mrrAt10().mean(), student.get().mrrAt10().mean(),
@@ -184,19 +194,39 @@ public record DistillReport(String dataset, int examples, List<Long> seeds, int 
     }
     Optional<Row> joint = best(DistillExperiment.JOINT);
     if (teacher.isPresent() && joint.isPresent()) {
-      out.append(String.format(Locale.ROOT, "joint teacher re-ranking the teacher's top %d: MRR@10 %.4f vs %.4f,"
-          + " Recall@10 %.4f vs %.4f%n", RerankingRetriever.DEFAULT_DEPTH, joint.get().mrrAt10().mean(),
+      lines.add(String.format(Locale.ROOT, "joint teacher re-ranking the teacher's top %d: MRR@10 %.4f vs %.4f,"
+          + " Recall@10 %.4f vs %.4f", RerankingRetriever.DEFAULT_DEPTH, joint.get().mrrAt10().mean(),
           teacher.get().mrrAt10().mean(), joint.get().recallAt10().mean(), teacher.get().recallAt10().mean()));
       Optional<Row> ofDense = bestDistilled(false);
       Optional<Row> ofJoint = bestDistilled(true);
       if (ofDense.isPresent() && ofJoint.isPresent()) {
-        out.append(String.format(Locale.ROOT, "best student of each teacher, against the teacher it learned from:"
-            + " %s keeps %.1f%% of the teacher's MRR@10, %s %.1f%% of the joint teacher's%n", ofDense.get().name(),
+        lines.add(String.format(Locale.ROOT, "best student of each teacher, against the teacher it learned from:"
+            + " %s keeps %.1f%% of the teacher's MRR@10, %s %.1f%% of the joint teacher's", ofDense.get().name(),
             100 * ofDense.get().mrrAt10().mean() / teacher.get().mrrAt10().mean(), ofJoint.get().name(),
             100 * ofJoint.get().mrrAt10().mean() / joint.get().mrrAt10().mean()));
       }
     }
-    return out.toString();
+    return lines;
+  }
+
+  @Override
+  public ReportPage page(List<CurvePoint> curves) {
+    List<List<String>> rows = new ArrayList<>();
+    for (Row r : settings) {
+      rows.add(List.of(r.chosen() ? "*" : "", r.name(), r.role(), r.loss(), Long.toString(r.parameters()),
+          String.format(Locale.ROOT, "%.4f", r.devMrrAt10()), format(r.recallAt10()), format(r.mrrAt10()),
+          format(r.ndcgAt10()), String.format(Locale.ROOT, "%.3f", r.msPerExample())));
+    }
+    String intro = String.format(Locale.ROOT, "A teacher, a joint teacher re-ranking its top %d, the default model and"
+        + " distilled students train side by side on the same %d examples of %s's simulated click log; the table"
+        + " holds means over seeds %s (+- standard error) on %s test queries, * marking each family's choice on the"
+        + " dev split; the curves and run files are seed %d's. %s", RerankingRetriever.DEFAULT_DEPTH, examples,
+        dataset, seeds, evalQueries == 0 ? "all" : Integer.toString(evalQueries), seeds.get(0),
+        String.join("; ", findings()) + ".");
+    return new ReportPage("Distillation experiment on " + dataset, intro, dataset, "test", evalQueries,
+        ReportPage.finalResults(curves), curves, List.of(new HtmlReport.Table("Every setting", List.of("chosen",
+            "setting", "role", "loss", "parameters", "dev MRR@10", "Recall@10", "MRR@10", "nDCG@10", "ms/example"),
+            rows)), ReportPage.details(toJson()));
   }
 
   private static String format(Stat s) {

@@ -7,6 +7,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dualstream.trainer.loss.LossConfig;
 import dev.dualstream.trainer.model.ModelConfig;
+import dev.dualstream.evaluator.report.CurvePoint;
+import dev.dualstream.evaluator.report.HtmlReport;
+import dev.dualstream.evaluator.report.ReportPage;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -103,6 +107,40 @@ public record ExperimentReport(String dataset, int examples, int batchSize, long
           Double.isNaN(s.stalenessMean()) ? "-" : String.format(Locale.ROOT, "%.4f", s.stalenessMean())));
     }
     return out.toString();
+  }
+
+  @Override
+  public ReportPage page(List<CurvePoint> curves) {
+    boolean hybrid = settings.stream().anyMatch(s -> !Double.isNaN(s.hybridRecallAt10()));
+    List<String> header = new ArrayList<>(List.of("setting", "negatives", "M", "Recall@10", "MRR@10"));
+    if (hybrid) {
+      header.addAll(List.of("hybrid Recall@10", "hybrid MRR@10"));
+    }
+    header.addAll(List.of("seconds", "ms/step", "CPU ms/step", "loss", "staleness"));
+    List<List<String>> rows = new ArrayList<>();
+    for (SettingResult s : settings) {
+      List<String> row = new ArrayList<>(List.of(s.name(), s.negatives(), s.cacheSize() == null ? "-"
+          : s.cacheSize().toString(), f4(s.recallAt10()), f4(s.mrrAt10())));
+      if (hybrid) {
+        row.addAll(List.of(f4(s.hybridRecallAt10()), f4(s.hybridMrrAt10())));
+      }
+      row.addAll(List.of(String.format(Locale.ROOT, "%.1f", s.seconds()), String.format(Locale.ROOT, "%.2f",
+          s.msPerStep()), String.format(Locale.ROOT, "%.2f", s.cpuMsPerStep()), String.format(Locale.ROOT, "%.3f",
+          s.meanLoss()), Double.isNaN(s.stalenessMean()) ? "-" : f4(s.stalenessMean())));
+      rows.add(row);
+    }
+    String intro = String.format(Locale.ROOT, "Each way of choosing negatives trains the default dual encoder on the"
+        + " same %d examples of the click log simulated on %s's train split (batch %d, seed %d, noise clicks %s),"
+        + " then is scored on %d test queries over the whole corpus; the curves score the same queries along"
+        + " training%s. Training: %s.", examples, dataset, batchSize, seed, noiseClicks, evalQueries,
+        hybrid ? "; a setting named NAME-hybrid is NAME fused with BM25, as the loop serves it" : "", training);
+    return new ReportPage("Negatives experiment on " + dataset, intro, dataset, "test", evalQueries,
+        ReportPage.finalResults(curves), curves, List.of(new HtmlReport.Table("Every setting", header, rows)),
+        ReportPage.details(toJson()));
+  }
+
+  private static String f4(double x) {
+    return String.format(Locale.ROOT, "%.4f", x);
   }
 
   /** One line naming the optimizers, learning rates, table initialisation and loss of a model config. */

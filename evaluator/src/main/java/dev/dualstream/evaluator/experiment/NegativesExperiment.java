@@ -46,6 +46,14 @@ public final class NegativesExperiment {
    * @throws IllegalArgumentException for an unknown setting or a click log too short for the examples
    */
   public static ExperimentReport run(NegativesExperimentOptions options, Consumer<String> log) {
+    return run(options, log, LearningCurves.none());
+  }
+
+  /**
+   * As {@link #run(NegativesExperimentOptions, Consumer)}, also evaluating each setting along its training into
+   * {@code curves} and writing the final evaluation's run files where it says.
+   */
+  public static ExperimentReport run(NegativesExperimentOptions options, Consumer<String> log, LearningCurves curves) {
     List<ExperimentSetting> settings = ExperimentSetting.select(options.settings(), options.ablationCacheSize(),
         options.corpusRefreshSteps());
     BeirDataset dataset = BeirReader.read(options.dataset());
@@ -67,7 +75,11 @@ public final class NegativesExperiment {
       for (ExperimentSetting setting : settings) {
         ModelConfig config = base.toBuilder()
             .negatives(setting.negatives().withClickedMemory(base.negatives().clickedMemory())).build();
-        results.add(train(setting, config, pairs, dataset, options, bm25, log));
+        results.add(train(setting, config, pairs, examples, dataset, options, bm25, curves, log));
+        if (bm25 != null && results.size() == 1) {
+          curves.add("bm25", pairs.size() / options.batchSize() * options.batchSize(),
+              LearningCurves.newestEventTime(examples, pairs.size()), bm25Metrics(dataset, options, bm25));
+        }
       }
     }
     int queries = options.evalQueries() == 0 ? dataset.qrels("test").queriesWithRelevant().size()
@@ -106,7 +118,8 @@ public final class NegativesExperiment {
   }
 
   private static SettingResult train(ExperimentSetting setting, ModelConfig config, List<TrainingPair> pairs,
-      BeirDataset dataset, NegativesExperimentOptions options, Bm25Index bm25, Consumer<String> log) {
+      List<ClickLogExamples.Example> examples, BeirDataset dataset, NegativesExperimentOptions options, Bm25Index bm25,
+      LearningCurves curves, Consumer<String> log) {
     int batch = options.batchSize();
     try (DualEncoderTrainer trainer = DualEncoderTrainer.create(config, options.seed())) {
       if (config.negatives().corpusRefreshSteps() > 0 || config.negatives().uniform() > 0) {
@@ -129,6 +142,18 @@ public final class NegativesExperiment {
             progress.replayed(trainer.replayStep(buffer.sample(batch)));
           }
         }
+        if (curves.due(from / batch, pairs.size() / batch)) {
+          long start2 = System.nanoTime();
+          long cpu2 = threads.getCurrentThreadCpuTime();
+          try (RetrievalModel model = trainer.asRetrievalModel()) {
+            MetricSummary along = OfflineEvaluation.on(dataset).split("test").limit(options.evalQueries())
+                .model(setting.name(), model).run().results().get(0).metrics();
+            curves.add(setting.name(), from + batch, LearningCurves.newestEventTime(examples, from + batch), along);
+          }
+          // Evaluation is neither training time nor the training thread's CPU time.
+          start += System.nanoTime() - start2;
+          cpuStart += threads.getCurrentThreadCpuTime() - cpu2;
+        }
         if (progress.steps % 500 == 0) {
           log.accept(String.format(Locale.ROOT, "%s: step %d, loss %.3f, %.1f ms/step%s", setting.name(),
               progress.steps, progress.windowLoss(), (System.nanoTime() - start) / 1e6 / progress.steps,
@@ -140,17 +165,23 @@ public final class NegativesExperiment {
           / Math.max(1, progress.steps + progress.replaySteps);
       MetricSummary metrics;
       MetricSummary hybrid = null;
+      long trained = (long) progress.steps * batch;
       try (RetrievalModel model = trainer.asRetrievalModel()) {
         if (bm25 == null) {
-          Report report = OfflineEvaluation.on(dataset).split("test").limit(options.evalQueries())
-              .model(setting.name(), model).run();
-          metrics = report.results().get(0).metrics();
+          OfflineEvaluation evaluation = OfflineEvaluation.on(dataset).split("test").limit(options.evalQueries())
+              .model(setting.name(), model);
+          curves.runFiles().ifPresent(evaluation::runFiles);
+          metrics = evaluation.run().results().get(0).metrics();
         } else {
-          Report report = new VersionEvaluation(dataset, "test", options.evalQueries(), line -> { })
-              .run(model, bm25, Map.of()).report();
+          VersionEvaluation evaluation = new VersionEvaluation(dataset, "test", options.evalQueries(), line -> { })
+              .withRunNames(system -> system.equals("bm25") ? "bm25" : setting.name() + hybridSuffix(system));
+          Report report = evaluation.run(model, bm25, Map.of(), curves.runFiles().orElse(null)).report();
           metrics = report.result("dense").orElseThrow().metrics();
           hybrid = report.result("hybrid").orElseThrow().metrics();
+          curves.add(setting.name() + HYBRID_SUFFIX, trained, LearningCurves.newestEventTime(examples, (int) trained),
+              hybrid);
         }
+        curves.add(setting.name(), trained, LearningCurves.newestEventTime(examples, (int) trained), metrics);
       }
       double sampling = config.negatives().cacheSize() == 0 ? Double.NaN
           : CacheCost.samplingMillis(config.negatives().cacheSize(), config.negatives().cacheTopK(),
@@ -162,6 +193,18 @@ public final class NegativesExperiment {
           result.seconds(), result.msPerStep()));
       return result;
     }
+  }
+
+  /** How a setting fused with BM25 is named in a report. */
+  static final String HYBRID_SUFFIX = "-hybrid";
+
+  private static String hybridSuffix(String system) {
+    return system.equals("hybrid") ? HYBRID_SUFFIX : "";
+  }
+
+  private static MetricSummary bm25Metrics(BeirDataset dataset, NegativesExperimentOptions options, Bm25Index bm25) {
+    return OfflineEvaluation.on(dataset).split("test").limit(options.evalQueries()).prebuilt("bm25", bm25).run()
+        .results().get(0).metrics();
   }
 
   private static double seconds(long startNanos) {

@@ -25,6 +25,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * Scores named retrieval systems on one split of a BEIR dataset: each system ranks the whole corpus
@@ -52,6 +53,7 @@ public final class OfflineEvaluation {
   /** Systems built by the caller over this corpus: not indexed here, not closed here. */
   private final Set<String> prebuilt = new HashSet<>();
   private Path runFiles;
+  private UnaryOperator<String> runNames = UnaryOperator.identity();
 
   private OfflineEvaluation(BeirDataset dataset) {
     this.dataset = Objects.requireNonNull(dataset, "dataset");
@@ -73,7 +75,13 @@ public final class OfflineEvaluation {
    * {@link TrecRun#score} scores to the same metrics.
    */
   public OfflineEvaluation runFiles(Path dir) {
+    return runFiles(dir, UnaryOperator.identity());
+  }
+
+  /** As {@link #runFiles(Path)}, naming each system's run (and its file) {@code names.apply(system)}. */
+  public OfflineEvaluation runFiles(Path dir, UnaryOperator<String> names) {
     this.runFiles = Objects.requireNonNull(dir, "dir");
+    this.runNames = Objects.requireNonNull(names, "names");
     return this;
   }
 
@@ -199,7 +207,8 @@ public final class OfflineEvaluation {
     }
   }
 
-  private void writeRun(String system, Map<String, List<ScoredDocument>> run) {
+  private void writeRun(String name, Map<String, List<ScoredDocument>> run) {
+    String system = runNames.apply(name);
     try {
       Files.createDirectories(runFiles);
     } catch (IOException e) {

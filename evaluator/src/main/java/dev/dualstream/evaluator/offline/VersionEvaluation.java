@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * How a trained model is scored, the same in the demo and in {@code evaluate --follow}: as {@code dense}
@@ -27,6 +28,7 @@ public final class VersionEvaluation {
   private final String split;
   private final int limit;
   private final Consumer<String> log;
+  private final UnaryOperator<String> runNames;
 
   /** What one evaluation found: the report (systems in order), and the hybrid's weight if there was one. */
   public record Result(Report report, Optional<HybridTuning.Choice> hybrid, double seconds) {}
@@ -36,6 +38,11 @@ public final class VersionEvaluation {
    * @param limit at most this many queries of each split, in qrels order; 0 for all
    */
   public VersionEvaluation(BeirDataset dataset, String split, int limit, Consumer<String> log) {
+    this(dataset, split, limit, log, UnaryOperator.identity());
+  }
+
+  private VersionEvaluation(BeirDataset dataset, String split, int limit, Consumer<String> log,
+      UnaryOperator<String> runNames) {
     this.dataset = Objects.requireNonNull(dataset, "dataset");
     this.split = Objects.requireNonNull(split, "split");
     if (split.equals(TUNING_SPLIT)) {
@@ -47,6 +54,15 @@ public final class VersionEvaluation {
     }
     this.limit = limit;
     this.log = Objects.requireNonNull(log, "log");
+    this.runNames = Objects.requireNonNull(runNames, "runNames");
+  }
+
+  /**
+   * The same evaluation, naming each system's run file (and run) {@code runNames.apply(system)} instead of the
+   * system's name ("dense", "hybrid", "bm25"): for callers that keep several models' runs in one directory.
+   */
+  public VersionEvaluation withRunNames(UnaryOperator<String> runNames) {
+    return new VersionEvaluation(dataset, split, limit, log, runNames);
   }
 
   /**
@@ -96,7 +112,7 @@ public final class VersionEvaluation {
       evaluation.limit(limit);
     }
     if (runs != null) {
-      evaluation.runFiles(runs);
+      evaluation.runFiles(runs, runNames);
     }
     Report report = evaluation.run();
     return new Result(report, hybrid, (System.nanoTime() - start) / 1e9);

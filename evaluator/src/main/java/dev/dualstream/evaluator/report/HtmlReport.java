@@ -36,10 +36,19 @@ public final class HtmlReport {
     }
   }
 
+  /** What a chart's x values are: plain numbers, or instants in epoch seconds drawn as UTC dates and times. */
+  public enum XAxis { NUMBER, TIME }
+
   /** A chart of several series over one x axis. */
-  public record Chart(String title, String xLabel, String yLabel, List<Series> series) {
+  public record Chart(String title, String xLabel, String yLabel, List<Series> series, XAxis xAxis) {
     public Chart {
       series = List.copyOf(series);
+      Objects.requireNonNull(xAxis, "xAxis");
+    }
+
+    /** A chart over plain numbers. */
+    public Chart(String title, String xLabel, String yLabel, List<Series> series) {
+      this(title, xLabel, yLabel, series, XAxis.NUMBER);
     }
   }
 
@@ -87,7 +96,8 @@ public final class HtmlReport {
     }
     out.append("<script>\nconst charts = ").append(chartsJson(charts)).append(";\n")
         .append("charts.forEach((c, i) => new uPlot({title: c.title, width: 1000, height: 320,"
-            + " scales: {x: {time: false}}, series: [{label: c.x}].concat(c.series.map(s => ({label: s.name,"
+            + " scales: {x: {time: c.time}}, tzDate: ts => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC'),"
+            + " series: [{label: c.x}].concat(c.series.map(s => ({label: s.name,"
             + " stroke: s.colour, spanGaps: true, points: {show: true}}))), axes: [{label: c.x}, {label: c.y}]},"
             + " c.data, document.getElementById('chart-' + i)));\n</script>\n</body></html>\n");
     return out.toString();
@@ -101,6 +111,7 @@ public final class HtmlReport {
       c.put("title", chart.title());
       c.put("x", chart.xLabel());
       c.put("y", chart.yLabel());
+      c.put("time", chart.xAxis() == XAxis.TIME);
       TreeSet<Double> xs = new TreeSet<>();
       chart.series().forEach(s -> {
         for (double x : s.x()) {

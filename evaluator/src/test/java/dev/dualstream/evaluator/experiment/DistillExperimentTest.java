@@ -9,6 +9,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dualstream.evaluator.beir.BeirDataset;
+import dev.dualstream.evaluator.beir.BeirReader;
+import dev.dualstream.evaluator.metrics.MetricSummary;
+import dev.dualstream.evaluator.report.CurvePoint;
+import dev.dualstream.evaluator.trec.TrecRun;
 import dev.dualstream.trainer.model.DocumentText;
 import dev.dualstream.trainer.model.ModelConfig;
 import java.io.IOException;
@@ -96,8 +100,39 @@ class DistillExperimentTest {
     JsonNode calibration = json.get("teacher_calibration");
     assertTrue(calibration.get("log_loss").asDouble() > 0 && calibration.get("ece").asDouble() >= 0);
 
-    DistillReport again = DistillExperiment.run(options(data), line -> { });
+    // Scoring along training for a report leaves the training as it was.
+    LearningCurves curves = LearningCurves.of(3, dir.resolve("report/runs"));
+    DistillReport again = DistillExperiment.run(options(data), line -> { }, curves);
     assertEquals(withoutTimes(first), withoutTimes(again), "the same seeds and stream give the same scores");
+    assertCurvesAndRunsOfTheFirstSeed(again, curves, BeirReader.read(data), names);
+  }
+
+  /**
+   * Every setting has a point after each quarter of the 20 steps (80, 160, 240 examples) and a final one at 320,
+   * their event times never going back; the run files score to the final points; the page holds them all.
+   */
+  private void assertCurvesAndRunsOfTheFirstSeed(DistillReport report, LearningCurves curves, BeirDataset dataset,
+      List<String> names) throws IOException {
+    for (String name : names) {
+      List<CurvePoint> points = curves.points().stream().filter(p -> p.system().equals(name)).toList();
+      assertEquals(List.of(80L, 160L, 240L, 320L), points.stream().map(CurvePoint::examples).toList(), name);
+      for (int i = 1; i < points.size(); i++) {
+        assertFalse(points.get(i).eventTime().isBefore(points.get(i - 1).eventTime()), name + " goes back in time");
+      }
+      MetricSummary last = points.get(points.size() - 1).metrics();
+      MetricSummary fromRun = TrecRun.score(TrecRun.read(dir.resolve("report/runs/" + name + ".run")),
+          dataset.qrels("test"));
+      assertEquals(last.mrrAt10(), fromRun.mrrAt10(), 1e-12, name);
+      assertEquals(last.recallAt10(), fromRun.recallAt10(), 1e-12, name);
+    }
+    report.page(curves.points()).write(dir.resolve("report"));
+    JsonNode page = JSON.readTree(dir.resolve("report/report.json").toFile());
+    List<String> systems = new ArrayList<>();
+    page.get("results").forEach(r -> systems.add(r.get("system").asText()));
+    assertEquals(names, systems);
+    assertEquals(4 * names.size(), page.get("curves").size());
+    assertEquals("tiny", page.get("details").get("dataset").asText());
+    assertTrue(Files.readString(dir.resolve("report/index.html")).contains("over event time"));
   }
 
   @Test

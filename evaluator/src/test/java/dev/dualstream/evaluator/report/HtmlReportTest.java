@@ -25,7 +25,10 @@ class HtmlReportTest {
           new HtmlReport.Series("dense, every 10", new double[] {640, 1280, 1920}, new double[] {0.3, 0.4, 0.5}),
           new HtmlReport.Series("dense, every 30", new double[] {1920}, new double[] {0.45}))),
       new HtmlReport.Chart("MRR@10 </script>", "examples", "MRR@10", List.of(
-          new HtmlReport.Series("bm25", new double[] {640, 1920}, new double[] {0.7, 0.7}))));
+          new HtmlReport.Series("bm25", new double[] {640, 1920}, new double[] {0.7, 0.7}))),
+      new HtmlReport.Chart("Recall@10 over event time", "event time", "Recall@10", List.of(
+          new HtmlReport.Series("dense", new double[] {1.7e9, 1.7e9 + 3600}, new double[] {0.3, 0.5})),
+          HtmlReport.XAxis.TIME));
   private static final List<HtmlReport.Table> TABLES = List.of(new HtmlReport.Table("Versions",
       List.of("version", "dense"), List.of(List.of("1", "0.300"), List.of("2 | <b>", "0.400"))));
 
@@ -40,6 +43,8 @@ class HtmlReportTest {
     assertEquals("[0.3,0.4,0.5]", data.get(1).toString());
     assertEquals("[null,null,0.45]", data.get(2).toString());
     assertEquals("MRR@10 </script>", charts.get(1).get("title").asText());
+    assertFalse(charts.get(0).get("time").asBoolean(), "examples are plain numbers");
+    assertTrue(charts.get(2).get("time").asBoolean(), "event times are drawn as dates");
   }
 
   @Test
