@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.errors.InvalidPidMappingException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.RetriableException;
@@ -20,7 +21,8 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThr
  * timeout), stop the stage on anything else.
  *
  * <p>Kafka Streams turns most of those into a rebalance by itself, but not all: a commit that meets
- * {@code InvalidProducerEpochException} after a broker restart kills the thread. Replacing the thread is
+ * {@code InvalidProducerEpochException} or {@code InvalidTxnStateException} after a broker restart (the
+ * restarted broker aborted the open transaction) kills the thread. Replacing the thread is
  * safe under exactly-once: the dead thread's open transaction is aborted, its tasks are reassigned, and
  * the new thread resumes from the committed offsets and state. A bound on replacements per window keeps
  * a fault that recurs (a broker that stays down) from looping forever; past it the stage stops with the
@@ -69,6 +71,7 @@ final class ThreadFailurePolicy {
       if (t instanceof InvalidProducerEpochException || t instanceof ProducerFencedException
           || t instanceof UnknownProducerIdException || t instanceof InvalidPidMappingException
           || t instanceof OutOfOrderSequenceException || t instanceof TransactionAbortedException
+          || t instanceof InvalidTxnStateException
           || t instanceof RetriableException) {
         return Optional.of(t);
       }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.streams.errors.StreamsException;
@@ -27,7 +28,9 @@ class ThreadFailurePolicyTest {
     assertEquals(StreamThreadExceptionResponse.REPLACE_THREAD, policy.onThreadDeath(commitAfterBrokerRestart()));
     assertEquals(StreamThreadExceptionResponse.REPLACE_THREAD,
         policy.onThreadDeath(new StreamsException("Timed out", new TimeoutException("commit"))));
-    assertEquals(2, policy.recentReplacements());
+    assertEquals(StreamThreadExceptionResponse.REPLACE_THREAD, policy.onThreadDeath(new StreamsException(
+        "Error encountered trying to commit a transaction", new InvalidTxnStateException("aborted by the broker"))));
+    assertEquals(3, policy.recentReplacements());
   }
 
   @Test
