@@ -182,6 +182,7 @@ public final class Demo {
   }
 
   private ModelVersion train(String bootstrap, Path store, long examples) {
+    int every = Math.max(1, (int) (examples / options.model().batchSize() / 10));
     TrainerOptions trainer = TrainerOptions.defaults(bootstrap)
         .withBounded(true)
         .withModelStore(store)
@@ -192,15 +193,20 @@ public final class Demo {
         .withCheckpoints(CheckpointSettings.defaults()
             .withDirectory(store.resolveSibling("checkpoints"))
             .withInterval(Duration.ofSeconds(10)))
-        .withIntervals(Math.max(1, (int) (examples / options.model().batchSize() / 10)), 0)
-        // A report scores every version: keep them all (about ten).
+        // A version at the end; for a report's curves also one every tenth of the stream, all kept.
+        .withIntervals(every, options.report().isPresent() ? every : 0)
         .withKeepVersions(options.report().isPresent() ? 0 : TrainerOptions.DEFAULT_KEEP_VERSIONS);
     say("train: %s on %,d examples, batch %d (Flink MiniCluster, DJL PyTorch)", options.model().modelName(),
         examples, options.model().batchSize());
     try (MetricsTail tail = MetricsTail.start(bootstrap, examples, this::say)) {
       TrainerJob.runLocal(trainer);
-      return tail.awaitVersion(Duration.ofSeconds(30))
-          .orElseThrow(() -> new IllegalStateException("the trainer finished without announcing a model version"));
+      tail.awaitVersion(Duration.ofSeconds(30));
+      // The job has ended, so every version is committed; the console's tail may not have seen the last yet.
+      List<ModelVersion> versions = VersionCurves.versions(bootstrap, options.model().modelName());
+      if (versions.isEmpty()) {
+        throw new IllegalStateException("the trainer finished without announcing a model version");
+      }
+      return versions.get(versions.size() - 1);
     } catch (RuntimeException e) {
       throw e;
     } catch (Exception e) {
@@ -227,13 +233,13 @@ public final class Demo {
       options.report().ifPresent(dir -> {
         int curveQueries = options.evalQueries() == 0 ? REPORT_CURVE_QUERIES
             : Math.min(REPORT_CURVE_QUERIES, options.evalQueries());
-        say("report: scoring each version of %s on the first %d test queries", version.getModel(), curveQueries);
+        say("report: scoring each version of %s on up to %d test queries", version.getModel(), curveQueries);
         List<CurvePoint> curves = VersionCurves.score(bootstrap, version.getModel(), dataset, bm25, curveQueries,
             line -> say("%s", line));
         ResultsReport.write(dir, report, curves, "The demo's model, version " + version.getVersion()
             + " of " + version.getModel() + " after one pass over " + version.getExamples() + " examples, on the "
             + report.split() + " split over the whole corpus (the table; each system's TREC run is in runs/). The"
-            + " charts score every version the trainer published on the first " + curveQueries + " test"
+            + " charts score every version the trainer published on up to " + curveQueries + " test"
             + " queries, against the examples it had trained on and the event time of the newest of them.");
         say("report written to %s", dir.resolve("index.html"));
       });

@@ -36,14 +36,7 @@ final class VersionCurves {
 
   static List<CurvePoint> score(String bootstrap, String model, BeirDataset dataset, Bm25Index bm25, int queries,
       Consumer<String> say) {
-    List<ModelVersion> versions = new ArrayList<>();
-    CommittedRecords.read(bootstrap, Topics.MODEL_VERSIONS.name(), READ_TIMEOUT, r -> {
-      ModelVersion v = Topics.MODEL_VERSIONS.codec().decode(r.value());
-      if (v.getModel().equals(model)) {
-        versions.add(v);
-      }
-    });
-    versions.sort(Comparator.comparingLong(ModelVersion::getVersion));
+    List<ModelVersion> versions = versions(bootstrap, model);
     Map<Integer, List<long[]>> examples = new HashMap<>(); // partition -> (offset, event time)
     CommittedRecords.read(bootstrap, Topics.TRAINING_EXAMPLES.name(), READ_TIMEOUT, r -> {
       TrainingExample e = Topics.TRAINING_EXAMPLES.codec().decode(r.value());
@@ -59,10 +52,23 @@ final class VersionCurves {
           points.add(new CurvePoint(r.system(), v.getExamples(), newest, r.metrics()));
         }
       }
-      say.accept(String.format("report: version %d of %d scored on %d test queries", v.getVersion(),
+      say.accept(String.format("report: version %d of %d scored on up to %d test queries", v.getVersion(),
           versions.size(), queries));
     }
     return points;
+  }
+
+  /** The committed versions of {@code model} in {@code models.versions}, oldest first. */
+  static List<ModelVersion> versions(String bootstrap, String model) {
+    List<ModelVersion> versions = new ArrayList<>();
+    CommittedRecords.read(bootstrap, Topics.MODEL_VERSIONS.name(), READ_TIMEOUT, r -> {
+      ModelVersion v = Topics.MODEL_VERSIONS.codec().decode(r.value());
+      if (v.getModel().equals(model)) {
+        versions.add(v);
+      }
+    });
+    versions.sort(Comparator.comparingLong(ModelVersion::getVersion));
+    return versions;
   }
 
   /** The event time of the newest example below the version's source offsets, or null if it trained on none. */
