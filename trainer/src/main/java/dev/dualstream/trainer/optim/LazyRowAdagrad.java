@@ -31,6 +31,7 @@ public final class LazyRowAdagrad implements TableOptimizer {
   private final AdagradSettings settings;
   private final int rows;
   private final int dim;
+  private final TouchedRows touched;
   private final float[] sums;
   private final float lr;
   private final float eps;
@@ -46,6 +47,7 @@ public final class LazyRowAdagrad implements TableOptimizer {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.rows = rows;
     this.dim = dim;
+    this.touched = new TouchedRows(rows);
     if (sums.length != TableOptimizer.checkedSize(rows, dim)) {
       throw new IllegalArgumentException("optimizer state does not match a " + rows + " x " + dim
           + " table");
@@ -64,6 +66,7 @@ public final class LazyRowAdagrad implements TableOptimizer {
    */
   @Override
   public void updateRow(float[] weights, int row, float[] grads, int offset) {
+    touched.mark(row);
     Scratch s = scratch.get();
     int base = row * dim;
     float[] w = s.w;
@@ -113,6 +116,11 @@ public final class LazyRowAdagrad implements TableOptimizer {
 
   public AdagradSettings settings() {
     return settings;
+  }
+
+  @Override
+  public TouchedRows touched() {
+    return touched;
   }
 
   @Override

@@ -29,6 +29,7 @@ public final class LazyRowAdam implements TableOptimizer {
   private final AdamSettings settings;
   private final int rows;
   private final int dim;
+  private final TouchedRows touched;
   private final float[] m;
   private final float[] v;
   private final int[] rowSteps;
@@ -53,6 +54,7 @@ public final class LazyRowAdam implements TableOptimizer {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.rows = rows;
     this.dim = dim;
+    this.touched = new TouchedRows(rows);
     int size = TableOptimizer.checkedSize(rows, dim);
     if (m.length != size || v.length != size || rowSteps.length != rows) {
       throw new IllegalArgumentException("optimizer state does not match a " + rows + " x " + dim
@@ -83,6 +85,7 @@ public final class LazyRowAdam implements TableOptimizer {
    */
   @Override
   public void updateRow(float[] weights, int row, float[] grads, int offset) {
+    touched.mark(row);
     Scratch s = scratch.get();
     int t = ++rowSteps[row];
     float stepSize = t < BIAS_TABLE ? stepSizes[t] : stepSize(t);
@@ -142,6 +145,11 @@ public final class LazyRowAdam implements TableOptimizer {
 
   public AdamSettings settings() {
     return settings;
+  }
+
+  @Override
+  public TouchedRows touched() {
+    return touched;
   }
 
   @Override

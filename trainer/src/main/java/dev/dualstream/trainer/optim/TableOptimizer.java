@@ -44,6 +44,9 @@ public sealed interface TableOptimizer permits LazyRowAdam, LazyRowAdagrad {
 
   int rows();
 
+  /** The rows this optimizer has updated since their last drain. */
+  TouchedRows touched();
+
   int dim();
 
   /**
