@@ -104,15 +104,25 @@ public final class Classroom implements AutoCloseable {
    *     does; the message says which
    */
   public static Classroom restore(Path checkpointDir, List<StudentSpec> specs) {
+    return restore(List.of(checkpointDir), specs);
+  }
+
+  /**
+   * Continues from a chain of checkpoints: one written by {@link #saveCheckpoint}, then those {@link
+   * #saveCheckpointDelta} wrote after it, oldest first (see {@link DualEncoderTrainer#restore(List)}); the
+   * students and the joint teacher are checked against the newest link as {@link #restore(Path, List)} says.
+   */
+  public static Classroom restore(List<Path> chain, List<StudentSpec> specs) {
+    Path checkpointDir = chain.get(chain.size() - 1);
     Set<String> saved = savedStudents(checkpointDir);
-    DualEncoderTrainer teacher = DualEncoderTrainer.restore(checkpointDir);
+    DualEncoderTrainer teacher = DualEncoderTrainer.restore(chain);
     List<Student> students = new ArrayList<>();
     try {
       check(teacher.config(), specs);
       Set<String> asked = new HashSet<>();
       for (StudentSpec spec : specs) {
         asked.add(spec.name());
-        students.add(restoreStudent(checkpointDir, spec, saved));
+        students.add(restoreStudent(chain, spec, saved));
       }
       saved.removeAll(asked);
       if (!saved.isEmpty()) {
@@ -134,13 +144,15 @@ public final class Classroom implements AutoCloseable {
     }
   }
 
-  private static Student restoreStudent(Path checkpointDir, StudentSpec spec, Set<String> saved) {
+  private static Student restoreStudent(List<Path> chain, StudentSpec spec, Set<String> saved) {
+    Path checkpointDir = chain.get(chain.size() - 1);
     if (!saved.contains(spec.name())) {
       throw new IllegalArgumentException("the checkpoint in " + checkpointDir + " holds no student " + spec.name()
           + " (it holds " + saved + ")");
     }
     Path dir = studentDir(checkpointDir, spec.name());
-    DualEncoderTrainer trainer = DualEncoderTrainer.restore(dir);
+    DualEncoderTrainer trainer = DualEncoderTrainer.restore(chain.stream().map(d -> studentDir(d, spec.name()))
+        .toList());
     String taught = readTaught(dir);
     if (!trainer.config().equals(spec.config()) || !spec.taught().equals(taught)) {
       trainer.close();
@@ -180,20 +192,41 @@ public final class Classroom implements AutoCloseable {
    * the students first, so a checkpoint whose teacher manifest exists is complete.
    */
   public void saveCheckpoint(Path dir, Map<String, String> provenance, ArrayFile.Durability durability) {
+    save(dir, provenance, durability, false);
+  }
+
+  /**
+   * As {@link #saveCheckpoint}, incremental: every model's table rows changed since the previous checkpoint
+   * ({@link DualEncoderTrainer#saveCheckpointDelta}), the rest (the joint teacher among it) in full.
+   */
+  public void saveCheckpointDelta(Path dir, Map<String, String> provenance, ArrayFile.Durability durability) {
+    save(dir, provenance, durability, true);
+  }
+
+  private void save(Path dir, Map<String, String> provenance, ArrayFile.Durability durability,
+      boolean incremental) {
     for (Student student : students) {
       Map<String, String> own = new HashMap<>(provenance);
       own.put("teacher", teacher.config().modelName());
       own.put("teacher_step", Long.toString(teacher.steps()));
       own.put(TAUGHT_BY, student.spec().taught());
       Path studentDir = studentDir(dir, student.name());
-      student.trainer().saveCheckpoint(studentDir, own, durability);
+      if (incremental) {
+        student.trainer().saveCheckpointDelta(studentDir, own, durability);
+      } else {
+        student.trainer().saveCheckpoint(studentDir, own, durability);
+      }
       writeTaught(studentDir, student.spec().taught());
     }
     if (joint != null) {
       createDirectories(dir);
       joint.save(dir.resolve(JointTeacher.FILE), durability);
     }
-    teacher.saveCheckpoint(dir, provenance, durability);
+    if (incremental) {
+      teacher.saveCheckpointDelta(dir, provenance, durability);
+    } else {
+      teacher.saveCheckpoint(dir, provenance, durability);
+    }
   }
 
   /** Where a checkpoint keeps a student's. */

@@ -8,7 +8,10 @@ import ai.djl.training.GradientCollector;
 import dev.dualstream.trainer.encoder.ArrayFile;
 import dev.dualstream.trainer.encoder.BagPooling;
 import dev.dualstream.trainer.encoder.ComputeThreads;
+import dev.dualstream.trainer.optim.TableDelta;
 import dev.dualstream.trainer.encoder.DualEncoderNetwork;
+import dev.dualstream.trainer.encoder.EmbeddingTable;
+import dev.dualstream.trainer.encoder.MlpTower;
 import dev.dualstream.trainer.encoder.RowBatch;
 import dev.dualstream.trainer.feature.Featurizer;
 import dev.dualstream.cache.CacheStats;
@@ -373,6 +376,111 @@ public final class DualEncoderTrainer implements AutoCloseable {
       throw new UncheckedIOException("cannot write the trainer checkpoint to " + dir, e);
     }
     ModelStore.save(dir, network, manifest(provenance), durability);
+    tableOptimizer.touched().drain(); // the next incremental checkpoint extends this one
+  }
+
+  /** The file of an incremental checkpoint that holds the table's changed rows and their optimizer state. */
+  public static final String TABLE_DELTA_FILE = "table.delta";
+
+  /**
+   * Writes an incremental checkpoint to a fresh directory: the rows of the table changed since the previous
+   * checkpoint (full or incremental) with their optimizer state ({@link TableDelta}), and in full what is
+   * small: the dense weights and their Adam state, the negative objective's state, the counters and
+   * manifest. It costs the rows touched, not the table; {@link #restore(List)} puts a chain of them back
+   * over the full checkpoint they extend. Not a model version: {@link ModelStore#load} refuses it.
+   *
+   * @return the number of table rows written
+   */
+  public int saveCheckpointDelta(Path dir, Map<String, String> provenance, ArrayFile.Durability durability) {
+    int[] rows = tableOptimizer.touched().drain();
+    try {
+      Files.createDirectories(dir);
+      TableDelta.capture(network.table().weights(), tableOptimizer, rows).write(dir.resolve(TABLE_DELTA_FILE),
+          durability);
+      DenseOptimizerFile.write(dir, denseAdam, durability);
+      if (objective != null) {
+        objective.writeState(dir.resolve(NEGATIVES_FILE));
+      }
+    } catch (IOException e) {
+      tableOptimizer.touched().mark(rows); // not written: the next checkpoint must carry them
+      throw new UncheckedIOException("cannot write the incremental trainer checkpoint to " + dir, e);
+    }
+    ModelStore.save(dir, network, manifest(provenance), durability, false);
+    return rows.length;
+  }
+
+  /**
+   * Resumes training from a chain of checkpoints: a full one ({@link #saveCheckpoint}) then the incremental
+   * ones ({@link #saveCheckpointDelta}) that extend it, oldest first. The table and its optimizer come from
+   * the full checkpoint with every delta applied in order; everything else from the newest link. Continuing
+   * gives the same parameters as never having stopped.
+   *
+   * @throws IllegalArgumentException if a link is missing, damaged, of another model, or out of place
+   */
+  public static DualEncoderTrainer restore(List<Path> chain) {
+    if (chain.isEmpty()) {
+      throw new IllegalArgumentException("an empty chain of checkpoints");
+    }
+    if (chain.size() == 1) {
+      return restore(chain.get(0));
+    }
+    DjlOffline.ensure();
+    Path base = chain.get(0);
+    Path newest = chain.get(chain.size() - 1);
+    ModelManifest baseManifest = ModelStore.readManifest(base);
+    ModelManifest manifest = ModelStore.readManifest(newest);
+    ComputeThreads.apply(manifest.config().threads());
+    try {
+      if (Files.exists(base.resolve(TABLE_DELTA_FILE))) {
+        throw new IOException("the chain starts with an incremental checkpoint, " + base);
+      }
+      for (Path link : chain.subList(1, chain.size())) {
+        ModelManifest m = ModelStore.readManifest(link);
+        if (!m.configHash().equals(baseManifest.configHash()) || m.seed() != baseManifest.seed()) {
+          throw new IOException(link + " is a checkpoint of another model or seed than " + base);
+        }
+        if (!Files.isRegularFile(link.resolve(TABLE_DELTA_FILE))) {
+          throw new IOException(link + " is not an incremental checkpoint (no " + TABLE_DELTA_FILE + ")");
+        }
+      }
+      return resumeChain(base, chain.subList(1, chain.size()), manifest);
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException("cannot restore the trainer from the chain " + base + " .. " + newest + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  private static DualEncoderTrainer resumeChain(Path base, List<Path> deltas, ModelManifest manifest)
+      throws IOException {
+    ModelConfig config = manifest.config();
+    Path newest = deltas.get(deltas.size() - 1);
+    EmbeddingTable table = EmbeddingTable.read(base.resolve(ModelManifest.EMBEDDINGS_FILE));
+    NDManager manager = NDManager.newBaseManager();
+    DualEncoderNetwork network;
+    try {
+      network = new DualEncoderNetwork(manager, table, MlpTower.read(manager, newest.resolve(ModelManifest.DENSE_FILE),
+          true));
+    } catch (IOException | RuntimeException e) {
+      manager.close();
+      throw e;
+    }
+    try {
+      long[] denseSizes = network.tower().parameters().stream().mapToLong(NDArray::size).toArray();
+      TableOptimizer tableOptimizer = TrainerCheckpoint.read(base, config, denseSizes).table();
+      for (Path link : deltas) {
+        TableDelta.read(link.resolve(TABLE_DELTA_FILE)).applyTo(table.weights(), tableOptimizer);
+      }
+      tableOptimizer.touched().drain();
+      DualEncoderTrainer trainer = new DualEncoderTrainer(config, manifest.seed(), network, tableOptimizer);
+      DenseOptimizerFile.restore(newest, trainer.denseAdam, denseSizes);
+      trainer.steps = manifest.step();
+      trainer.examples = manifest.examplesSeen();
+      trainer.restoreNegatives(newest);
+      return trainer;
+    } catch (IOException | RuntimeException e) {
+      network.close();
+      throw e;
+    }
   }
 
   /** The engine, its version, the device and the thread settings, for logs. */

@@ -121,9 +121,20 @@ public final class ModelStore {
 
   /** Writes the weights, then the manifest through a rename: it appears complete or not at all. */
   static void save(Path dir, DualEncoderNetwork network, ModelManifest manifest, ArrayFile.Durability durability) {
+    save(dir, network, manifest, durability, true);
+  }
+
+  /**
+   * As {@link #save(Path, DualEncoderNetwork, ModelManifest, ArrayFile.Durability)}, leaving the table out
+   * unless {@code withTable}: an incremental checkpoint holds only its changed rows, and is no model version.
+   */
+  static void save(Path dir, DualEncoderNetwork network, ModelManifest manifest, ArrayFile.Durability durability,
+      boolean withTable) {
     try {
       Files.createDirectories(dir);
-      network.table().write(dir.resolve(ModelManifest.EMBEDDINGS_FILE), durability);
+      if (withTable) {
+        network.table().write(dir.resolve(ModelManifest.EMBEDDINGS_FILE), durability);
+      }
       network.tower().write(dir.resolve(ModelManifest.DENSE_FILE), durability);
       Path temp = dir.resolve(ModelManifest.FILE_NAME + ".tmp");
       JSON.writeValue(temp.toFile(), manifest);

@@ -36,6 +36,13 @@ public final class TouchedRows {
     }
   }
 
+  /** Marks each of {@code rows}: a drained set whose checkpoint was not written goes back. */
+  public void mark(int[] rows) {
+    for (int row : rows) {
+      mark(row);
+    }
+  }
+
   /** Rows marked since the last drain. */
   public int count() {
     int n = 0;

@@ -81,6 +81,41 @@ class ClassroomTest {
     }
   }
 
+  /** A full checkpoint after one step, incremental ones after two and three: every model continues as if never stopped. */
+  @Test
+  void aChainOfIncrementalCheckpointsRestoresEveryModelBitIdentically() throws Exception {
+    List<List<TrainingPair>> batches = batches(7, 6);
+    Path straight = dir.resolve("straight");
+    try (Classroom classroom = Classroom.create(TEACHER, List.of(KL, RANK, JOINT), 1)) {
+      batches.forEach(classroom::step);
+      classroom.saveCheckpoint(straight, Map.of(), ArrayFile.Durability.SCRATCH);
+    }
+    List<Path> chain = List.of(dir.resolve("c1"), dir.resolve("c2"), dir.resolve("c3"));
+    try (Classroom classroom = Classroom.create(TEACHER, List.of(KL, RANK, JOINT), 1)) {
+      classroom.step(batches.get(0));
+      classroom.saveCheckpoint(chain.get(0), Map.of(), ArrayFile.Durability.SCRATCH);
+      classroom.step(batches.get(1));
+      classroom.saveCheckpointDelta(chain.get(1), Map.of(), ArrayFile.Durability.SCRATCH);
+      classroom.step(batches.get(2));
+      classroom.saveCheckpointDelta(chain.get(2), Map.of(), ArrayFile.Durability.SCRATCH);
+    }
+    assertTrue(Files.exists(chain.get(2).resolve("students/kl/table.delta")), "students keep deltas too");
+    Path resumed = dir.resolve("resumed");
+    try (Classroom classroom = Classroom.restore(chain, List.of(KL, RANK, JOINT))) {
+      batches.subList(3, 6).forEach(classroom::step);
+      classroom.saveCheckpoint(resumed, Map.of(), ArrayFile.Durability.SCRATCH);
+    }
+    assertArrayEquals(Files.readAllBytes(straight.resolve(JointTeacher.FILE)),
+        Files.readAllBytes(resumed.resolve(JointTeacher.FILE)), "the joint teacher");
+    for (Path model : List.of(Path.of("."), Path.of("students", "kl"), Path.of("students", "rank"),
+        Path.of("students", "joint"))) {
+      for (String file : List.of("embeddings.f32", "dense.f32", "optimizer.f32")) {
+        assertArrayEquals(Files.readAllBytes(straight.resolve(model).resolve(file)),
+            Files.readAllBytes(resumed.resolve(model).resolve(file)), model + "/" + file);
+      }
+    }
+  }
+
   @Test
   void aCheckpointRestoresOnlyTheStudentsItHoldsAsTheyWereTaught() {
     Path checkpoint = dir.resolve("checkpoint");

@@ -131,4 +131,59 @@ class TrainerCheckpointTest {
         assertThrows(IllegalArgumentException.class, () -> DualEncoderTrainer.restore(version));
     assertTrue(e.getMessage().contains("optimizer.f32"), e.getMessage());
   }
+
+  /**
+   * A full checkpoint after 4 steps, incremental ones after 7 and 10: the chain restores to the state a full
+   * checkpoint after 10 would hold, and training on from it is bit-identical to never stopping.
+   */
+  @Test
+  void aChainOfIncrementalCheckpointsRestoresAndContinuesBitIdentically() throws Exception {
+    // A table sixteen times the ids the batches use, so that a delta is visibly a part of it.
+    // The third trains with the negative cache, whose state each link holds in full.
+    for (ModelConfig config : List.of(ADAM.toBuilder().buckets(1 << 14).build(),
+        ADAGRAD.toBuilder().buckets(1 << 14).build(), ADAGRAD.toBuilder().buckets(1 << 14).modelName("cached")
+            .negatives(dev.dualstream.trainer.negatives.NegativeConfig.defaults().withCache(64, 16)
+                .withCacheRefresh(true, 8)).build())) {
+      List<List<TrainingPair>> batches = batches();
+      String name = config.modelName() + "-" + config.tableOptimizer();
+      Path full = dir.resolve(name + "-full");
+      Path first = dir.resolve(name + "-delta-1");
+      Path second = dir.resolve(name + "-delta-2");
+      int rows;
+      try (DualEncoderTrainer trainer = DualEncoderTrainer.create(config, 3)) {
+        batches.subList(0, 4).forEach(trainer::step);
+        trainer.saveCheckpoint(full, Map.of());
+        batches.subList(4, 7).forEach(trainer::step);
+        rows = trainer.saveCheckpointDelta(first, Map.of(), dev.dualstream.trainer.encoder.ArrayFile.Durability.SCRATCH);
+        batches.subList(7, 10).forEach(trainer::step);
+        trainer.saveCheckpointDelta(second, Map.of("offsets", "0:160"),
+            dev.dualstream.trainer.encoder.ArrayFile.Durability.SCRATCH);
+        batches.subList(10, 20).forEach(trainer::step);
+        trainer.save(dir.resolve("straight"), Map.of());
+      }
+      assertTrue(rows > 0 && rows < config.buckets() / 4, "three steps touch a few rows: " + rows);
+      assertTrue(Files.size(first.resolve(DualEncoderTrainer.TABLE_DELTA_FILE))
+          < Files.size(full.resolve("embeddings.f32")) / 4, "a delta costs its rows, not the table");
+      assertFalse(Files.exists(first.resolve("embeddings.f32")));
+      assertEquals(config.modelName().equals("cached"), Files.exists(second.resolve(DualEncoderTrainer.NEGATIVES_FILE)),
+          "the cache's state travels with each link");
+      try (DualEncoderTrainer resumed = DualEncoderTrainer.restore(List.of(full, first, second))) {
+        assertEquals(10, resumed.steps());
+        assertEquals(160, resumed.examples());
+        batches.subList(10, 20).forEach(resumed::step);
+        resumed.save(dir.resolve("resumed"), Map.of());
+      }
+      for (String file : List.of("embeddings.f32", "dense.f32")) {
+        assertArrayEquals(Files.readAllBytes(dir.resolve("straight").resolve(file)),
+            Files.readAllBytes(dir.resolve("resumed").resolve(file)), config.tableOptimizer() + " " + file);
+      }
+      assertThrows(IllegalArgumentException.class, () -> ModelStore.load(first), "a delta is no model version");
+      String outOfPlace = assertThrows(IllegalArgumentException.class,
+          () -> DualEncoderTrainer.restore(List.of(first, second))).getMessage();
+      assertTrue(outOfPlace.contains("starts with an incremental checkpoint"), outOfPlace);
+      String notADelta = assertThrows(IllegalArgumentException.class,
+          () -> DualEncoderTrainer.restore(List.of(full, full))).getMessage();
+      assertTrue(notADelta.contains("is not an incremental checkpoint"), notADelta);
+    }
+  }
 }

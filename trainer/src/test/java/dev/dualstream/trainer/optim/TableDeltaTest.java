@@ -1,4 +1,4 @@
-package dev.dualstream.trainer.checkpoint;
+package dev.dualstream.trainer.optim;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,11 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dualstream.trainer.encoder.ArrayFile;
-import dev.dualstream.trainer.optim.AdagradSettings;
-import dev.dualstream.trainer.optim.AdamSettings;
-import dev.dualstream.trainer.optim.LazyRowAdagrad;
-import dev.dualstream.trainer.optim.LazyRowAdam;
-import dev.dualstream.trainer.optim.TableOptimizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

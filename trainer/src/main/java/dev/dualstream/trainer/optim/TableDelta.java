@@ -1,9 +1,6 @@
-package dev.dualstream.trainer.checkpoint;
+package dev.dualstream.trainer.optim;
 
 import dev.dualstream.trainer.encoder.ArrayFile;
-import dev.dualstream.trainer.optim.LazyRowAdagrad;
-import dev.dualstream.trainer.optim.LazyRowAdam;
-import dev.dualstream.trainer.optim.TableOptimizer;
 import java.io.IOException;
 import java.nio.file.Path;
 
