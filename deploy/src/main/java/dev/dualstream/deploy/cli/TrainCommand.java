@@ -68,6 +68,13 @@ final class TrainCommand implements Callable<Integer> {
           + "readers once per interval, and a --bounded run waits up to one interval at its end. Default: ${DEFAULT-VALUE}.")
   private Duration checkpointInterval;
 
+  @Option(names = "--full-checkpoint-every", paramLabel = "N",
+      description = "Incremental checkpoints: each writes the trainer's state as a link in CHECKPOINT-DIR/trainer-links,"
+          + " the table rows changed since the previous one and the small state, and every N-th a full link; 0 writes"
+          + " the whole state into every checkpoint. Links no retained checkpoint needs are deleted. Default:"
+          + " ${DEFAULT-VALUE}.")
+  private int fullCheckpointEvery;
+
   @Option(names = "--from-checkpoint", paramLabel = "PATH",
       description = "Restore from a retained checkpoint or a savepoint: its directory or _metadata file, or a "
           + "directory of checkpoints (the newest is taken, e.g. var/checkpoints). It is verified first.")
@@ -221,7 +228,8 @@ final class TrainCommand implements Callable<Integer> {
     CheckpointSettings checkpoints = CheckpointSettings.defaults()
         .withDirectory(checkpointDir)
         .withInterval(checkpointInterval)
-        .withTransactionTimeout(transactionTimeout);
+        .withTransactionTimeout(transactionTimeout)
+        .withFullEvery(fullCheckpointEvery);
     ModelConfig built = model.build();
     List<StudentSpec> taught = new ArrayList<>();
     for (String student : students) {
@@ -260,6 +268,7 @@ final class TrainCommand implements Callable<Integer> {
         case "--model-store" -> d.modelStore().toString();
         case "--checkpoint-dir" -> c.directory().toString();
         case "--checkpoint-interval" -> DurationConverter.format(c.interval());
+        case "--full-checkpoint-every" -> Integer.toString(c.fullEvery());
         case "--transaction-timeout" -> DurationConverter.format(c.transactionTimeout());
         case "--version-every" -> Integer.toString(d.versionEverySteps());
         case "--metrics-every" -> Integer.toString(d.metricsEverySteps());

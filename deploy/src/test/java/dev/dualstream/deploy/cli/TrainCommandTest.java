@@ -24,7 +24,7 @@ class TrainCommandTest {
     assertEquals(0, r.code);
     for (String option : new String[] {"--from-checkpoint", "--fallback", "--deterministic", "--bounded",
         "--checkpoint-dir", "--checkpoint-interval", "--bootstrap-servers", "--model-store", "--feature-cache-mb", "--table-optimizer",
-        "--negatives", "--clicked-memory"}) {
+        "--negatives", "--clicked-memory", "--full-checkpoint-every"}) {
       assertTrue(r.out.contains(option), option + " in\n" + r.out);
     }
   }
@@ -35,6 +35,16 @@ class TrainCommandTest {
     new CommandLine(train).parseArgs();
     assertEquals(TrainerOptions.defaults(LiveOptions.DEFAULT_BOOTSTRAP_SERVERS), train.options(),
         "every default comes from TrainerOptions, none restated in the CLI");
+  }
+
+  @Test
+  void incrementalCheckpointsAreAskedForByHowOftenAFullOneIsWritten() {
+    TrainCommand train = new TrainCommand();
+    new CommandLine(train).parseArgs("--full-checkpoint-every", "10");
+    assertEquals(10, train.options().checkpoints().fullEvery());
+    assertTrue(train.options().checkpoints().incremental());
+    assertRefused("full checkpoint every N must be 0 (every checkpoint full) or more, got -1", "train",
+        "--full-checkpoint-every", "-1");
   }
 
   @Test

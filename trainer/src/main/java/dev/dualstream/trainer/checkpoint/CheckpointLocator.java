@@ -21,7 +21,8 @@ import org.apache.flink.runtime.state.OperatorStateHandle;
 /**
  * Finds retained checkpoints and savepoints of the training job and verifies them before a
  * restore: the metadata must load, the trainer's managed state must decode, and its model archive
- * must pass its CRCs and match the length and SHA-256 that the managed state recorded. A damaged
+ * must pass its CRCs and match the length and SHA-256 that the managed state recorded, as must every link of
+ * an incremental checkpoint's chain ({@link LinkStore}). A damaged
  * checkpoint is refused with a message naming the damaged file; on request the newest older one
  * that verifies is used instead.
  *
@@ -104,6 +105,15 @@ public final class CheckpointLocator {
     OperatorSubtaskState trainer = trainerState(metadata, metadataFile);
     TrainingSnapshot state = managedState(trainer, metadataFile);
     verifyArchive(trainer, state, metadataFile);
+    if (!state.chain().isEmpty()) {
+      try {
+        new LinkStore(Path.of(state.chain().store())).verify(state.chain().links(), checkpointDir.toString());
+      } catch (CorruptCheckpointException e) {
+        throw e;
+      } catch (IOException e) {
+        throw new CorruptCheckpointException("cannot read the links of " + checkpointDir + ": " + e.getMessage(), e);
+      }
+    }
     return new Verified(checkpointDir, metadata.getCheckpointId(), state, List.of());
   }
 

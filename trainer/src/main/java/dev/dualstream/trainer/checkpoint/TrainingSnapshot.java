@@ -27,6 +27,8 @@ import java.util.TreeMap;
  * @param archiveBytes length of the model archive of the same checkpoint
  * @param archiveSha256 SHA-256 of that archive
  * @param replay the replay buffer and its counters ({@link Replay#NONE} when training does not replay)
+ * @param chain where the model and optimizer are when not in the archive: the links of an incremental
+ *     checkpoint in a {@link LinkStore}; {@link Chain#NONE} when the archive holds them
  */
 public record TrainingSnapshot(
     String modelName,
@@ -41,7 +43,8 @@ public record TrainingSnapshot(
     List<PendingVersion> pendingVersions,
     long archiveBytes,
     byte[] archiveSha256,
-    Replay replay) {
+    Replay replay,
+    Chain chain) {
 
   /** A snapshot of a trainer that does not replay. */
   public TrainingSnapshot(String modelName, long steps, long examplesApplied, List<TrainingPair> partialBatch,
@@ -49,6 +52,97 @@ public record TrainingSnapshot(
       long lastVersionStep, List<PendingVersion> pendingVersions, long archiveBytes, byte[] archiveSha256) {
     this(modelName, steps, examplesApplied, partialBatch, inputTopic, nextOffsets, newestEventTimeMs, lastVersion,
         lastVersionStep, pendingVersions, archiveBytes, archiveSha256, Replay.NONE);
+  }
+
+  /** A snapshot whose archive holds the model and optimizer. */
+  public TrainingSnapshot(String modelName, long steps, long examplesApplied, List<TrainingPair> partialBatch,
+      String inputTopic, SortedMap<Integer, Long> nextOffsets, long newestEventTimeMs, long lastVersion,
+      long lastVersionStep, List<PendingVersion> pendingVersions, long archiveBytes, byte[] archiveSha256,
+      Replay replay) {
+    this(modelName, steps, examplesApplied, partialBatch, inputTopic, nextOffsets, newestEventTimeMs, lastVersion,
+        lastVersionStep, pendingVersions, archiveBytes, archiveSha256, replay, Chain.NONE);
+  }
+
+  /** This snapshot with {@code chain} in place of its own. */
+  public TrainingSnapshot withChain(Chain chain) {
+    return new TrainingSnapshot(modelName, steps, examplesApplied, partialBatch, inputTopic, nextOffsets,
+        newestEventTimeMs, lastVersion, lastVersionStep, pendingVersions, archiveBytes, archiveSha256, replay, chain);
+  }
+
+  /**
+   * The links of an incremental checkpoint: the store's directory and a full link then the deltas that extend
+   * it, oldest first.
+   */
+  public record Chain(String store, List<Link> links) {
+    /** No chain: the checkpoint's archive holds the model and optimizer. */
+    public static final Chain NONE = new Chain("", List.of());
+
+    public Chain {
+      Objects.requireNonNull(store, "store");
+      links = List.copyOf(links);
+      if (store.isEmpty() != links.isEmpty()) {
+        throw new IllegalArgumentException("a chain has both a store and links, or neither");
+      }
+    }
+
+    public boolean isEmpty() {
+      return links.isEmpty();
+    }
+
+    /** This chain with {@code link} appended, or a new one starting with it when {@code full}. */
+    public Chain then(String store, Link link, boolean full) {
+      List<Link> next = new java.util.ArrayList<>(full ? List.of() : links);
+      next.add(link);
+      return new Chain(store, next);
+    }
+
+    @Override
+    public String toString() {
+      return links.isEmpty() ? "none" : links + " in " + store;
+    }
+  }
+
+  /**
+   * One link of an incremental checkpoint: a {@link StateArchive} file in the link store, its length and SHA-256.
+   *
+   * @param file the file's name in the store
+   */
+  public record Link(String file, long bytes, byte[] sha256) {
+    public Link {
+      Objects.requireNonNull(file, "file");
+      if (file.isEmpty() || file.contains("/") || file.contains("\\") || file.startsWith(".")) {
+        throw new IllegalArgumentException("a link's file is a plain name in the store, got '" + file + "'");
+      }
+      if (bytes < 0) {
+        throw new IllegalArgumentException("negative link length");
+      }
+      sha256 = sha256.clone();
+    }
+
+    @Override
+    public byte[] sha256() {
+      return sha256.clone();
+    }
+
+    /** The digest the archive is checked against. */
+    public StateArchive.Digest digest() {
+      return new StateArchive.Digest(bytes, sha256);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Link l && file.equals(l.file) && bytes == l.bytes && Arrays.equals(sha256, l.sha256);
+    }
+
+    @Override
+    public int hashCode() {
+      return file.hashCode() * 31 + Arrays.hashCode(sha256);
+    }
+
+    @Override
+    public String toString() {
+      return file + " (" + bytes + " bytes)";
+    }
   }
 
   public TrainingSnapshot {
@@ -62,6 +156,7 @@ public record TrainingSnapshot(
       throw new IllegalArgumentException("negative counter in training state");
     }
     Objects.requireNonNull(replay, "replay");
+    Objects.requireNonNull(chain, "chain");
     if (replay.steps() > steps) {
       throw new IllegalArgumentException("more replayed steps (" + replay.steps() + ") than steps (" + steps + ")");
     }
@@ -156,7 +251,7 @@ public record TrainingSnapshot(
         && newestEventTimeMs == s.newestEventTimeMs && lastVersion == s.lastVersion
         && lastVersionStep == s.lastVersionStep
         && pendingVersions.equals(s.pendingVersions) && archiveBytes == s.archiveBytes
-        && Arrays.equals(archiveSha256, s.archiveSha256) && replay.equals(s.replay);
+        && Arrays.equals(archiveSha256, s.archiveSha256) && replay.equals(s.replay) && chain.equals(s.chain);
   }
 
   @Override
@@ -170,6 +265,7 @@ public record TrainingSnapshot(
     return "TrainingSnapshot[" + modelName + ", step " + steps + ", examples " + examplesApplied
         + ", partial batch " + partialBatch.size() + ", offsets " + nextOffsets + ", last version "
         + lastVersion + " (step " + lastVersionStep + "), pending " + pendingVersions + ", archive " + archiveBytes
-        + " bytes, replayed " + replay.steps() + " steps, buffer " + replay.contents().size() + "]";
+        + " bytes, replayed " + replay.steps() + " steps, buffer " + replay.contents().size()
+        + (chain.isEmpty() ? "" : ", chain " + chain) + "]";
   }
 }

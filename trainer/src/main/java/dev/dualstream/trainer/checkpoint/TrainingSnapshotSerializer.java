@@ -36,12 +36,16 @@ import org.apache.flink.core.memory.DataOutputView;
  *
  * <p>Format 4: format 3 with each pending version followed by its students' announcements, as a count of
  * (int length + bytes). Versions of formats 1 to 3 read without students.
+ *
+ * <p>Format 5: format 4, then the chain of an incremental checkpoint: the store's directory (empty without
+ * a chain) and a count of links, each a file name, its length (long) and SHA-256 (int length + bytes).
+ * Records of formats 1 to 4 read without a chain.
  */
 public final class TrainingSnapshotSerializer extends TypeSerializer<TrainingSnapshot> {
   private static final long serialVersionUID = 1L;
 
   /** The format this build writes. */
-  public static final byte CURRENT_FORMAT = 4;
+  public static final byte CURRENT_FORMAT = 5;
   /** Bounds on lengths read back, so a corrupt record fails with a message, not an OutOfMemoryError. */
   private static final int MAX_ITEMS = 1 << 24;
   private static final int MAX_BYTES = 1 << 26;
@@ -126,6 +130,13 @@ public final class TrainingSnapshotSerializer extends TypeSerializer<TrainingSna
     for (TrainingPair pair : replay.contents()) {
       writePair(out, pair);
     }
+    out.writeUTF(s.chain().store());
+    out.writeInt(s.chain().links().size());
+    for (TrainingSnapshot.Link link : s.chain().links()) {
+      out.writeUTF(link.file());
+      out.writeLong(link.bytes());
+      writeBytes(out, link.sha256());
+    }
   }
 
   /**
@@ -140,7 +151,11 @@ public final class TrainingSnapshotSerializer extends TypeSerializer<TrainingSna
     if (format >= 1 && format <= CURRENT_FORMAT) {
       try {
         TrainingSnapshot s = readFormat1(in, format);
-        return format == 1 ? s : withReplay(s, readReplay(in, format));
+        if (format == 1) {
+          return s;
+        }
+        TrainingSnapshot withReplay = withReplay(s, readReplay(in, format));
+        return format < 5 ? withReplay : withReplay.withChain(readChain(in));
       } catch (IllegalArgumentException e) {
         throw new IOException("corrupt training state: " + e.getMessage(), e);
       }
@@ -201,6 +216,16 @@ public final class TrainingSnapshotSerializer extends TypeSerializer<TrainingSna
       contents.add(readPair(in, format));
     }
     return new TrainingSnapshot.Replay(steps, examples, capacity, samplerState, contents);
+  }
+
+  private static TrainingSnapshot.Chain readChain(DataInputView in) throws IOException {
+    String store = in.readUTF();
+    int links = count(in.readInt(), "chain");
+    List<TrainingSnapshot.Link> chain = new ArrayList<>(Math.min(links, FIRST_CHUNK));
+    for (int i = 0; i < links; i++) {
+      chain.add(new TrainingSnapshot.Link(in.readUTF(), in.readLong(), readBytes(in)));
+    }
+    return new TrainingSnapshot.Chain(store, chain);
   }
 
   private static TrainingSnapshot withReplay(TrainingSnapshot s, TrainingSnapshot.Replay replay) {

@@ -20,6 +20,9 @@ import java.util.Optional;
  *     interval + timeout + restart delay and stay within the broker's {@code
  *     transaction.max.timeout.ms}
  * @param restoreFrom a verified checkpoint or savepoint directory to start from, or null
+ * @param fullEvery 0: every checkpoint holds the whole trainer (in Flink's raw state); N > 0: incremental
+ *     checkpoints, the trainer's state written as links in {@code directory/trainer-links}, a full link then
+ *     deltas of the table rows changed, a full one again after N - 1 deltas (see {@code LinkStore})
  */
 public record CheckpointSettings(
     Path directory,
@@ -30,7 +33,8 @@ public record CheckpointSettings(
     int restartAttempts,
     Duration restartDelay,
     Duration transactionTimeout,
-    Path restoreFrom) {
+    Path restoreFrom,
+    int fullEvery) {
 
   public CheckpointSettings {
     Objects.requireNonNull(directory, "directory");
@@ -46,6 +50,10 @@ public record CheckpointSettings(
     if (retained < 1) {
       throw new IllegalArgumentException("retained checkpoints must be at least 1, got " + retained);
     }
+    if (fullEvery < 0) {
+      throw new IllegalArgumentException("full checkpoint every N must be 0 (every checkpoint full) or more, got "
+          + fullEvery);
+    }
     if (restartAttempts < 0) {
       throw new IllegalArgumentException("restart attempts must be 0 or more, got " + restartAttempts);
     }
@@ -58,7 +66,7 @@ public record CheckpointSettings(
    */
   public static CheckpointSettings defaults() {
     return new CheckpointSettings(Path.of("var", "checkpoints"), Duration.ofSeconds(60), Duration.ofMinutes(5), 2,
-        3, 10, Duration.ofSeconds(10), Duration.ofMinutes(10), null);
+        3, 10, Duration.ofSeconds(10), Duration.ofMinutes(10), null, 0);
   }
 
   /**
@@ -89,43 +97,59 @@ public record CheckpointSettings(
 
   public CheckpointSettings withDirectory(Path value) {
     return new CheckpointSettings(value, interval, timeout, tolerableFailures, retained, restartAttempts,
-        restartDelay, transactionTimeout, restoreFrom);
+        restartDelay, transactionTimeout, restoreFrom, fullEvery);
   }
 
   public CheckpointSettings withInterval(Duration value) {
     return new CheckpointSettings(directory, value, timeout, tolerableFailures, retained, restartAttempts,
-        restartDelay, transactionTimeout, restoreFrom);
+        restartDelay, transactionTimeout, restoreFrom, fullEvery);
   }
 
   public CheckpointSettings withTimeout(Duration value) {
     return new CheckpointSettings(directory, interval, value, tolerableFailures, retained, restartAttempts,
-        restartDelay, transactionTimeout, restoreFrom);
+        restartDelay, transactionTimeout, restoreFrom, fullEvery);
   }
 
   public CheckpointSettings withRestarts(int attempts, Duration delay) {
     return new CheckpointSettings(directory, interval, timeout, tolerableFailures, retained, attempts, delay,
-        transactionTimeout, restoreFrom);
+        transactionTimeout, restoreFrom, fullEvery);
   }
 
   public CheckpointSettings withTolerableFailures(int value) {
     return new CheckpointSettings(directory, interval, timeout, value, retained, restartAttempts, restartDelay,
-        transactionTimeout, restoreFrom);
+        transactionTimeout, restoreFrom, fullEvery);
   }
 
   public CheckpointSettings withRetained(int value) {
     return new CheckpointSettings(directory, interval, timeout, tolerableFailures, value, restartAttempts,
-        restartDelay, transactionTimeout, restoreFrom);
+        restartDelay, transactionTimeout, restoreFrom, fullEvery);
   }
 
   public CheckpointSettings withTransactionTimeout(Duration value) {
     return new CheckpointSettings(directory, interval, timeout, tolerableFailures, retained, restartAttempts,
-        restartDelay, value, restoreFrom);
+        restartDelay, value, restoreFrom, fullEvery);
   }
 
   /** Starts from this checkpoint or savepoint directory (verify it first: {@code CheckpointLocator}). */
   public CheckpointSettings withRestoreFrom(Path value) {
     return new CheckpointSettings(directory, interval, timeout, tolerableFailures, retained, restartAttempts,
-        restartDelay, transactionTimeout, value);
+        restartDelay, transactionTimeout, value, fullEvery);
+  }
+
+  /** Incremental checkpoints, a full one every {@code value} (0: every checkpoint full, as before). */
+  public CheckpointSettings withFullEvery(int value) {
+    return new CheckpointSettings(directory, interval, timeout, tolerableFailures, retained, restartAttempts,
+        restartDelay, transactionTimeout, restoreFrom, value);
+  }
+
+  /** Whether the trainer's state goes to links (see {@link #fullEvery}). */
+  public boolean incremental() {
+    return fullEvery > 0;
+  }
+
+  /** The store of the trainer's checkpoint links. */
+  public Path linkDirectory() {
+    return directory.resolve("trainer-links");
   }
 
   private static void positive(String name, Duration d) {

@@ -1,6 +1,7 @@
 package dev.dualstream.trainer.job;
 
 import dev.dualstream.trainer.checkpoint.CorruptCheckpointException;
+import dev.dualstream.trainer.checkpoint.LinkStore;
 import dev.dualstream.trainer.checkpoint.StateArchive;
 import dev.dualstream.trainer.checkpoint.TrainingSnapshot;
 import dev.dualstream.trainer.encoder.ArrayFile;
@@ -54,6 +55,61 @@ final class TrainerArchive {
       LOG.info("trainer state: files written in {} ms, archived into the checkpoint in {} ms",
           (saved - start) / 1_000_000, (System.nanoTime() - saved) / 1_000_000);
       return digest;
+    } finally {
+      deleteTree(dir);
+    }
+  }
+
+  /**
+   * Writes an archive of nothing to {@code out}: the raw half of an incremental checkpoint, whose trainer state
+   * is in its links, stays a valid archive that its managed half's digest checks.
+   */
+  static StateArchive.Digest saveEmpty(Path dir, OutputStream out) throws IOException {
+    try {
+      Files.createDirectories(dir);
+      return StateArchive.write(dir, out);
+    } finally {
+      deleteTree(dir);
+    }
+  }
+
+  /**
+   * Writes the trainer's state as the link {@code name} of an incremental checkpoint: whole when {@code full},
+   * else the rows changed since the previous link ({@link Classroom#saveCheckpointDelta}), through the scratch
+   * directory {@code dir}, deleted after.
+   */
+  static TrainingSnapshot.Link saveLink(Classroom classroom, Map<String, String> provenance, Path dir, LinkStore store,
+      String name, List<TrainingSnapshot.Link> before) throws IOException {
+    try {
+      long start = System.nanoTime();
+      if (before.isEmpty()) {
+        classroom.saveCheckpoint(dir, provenance, ArrayFile.Durability.SCRATCH);
+      } else {
+        classroom.saveCheckpointDelta(dir, provenance, ArrayFile.Durability.SCRATCH);
+      }
+      long saved = System.nanoTime();
+      TrainingSnapshot.Link link = store.write(name, dir, before);
+      LOG.info("trainer state: {} link {} of {} MB, files written in {} ms, archived in {} ms",
+          before.isEmpty() ? "full" : "delta", link.file(), link.bytes() >> 20, (saved - start) / 1_000_000,
+          (System.nanoTime() - saved) / 1_000_000);
+      return link;
+    } finally {
+      deleteTree(dir);
+    }
+  }
+
+  /**
+   * Restores a trainer and its students from the links of an incremental checkpoint, each checked against its
+   * length and SHA-256 before anything is restored.
+   *
+   * @throws CorruptCheckpointException naming the first link that is missing or damaged
+   */
+  static Classroom restoreChain(TrainingSnapshot.Chain chain, List<StudentSpec> students, Path dir, String source)
+      throws IOException {
+    LinkStore store = new LinkStore(Path.of(chain.store()));
+    try {
+      store.verify(chain.links(), source);
+      return Classroom.restore(store.unpack(chain.links(), dir, source), students);
     } finally {
       deleteTree(dir);
     }

@@ -5,6 +5,7 @@ import dev.dualstream.schemas.Topics;
 import dev.dualstream.schemas.avro.ModelVersion;
 import dev.dualstream.schemas.avro.TrainingMetrics;
 import dev.dualstream.trainer.checkpoint.CheckpointLocator;
+import dev.dualstream.trainer.checkpoint.LinkStore;
 import dev.dualstream.trainer.checkpoint.StateArchive;
 import dev.dualstream.trainer.checkpoint.TrainingSnapshot;
 import dev.dualstream.trainer.checkpoint.TrainingSnapshotSerializer;
@@ -30,7 +31,10 @@ import java.util.TreeMap;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.metrics.Gauge;
+import org.apache.flink.runtime.checkpoint.CheckpointOptions;
+import org.apache.flink.runtime.state.CheckpointStreamFactory;
 import org.apache.flink.runtime.state.OperatorStateCheckpointOutputStream;
+import org.apache.flink.streaming.api.operators.OperatorSnapshotFutures;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -83,6 +87,15 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
   static final String STEP_MS_METRIC = "trainer_step_ms";
   static final String BETWEEN_STEPS_MS_METRIC = "trainer_between_steps_ms";
 
+  /**
+   * Gauges of the newest checkpoint: how many were taken, the bytes of its trainer state (the link, for an
+   * incremental one), its snapshot's milliseconds, and those the training thread spent on it instead of training.
+   */
+  static final String CHECKPOINTS_METRIC = "checkpoints_taken";
+  static final String CHECKPOINT_BYTES_METRIC = "checkpoint_bytes";
+  static final String CHECKPOINT_MS_METRIC = "checkpoint_ms";
+  static final String CHECKPOINT_BLOCKED_MS_METRIC = "checkpoint_blocked_ms";
+
   /** Click-to-step freshness statistics cover the steps of the last minute. */
   private static final long FRESHNESS_WINDOW_MS = 60_000;
 
@@ -97,6 +110,10 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
   private final int keepVersions;
   private final boolean deterministic;
   private final List<StudentSpec> students;
+  /** Incremental checkpoints: a full link every this many (0: every checkpoint whole, in raw state). */
+  private final int fullEvery;
+  private final String checkpointRoot;
+  private final String linkDirectory;
 
   /**
    * Driven on {@link #thread} only, as {@link #window} is; the mailbox thread reads the trainer's
@@ -135,6 +152,15 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
   private transient List<byte[]> restoredAnnouncements;
   private transient boolean finished;
   private transient ClickToStepFreshness freshness;
+  /** The links the newest snapshot's trainer state is in; {@link TrainingSnapshot.Chain#NONE} forces a full link. */
+  private transient TrainingSnapshot.Chain chain;
+  /** Whether the snapshot being taken is a savepoint (written whole in raw state, to stand alone). */
+  private transient boolean savepoint;
+  /** The cost of the newest checkpoint: its trainer state's bytes, the whole snapshot's time, the trainer's share. */
+  private transient volatile long checkpoints;
+  private transient volatile long checkpointBytes;
+  private transient volatile long checkpointMs;
+  private transient volatile long checkpointBlockedMs;
 
   TrainingOperator(TrainerOptions options) {
     this.config = options.model();
@@ -148,6 +174,9 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
     this.keepVersions = options.keepVersions();
     this.deterministic = options.deterministic();
     this.students = options.students();
+    this.fullEvery = options.checkpoints().fullEvery();
+    this.checkpointRoot = options.checkpoints().directory().toAbsolutePath().toString();
+    this.linkDirectory = options.checkpoints().linkDirectory().toAbsolutePath().toString();
   }
 
   /** The model itself (the teacher of any students); on {@link #thread}. */
@@ -166,6 +195,7 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
     List<ModelPublisher> studentPublishers = students.stream()
         .map(s -> new ModelPublisher(Path.of(modelStore), s.name(), seed, keepVersions)).toList();
     TrainingSnapshot restored = onlyElement(state.get());
+    chain = TrainingSnapshot.Chain.NONE;
     if (restored == null) {
       classroom = thread.call(() -> Classroom.create(config, students, seed));
       replayBuffer = replay.enabled() ? new ReplayBuffer(replay.capacity(), seed) : null;
@@ -176,8 +206,12 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
       return;
     }
     String source = "checkpoint " + context.getRestoredCheckpointId().orElse(-1L);
-    classroom = thread.call(() -> TrainerArchive.restore(context.getRawOperatorStateInputs(), restored, students,
-        scratch.resolve("restore"), source));
+    classroom = restored.chain().isEmpty()
+        ? thread.call(() -> TrainerArchive.restore(context.getRawOperatorStateInputs(), restored, students,
+            scratch.resolve("restore"), source))
+        : thread.call(() -> TrainerArchive.restoreChain(restored.chain(), students, scratch.resolve("restore"), source));
+    // Deltas go on from the restored chain's state, in this job's store; a restore from elsewhere starts afresh.
+    chain = restored.chain().store().equals(linkDirectory) ? restored.chain() : TrainingSnapshot.Chain.NONE;
     checkRestored(restored, source);
     steps = restored.steps();
     replaySteps = restored.replay().steps();
@@ -245,6 +279,10 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
     getMetricGroup().gauge("examples_replayed", (Gauge<Long>) () -> examplesReplayed);
     getMetricGroup().gauge(STEP_MS_METRIC, (Gauge<Long>) () -> stepNanos / 1_000_000);
     getMetricGroup().gauge(BETWEEN_STEPS_MS_METRIC, (Gauge<Long>) () -> betweenStepsNanos / 1_000_000);
+    getMetricGroup().gauge(CHECKPOINTS_METRIC, (Gauge<Long>) () -> checkpoints);
+    getMetricGroup().gauge(CHECKPOINT_BYTES_METRIC, (Gauge<Long>) () -> checkpointBytes);
+    getMetricGroup().gauge(CHECKPOINT_MS_METRIC, (Gauge<Long>) () -> checkpointMs);
+    getMetricGroup().gauge(CHECKPOINT_BLOCKED_MS_METRIC, (Gauge<Long>) () -> checkpointBlockedMs);
     freshness = new ClickToStepFreshness(FRESHNESS_WINDOW_MS, System::currentTimeMillis);
     freshness.arrivedUnknown(batch.size());
     getMetricGroup().histogram(ClickToStepFreshness.METRIC, freshness);
@@ -430,15 +468,99 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
     long start = System.nanoTime();
     thread.drain();
     long drained = System.nanoTime();
-    StateArchive.Digest digest = thread.call(
-        () -> TrainerArchive.save(classroom, provenance, scratch.resolve("chk-" + id), out));
+    StateArchive.Digest digest;
+    TrainingSnapshot.Chain taken = TrainingSnapshot.Chain.NONE;
+    long trainerBytes;
+    if (fullEvery == 0 || savepoint) {
+      digest = thread.call(() -> TrainerArchive.save(classroom, provenance, scratch.resolve("chk-" + id), out));
+      trainerBytes = digest.bytes();
+      chain = TrainingSnapshot.Chain.NONE; // a whole archive drained the changed rows: the next link is full
+    } else {
+      boolean full = chain.isEmpty() || chain.links().size() >= fullEvery;
+      List<TrainingSnapshot.Link> before = full ? List.of() : chain.links();
+      LinkStore store = new LinkStore(Path.of(linkDirectory));
+      TrainingSnapshot.Link link;
+      try {
+        link = thread.call(() -> TrainerArchive.saveLink(classroom, provenance, scratch.resolve("chk-" + id), store,
+            linkName(id), before));
+      } catch (Exception e) {
+        chain = TrainingSnapshot.Chain.NONE; // the changed rows were drained into a link that is not there
+        throw e;
+      }
+      chain = chain.then(linkDirectory, link, full);
+      taken = chain;
+      trainerBytes = link.bytes();
+      digest = TrainerArchive.saveEmpty(scratch.resolve("chk-" + id + "-empty"), out);
+    }
+    long saved = System.nanoTime();
     TrainingSnapshot.Replay replayState = thread.call(this::replayState);
-    LOG.info("checkpoint {}: trainer state of {} MB written in {} ms (after {} ms waiting for queued steps){}", id,
-        digest.bytes() >> 20, (System.nanoTime() - drained) / 1_000_000, (drained - start) / 1_000_000,
+    checkpointBytes = trainerBytes;
+    checkpointBlockedMs = (saved - drained) / 1_000_000;
+    checkpointMs = (System.nanoTime() - start) / 1_000_000;
+    checkpoints++;
+    LOG.info("checkpoint {}: trainer state of {} MB written in {} ms (after {} ms waiting for queued steps){}{}", id,
+        trainerBytes >> 20, (saved - drained) / 1_000_000, (drained - start) / 1_000_000,
+        taken.isEmpty() ? "" : ", link " + taken.links().size() + " of its chain",
         replayBuffer == null ? "" : "; " + replaySteps + " steps replayed so far");
     state.update(List.of(new TrainingSnapshot(modelName, steps, examplesApplied, batch, inputTopic,
         nextOffsets, newestEventTime, versions.lastVersion(), lastVersionStep, versions.snapshot(), digest.bytes(),
-        digest.sha256(), replayState)));
+        digest.sha256(), replayState, taken)));
+  }
+
+  @Override
+  public OperatorSnapshotFutures snapshotState(long checkpointId, long timestamp, CheckpointOptions options,
+      CheckpointStreamFactory factory) throws Exception {
+    savepoint = options.getCheckpointType().isSavepoint();
+    return super.snapshotState(checkpointId, timestamp, options, factory);
+  }
+
+  /** A link's name: the job's and the checkpoint's, so that jobs sharing a store keep apart. */
+  private String linkName(long checkpointId) {
+    return jobPrefix() + "chk-" + checkpointId;
+  }
+
+  private String jobPrefix() {
+    return getContainingTask().getEnvironment().getJobID() + "-";
+  }
+
+  /**
+   * Deletes this job's links that no checkpoint Flink still retains (its {@code chk-N} directories) and none in
+   * flight needs; run when a checkpoint completes.
+   */
+  private void collectLinks(long completed) {
+    if (fullEvery == 0) {
+      return;
+    }
+    String prefix = jobPrefix();
+    java.util.Set<String> heads = new java.util.HashSet<>();
+    chain.links().forEach(l -> heads.add(l.file()));
+    Path jobDir = Path.of(checkpointRoot, getContainingTask().getEnvironment().getJobID().toString());
+    try (java.util.stream.Stream<Path> dirs = Files.isDirectory(jobDir) ? Files.list(jobDir)
+        : java.util.stream.Stream.empty()) {
+      dirs.map(d -> d.getFileName().toString()).filter(n -> n.startsWith("chk-"))
+          .forEach(n -> heads.add(prefix + n + LinkStore.SUFFIX));
+      // Links of checkpoints after this one are in flight.
+      LinkStore store = new LinkStore(Path.of(linkDirectory));
+      try (java.util.stream.Stream<Path> links = Files.isDirectory(store.dir()) ? Files.list(store.dir())
+          : java.util.stream.Stream.empty()) {
+        links.map(l -> l.getFileName().toString()).filter(n -> n.startsWith(prefix + "chk-") && n.endsWith(
+            LinkStore.SUFFIX)).filter(n -> idOf(n, prefix) > completed).forEach(heads::add);
+      }
+      List<String> deleted = store.retainChainsOf(heads, n -> n.startsWith(prefix));
+      if (!deleted.isEmpty()) {
+        LOG.info("checkpoint {} completed: {} links no retained checkpoint needs deleted", completed, deleted.size());
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      LOG.warn("could not collect the trainer's unused checkpoint links in {}: {}", linkDirectory, e.toString());
+    }
+  }
+
+  private static long idOf(String link, String prefix) {
+    try {
+      return Long.parseLong(link.substring((prefix + "chk-").length(), link.length() - LinkStore.SUFFIX.length()));
+    } catch (NumberFormatException e) {
+      return Long.MIN_VALUE;
+    }
   }
 
   /** On the training thread. */
@@ -453,6 +575,7 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
   @Override
   public void notifyCheckpointComplete(long checkpointId) throws Exception {
     super.notifyCheckpointComplete(checkpointId);
+    collectLinks(checkpointId);
     emitVersions(versions.checkpointCompleted(checkpointId, !finished));
   }
 

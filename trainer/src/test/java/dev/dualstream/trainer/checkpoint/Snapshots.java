@@ -62,6 +62,17 @@ final class Snapshots {
         s.archiveSha256(), s.replay());
   }
 
+  /** Format 5: format 4's snapshot as the first links of an incremental checkpoint hold it. */
+  static TrainingSnapshot goldenV5() {
+    byte[] sha = new byte[32];
+    for (int i = 0; i < sha.length; i++) {
+      sha[i] = (byte) (i * 7);
+    }
+    return goldenV4().withChain(new TrainingSnapshot.Chain("/var/checkpoints/trainer-links", List.of(
+        new TrainingSnapshot.Link("job-0a1b-chk-12.link", 536_870_912L, sha),
+        new TrainingSnapshot.Link("job-0a1b-chk-13.link", 4_096L, new byte[32]))));
+  }
+
   static TrainingSnapshot empty() {
     return new TrainingSnapshot("m", 0, 0, List.of(), "t", new TreeMap<>(), 0, 0, 0, List.of(), 0, new byte[0]);
   }

@@ -17,7 +17,7 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
 
 /**
- * The training state's byte format across versions: blobs written by formats 1 to 4 and committed to
+ * The training state's byte format across versions: blobs written by formats 1 to 5 and committed to
  * the repository still decode, unknown versions and damaged records fail with a reason, and round trips
  * are exact.
  */
@@ -26,6 +26,7 @@ class TrainingSnapshotFormatTest {
   private static final String GOLDEN_V2 = "training-snapshot-v2.bin";
   private static final String GOLDEN_V3 = "training-snapshot-v3.bin";
   private static final String GOLDEN_V4 = "training-snapshot-v4.bin";
+  private static final String GOLDEN_V5 = "training-snapshot-v5.bin";
 
   @Test
   void decodesTheCommittedVersion1Blob() throws IOException {
@@ -95,11 +96,29 @@ class TrainingSnapshotFormatTest {
   }
 
   @Test
-  void thisBuildStillWritesVersion4ByteForByte() throws IOException {
-    // Fails on purpose when the format changes: then add a v5 golden blob and a reader branch,
+  void version4ReadsWithoutAChain() throws IOException {
+    TrainingSnapshot decoded = TrainingSnapshotSerializer.INSTANCE.deserialize(new DataInputDeserializer(
+        golden(GOLDEN_V4)));
+    assertTrue(decoded.chain().isEmpty(), "the archive holds the model");
+  }
+
+  @Test
+  void decodesTheCommittedVersion5Blob() throws IOException {
+    byte[] blob = golden(GOLDEN_V5);
+    assertEquals(5, blob[0], "the golden blob opens with format version 5");
+    TrainingSnapshot decoded = TrainingSnapshotSerializer.INSTANCE.deserialize(new DataInputDeserializer(blob));
+    assertEquals(Snapshots.goldenV5(), decoded);
+    assertEquals("job-0a1b-chk-13.link", decoded.chain().links().get(1).file());
+    assertEquals(536_870_912L, decoded.chain().links().get(0).bytes());
+    assertEquals("/var/checkpoints/trainer-links", decoded.chain().store());
+  }
+
+  @Test
+  void thisBuildStillWritesVersion5ByteForByte() throws IOException {
+    // Fails on purpose when the format changes: then add a v6 golden blob and a reader branch,
     // and keep the older blobs and their decoding tests.
-    assertEquals(4, TrainingSnapshotSerializer.CURRENT_FORMAT);
-    assertArrayEquals(golden(GOLDEN_V4), encode(Snapshots.goldenV4()));
+    assertEquals(5, TrainingSnapshotSerializer.CURRENT_FORMAT);
+    assertArrayEquals(golden(GOLDEN_V5), encode(Snapshots.goldenV5()));
   }
 
   @Test
@@ -163,7 +182,7 @@ class TrainingSnapshotFormatTest {
   @Test
   void roundTripsEveryShape() throws IOException {
     for (TrainingSnapshot s : new TrainingSnapshot[] {Snapshots.goldenV1(), Snapshots.goldenV2(), Snapshots.goldenV3(),
-        Snapshots.empty(),
+        Snapshots.goldenV4(), Snapshots.goldenV5(), Snapshots.empty(),
         Snapshots.withManyPending()}) {
       assertEquals(s, TrainingSnapshotSerializer.INSTANCE.deserialize(new DataInputDeserializer(encode(s))));
     }
