@@ -22,6 +22,7 @@ import java.util.Objects;
  * @param bareWindows timed windows of the bare loop, taking turns with the job's stretches
  * @param featureCacheMb heap per decoding subtask for remembered feature ids (0: none)
  * @param feederNice nice value of the job's source and decoder threads (0: same as the step's)
+ * @param fullCheckpointEvery the job's incremental checkpoints: a full one every N (0: every checkpoint full)
  */
 public record PipelineBenchOptions(
     Path dataset,
@@ -37,7 +38,8 @@ public record PipelineBenchOptions(
     Duration checkpointInterval,
     int bareWindows,
     int featureCacheMb,
-    int feederNice) {
+    int feederNice,
+    int fullCheckpointEvery) {
 
   public PipelineBenchOptions {
     Objects.requireNonNull(dataset, "dataset");
@@ -72,6 +74,10 @@ public record PipelineBenchOptions(
     }
     if (feederNice < 0 || feederNice > 19) {
       throw new IllegalArgumentException("--feeder-nice must be 0 (off) to 19, got " + feederNice);
+    }
+    if (fullCheckpointEvery < 0) {
+      throw new IllegalArgumentException("--full-checkpoint-every must be 0 (every checkpoint full) or more, got "
+          + fullCheckpointEvery);
     }
     if (batchSize < 2) {
       throw new IllegalArgumentException("--batch-size must be at least 2, got " + batchSize);

@@ -46,6 +46,12 @@ import java.util.Map;
  *     in steps rather than between them (waiting for a batch, or snapshotting, publishing, reporting)
  * @param bareCpuMicrosPerExample CPU time of this process per example during the bare loop's turns
  *     after its warm-up (the held job's idle threads included)
+ * @param fullCheckpointEvery the job's incremental checkpoints: a full one every N (0: every one full)
+ * @param checkpointBytes per checkpoint taken in the freshness phase, in order: the bytes of the trainer's state
+ *     it wrote (a link, when incremental)
+ * @param checkpointMs per checkpoint: milliseconds of the trainer's snapshot, waiting for queued steps included
+ * @param checkpointBlockedMs per checkpoint: milliseconds the training thread spent writing it instead of training
+ * @param checkpointInWindow per checkpoint: whether it fell inside the measured freshness window
  */
 public record PipelineBenchResult(
     double bareExamplesPerS,
@@ -72,13 +78,22 @@ public record PipelineBenchResult(
     Map<String, Double> cpuMicrosPerExample,
     double featureCacheHitRate,
     double trainerBusyShare,
-    double bareCpuMicrosPerExample) {
+    double bareCpuMicrosPerExample,
+    int fullCheckpointEvery,
+    List<Long> checkpointBytes,
+    List<Long> checkpointMs,
+    List<Long> checkpointBlockedMs,
+    List<Boolean> checkpointInWindow) {
 
   public PipelineBenchResult {
     bareWindowExamplesPerS = List.copyOf(bareWindowExamplesPerS);
     pipelineStretchExamplesPerS = List.copyOf(pipelineStretchExamplesPerS);
     pairedRatios = List.copyOf(pairedRatios);
     cpuMicrosPerExample = Collections.unmodifiableMap(new LinkedHashMap<>(cpuMicrosPerExample));
+    checkpointBytes = List.copyOf(checkpointBytes);
+    checkpointMs = List.copyOf(checkpointMs);
+    checkpointBlockedMs = List.copyOf(checkpointBlockedMs);
+    checkpointInWindow = List.copyOf(checkpointInWindow);
   }
 
   private static final ObjectMapper JSON = new ObjectMapper()
@@ -102,12 +117,14 @@ public record PipelineBenchResult(
         + " (%,d examples, last %.0f s; trainer applied %.0f examples/s)%n"
         + "setup: batch %d, %d compute threads, %d decode subtasks at nice %d, checkpoints every %d s;"
         + " load %.2f before, %.2f after; feature cache hit rate %.3f; trainer in steps %.1f%% of the time%n"
+        + "checkpoints in the freshness phase%s: %s%n"
         + "CPU us per example in the throughput phase (bare loop: %.1f): %s",
         pipelineExamplesPerS, bareExamplesPerS, ratio, pairedRatios.size(), ratios(), backlog, rate, freshnessP50Ms,
         freshnessP99Ms,
         freshnessMaxMs, freshnessSamples, freshnessWindowS, replayAppliedPerSecond, batchSize, threads,
         decodeParallelism, feederNice, checkpointIntervalS, loadAverageStart, loadAverageEnd, featureCacheHitRate,
-        100 * trainerBusyShare, bareCpuMicrosPerExample, cpuText());
+        100 * trainerBusyShare, fullCheckpointEvery == 0 ? " (each whole)" : " (incremental, full every "
+            + fullCheckpointEvery + ")", checkpointText(), bareCpuMicrosPerExample, cpuText());
   }
 
   private String ratios() {
@@ -116,6 +133,19 @@ public record PipelineBenchResult(
       text.append(text.length() > 1 ? " " : "").append(String.format(Locale.ROOT, "%.2f", r));
     }
     return text.append(']').toString();
+  }
+
+  private String checkpointText() {
+    if (checkpointBytes.isEmpty()) {
+      return "none";
+    }
+    StringBuilder text = new StringBuilder();
+    for (int i = 0; i < checkpointBytes.size(); i++) {
+      text.append(String.format(Locale.ROOT, "%s%.1f MB in %d ms, %d ms blocked%s", i == 0 ? "" : "; ",
+          checkpointBytes.get(i) / 1048576.0, checkpointMs.get(i), checkpointBlockedMs.get(i),
+          checkpointInWindow.get(i) ? " (in the window)" : ""));
+    }
+    return text.toString();
   }
 
   private String cpuText() {

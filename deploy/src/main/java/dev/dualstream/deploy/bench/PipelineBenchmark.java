@@ -70,6 +70,10 @@ public final class PipelineBenchmark {
   private static final String BETWEEN_STEPS_MS_METRIC = "trainer_between_steps_ms";
   private static final String FRESHNESS_METRIC = "click_to_step_ms";
   private static final String CACHE_HIT_METRIC = "featureCacheHitRate";
+  private static final String CHECKPOINTS_METRIC = "checkpoints_taken";
+  private static final String CHECKPOINT_BYTES_METRIC = "checkpoint_bytes";
+  private static final String CHECKPOINT_MS_METRIC = "checkpoint_ms";
+  private static final String CHECKPOINT_BLOCKED_MS_METRIC = "checkpoint_blocked_ms";
   /** Enough for the JIT to finish with the step in a fresh JVM (at 60 the first run was 15-25% slow). */
   private static final int BARE_WARMUP_STEPS = 400;
   /** About two seconds of the bare loop, as long as a stretch of the job. */
@@ -140,7 +144,8 @@ public final class PipelineBenchmark {
             options.checkpointInterval().toSeconds(), loadStart,
             ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
             paired.cpuMicrosPerExample(), featureCacheHitRate(), paired.trainerBusyShare(),
-            paired.bareCpuMicrosPerExample());
+            paired.bareCpuMicrosPerExample(), options.fullCheckpointEvery(), freshness.checkpoints().bytes(),
+            freshness.checkpoints().ms(), freshness.checkpoints().blockedMs(), freshness.checkpoints().inWindow());
       }
     }
   }
@@ -152,8 +157,66 @@ public final class PipelineBenchmark {
   private record Paired(List<Double> bareRates, List<Double> pipelineRates, List<Double> ratios,
       Map<String, Double> cpuMicrosPerExample, double trainerBusyShare, double bareCpuMicrosPerExample) {}
 
-  /** The freshness histogram's statistics and the trainer's rate while they were taken. */
-  private record Freshness(HistogramStatistics stats, double applyRate) {}
+  /** The freshness histogram's statistics, the trainer's rate while they were taken, the checkpoints meanwhile. */
+  private record Freshness(HistogramStatistics stats, double applyRate, Checkpoints checkpoints) {}
+
+  /** Each checkpoint the trainer took while they were watched, from its gauges. */
+  private record Checkpoints(List<Long> bytes, List<Long> ms, List<Long> blockedMs, List<Boolean> inWindow) {}
+
+  /**
+   * Polls the trainer's checkpoint gauges on a thread of its own and records each new checkpoint: at the
+   * default interval one checkpoint at most falls between two polls 50 ms apart.
+   */
+  private static final class CheckpointWatch implements AutoCloseable {
+    private final List<Long> bytes = new java.util.ArrayList<>();
+    private final List<Long> ms = new java.util.ArrayList<>();
+    private final List<Long> blocked = new java.util.ArrayList<>();
+    private final List<Boolean> inWindow = new java.util.ArrayList<>();
+    private final Thread thread;
+    private volatile boolean window;
+    private volatile boolean running = true;
+
+    CheckpointWatch() {
+      thread = new Thread(this::watch, "bench-checkpoint-watch");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    private void watch() {
+      long seen = gauge(CHECKPOINTS_METRIC);
+      while (running) {
+        long now = gauge(CHECKPOINTS_METRIC);
+        if (now != seen) {
+          synchronized (this) {
+            bytes.add(gauge(CHECKPOINT_BYTES_METRIC));
+            ms.add(gauge(CHECKPOINT_MS_METRIC));
+            blocked.add(gauge(CHECKPOINT_BLOCKED_MS_METRIC));
+            inWindow.add(window);
+          }
+          seen = now;
+        }
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }
+
+    void window(boolean inside) {
+      window = inside;
+    }
+
+    synchronized Checkpoints result() {
+      return new Checkpoints(List.copyOf(bytes), List.copyOf(ms), List.copyOf(blocked), List.copyOf(inWindow));
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      running = false;
+      thread.join(1_000);
+    }
+  }
 
   /**
    * Alternates the bare loop and the job: bare warm-up, job warm-up (half the backlog), then bare
@@ -353,7 +416,8 @@ public final class PipelineBenchmark {
         .withCheckpoints(CheckpointSettings.defaults()
             .withDirectory(work.resolve("checkpoints"))
             .withInterval(options.checkpointInterval())
-            .withTimeout(Duration.ofMinutes(1)));
+            .withTimeout(Duration.ofMinutes(1))
+            .withFullEvery(options.fullCheckpointEvery()));
     Configuration conf = TrainerJob.configuration(trainer);
     // Flink starts the first checkpoint after a random delay between the minimum pause and the
     // interval; a minimum pause of one interval makes that a whole interval, so the default
@@ -377,11 +441,15 @@ public final class PipelineBenchmark {
         options.warmupSeconds() + FRESHNESS_WINDOW_S, FRESHNESS_WINDOW_S);
     long appliedBefore;
     long before;
-    try {
+    Checkpoints checkpoints;
+    try (CheckpointWatch watch = new CheckpointWatch()) {
       replayer.paced(options.rate(), options.warmupSeconds());
       appliedBefore = applied();
       before = System.nanoTime();
+      watch.window(true);
       replayer.paced(options.rate(), FRESHNESS_WINDOW_S);
+      watch.window(false);
+      checkpoints = watch.result();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while replaying", e);
@@ -391,7 +459,7 @@ public final class PipelineBenchmark {
     HistogramStatistics stats = metric(FRESHNESS_METRIC, Histogram.class).getStatistics();
     say("freshness: p50 %.0f ms, p99 %.0f ms over %,d examples", stats.getQuantile(0.5),
         stats.getQuantile(0.99), stats.size());
-    return new Freshness(stats, applyRate);
+    return new Freshness(stats, applyRate, checkpoints);
   }
 
   /** Hit rate of one decoding subtask's feature cache (they all see the same mix); -1 without one. */

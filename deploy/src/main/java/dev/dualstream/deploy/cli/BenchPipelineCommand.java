@@ -81,6 +81,11 @@ final class BenchPipelineCommand implements Callable<Integer> {
           + "figures leave out the 0.8 GB snapshots. Default: ${DEFAULT-VALUE}.")
   private long checkpointSeconds;
 
+  @Option(names = "--full-checkpoint-every", paramLabel = "N", defaultValue = "0",
+      description = "Incremental checkpoints, as train takes them: a full one every N, deltas of the changed table rows"
+          + " between; 0: every checkpoint full. Default: ${DEFAULT-VALUE}.")
+  private int fullCheckpointEvery;
+
   @Option(names = "--bare-windows", paramLabel = "N", defaultValue = "11",
       description = "Timed windows of 200 steps of the bare loop, at least 2; the job runs a timed stretch "
           + "between each two, so N - 1 paired ratios. Default: ${DEFAULT-VALUE}.")
@@ -108,7 +113,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
     try {
       options = new PipelineBenchOptions(dataset.dir, workDir, kafkaPort, backlog, rate, warmupSeconds,
           decodeParallelism, batchSize, threads, seed.value, Duration.ofSeconds(checkpointSeconds), bareWindows,
-          feeding.featureCacheMb, feeding.feederNice);
+          feeding.featureCacheMb, feeding.feederNice, fullCheckpointEvery);
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }

@@ -98,7 +98,7 @@ public final class HtmlReport {
         .append("charts.forEach((c, i) => new uPlot({title: c.title, width: 1000, height: 320,"
             + " scales: {x: {time: c.time}}, tzDate: ts => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC'),"
             + " series: [{label: c.x}].concat(c.series.map(s => ({label: s.name,"
-            + " stroke: s.colour, spanGaps: true, points: {show: true}}))), axes: [{label: c.x}, {label: c.y}]},"
+            + " stroke: s.colour, dash: s.dash ? [6, 4] : undefined, spanGaps: true, points: {show: true}}))), axes: [{label: c.x}, {label: c.y}]},"
             + " c.data, document.getElementById('chart-' + i)));\n</script>\n</body></html>\n");
     return out.toString();
   }
@@ -124,7 +124,9 @@ public final class HtmlReport {
       ArrayNode series = c.putArray("series");
       for (int k = 0; k < chart.series().size(); k++) {
         Series s = chart.series().get(k);
-        series.addObject().put("name", s.name()).put("colour", COLOURS[k % COLOURS.length]);
+        // Past the palette, colours repeat with dashed lines.
+        series.addObject().put("name", s.name()).put("colour", COLOURS[k % COLOURS.length])
+            .put("dash", (k / COLOURS.length) % 2 == 1);
         ArrayNode ys = data.addArray();
         for (double x : xs) {
           int at = indexOf(s.x(), x);

@@ -47,6 +47,20 @@ class HtmlReportTest {
     assertTrue(charts.get(2).get("time").asBoolean(), "event times are drawn as dates");
   }
 
+  /** Past the ten colours of the palette, series repeat them dashed, so that twenty stay apart. */
+  @Test
+  void seriesPastThePaletteAreDashed() throws Exception {
+    List<HtmlReport.Series> many = new java.util.ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      many.add(new HtmlReport.Series("s" + i, new double[] {1}, new double[] {i}));
+    }
+    JsonNode series = new ObjectMapper().readTree(HtmlReport.chartsJson(List.of(
+        new HtmlReport.Chart("many", "x", "y", many)))).get(0).get("series");
+    assertFalse(series.get(0).get("dash").asBoolean());
+    assertTrue(series.get(10).get("dash").asBoolean());
+    assertEquals(series.get(0).get("colour"), series.get(10).get("colour"));
+  }
+
   @Test
   void thePageIsSelfContainedAndTheSummaryHoldsTheTables() throws Exception {
     HtmlReport.write(dir, "Replay of <demo>", "Every version.", CHARTS, TABLES);
