@@ -13,7 +13,6 @@ import dev.dualstream.schemas.testing.KafkaBrokerExtension;
 import dev.dualstream.trainer.checkpoint.CheckpointLocator;
 import dev.dualstream.trainer.checkpoint.CorruptCheckpointException;
 import dev.dualstream.trainer.checkpoint.TrainingSnapshot;
-import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,7 +68,7 @@ class IncrementalCheckpointIT {
     CheckpointLocator.Verified newest = runUntilTheNewestChainHasThreeLinks(options);
     TrainingSnapshot.Link middle = newest.state().chain().links().get(1);
     Path damaged = Path.of(newest.state().chain().store(), middle.file());
-    flipMiddleByte(damaged);
+    RestoreFromCheckpointIT.flipMiddleByte(damaged);
 
     Path checkpoints = options.checkpoints().directory();
     CorruptCheckpointException refused = assertThrows(CorruptCheckpointException.class,
@@ -136,16 +135,6 @@ class IncrementalCheckpointIT {
   private static long linkCount(TrainerOptions options) throws Exception {
     try (Stream<Path> files = Files.list(options.checkpoints().linkDirectory())) {
       return files.filter(f -> f.getFileName().toString().endsWith(".link")).count();
-    }
-  }
-
-  private static void flipMiddleByte(Path file) throws Exception {
-    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-      long at = f.length() / 2;
-      f.seek(at);
-      int b = f.read();
-      f.seek(at);
-      f.write(b ^ 0x40);
     }
   }
 }

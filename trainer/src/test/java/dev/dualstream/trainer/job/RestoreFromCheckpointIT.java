@@ -198,7 +198,8 @@ class RestoreFromCheckpointIT {
     }
   }
 
-  private static void flipMiddleByte(Path file) throws IOException {
+  /** Flips one bit of the byte in the middle of {@code file}. */
+  static void flipMiddleByte(Path file) throws IOException {
     try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
       long at = f.length() / 2;
       f.seek(at);
