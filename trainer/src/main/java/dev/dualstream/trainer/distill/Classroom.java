@@ -192,40 +192,48 @@ public final class Classroom implements AutoCloseable {
    * the students first, so a checkpoint whose teacher manifest exists is complete.
    */
   public void saveCheckpoint(Path dir, Map<String, String> provenance, ArrayFile.Durability durability) {
-    save(dir, provenance, durability, false);
+    save(dir, provenance, durability, Link.NONE);
   }
+
+  /** As {@link #saveCheckpoint}, starting a chain that {@link #saveCheckpointDelta} extends. */
+  public void saveCheckpointBase(Path dir, Map<String, String> provenance, ArrayFile.Durability durability) {
+    save(dir, provenance, durability, Link.BASE);
+  }
+
+  /** What a checkpoint is to a chain of incremental ones. */
+  private enum Link { NONE, BASE, DELTA }
 
   /**
    * As {@link #saveCheckpoint}, incremental: every model's table rows changed since the previous checkpoint
    * ({@link DualEncoderTrainer#saveCheckpointDelta}), the rest (the joint teacher among it) in full.
    */
   public void saveCheckpointDelta(Path dir, Map<String, String> provenance, ArrayFile.Durability durability) {
-    save(dir, provenance, durability, true);
+    save(dir, provenance, durability, Link.DELTA);
   }
 
-  private void save(Path dir, Map<String, String> provenance, ArrayFile.Durability durability,
-      boolean incremental) {
+  private void save(Path dir, Map<String, String> provenance, ArrayFile.Durability durability, Link link) {
     for (Student student : students) {
       Map<String, String> own = new HashMap<>(provenance);
       own.put("teacher", teacher.config().modelName());
       own.put("teacher_step", Long.toString(teacher.steps()));
       own.put(TAUGHT_BY, student.spec().taught());
       Path studentDir = studentDir(dir, student.name());
-      if (incremental) {
-        student.trainer().saveCheckpointDelta(studentDir, own, durability);
-      } else {
-        student.trainer().saveCheckpoint(studentDir, own, durability);
-      }
+      save(student.trainer(), studentDir, own, durability, link);
       writeTaught(studentDir, student.spec().taught());
     }
     if (joint != null) {
       createDirectories(dir);
       joint.save(dir.resolve(JointTeacher.FILE), durability);
     }
-    if (incremental) {
-      teacher.saveCheckpointDelta(dir, provenance, durability);
-    } else {
-      teacher.saveCheckpoint(dir, provenance, durability);
+    save(teacher, dir, provenance, durability, link);
+  }
+
+  private static void save(DualEncoderTrainer model, Path dir, Map<String, String> provenance,
+      ArrayFile.Durability durability, Link link) {
+    switch (link) {
+      case NONE -> model.saveCheckpoint(dir, provenance, durability);
+      case BASE -> model.saveCheckpointBase(dir, provenance, durability);
+      case DELTA -> model.saveCheckpointDelta(dir, provenance, durability);
     }
   }
 

@@ -83,7 +83,7 @@ final class TrainerArchive {
     try {
       long start = System.nanoTime();
       if (before.isEmpty()) {
-        classroom.saveCheckpoint(dir, provenance, ArrayFile.Durability.SCRATCH);
+        classroom.saveCheckpointBase(dir, provenance, ArrayFile.Durability.SCRATCH);
       } else {
         classroom.saveCheckpointDelta(dir, provenance, ArrayFile.Durability.SCRATCH);
       }

@@ -376,7 +376,21 @@ public final class DualEncoderTrainer implements AutoCloseable {
       throw new UncheckedIOException("cannot write the trainer checkpoint to " + dir, e);
     }
     ModelStore.save(dir, network, manifest(provenance), durability);
-    tableOptimizer.touched().drain(); // the next incremental checkpoint extends this one
+  }
+
+  /**
+   * As {@link #saveCheckpoint(Path, Map, ArrayFile.Durability)}, starting a chain: the next {@link
+   * #saveCheckpointDelta} holds the rows changed since this one. Other full saves (a model version with its
+   * optimizer) leave the chain alone.
+   */
+  public void saveCheckpointBase(Path dir, Map<String, String> provenance, ArrayFile.Durability durability) {
+    int[] rows = tableOptimizer.touched().drain();
+    try {
+      saveCheckpoint(dir, provenance, durability);
+    } catch (RuntimeException e) {
+      tableOptimizer.touched().mark(rows);
+      throw e;
+    }
   }
 
   /** The file of an incremental checkpoint that holds the table's changed rows and their optimizer state. */
@@ -384,7 +398,7 @@ public final class DualEncoderTrainer implements AutoCloseable {
 
   /**
    * Writes an incremental checkpoint to a fresh directory: the rows of the table changed since the previous
-   * checkpoint (full or incremental) with their optimizer state ({@link TableDelta}), and in full what is
+   * link of the chain ({@link #saveCheckpointBase} or this) with their optimizer state ({@link TableDelta}), and in full what is
    * small: the dense weights and their Adam state, the negative objective's state, the counters and
    * manifest. It costs the rows touched, not the table; {@link #restore(List)} puts a chain of them back
    * over the full checkpoint they extend. Not a model version: {@link ModelStore#load} refuses it.
@@ -410,7 +424,7 @@ public final class DualEncoderTrainer implements AutoCloseable {
   }
 
   /**
-   * Resumes training from a chain of checkpoints: a full one ({@link #saveCheckpoint}) then the incremental
+   * Resumes training from a chain of checkpoints: a full one ({@link #saveCheckpointBase}) then the incremental
    * ones ({@link #saveCheckpointDelta}) that extend it, oldest first. The table and its optimizer come from
    * the full checkpoint with every delta applied in order; everything else from the newest link. Continuing
    * gives the same parameters as never having stopped.

@@ -85,7 +85,7 @@ class ClassroomTest {
     List<Path> chain = List.of(dir.resolve("c1"), dir.resolve("c2"), dir.resolve("c3"));
     try (Classroom classroom = Classroom.create(TEACHER, List.of(KL, RANK, JOINT), 1)) {
       classroom.step(batches.get(0));
-      classroom.saveCheckpoint(chain.get(0), Map.of(), ArrayFile.Durability.SCRATCH);
+      classroom.saveCheckpointBase(chain.get(0), Map.of(), ArrayFile.Durability.SCRATCH);
       classroom.step(batches.get(1));
       classroom.saveCheckpointDelta(chain.get(1), Map.of(), ArrayFile.Durability.SCRATCH);
       classroom.step(batches.get(2));
