@@ -58,6 +58,54 @@ class IncrementalCheckpointIT {
         "links no retained checkpoint needs are deleted: " + links + " left");
   }
 
+  /**
+   * {@code kill -9} of the trainer's process while it writes incremental checkpoints: restarted from its newest
+   * checkpoint (a chain), it applies every example once and ends in the state of a run without failures.
+   */
+  @Test
+  @Timeout(300)
+  void aKilledTrainerRestartsFromItsNewestChainAndLosesNothing(KafkaBroker broker, @TempDir Path work)
+      throws Exception {
+    Map<String, byte[]> reference = ReferenceRun.finalState(broker);
+    int examples = ExactlyOnceTrainingIT.EXAMPLES;
+    String prefix = "chain-kill.";
+    TrainerOptions options = options(broker, prefix, work);
+    FaultFixture.produce(broker, options.topics(), examples);
+    Path checkpoints = options.checkpoints().directory();
+    List<String> incremental = List.of("-D" + TrainerProcess.FULL_EVERY + "=" + FULL_EVERY);
+
+    Process first = RestoreFromCheckpointIT.start(broker, prefix, work, null, "first", incremental);
+    RestoreFromCheckpointIT.awaitWhileRunning(first, work, () -> newestChainLength(checkpoints) >= 2,
+        "a checkpoint whose chain has a delta");
+    first.destroyForcibly(); // SIGKILL: no shutdown hook, no cancel, no cleanup
+    assertTrue(first.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+
+    CheckpointLocator.Verified latest = CheckpointLocator.resolve(checkpoints, false);
+    assertTrue(latest.state().examplesApplied() < examples, "killed mid-stream, at " + latest.state().examplesApplied());
+    Process second = RestoreFromCheckpointIT.start(broker, prefix, work, latest.directory(), "second", incremental);
+    if (!second.waitFor(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)) {
+      second.destroyForcibly();
+      throw new AssertionError("the restored trainer did not finish; its log:\n"
+          + RestoreFromCheckpointIT.log(work, "second"));
+    }
+    assertEquals(0, second.exitValue(), "the restored trainer's log:\n" + RestoreFromCheckpointIT.log(work, "second"));
+    ModelVersion last = assertEveryExampleAppliedOnce(readCommitted(broker, options.topics().versions()),
+        readCommitted(broker, options.topics().metrics()), examples);
+    assertSameTrainerState(reference, FaultFixture.dir(last));
+  }
+
+  /** Links in the newest retained checkpoint's chain; 0 while none verifies. */
+  private static int newestChainLength(Path checkpoints) {
+    if (RestoreFromCheckpointIT.retained(checkpoints) == 0) {
+      return 0;
+    }
+    try {
+      return CheckpointLocator.resolve(checkpoints, false).state().chain().links().size();
+    } catch (CorruptCheckpointException stillBeingWritten) {
+      return 0;
+    }
+  }
+
   @Test
   @Timeout(300)
   void aDamagedMiddleLinkIsRefusedAndTheNewestCheckpointWhoseChainVerifiesIsUsed(KafkaBroker broker,

@@ -124,13 +124,20 @@ class RestoreFromCheckpointIT {
   }
 
   private static Process start(KafkaBroker broker, Path work, Path restore, String name) throws IOException {
+    return start(broker, "kill.", work, restore, name, List.of());
+  }
+
+  /** The trainer as a child process ({@link TrainerProcess}), with {@code jvmOptions} of its own. */
+  static Process start(KafkaBroker broker, String prefix, Path work, Path restore, String name,
+      List<String> jvmOptions) throws IOException {
     List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx768m", "-Xss4m", "-Dai.djl.offline=true",
         "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"))));
+    command.addAll(jvmOptions);
     String logConfig = System.getProperty("log4j2.configurationFile");
     if (logConfig != null) {
       command.add("-Dlog4j2.configurationFile=" + logConfig);
     }
-    command.addAll(List.of(TrainerProcess.class.getName(), broker.bootstrapServers(), "kill.", work.toString()));
+    command.addAll(List.of(TrainerProcess.class.getName(), broker.bootstrapServers(), prefix, work.toString()));
     if (restore != null) {
       command.add(restore.toString());
     }
@@ -145,7 +152,7 @@ class RestoreFromCheckpointIT {
     return ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
   }
 
-  private static void awaitWhileRunning(Process process, Path work, java.util.function.BooleanSupplier condition,
+  static void awaitWhileRunning(Process process, Path work, java.util.function.BooleanSupplier condition,
       String what) throws Exception {
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (!condition.getAsBoolean()) {
@@ -160,7 +167,7 @@ class RestoreFromCheckpointIT {
     }
   }
 
-  private static int retained(Path checkpoints) {
+  static int retained(Path checkpoints) {
     return Files.isDirectory(checkpoints) ? CheckpointLocator.candidates(checkpoints).size() : 0;
   }
 
@@ -172,7 +179,7 @@ class RestoreFromCheckpointIT {
     }
   }
 
-  private static long committedVersions(Path model) {
+  static long committedVersions(Path model) {
     if (!Files.isDirectory(model)) {
       return 0;
     }
@@ -209,7 +216,7 @@ class RestoreFromCheckpointIT {
     }
   }
 
-  private static String log(Path work, String name) {
+  static String log(Path work, String name) {
     try {
       String text = Files.readString(work.resolve(name + ".log"));
       return text.length() > 6000 ? text.substring(text.length() - 6000) : text;
