@@ -213,7 +213,8 @@ public final class CheckpointLocator {
       } catch (NoSuchFileException e) {
         throw new CorruptCheckpointException("the trainer's state file " + file + " is missing", e);
       } catch (IOException | RuntimeException e) {
-        throw new CorruptCheckpointException("cannot decode the trainer's state in " + file + ": " + e.getMessage(), e);
+        throw new CorruptCheckpointException("cannot decode the trainer's state in " + file + ": "
+            + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
       }
     }
     throw new CorruptCheckpointException(metadataFile + " has no '" + TRAINING_STATE_NAME + "' state for the trainer");

@@ -1,12 +1,15 @@
 package dev.dualstream.trainer.checkpoint;
 
 import dev.dualstream.trainer.model.TrainingPair;
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 /**
  * The small part of the training operator's state, kept in Flink managed operator state (see
@@ -29,6 +32,9 @@ import java.util.TreeMap;
  * @param replay the replay buffer and its counters ({@link Replay#NONE} when training does not replay)
  * @param chain where the model and optimizer are when not in the archive: the links of an incremental
  *     checkpoint in a {@link LinkStore}; {@link Chain#NONE} when the archive holds them
+ * @param chainWritten null, or the chain while its newest links are still being written: the training
+ *     operator hands its links to a writer thread ({@link #awaitChain}), and Flink serializes this record in
+ *     its asynchronous checkpoint phase, which waits for them; never in a restored record
  */
 public record TrainingSnapshot(
     String modelName,
@@ -44,7 +50,17 @@ public record TrainingSnapshot(
     long archiveBytes,
     byte[] archiveSha256,
     Replay replay,
-    Chain chain) {
+    Chain chain,
+    CompletableFuture<Chain> chainWritten) {
+
+  /** A snapshot whose chain is known. */
+  public TrainingSnapshot(String modelName, long steps, long examplesApplied, List<TrainingPair> partialBatch,
+      String inputTopic, SortedMap<Integer, Long> nextOffsets, long newestEventTimeMs, long lastVersion,
+      long lastVersionStep, List<PendingVersion> pendingVersions, long archiveBytes, byte[] archiveSha256,
+      Replay replay, Chain chain) {
+    this(modelName, steps, examplesApplied, partialBatch, inputTopic, nextOffsets, newestEventTimeMs, lastVersion,
+        lastVersionStep, pendingVersions, archiveBytes, archiveSha256, replay, chain, null);
+  }
 
   /** A snapshot of a trainer that does not replay. */
   public TrainingSnapshot(String modelName, long steps, long examplesApplied, List<TrainingPair> partialBatch,
@@ -67,6 +83,33 @@ public record TrainingSnapshot(
   public TrainingSnapshot withChain(Chain chain) {
     return new TrainingSnapshot(modelName, steps, examplesApplied, partialBatch, inputTopic, nextOffsets,
         newestEventTimeMs, lastVersion, lastVersionStep, pendingVersions, archiveBytes, archiveSha256, replay, chain);
+  }
+
+  /** This snapshot with its chain to come from {@code written}, a chain still being written. */
+  public TrainingSnapshot withChainWritten(CompletableFuture<Chain> written) {
+    return new TrainingSnapshot(modelName, steps, examplesApplied, partialBatch, inputTopic, nextOffsets,
+        newestEventTimeMs, lastVersion, lastVersionStep, pendingVersions, archiveBytes, archiveSha256, replay,
+        Chain.NONE, Objects.requireNonNull(written, "written"));
+  }
+
+  /**
+   * This snapshot with its chain once every link is written: itself when the chain is known, else waits for the
+   * writer.
+   *
+   * @throws IOException if a link could not be written, or the wait was interrupted
+   */
+  public TrainingSnapshot awaitChain() throws IOException {
+    if (chainWritten == null) {
+      return this;
+    }
+    try {
+      return withChain(chainWritten.get());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while the checkpoint's links were written");
+    } catch (ExecutionException e) {
+      throw new IOException("a link of the checkpoint's chain could not be written: " + e.getCause(), e.getCause());
+    }
   }
 
   /**

@@ -89,7 +89,8 @@ public final class TrainingSnapshotSerializer extends TypeSerializer<TrainingSna
   }
 
   @Override
-  public void serialize(TrainingSnapshot s, DataOutputView out) throws IOException {
+  public void serialize(TrainingSnapshot snapshot, DataOutputView out) throws IOException {
+    TrainingSnapshot s = snapshot.awaitChain();
     out.writeByte(CURRENT_FORMAT);
     out.writeUTF(s.modelName());
     out.writeLong(s.steps());

@@ -192,48 +192,75 @@ public final class Classroom implements AutoCloseable {
    * the students first, so a checkpoint whose teacher manifest exists is complete.
    */
   public void saveCheckpoint(Path dir, Map<String, String> provenance, ArrayFile.Durability durability) {
-    save(dir, provenance, durability, Link.NONE);
+    save(dir, provenance, durability, false);
   }
 
   /** As {@link #saveCheckpoint}, starting a chain that {@link #saveCheckpointDelta} extends. */
   public void saveCheckpointBase(Path dir, Map<String, String> provenance, ArrayFile.Durability durability) {
-    save(dir, provenance, durability, Link.BASE);
+    save(dir, provenance, durability, true);
   }
-
-  /** What a checkpoint is to a chain of incremental ones. */
-  private enum Link { NONE, BASE, DELTA }
 
   /**
    * As {@link #saveCheckpoint}, incremental: every model's table rows changed since the previous checkpoint
    * ({@link DualEncoderTrainer#saveCheckpointDelta}), the rest (the joint teacher among it) in full.
    */
   public void saveCheckpointDelta(Path dir, Map<String, String> provenance, ArrayFile.Durability durability) {
-    save(dir, provenance, durability, Link.DELTA);
+    try {
+      captureCheckpointDelta(dir, provenance, durability).write();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the incremental checkpoint to " + dir, e);
+    }
   }
 
-  private void save(Path dir, Map<String, String> provenance, ArrayFile.Durability durability, Link link) {
+  /**
+   * As {@link #saveCheckpointDelta}, leaving every model's changed rows, copied out, to the returned write
+   * ({@link DualEncoderTrainer#captureCheckpointDelta}); the rest is written before this returns.
+   */
+  public DualEncoderTrainer.Deferred captureCheckpointDelta(Path dir, Map<String, String> provenance,
+      ArrayFile.Durability durability) {
+    List<DualEncoderTrainer.Deferred> parts = new ArrayList<>();
     for (Student student : students) {
-      Map<String, String> own = new HashMap<>(provenance);
-      own.put("teacher", teacher.config().modelName());
-      own.put("teacher_step", Long.toString(teacher.steps()));
-      own.put(TAUGHT_BY, student.spec().taught());
       Path studentDir = studentDir(dir, student.name());
-      save(student.trainer(), studentDir, own, durability, link);
+      parts.add(student.trainer().captureCheckpointDelta(studentDir, studentProvenance(provenance, student),
+          durability));
       writeTaught(studentDir, student.spec().taught());
     }
+    saveJoint(dir, durability);
+    parts.add(teacher.captureCheckpointDelta(dir, provenance, durability));
+    return DualEncoderTrainer.Deferred.all(parts);
+  }
+
+  private void save(Path dir, Map<String, String> provenance, ArrayFile.Durability durability, boolean base) {
+    for (Student student : students) {
+      Path studentDir = studentDir(dir, student.name());
+      save(student.trainer(), studentDir, studentProvenance(provenance, student), durability, base);
+      writeTaught(studentDir, student.spec().taught());
+    }
+    saveJoint(dir, durability);
+    save(teacher, dir, provenance, durability, base);
+  }
+
+  private Map<String, String> studentProvenance(Map<String, String> provenance, Student student) {
+    Map<String, String> own = new HashMap<>(provenance);
+    own.put("teacher", teacher.config().modelName());
+    own.put("teacher_step", Long.toString(teacher.steps()));
+    own.put(TAUGHT_BY, student.spec().taught());
+    return own;
+  }
+
+  private void saveJoint(Path dir, ArrayFile.Durability durability) {
     if (joint != null) {
       createDirectories(dir);
       joint.save(dir.resolve(JointTeacher.FILE), durability);
     }
-    save(teacher, dir, provenance, durability, link);
   }
 
   private static void save(DualEncoderTrainer model, Path dir, Map<String, String> provenance,
-      ArrayFile.Durability durability, Link link) {
-    switch (link) {
-      case NONE -> model.saveCheckpoint(dir, provenance, durability);
-      case BASE -> model.saveCheckpointBase(dir, provenance, durability);
-      case DELTA -> model.saveCheckpointDelta(dir, provenance, durability);
+      ArrayFile.Durability durability, boolean base) {
+    if (base) {
+      model.saveCheckpointBase(dir, provenance, durability);
+    } else {
+      model.saveCheckpoint(dir, provenance, durability);
     }
   }
 

@@ -70,6 +70,11 @@ public final class EmbeddingTable {
     }
   }
 
+  /** A copy of the table, which training this one leaves alone. */
+  public EmbeddingTable copy() {
+    return new EmbeddingTable(buckets, dim, weights.clone());
+  }
+
   /** Writes the table to disk; see the class comment for the format. */
   public void write(Path file) throws IOException {
     write(file, ArrayFile.Durability.SYNCED);

@@ -20,9 +20,10 @@ import java.util.Optional;
  *     interval + timeout + restart delay and stay within the broker's {@code
  *     transaction.max.timeout.ms}
  * @param restoreFrom a verified checkpoint or savepoint directory to start from, or null
- * @param fullEvery 0: every checkpoint holds the whole trainer (in Flink's raw state); N > 0: incremental
- *     checkpoints, the trainer's state written as links in {@code directory/trainer-links}, a full link then
- *     deltas of the table rows changed, a full one again after N - 1 deltas (see {@code LinkStore})
+ * @param fullEvery 0: every checkpoint holds the whole trainer (in Flink's raw state), written while training
+ *     waits; N > 0: incremental checkpoints, the trainer's state written as links in {@code
+ *     directory/trainer-links} by a thread of their own, a base link before the first step, then deltas of the
+ *     table rows changed, and a full link compacted from the chain when it has N links (see {@code LinkWriter})
  */
 public record CheckpointSettings(
     Path directory,
@@ -60,13 +61,14 @@ public record CheckpointSettings(
   }
 
   /**
-   * Defaults: {@code var/checkpoints}, every 60 s (a snapshot of a default-size model writes about
-   * 0.8 GB), 5 min timeout, 2 tolerated failures, 3 retained, 10 restarts 10 s apart, 10 min
-   * transactions (the broker allows 15 min by default).
+   * Defaults: {@code var/checkpoints}, every 60 s, incremental with a full link every 10 (a whole snapshot of a
+   * default-size model writes about 0.5 GB; a delta, what a minute of traffic touched), 5 min timeout, 2
+   * tolerated failures, 3 retained, 10 restarts 10 s apart, 10 min transactions (the broker allows 15 min by
+   * default).
    */
   public static CheckpointSettings defaults() {
     return new CheckpointSettings(Path.of("var", "checkpoints"), Duration.ofSeconds(60), Duration.ofMinutes(5), 2,
-        3, 10, Duration.ofSeconds(10), Duration.ofMinutes(10), null, 0);
+        3, 10, Duration.ofSeconds(10), Duration.ofMinutes(10), null, 10);
   }
 
   /**

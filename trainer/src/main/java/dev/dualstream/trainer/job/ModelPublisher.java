@@ -54,7 +54,7 @@ final class ModelPublisher {
    */
   ModelVersion publish(DualEncoderTrainer trainer, String topic, SortedMap<Integer, Long> nextOffsets,
       boolean withOptimizer) {
-    return publish(trainer, topic, nextOffsets, withOptimizer, null);
+    return publish(trainer, topic, nextOffsets, withOptimizer ? Mode.WITH_OPTIMIZER : Mode.MODEL, null).version();
   }
 
   /**
@@ -63,15 +63,38 @@ final class ModelPublisher {
    */
   ModelVersion publishStudent(DualEncoderTrainer student, String topic, SortedMap<Integer, Long> nextOffsets,
       boolean withOptimizer, ModelVersion teacher) {
-    if (teacher.getVersion() != lastVersion + 1) {
+    return publish(student, topic, nextOffsets, withOptimizer ? Mode.WITH_OPTIMIZER : Mode.MODEL, teacher).version();
+  }
+
+  /**
+   * As {@link #publish(DualEncoderTrainer, String, SortedMap, boolean)} without the optimizer state, leaving
+   * the table to {@link Published#rest}: the version is the state at this call, and appears in the store
+   * once that write is done ({@link DualEncoderTrainer#captureVersion}).
+   *
+   * @param teacher the teacher's version, for a student; else null
+   */
+  Published publishLater(DualEncoderTrainer trainer, String topic, SortedMap<Integer, Long> nextOffsets,
+      ModelVersion teacher) {
+    return publish(trainer, topic, nextOffsets, Mode.LATER, teacher);
+  }
+
+  /**
+   * A version and what is left to write of it.
+   *
+   * @param version its {@code models.versions} record
+   * @param rest writes the rest and moves the version into place; {@link DualEncoderTrainer.Deferred#NONE}
+   *     when it is in place
+   */
+  record Published(ModelVersion version, DualEncoderTrainer.Deferred rest) {}
+
+  private enum Mode { MODEL, WITH_OPTIMIZER, LATER }
+
+  private Published publish(DualEncoderTrainer trainer, String topic, SortedMap<Integer, Long> nextOffsets,
+      Mode mode, ModelVersion teacher) {
+    if (teacher != null && teacher.getVersion() != lastVersion + 1) {
       throw new IllegalStateException("student " + modelName + " would write version " + (lastVersion + 1)
           + " beside its teacher's version " + teacher.getVersion());
     }
-    return publish(student, topic, nextOffsets, withOptimizer, teacher);
-  }
-
-  private ModelVersion publish(DualEncoderTrainer trainer, String topic, SortedMap<Integer, Long> nextOffsets,
-      boolean withOptimizer, ModelVersion teacher) {
     long version = lastVersion + 1;
     Path target = modelDir.resolve(Long.toString(version));
     Path temporary = modelDir.resolve("." + version + ".tmp-" + System.nanoTime());
@@ -90,22 +113,30 @@ final class ModelPublisher {
       offsets.add(new SourceOffset(topic, partition, offset));
       provenance.put("offset." + topic + "-" + partition, Long.toString(offset));
     });
-    try {
-      if (withOptimizer) {
+    DualEncoderTrainer.Deferred files = switch (mode) {
+      case WITH_OPTIMIZER -> {
         trainer.saveCheckpoint(temporary, provenance);
-      } else {
+        yield DualEncoderTrainer.Deferred.NONE;
+      }
+      case MODEL -> {
         trainer.save(temporary, provenance);
+        yield DualEncoderTrainer.Deferred.NONE;
       }
+      case LATER -> trainer.captureVersion(temporary, provenance);
+    };
+    DualEncoderTrainer.Deferred rest = new DualEncoderTrainer.Deferred(files.rows(), files.bytes(), () -> {
+      files.write();
+      moveIntoPlace(temporary, target);
+    });
+    if (mode != Mode.LATER) {
       try {
-        Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(temporary, target);
+        rest.write();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write model version " + target, e);
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write model version " + target, e);
     }
     lastVersion = version;
-    return ModelVersion.newBuilder()
+    ModelVersion record = ModelVersion.newBuilder()
         .setModel(modelName)
         .setVersion(version)
         .setStep(trainer.steps())
@@ -119,6 +150,15 @@ final class ModelPublisher {
         .setTeacherModel(teacher == null ? null : teacher.getModel())
         .setTeacherVersion(teacher == null ? null : teacher.getVersion())
         .build();
+    return new Published(record, mode == Mode.LATER ? rest : DualEncoderTrainer.Deferred.NONE);
+  }
+
+  private static void moveIntoPlace(Path temporary, Path target) throws IOException {
+    try {
+      Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(temporary, target);
+    }
   }
 
   int keepVersions() {

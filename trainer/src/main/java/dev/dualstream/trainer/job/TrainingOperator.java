@@ -11,6 +11,7 @@ import dev.dualstream.trainer.checkpoint.TrainingSnapshot;
 import dev.dualstream.trainer.checkpoint.TrainingSnapshotSerializer;
 import dev.dualstream.trainer.distill.Classroom;
 import dev.dualstream.trainer.distill.StudentSpec;
+import dev.dualstream.trainer.encoder.ArrayFile;
 import dev.dualstream.trainer.model.DualEncoderTrainer;
 import dev.dualstream.trainer.model.ModelConfig;
 import dev.dualstream.trainer.model.ReplayBuffer;
@@ -28,6 +29,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.ObjLongConsumer;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.metrics.Gauge;
@@ -152,8 +155,8 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
   private transient List<byte[]> restoredAnnouncements;
   private transient boolean finished;
   private transient ClickToStepFreshness freshness;
-  /** The links the newest snapshot's trainer state is in; {@link TrainingSnapshot.Chain#NONE} forces a full link. */
-  private transient TrainingSnapshot.Chain chain;
+  /** Writes the links of incremental checkpoints and holds their chain; null when every checkpoint is whole. */
+  private transient LinkWriter links;
   /** Whether the snapshot being taken is a savepoint (written whole in raw state, to stand alone). */
   private transient boolean savepoint;
   /** The cost of the newest checkpoint: its trainer state's bytes, the whole snapshot's time, the trainer's share. */
@@ -195,7 +198,6 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
     List<ModelPublisher> studentPublishers = students.stream()
         .map(s -> new ModelPublisher(Path.of(modelStore), s.name(), seed, keepVersions)).toList();
     TrainingSnapshot restored = onlyElement(state.get());
-    chain = TrainingSnapshot.Chain.NONE;
     if (restored == null) {
       classroom = thread.call(() -> Classroom.create(config, students, seed));
       replayBuffer = replay.enabled() ? new ReplayBuffer(replay.capacity(), seed) : null;
@@ -203,6 +205,7 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
       batch = new ArrayList<>(config.batchSize());
       nextOffsets = new TreeMap<>();
       restoredAnnouncements = List.of();
+      startChain(TrainingSnapshot.Chain.NONE, "base-0-" + attempt());
       return;
     }
     String source = "checkpoint " + context.getRestoredCheckpointId().orElse(-1L);
@@ -210,8 +213,6 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
         ? thread.call(() -> TrainerArchive.restore(context.getRawOperatorStateInputs(), restored, students,
             scratch.resolve("restore"), source))
         : thread.call(() -> TrainerArchive.restoreChain(restored.chain(), students, scratch.resolve("restore"), source));
-    // Deltas go on from the restored chain's state, in this job's store; a restore from elsewhere starts afresh.
-    chain = restored.chain().store().equals(linkDirectory) ? restored.chain() : TrainingSnapshot.Chain.NONE;
     checkRestored(restored, source);
     steps = restored.steps();
     replaySteps = restored.replay().steps();
@@ -229,6 +230,41 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
     LOG.info("restored {} from {}: step {}, {} examples applied, {} in the partial batch, offsets {}, {} steps"
         + " replayed, {} pairs to replay", modelName, source, trainer().steps(), examplesApplied, batch.size(),
         nextOffsets, replaySteps, replayBuffer == null ? 0 : replayBuffer.size());
+    // Deltas go on from the restored chain's state, in this job's store; a restore from elsewhere starts afresh.
+    startChain(restored.chain().store().equals(linkDirectory) ? restored.chain() : TrainingSnapshot.Chain.NONE,
+        "base-" + context.getRestoredCheckpointId().orElse(0L) + "-" + attempt());
+  }
+
+  /**
+   * With incremental checkpoints, starts the link writer: it goes on from {@code restored}, or from a base link
+   * of the model as it is now, written before the first step (so that no checkpoint waits for a whole model).
+   */
+  private void startChain(TrainingSnapshot.Chain restored, String baseName) throws Exception {
+    if (fullEvery == 0) {
+      return;
+    }
+    links = new LinkWriter(new LinkStore(Path.of(linkDirectory)), students, scratch, modelName);
+    if (!restored.isEmpty()) {
+      links.started(restored);
+      LOG.info("incremental checkpoints go on from the restored chain of {} links", restored.links().size());
+      return;
+    }
+    writeBase(jobPrefix() + baseName);
+  }
+
+  /** Writes a base link of the model as it is, on the training thread, and starts a chain from it. */
+  private void writeBase(String name) throws Exception {
+    Map<String, String> provenance = provenance();
+    long start = System.nanoTime();
+    TrainingSnapshot.Link base = thread.call(() -> TrainerArchive.saveLink(classroom, provenance,
+        scratch.resolve(name), links.store(), name, List.of()));
+    links.started(new TrainingSnapshot.Chain(linkDirectory, List.of(base)));
+    LOG.info("incremental checkpoints start from the base link {} ({} MB, {} ms)", base.file(), base.bytes() >> 20,
+        (System.nanoTime() - start) / 1_000_000);
+  }
+
+  private int attempt() {
+    return getRuntimeContext().getTaskInfo().getAttemptNumber();
   }
 
   /**
@@ -413,22 +449,44 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
         .build();
   }
 
-  /** Writes a version now; it is announced once a checkpoint holding this state completes. */
+  /**
+   * Writes a version now; it is announced once a checkpoint holding this state completes. With incremental
+   * checkpoints, a version without optimizer state is captured on the training thread (a copy of the table in
+   * memory) and written by the link writer before the next link, so that the checkpoint that announces it waits
+   * for it; a version that cannot be written fails the task.
+   */
   private void publishVersion(boolean withOptimizer) throws Exception {
     SortedMap<Integer, Long> offsets = new TreeMap<>(nextOffsets);
-    List<ModelVersion> written = thread.call(() -> {
-      List<ModelVersion> out = new ArrayList<>();
-      ModelVersion teacher = versions.publisher().publish(trainer(), inputTopic, offsets, withOptimizer);
+    boolean later = links != null && !withOptimizer;
+    long start = System.nanoTime();
+    List<ModelPublisher.Published> published = thread.call(() -> {
+      List<ModelPublisher.Published> out = new ArrayList<>();
+      ModelPublisher.Published teacher = later
+          ? versions.publisher().publishLater(trainer(), inputTopic, offsets, null)
+          : new ModelPublisher.Published(versions.publisher().publish(trainer(), inputTopic, offsets, withOptimizer),
+              DualEncoderTrainer.Deferred.NONE);
       out.add(teacher);
       for (Classroom.Student student : classroom.students()) {
-        out.add(versions.student(student.name()).publishStudent(student.trainer(), inputTopic, offsets, withOptimizer,
-            teacher));
+        ModelPublisher publisher = versions.student(student.name());
+        out.add(later ? publisher.publishLater(student.trainer(), inputTopic, offsets, teacher.version())
+            : new ModelPublisher.Published(publisher.publishStudent(student.trainer(), inputTopic, offsets,
+                withOptimizer, teacher.version()), DualEncoderTrainer.Deferred.NONE));
       }
       return out;
     });
+    List<ModelVersion> written = published.stream().map(ModelPublisher.Published::version).toList();
     ModelVersion version = written.get(0);
-    LOG.info("wrote {} version {} at step {} ({}){}; announced after the next checkpoint", modelName,
-        version.getVersion(), version.getStep(), version.getUri(), written.size() == 1 ? ""
+    if (later) {
+      links.queue(DualEncoderTrainer.Deferred.all(published.stream().map(ModelPublisher.Published::rest).toList()),
+          "version " + version.getVersion()).whenComplete((done, failure) -> {
+            if (failure != null) {
+              failTask(failure);
+            }
+          });
+    }
+    LOG.info("{} {} version {} at step {} ({}) in {} ms{}; announced with the next checkpoint",
+        later ? "captured" : "wrote", modelName, version.getVersion(), version.getStep(), version.getUri(),
+        (System.nanoTime() - start) / 1_000_000, written.size() == 1 ? ""
             : " with its students' " + written.subList(1, written.size()).stream().map(ModelVersion::getModel).toList());
     List<byte[]> studentRecords = written.subList(1, written.size()).stream()
         .map(Topics.MODEL_VERSIONS.codec()::encode).toList();
@@ -449,12 +507,16 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
   /**
    * Reports the steps since the last report before each checkpoint's barrier, so the record commits with the
    * checkpoint: the committed metrics then always count every example the committed state applied, not only
-   * those up to the last multiple of the metrics interval.
+   * those up to the last multiple of the metrics interval. Versions written since the last barrier are announced
+   * here too, so they commit with the first checkpoint that holds them ({@link VersionLedger}).
    */
   @Override
   public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
     super.prepareSnapshotPreBarrier(checkpointId);
     emitMetrics();
+    if (!finished) {
+      emitVersions(versions.announceWith(checkpointId));
+    }
   }
 
   @Override
@@ -468,43 +530,66 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
     long start = System.nanoTime();
     thread.drain();
     long drained = System.nanoTime();
-    StateArchive.Digest digest;
-    TrainingSnapshot.Chain taken = TrainingSnapshot.Chain.NONE;
-    long trainerBytes;
-    if (fullEvery == 0 || savepoint) {
-      digest = thread.call(() -> TrainerArchive.save(classroom, provenance, scratch.resolve("chk-" + id), out));
-      trainerBytes = digest.bytes();
-      chain = TrainingSnapshot.Chain.NONE; // a whole archive drained the changed rows: the next link is full
-    } else {
-      boolean full = chain.isEmpty() || chain.links().size() >= fullEvery;
-      List<TrainingSnapshot.Link> before = full ? List.of() : chain.links();
-      LinkStore store = new LinkStore(Path.of(linkDirectory));
-      TrainingSnapshot.Link link;
-      try {
-        link = thread.call(() -> TrainerArchive.saveLink(classroom, provenance, scratch.resolve("chk-" + id), store,
-            linkName(id), before));
-      } catch (Exception e) {
-        chain = TrainingSnapshot.Chain.NONE; // the changed rows were drained into a link that is not there
-        throw e;
-      }
-      chain = chain.then(linkDirectory, link, full);
-      taken = chain;
-      trainerBytes = link.bytes();
-      digest = TrainerArchive.saveEmpty(scratch.resolve("chk-" + id + "-empty"), out);
-    }
-    long saved = System.nanoTime();
     TrainingSnapshot.Replay replayState = thread.call(this::replayState);
-    checkpointBytes = trainerBytes;
-    checkpointBlockedMs = (saved - drained) / 1_000_000;
-    checkpointMs = (System.nanoTime() - start) / 1_000_000;
-    checkpoints++;
-    LOG.info("checkpoint {}: trainer state of {} MB written in {} ms (after {} ms waiting for queued steps){}{}", id,
-        trainerBytes >> 20, (saved - drained) / 1_000_000, (drained - start) / 1_000_000,
-        taken.isEmpty() ? "" : ", link " + taken.links().size() + " of its chain",
-        replayBuffer == null ? "" : "; " + replaySteps + " steps replayed so far");
-    state.update(List.of(new TrainingSnapshot(modelName, steps, examplesApplied, batch, inputTopic,
-        nextOffsets, newestEventTime, versions.lastVersion(), lastVersionStep, versions.snapshot(), digest.bytes(),
-        digest.sha256(), replayState, taken)));
+    TrainingSnapshot snapshot;
+    if (links == null || savepoint) {
+      StateArchive.Digest digest =
+          thread.call(() -> TrainerArchive.save(classroom, provenance, scratch.resolve("chk-" + id), out));
+      long saved = System.nanoTime();
+      checkpointBytes = digest.bytes();
+      checkpointBlockedMs = (saved - drained) / 1_000_000;
+      checkpointMs = (System.nanoTime() - start) / 1_000_000;
+      checkpoints++;
+      LOG.info("checkpoint {}: trainer state of {} MB written in {} ms (after {} ms waiting for queued steps){}", id,
+          digest.bytes() >> 20, (saved - drained) / 1_000_000, (drained - start) / 1_000_000, replayed());
+      snapshot = snapshot(digest, replayState);
+    } else {
+      StateArchive.Digest digest = TrainerArchive.saveEmpty(scratch.resolve("chk-" + id + "-empty"), out);
+      snapshot = snapshot(digest, replayState)
+          .withChainWritten(linkAfter(id, provenance, start, drained));
+    }
+    state.update(List.of(snapshot));
+  }
+
+  private TrainingSnapshot snapshot(StateArchive.Digest digest, TrainingSnapshot.Replay replayState) {
+    return new TrainingSnapshot(modelName, steps, examplesApplied, batch, inputTopic, nextOffsets, newestEventTime,
+        versions.lastVersion(), lastVersionStep, versions.snapshot(), digest.bytes(), digest.sha256(), replayState);
+  }
+
+  /**
+   * Takes checkpoint {@code id}'s link: the training thread captures the changed rows and the small state, the
+   * link writer writes them (a delta, or a full link compacted from the chain every {@link #fullEvery}). If a
+   * link of the chain failed, the model is written whole as a new base first, on the training thread.
+   *
+   * @return the chain, once its links are written
+   */
+  private CompletableFuture<TrainingSnapshot.Chain> linkAfter(long id, Map<String, String> provenance, long start,
+      long drained) throws Exception {
+    if (!links.hasChain()) {
+      LOG.warn("checkpoint {}: a link of the trainer's chain could not be written; the model is written whole as"
+          + " a new base, and training waits for it", id);
+      writeBase(linkName(id) + "-base");
+    }
+    boolean full = links.length() >= fullEvery;
+    Path dir = scratch.resolve("chk-" + id);
+    DualEncoderTrainer.Deferred rows =
+        thread.call(() -> classroom.captureCheckpointDelta(dir, provenance, ArrayFile.Durability.SCRATCH));
+    long blocked = (System.nanoTime() - drained) / 1_000_000;
+    int length = full ? 1 : links.length() + 1;
+    LOG.info("checkpoint {}: {} changed rows ({} MB) and the small state captured in {} ms (after {} ms waiting for"
+        + " queued steps); link {} of its chain, {}{}", id, rows.rows(), rows.bytes() >> 20, blocked,
+        (drained - start) / 1_000_000, length, full ? "full, compacted from the chain" : "a delta", replayed());
+    ObjLongConsumer<TrainingSnapshot.Link> done = (link, ms) -> {
+      checkpointBytes = link.bytes();
+      checkpointBlockedMs = blocked;
+      checkpointMs = (drained - start) / 1_000_000 + ms;
+      checkpoints++;
+    };
+    return full ? links.compact(linkName(id), dir, rows, provenance, done) : links.delta(linkName(id), dir, rows, done);
+  }
+
+  private String replayed() {
+    return replayBuffer == null ? "" : "; " + replaySteps + " steps replayed so far";
   }
 
   @Override
@@ -528,12 +613,11 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
    * flight needs; run when a checkpoint completes.
    */
   private void collectLinks(long completed) {
-    if (fullEvery == 0) {
+    if (links == null) {
       return;
     }
     String prefix = jobPrefix();
-    java.util.Set<String> heads = new java.util.HashSet<>();
-    chain.links().forEach(l -> heads.add(l.file()));
+    java.util.Set<String> heads = new java.util.HashSet<>(links.files());
     Path jobDir = Path.of(checkpointRoot, getContainingTask().getEnvironment().getJobID().toString());
     try (java.util.stream.Stream<Path> dirs = Files.isDirectory(jobDir) ? Files.list(jobDir)
         : java.util.stream.Stream.empty()) {
@@ -618,6 +702,9 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
   @Override
   public void close() throws Exception {
     try {
+      if (links != null) {
+        links.close();
+      }
       if (thread != null) {
         thread.close(() -> {
           if (classroom != null) {

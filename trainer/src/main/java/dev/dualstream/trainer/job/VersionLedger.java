@@ -20,13 +20,16 @@ import org.slf4j.LoggerFactory;
  * a version whose training state could still be rolled back.
  *
  * <p>A version is written (atomically, by {@link ModelPublisher}) when training reaches it, and
- * stays pending. The next checkpoint tags it with its id. When that checkpoint completes, the
- * version is committed: a {@value #COMMITTED_MARKER} file goes into its directory and its record is
- * emitted into the exactly-once sink, whose transaction commits with the following checkpoint.
- * Pending versions are part of the checkpointed state. After a restore every pending version in
- * the restored state is committed (its checkpoint completed) and announced again unless it was
- * already announced in that checkpoint's own transaction; the aborted transaction of the failed
- * attempt held no other copy. Versions in the store above the restored state's last version (with
+ * stays pending. Before the next checkpoint's barrier its record is emitted into the exactly-once sink
+ * ({@link #announceWith}) and the version is tagged with that checkpoint's id: the record is in the
+ * transaction of the first checkpoint that holds the version's state, so readers of committed data see it
+ * as soon as that checkpoint completes, and never if it does not (the transaction then commits with a later
+ * checkpoint that holds the state too, or aborts with a failed attempt). When the checkpoint completes, the
+ * version is committed: a {@value #COMMITTED_MARKER} file goes into its directory. Pending versions are
+ * part of the checkpointed state. After a restore every pending version in the restored state is committed
+ * (its checkpoint completed) and announced again unless it was already announced in that checkpoint's own
+ * transaction (Flink commits that transaction on recovery); the aborted transaction of the failed attempt
+ * held no other copy. Versions in the store above the restored state's last version (with
  * no restored state: any version) and without a marker were written after the restored checkpoint:
  * they are deleted, and training writes them again. At the end of a bounded input no later
  * checkpoint can commit a version before the sink closes, so everything pending is emitted at once
@@ -114,6 +117,24 @@ final class VersionLedger {
     pending.add(new Entry(version, -1, false, announcement, studentAnnouncements));
   }
 
+  /**
+   * Before checkpoint {@code checkpointId}'s barrier: tags the untagged pending versions with it and returns
+   * their records, to be emitted now, into the transaction that commits with that checkpoint.
+   */
+  List<byte[]> announceWith(long checkpointId) {
+    List<byte[]> emit = new ArrayList<>();
+    for (Entry e : pending) {
+      if (e.checkpointId < 0) {
+        e.checkpointId = checkpointId;
+        if (!e.announced) {
+          emit.addAll(e.records());
+          e.announced = true;
+        }
+      }
+    }
+    return emit;
+  }
+
   /** Tags the untagged pending versions with the checkpoint now being taken. */
   void checkpointing(long checkpointId) {
     pending.stream().filter(e -> e.checkpointId < 0).forEach(e -> e.checkpointId = checkpointId);
@@ -121,8 +142,9 @@ final class VersionLedger {
 
   /**
    * Commits the versions that checkpoint {@code checkpointId} (or an earlier one) holds and returns
-   * the records to emit now, oldest first. With {@code mayEmit} false (the operator has finished)
-   * nothing is returned; everything was emitted at the end of input.
+   * the records to emit now, oldest first: those not announced with their checkpoint ({@link #announceWith}),
+   * which only a state restored from an older release holds. With {@code mayEmit} false (the operator has
+   * finished) nothing is returned; everything was emitted at the end of input.
    */
   List<byte[]> checkpointCompleted(long checkpointId, boolean mayEmit) {
     List<byte[]> emit = new ArrayList<>();

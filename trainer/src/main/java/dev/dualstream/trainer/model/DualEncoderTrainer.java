@@ -351,6 +351,19 @@ public final class DualEncoderTrainer implements AutoCloseable {
   }
 
   /**
+   * As {@link #save}, in two halves: this call copies the table in memory and writes the dense weights and the
+   * manifest; the returned {@link Deferred} writes the copy of the table, on any thread, while training goes on.
+   * The version is the state at this call; it is complete once the deferred write is done.
+   */
+  public Deferred captureVersion(Path dir, Map<String, String> provenance) {
+    EmbeddingTable table = network.table().copy();
+    ModelStore.save(dir, network, manifest(provenance), ArrayFile.Durability.SYNCED, false);
+    Path file = dir.resolve(ModelManifest.EMBEDDINGS_FILE);
+    return new Deferred(config.buckets() + 1, 4L * table.weights().length,
+        () -> table.write(file, ArrayFile.Durability.SYNCED));
+  }
+
+  /**
    * Writes a checkpoint to a fresh directory: a complete model version (loadable with {@link
    * ModelStore#load}) plus the optimizer state in {@code optimizer.f32} and, with negatives other
    * than plain in-batch ones, the negative objective's state in {@link #NEGATIVES_FILE}, for
@@ -398,29 +411,84 @@ public final class DualEncoderTrainer implements AutoCloseable {
 
   /**
    * Writes an incremental checkpoint to a fresh directory: the rows of the table changed since the previous
-   * link of the chain ({@link #saveCheckpointBase} or this) with their optimizer state ({@link TableDelta}), and in full what is
-   * small: the dense weights and their Adam state, the negative objective's state, the counters and
-   * manifest. It costs the rows touched, not the table; {@link #restore(List)} puts a chain of them back
-   * over the full checkpoint they extend. Not a model version: {@link ModelStore#load} refuses it.
+   * link of the chain ({@link #saveCheckpointBase} or this) with their optimizer state ({@link TableDelta}), and in
+   * full what is small: the dense weights and their Adam state, the negative objective's state, the counters and
+   * manifest. It costs the rows touched, not the table; {@link #restore(List)} puts a chain of them back over the
+   * full checkpoint they extend. Not a model version: {@link ModelStore#load} refuses it.
    *
    * @return the number of table rows written
    */
   public int saveCheckpointDelta(Path dir, Map<String, String> provenance, ArrayFile.Durability durability) {
+    Deferred deferred = captureCheckpointDelta(dir, provenance, durability);
+    try {
+      deferred.write();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the incremental trainer checkpoint to " + dir, e);
+    }
+    return deferred.rows();
+  }
+
+  /**
+   * As {@link #saveCheckpointDelta}, in two halves: this call writes the small files and copies the changed
+   * rows out of the table (a memory copy of the rows, not of the table), and the returned {@link Deferred} writes
+   * the copy, on any thread, while training goes on. The checkpoint is exactly the state at this call. The
+   * rows count as saved from here on: if the deferred write fails, the chain it extends is broken, and the next
+   * link must be a full one.
+   */
+  public Deferred captureCheckpointDelta(Path dir, Map<String, String> provenance, ArrayFile.Durability durability) {
     int[] rows = tableOptimizer.touched().drain();
+    TableDelta delta;
     try {
       Files.createDirectories(dir);
-      TableDelta.capture(network.table().weights(), tableOptimizer, rows).write(dir.resolve(TABLE_DELTA_FILE),
-          durability);
+      delta = TableDelta.capture(network.table().weights(), tableOptimizer, rows);
       DenseOptimizerFile.write(dir, denseAdam, durability);
       if (objective != null) {
         objective.writeState(dir.resolve(NEGATIVES_FILE));
       }
-    } catch (IOException e) {
-      tableOptimizer.touched().mark(rows); // not written: the next checkpoint must carry them
-      throw new UncheckedIOException("cannot write the incremental trainer checkpoint to " + dir, e);
+      ModelStore.save(dir, network, manifest(provenance), durability, false);
+    } catch (IOException | RuntimeException e) {
+      tableOptimizer.touched().mark(rows); // not captured: the next checkpoint must carry them
+      if (e instanceof IOException io) {
+        throw new UncheckedIOException("cannot write the incremental trainer checkpoint to " + dir, io);
+      }
+      throw (RuntimeException) e;
     }
-    ModelStore.save(dir, network, manifest(provenance), durability, false);
-    return rows.length;
+    Path file = dir.resolve(TABLE_DELTA_FILE);
+    return new Deferred(rows.length, delta.bytes(), () -> delta.write(file, durability));
+  }
+
+  /**
+   * The part of an incremental checkpoint captured in memory and not yet written.
+   *
+   * @param rows the table rows it holds
+   * @param bytes the bytes it will write
+   * @param writer writes them
+   */
+  public record Deferred(int rows, long bytes, Writer writer) {
+    /** Nothing left to write. */
+    public static final Deferred NONE = new Deferred(0, 0, () -> { });
+
+    /** Writes what was captured. */
+    public void write() throws IOException {
+      writer.write();
+    }
+
+    /** Several deferred writes as one, written in order. */
+    public static Deferred all(List<Deferred> parts) {
+      List<Deferred> copy = List.copyOf(parts);
+      return new Deferred(copy.stream().mapToInt(Deferred::rows).sum(), copy.stream().mapToLong(Deferred::bytes).sum(),
+          () -> {
+            for (Deferred part : copy) {
+              part.write();
+            }
+          });
+    }
+  }
+
+  /** Writes captured state to files. */
+  @FunctionalInterface
+  public interface Writer {
+    void write() throws IOException;
   }
 
   /**

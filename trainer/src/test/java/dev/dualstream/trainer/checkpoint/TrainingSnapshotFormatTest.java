@@ -204,4 +204,41 @@ class TrainingSnapshotFormatTest {
       return in.readAllBytes();
     }
   }
+
+  /**
+   * The training operator hands its links to a writer and stores a snapshot whose chain is still being
+   * written: serializing it (Flink's asynchronous phase) waits for the links and writes what a snapshot with
+   * the written chain writes; a link that failed fails the serialization with its reason.
+   */
+  @Test
+  void aSnapshotWhoseChainIsBeingWrittenSerializesOnceTheLinksAreWritten() throws Exception {
+    TrainingSnapshot.Chain chain = Snapshots.goldenV5().chain();
+    java.util.concurrent.CompletableFuture<TrainingSnapshot.Chain> links = new java.util.concurrent.CompletableFuture<>();
+    TrainingSnapshot pending = Snapshots.goldenV4().withChainWritten(links);
+    java.util.concurrent.CompletableFuture<byte[]> serialized = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return serialize(pending);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    Thread.sleep(200);
+    assertTrue(!serialized.isDone(), "the serializer waits for the links");
+    links.complete(chain);
+    assertArrayEquals(serialize(Snapshots.goldenV4().withChain(chain)), serialized.get());
+    assertEquals(Snapshots.goldenV5(), TrainingSnapshotSerializer.INSTANCE.deserialize(
+        new DataInputDeserializer(serialized.get())));
+
+    java.util.concurrent.CompletableFuture<TrainingSnapshot.Chain> failed = new java.util.concurrent.CompletableFuture<>();
+    failed.completeExceptionally(new IOException("No space left on device"));
+    IOException e = assertThrows(IOException.class, () -> serialize(Snapshots.goldenV4().withChainWritten(failed)));
+    assertTrue(e.getMessage().contains("could not be written") && e.getMessage().contains("No space left"),
+        e.getMessage());
+  }
+
+  private static byte[] serialize(TrainingSnapshot snapshot) throws IOException {
+    DataOutputSerializer out = new DataOutputSerializer(256);
+    TrainingSnapshotSerializer.INSTANCE.serialize(snapshot, out);
+    return out.getCopyOfBuffer();
+  }
 }

@@ -21,15 +21,15 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class ClassroomTest {
-  static final ModelConfig TEACHER = ModelConfig.defaults().toBuilder().modelName("teacher")
+public class ClassroomTest {
+  public static final ModelConfig TEACHER = ModelConfig.defaults().toBuilder().modelName("teacher")
       .buckets(1024).dims(8, 16, 8).maxIds(16, 32).learningRate(0.01).embeddingInitScale(0.1)
       .batchSize(8).inferenceBatchSize(5).threads(1).build();
-  static final StudentSpec KL = new StudentSpec(
+  public static final StudentSpec KL = new StudentSpec(
       TEACHER.toBuilder().modelName("kl").buckets(256).dims(4, 8, 4).build(), DistillationConfig.defaults());
-  static final StudentSpec RANK = new StudentSpec(TEACHER.toBuilder().modelName("rank").buckets(512).build(),
+  public static final StudentSpec RANK = new StudentSpec(TEACHER.toBuilder().modelName("rank").buckets(512).build(),
       DistillationConfig.defaults().withKind(Kind.RANK_DISTIL).withRankDistil(3, 2).withClickWeight(0.2));
-  static final StudentSpec JOINT = new StudentSpec(
+  public static final StudentSpec JOINT = new StudentSpec(
       TEACHER.toBuilder().modelName("joint").buckets(256).dims(4, 8, 4).build(), DistillationConfig.defaults(), true);
 
   @TempDir Path dir;
@@ -101,7 +101,7 @@ class ClassroomTest {
   }
 
   /** The joint teacher, the teacher and every student of two full checkpoints hold the same bytes. */
-  private static void assertSameModels(Path straight, Path resumed) throws Exception {
+  public static void assertSameModels(Path straight, Path resumed) throws Exception {
     assertArrayEquals(Files.readAllBytes(straight.resolve(JointTeacher.FILE)),
         Files.readAllBytes(resumed.resolve(JointTeacher.FILE)), "the joint teacher");
     for (Path model : List.of(Path.of("."), Path.of("students", "kl"), Path.of("students", "rank"),
@@ -182,7 +182,7 @@ class ClassroomTest {
   }
 
   /** Seeded pairs: query and document share a topic's ids. */
-  private static List<List<TrainingPair>> batches(long seed, int count) {
+  public static List<List<TrainingPair>> batches(long seed, int count) {
     SplittableRandom random = new SplittableRandom(seed);
     List<List<TrainingPair>> batches = new ArrayList<>();
     for (int b = 0; b < count; b++) {

@@ -97,7 +97,7 @@ class TrainingOperatorTest {
 
   @Test
   void aVersionIsAnnouncedOnlyWhenACheckpointHoldingItCompletes(@TempDir Path store) throws Exception {
-    try (OneInputStreamOperatorTestHarness<FeaturizedExample, EncodedRecord> h = harness(options(store, 2))) {
+    try (OneInputStreamOperatorTestHarness<FeaturizedExample, EncodedRecord> h = harness(whole(store, 2))) {
       h.open();
       feed(h, INPUT.subList(0, 2 * BATCH));
       Path written = store.resolve(CONFIG.modelName()).resolve("1");
@@ -117,18 +117,44 @@ class TrainingOperatorTest {
     }
   }
 
+  /**
+   * With incremental checkpoints a version is captured at its step and written by the link writer: it is in
+   * the store once a checkpoint holding it is taken, and announced only once that checkpoint completes.
+   */
+  @Test
+  void anIncrementalCheckpointWaitsForTheVersionsBeforeItAndAnnouncesThemOnCompletion(@TempDir Path store)
+      throws Exception {
+    try (OneInputStreamOperatorTestHarness<FeaturizedExample, EncodedRecord> h = harness(options(store, 2))) {
+      h.open();
+      feed(h, INPUT.subList(0, 2 * BATCH));
+      Path written = store.resolve(CONFIG.modelName()).resolve("1");
+      h.snapshot(5, 5);
+      assertTrue(Files.isRegularFile(written.resolve("embeddings.f32")), "version 1 is whole once checkpoint 5 is");
+      assertTrue(h.getSideOutput(TrainingOperator.VERSIONS) == null || h.getSideOutput(TrainingOperator.VERSIONS).isEmpty(),
+          "but not announced");
+      feed(h, INPUT.subList(2 * BATCH, 4 * BATCH)); // version 2, after checkpoint 5
+      h.notifyOfCompletedCheckpoint(5);
+      assertEquals(List.of(1L), versions(h).stream().map(ModelVersion::getVersion).toList());
+      assertTrue(Files.exists(written.resolve(VersionLedger.COMMITTED_MARKER)));
+      h.snapshot(6, 6);
+      h.notifyOfCompletedCheckpoint(6);
+      assertEquals(List.of(1L, 2L), versions(h).stream().map(ModelVersion::getVersion).toList());
+      assertTrue(Files.isRegularFile(store.resolve(CONFIG.modelName()).resolve("2").resolve("embeddings.f32")));
+    }
+  }
+
   @Test
   void aRestoreAnnouncesWhatItsCheckpointHeldAndDeletesWhatCameAfter(@TempDir Path store) throws Exception {
     OperatorSubtaskState snapshot;
     Path model = store.resolve(CONFIG.modelName());
-    try (OneInputStreamOperatorTestHarness<FeaturizedExample, EncodedRecord> h = harness(options(store, 2))) {
+    try (OneInputStreamOperatorTestHarness<FeaturizedExample, EncodedRecord> h = harness(whole(store, 2))) {
       h.open();
       feed(h, INPUT.subList(0, 2 * BATCH));
       snapshot = h.snapshot(1, 1);
       feed(h, INPUT.subList(2 * BATCH, 4 * BATCH));
       assertTrue(Files.isDirectory(model.resolve("2")));
     } // crash: checkpoint 1 completed but its notification never arrived
-    try (OneInputStreamOperatorTestHarness<FeaturizedExample, EncodedRecord> h = harness(options(store, 2))) {
+    try (OneInputStreamOperatorTestHarness<FeaturizedExample, EncodedRecord> h = harness(whole(store, 2))) {
       h.initializeState(snapshot);
       h.open();
       assertFalse(Files.exists(model.resolve("2")), "version 2 was written after checkpoint 1: removed");
@@ -142,13 +168,13 @@ class TrainingOperatorTest {
   @Test
   void aDamagedModelArchiveIsRefusedOnRestore(@TempDir Path store) throws Exception {
     OperatorSubtaskState snapshot;
-    try (OneInputStreamOperatorTestHarness<FeaturizedExample, EncodedRecord> h = harness(options(store, 0))) {
+    try (OneInputStreamOperatorTestHarness<FeaturizedExample, EncodedRecord> h = harness(whole(store, 0))) {
       h.open();
       feed(h, INPUT.subList(0, 3 * BATCH));
       snapshot = h.snapshot(3, 3);
     }
     OperatorSubtaskState damaged = withFlippedRawByte(snapshot);
-    try (OneInputStreamOperatorTestHarness<FeaturizedExample, EncodedRecord> h = harness(options(store, 0))) {
+    try (OneInputStreamOperatorTestHarness<FeaturizedExample, EncodedRecord> h = harness(whole(store, 0))) {
       Exception e = assertThrows(Exception.class, () -> h.initializeState(damaged));
       String message = causes(e);
       assertTrue(message.contains("the trainer state in checkpoint") && message.contains("fails its CRC-32C check"),
@@ -275,9 +301,17 @@ class TrainingOperatorTest {
     }
   }
 
+  /** Incremental checkpoints, as by default, their links beside the model store. */
   private static TrainerOptions options(Path store, int versionEverySteps) {
     return TrainerOptions.defaults("127.0.0.1:1").withModelStore(store).withModel(CONFIG)
-        .withIntervals(1000, versionEverySteps);
+        .withIntervals(1000, versionEverySteps)
+        .withCheckpoints(CheckpointSettings.defaults().withDirectory(store.resolve(".checkpoints")));
+  }
+
+  /** Every checkpoint whole, the trainer's state in Flink's raw state; versions written on the training thread. */
+  private static TrainerOptions whole(Path store, int versionEverySteps) {
+    TrainerOptions options = options(store, versionEverySteps);
+    return options.withCheckpoints(options.checkpoints().withFullEvery(0));
   }
 
   private static OneInputStreamOperatorTestHarness<FeaturizedExample, EncodedRecord> harness(TrainerOptions options)

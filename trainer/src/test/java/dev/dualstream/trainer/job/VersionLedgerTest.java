@@ -35,6 +35,33 @@ class VersionLedgerTest {
     assertFalse(Files.exists(publisher.versionDir(3).resolve(VersionLedger.COMMITTED_MARKER)));
   }
 
+  /**
+   * Before a barrier the versions written since the last one are announced into that checkpoint's transaction
+   * and tagged with it; its completion marks them, and a restore from it does not announce them again.
+   */
+  @Test
+  void versionsAreAnnouncedWithTheFirstCheckpointThatHoldsThem(@TempDir Path store) throws IOException {
+    ModelPublisher publisher = new ModelPublisher(store, MODEL, 1, 0);
+    VersionLedger ledger = VersionLedger.fresh(publisher);
+    write(publisher, ledger, 1);
+    write(publisher, ledger, 2);
+    assertEquals(List.of("v1", "v2"), texts(ledger.announceWith(5)));
+    ledger.checkpointing(5);
+    write(publisher, ledger, 3);
+    assertEquals(List.of("v3"), texts(ledger.announceWith(6)), "each record once");
+    ledger.checkpointing(6);
+    List<PendingVersion> atSix = ledger.snapshot();
+    assertEquals(List.of(5L, 5L, 6L), atSix.stream().map(PendingVersion::checkpointId).toList());
+    assertTrue(atSix.stream().allMatch(PendingVersion::announced));
+    assertFalse(Files.exists(publisher.versionDir(1).resolve(VersionLedger.COMMITTED_MARKER)));
+    assertEquals(List.of(), texts(ledger.checkpointCompleted(5, true)), "already in checkpoint 5's transaction");
+    assertTrue(Files.exists(publisher.versionDir(2).resolve(VersionLedger.COMMITTED_MARKER)));
+    assertFalse(Files.exists(publisher.versionDir(3).resolve(VersionLedger.COMMITTED_MARKER)));
+    VersionLedger restored = VersionLedger.restored(new ModelPublisher(store, MODEL, 1, 0), 3, atSix);
+    assertEquals(List.of(), texts(restored.afterRestore()), "Flink commits checkpoint 6's transaction on recovery");
+    assertTrue(Files.exists(publisher.versionDir(3).resolve(VersionLedger.COMMITTED_MARKER)));
+  }
+
   @Test
   void atTheEndOfInputEverythingGoesIntoTheFinalTransactionAndIsMarkedByTheFinalCheckpoint(@TempDir Path store)
       throws IOException {
