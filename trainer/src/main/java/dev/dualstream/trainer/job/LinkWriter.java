@@ -39,6 +39,9 @@ import org.slf4j.LoggerFactory;
  * <p>Model versions go the same way ({@link #queue}): the training thread copies the table, the writer writes
  * it before the next link, so the checkpoint that announces a version has waited for its files.
  *
+ * <p>The thread runs at nice 19 ({@link FeederPriority}): on a machine with few cores a compaction (a whole
+ * model read, merged and written) would otherwise take the step's cores.
+ *
  * <p>A link that fails breaks its chain: every later link that extends it fails too (its checkpoint with it),
  * and {@link #hasChain} says no until a new base is {@link #started}.
  */
@@ -64,7 +67,11 @@ final class LinkWriter implements AutoCloseable {
     this.students = List.copyOf(students);
     this.scratch = scratch;
     this.executor = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "dualstream-links " + name);
+      // At the lowest priority, as the feeders: the writer takes the cores the step leaves idle.
+      Thread t = new Thread(() -> {
+        FeederPriority.lowerCallingThread(FeederPriority.MAX_NICE);
+        r.run();
+      }, "dualstream-links " + name);
       t.setDaemon(true);
       return t;
     });

@@ -3,6 +3,7 @@ package dev.dualstream.trainer.job;
 import dev.dualstream.schemas.avro.ModelVersion;
 import dev.dualstream.schemas.avro.SourceOffset;
 import dev.dualstream.trainer.model.DualEncoderTrainer;
+import dev.dualstream.trainer.model.TableReplica;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -29,6 +30,8 @@ final class ModelPublisher {
   private final String modelName;
   private final long seed;
   private final int keepVersions;
+  /** The copy of the table that versions published for later are written from. */
+  private final TableReplica replica = new TableReplica();
   private long lastVersion;
 
   /** @param keepVersions committed versions the store keeps, the newest ({@link VersionLedger}); 0 keeps all */
@@ -69,7 +72,8 @@ final class ModelPublisher {
   /**
    * As {@link #publish(DualEncoderTrainer, String, SortedMap, boolean)} without the optimizer state, leaving
    * the table to {@link Published#rest}: the version is the state at this call, and appears in the store
-   * once that write is done ({@link DualEncoderTrainer#captureVersion}).
+   * once that write is done ({@link DualEncoderTrainer#captureVersion}, through this publisher's copy of the
+   * table: the rests must be written in the order they were published).
    *
    * @param teacher the teacher's version, for a student; else null
    */
@@ -122,7 +126,7 @@ final class ModelPublisher {
         trainer.save(temporary, provenance);
         yield DualEncoderTrainer.Deferred.NONE;
       }
-      case LATER -> trainer.captureVersion(temporary, provenance);
+      case LATER -> trainer.captureVersion(temporary, provenance, replica);
     };
     DualEncoderTrainer.Deferred rest = new DualEncoderTrainer.Deferred(files.rows(), files.bytes(), () -> {
       files.write();

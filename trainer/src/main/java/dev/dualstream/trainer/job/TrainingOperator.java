@@ -96,6 +96,8 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
    */
   static final String CHECKPOINTS_METRIC = "checkpoints_taken";
   static final String CHECKPOINT_BYTES_METRIC = "checkpoint_bytes";
+  static final String CHECKPOINT_ROWS_METRIC = "checkpoint_rows";
+  static final String CHECKPOINT_BARRIER_METRIC = "checkpoint_barrier_time_ms";
   static final String CHECKPOINT_MS_METRIC = "checkpoint_ms";
   static final String CHECKPOINT_BLOCKED_MS_METRIC = "checkpoint_blocked_ms";
 
@@ -162,6 +164,10 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
   /** The cost of the newest checkpoint: its trainer state's bytes, the whole snapshot's time, the trainer's share. */
   private transient volatile long checkpoints;
   private transient volatile long checkpointBytes;
+  /** Table rows the newest checkpoint wrote: those changed since the previous link, or every row when whole. */
+  private transient volatile long checkpointRows;
+  /** When the newest checkpoint's barrier reached the trainer, epoch milliseconds. */
+  private transient volatile long checkpointBarrierMs;
   private transient volatile long checkpointMs;
   private transient volatile long checkpointBlockedMs;
 
@@ -317,6 +323,8 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
     getMetricGroup().gauge(BETWEEN_STEPS_MS_METRIC, (Gauge<Long>) () -> betweenStepsNanos / 1_000_000);
     getMetricGroup().gauge(CHECKPOINTS_METRIC, (Gauge<Long>) () -> checkpoints);
     getMetricGroup().gauge(CHECKPOINT_BYTES_METRIC, (Gauge<Long>) () -> checkpointBytes);
+    getMetricGroup().gauge(CHECKPOINT_ROWS_METRIC, (Gauge<Long>) () -> checkpointRows);
+    getMetricGroup().gauge(CHECKPOINT_BARRIER_METRIC, (Gauge<Long>) () -> checkpointBarrierMs);
     getMetricGroup().gauge(CHECKPOINT_MS_METRIC, (Gauge<Long>) () -> checkpointMs);
     getMetricGroup().gauge(CHECKPOINT_BLOCKED_MS_METRIC, (Gauge<Long>) () -> checkpointBlockedMs);
     freshness = new ClickToStepFreshness(FRESHNESS_WINDOW_MS, System::currentTimeMillis);
@@ -527,6 +535,7 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
     OperatorStateCheckpointOutputStream out = context.getRawOperatorStateOutput();
     out.startNewPartition();
     Map<String, String> provenance = provenance();
+    long barrier = System.currentTimeMillis();
     long start = System.nanoTime();
     thread.drain();
     long drained = System.nanoTime();
@@ -537,6 +546,8 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
           thread.call(() -> TrainerArchive.save(classroom, provenance, scratch.resolve("chk-" + id), out));
       long saved = System.nanoTime();
       checkpointBytes = digest.bytes();
+      checkpointRows = models().stream().mapToLong(m -> m.config().buckets() + 1L).sum();
+      checkpointBarrierMs = barrier;
       checkpointBlockedMs = (saved - drained) / 1_000_000;
       checkpointMs = (System.nanoTime() - start) / 1_000_000;
       checkpoints++;
@@ -546,7 +557,7 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
     } else {
       StateArchive.Digest digest = TrainerArchive.saveEmpty(scratch.resolve("chk-" + id + "-empty"), out);
       snapshot = snapshot(digest, replayState)
-          .withChainWritten(linkAfter(id, provenance, start, drained));
+          .withChainWritten(linkAfter(id, provenance, barrier, start, drained));
     }
     state.update(List.of(snapshot));
   }
@@ -563,8 +574,8 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
    *
    * @return the chain, once its links are written
    */
-  private CompletableFuture<TrainingSnapshot.Chain> linkAfter(long id, Map<String, String> provenance, long start,
-      long drained) throws Exception {
+  private CompletableFuture<TrainingSnapshot.Chain> linkAfter(long id, Map<String, String> provenance, long barrier,
+      long start, long drained) throws Exception {
     if (!links.hasChain()) {
       LOG.warn("checkpoint {}: a link of the trainer's chain could not be written; the model is written whole as"
           + " a new base, and training waits for it", id);
@@ -581,6 +592,8 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
         (drained - start) / 1_000_000, length, full ? "full, compacted from the chain" : "a delta", replayed());
     ObjLongConsumer<TrainingSnapshot.Link> done = (link, ms) -> {
       checkpointBytes = link.bytes();
+      checkpointRows = rows.rows();
+      checkpointBarrierMs = barrier;
       checkpointBlockedMs = blocked;
       checkpointMs = (drained - start) / 1_000_000 + ms;
       checkpoints++;

@@ -351,16 +351,17 @@ public final class DualEncoderTrainer implements AutoCloseable {
   }
 
   /**
-   * As {@link #save}, in two halves: this call copies the table in memory and writes the dense weights and the
-   * manifest; the returned {@link Deferred} writes the copy of the table, on any thread, while training goes on.
-   * The version is the state at this call; it is complete once the deferred write is done.
+   * As {@link #save}, in two halves: this call writes the dense weights and the manifest and copies out of the
+   * table what {@code replica} needs (the rows changed since its previous capture; the whole table the first
+   * time); the returned {@link Deferred} brings the replica up to date and writes it as the version's table, on
+   * any thread, while training goes on. The version is the state at this call; it is complete once the deferred
+   * write is done. Captures through one replica must be written in the order they were taken.
    */
-  public Deferred captureVersion(Path dir, Map<String, String> provenance) {
-    EmbeddingTable table = network.table().copy();
+  public Deferred captureVersion(Path dir, Map<String, String> provenance, TableReplica replica) {
+    TableReplica.Capture table = replica.capture(network.table(), tableOptimizer.touched());
     ModelStore.save(dir, network, manifest(provenance), ArrayFile.Durability.SYNCED, false);
     Path file = dir.resolve(ModelManifest.EMBEDDINGS_FILE);
-    return new Deferred(config.buckets() + 1, 4L * table.weights().length,
-        () -> table.write(file, ArrayFile.Durability.SYNCED));
+    return new Deferred(table.rows(), 4L * (config.buckets() + 1L) * config.embeddingDim(), () -> table.writeTo(file));
   }
 
   /**

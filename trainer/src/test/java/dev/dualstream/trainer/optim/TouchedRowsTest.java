@@ -26,6 +26,20 @@ class TouchedRowsTest {
     assertThrows(IndexOutOfBoundsException.class, () -> touched.mark(200));
   }
 
+  /** Checkpoints and versions each see every change once, whenever the other drains. */
+  @Test
+  void eachReaderDrainsItsOwnMarks() {
+    TouchedRows touched = new TouchedRows(100);
+    touched.mark(3);
+    touched.mark(70);
+    assertArrayEquals(new int[] {3, 70}, touched.drain());
+    touched.mark(5);
+    assertEquals(3, touched.count(TouchedRows.Reader.VERSION));
+    assertArrayEquals(new int[] {3, 5, 70}, touched.drain(TouchedRows.Reader.VERSION));
+    assertArrayEquals(new int[] {5}, touched.drain(TouchedRows.Reader.CHECKPOINT));
+    assertArrayEquals(new int[0], touched.drain(TouchedRows.Reader.VERSION));
+  }
+
   /** Rows are updated from several threads at once (distinct rows, often in the same 64-row word). */
   @Test
   void concurrentMarksOfNeighbouringRowsAreNotLost() throws Exception {
