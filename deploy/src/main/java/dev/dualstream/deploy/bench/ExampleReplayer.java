@@ -27,6 +27,8 @@ final class ExampleReplayer implements AutoCloseable {
   private final LongSupplier clock;
   private final AtomicReference<Exception> failure = new AtomicReference<>();
   private long sent;
+  /** Told of each example acknowledged while set. */
+  private volatile ClickToVersion recorder;
 
   ExampleReplayer(String bootstrapServers, Topic<String, TrainingExample> topic,
       List<BenchPairs.TextPair> pairs) {
@@ -74,6 +76,11 @@ final class ExampleReplayer implements AutoCloseable {
     return sent;
   }
 
+  /** Tells {@code value} of every example sent from now on, once the broker has it; null stops. */
+  void recordInto(ClickToVersion value) {
+    recorder = value;
+  }
+
   private void send() {
     BenchPairs.TextPair pair = pairs.get((int) (sent % pairs.size()));
     long now = clock.getAsLong();
@@ -87,9 +94,12 @@ final class ExampleReplayer implements AutoCloseable {
         .setQuery(pair.query()).setQueryId(pair.queryId()).setUserId("bench-user")
         .setPositive(positive).setSkipAbove(List.of()).setEventTime(Instant.ofEpochMilli(now))
         .setImpression(origin).setClick(origin).build();
+    ClickToVersion recording = recorder;
     producer.send(new ProducerRecord<>(topic.name(), null, now, id, example), (metadata, e) -> {
       if (e != null) {
         failure.compareAndSet(null, e);
+      } else if (recording != null) {
+        recording.sent(metadata.partition(), metadata.offset(), now);
       }
     });
     sent++;

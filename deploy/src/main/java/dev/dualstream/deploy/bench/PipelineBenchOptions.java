@@ -23,6 +23,8 @@ import java.util.Objects;
  * @param featureCacheMb heap per decoding subtask for remembered feature ids (0: none)
  * @param feederNice nice value of the job's source and decoder threads (0: same as the step's)
  * @param fullCheckpointEvery the job's incremental checkpoints: a full one every N (0: every checkpoint full)
+ * @param versionEverySteps the job publishes a model version every this many steps
+ * @param buckets rows of the model's embedding table (hash buckets of the features)
  */
 public record PipelineBenchOptions(
     Path dataset,
@@ -39,7 +41,9 @@ public record PipelineBenchOptions(
     int bareWindows,
     int featureCacheMb,
     int feederNice,
-    int fullCheckpointEvery) {
+    int fullCheckpointEvery,
+    int versionEverySteps,
+    int buckets) {
 
   public PipelineBenchOptions {
     Objects.requireNonNull(dataset, "dataset");
@@ -74,6 +78,12 @@ public record PipelineBenchOptions(
     }
     if (feederNice < 0 || feederNice > 19) {
       throw new IllegalArgumentException("--feeder-nice must be 0 (off) to 19, got " + feederNice);
+    }
+    if (buckets < 1024) {
+      throw new IllegalArgumentException("--buckets must be at least 1024, got " + buckets);
+    }
+    if (versionEverySteps < 1) {
+      throw new IllegalArgumentException("--version-every must be at least 1 step, got " + versionEverySteps);
     }
     if (fullCheckpointEvery < 0) {
       throw new IllegalArgumentException("--full-checkpoint-every must be 0 (every checkpoint full) or more, got "

@@ -1,5 +1,6 @@
 package dev.dualstream.deploy.bench;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -31,6 +32,7 @@ import java.util.Map;
  * @param freshnessWindowS seconds of steps the freshness figures cover
  * @param replayAppliedPerSecond examples the trainer applied per second during the measured replay
  * @param decodeParallelism parallel decode-and-featurize subtasks
+ * @param buckets rows of the model's embedding table
  * @param batchSize pairs per step
  * @param threads compute threads of the trainer
  * @param feederNice nice value of the job's source and decoder threads (0: same as the step's)
@@ -49,9 +51,15 @@ import java.util.Map;
  * @param fullCheckpointEvery the job's incremental checkpoints: a full one every N (0: every one full)
  * @param checkpointBytes per checkpoint taken in the freshness phase, in order: the bytes of the trainer's state
  *     it wrote (a link, when incremental)
+ * @param checkpointRows per checkpoint: the table rows it wrote (those changed since the previous link, with
+ *     their optimizer state; every row when whole), over the trainer's models
  * @param checkpointMs per checkpoint: milliseconds of the trainer's snapshot, waiting for queued steps included
  * @param checkpointBlockedMs per checkpoint: milliseconds the training thread spent writing it instead of training
- * @param checkpointInWindow per checkpoint: whether it fell inside the measured freshness window
+ * @param checkpointInWindow per checkpoint: whether its barrier reached the trainer inside the measured freshness
+ *     window
+ * @param versionEverySteps the job published a model version every this many steps
+ * @param clickToVersion per example of the freshness window, the time from its event time to the moment a
+ *     reader of committed data saw the first version that contains it; in JSON as {@code click_to_version_*}
  */
 public record PipelineBenchResult(
     double bareExamplesPerS,
@@ -69,6 +77,7 @@ public record PipelineBenchResult(
     double freshnessWindowS,
     double replayAppliedPerSecond,
     int decodeParallelism,
+    int buckets,
     int batchSize,
     int threads,
     int feederNice,
@@ -81,9 +90,12 @@ public record PipelineBenchResult(
     double bareCpuMicrosPerExample,
     int fullCheckpointEvery,
     List<Long> checkpointBytes,
+    List<Long> checkpointRows,
     List<Long> checkpointMs,
     List<Long> checkpointBlockedMs,
-    List<Boolean> checkpointInWindow) {
+    List<Boolean> checkpointInWindow,
+    int versionEverySteps,
+    @JsonUnwrapped(prefix = "click_to_version_") ClickToVersion.Figures clickToVersion) {
 
   public PipelineBenchResult {
     bareWindowExamplesPerS = List.copyOf(bareWindowExamplesPerS);
@@ -91,6 +103,7 @@ public record PipelineBenchResult(
     pairedRatios = List.copyOf(pairedRatios);
     cpuMicrosPerExample = Collections.unmodifiableMap(new LinkedHashMap<>(cpuMicrosPerExample));
     checkpointBytes = List.copyOf(checkpointBytes);
+    checkpointRows = List.copyOf(checkpointRows);
     checkpointMs = List.copyOf(checkpointMs);
     checkpointBlockedMs = List.copyOf(checkpointBlockedMs);
     checkpointInWindow = List.copyOf(checkpointInWindow);
@@ -115,15 +128,17 @@ public record PipelineBenchResult(
         + " (medians), ratio %.2f: the median of %d paired ratios %s (backlog of %,d examples)%n"
         + "click-to-step freshness at %.0f examples/s: p50 %.0f ms, p99 %.0f ms, max %.0f ms"
         + " (%,d examples, last %.0f s; trainer applied %.0f examples/s)%n"
-        + "setup: batch %d, %d compute threads, %d decode subtasks at nice %d, checkpoints every %d s;"
+        + "setup: train's default model with %,d buckets, batch %d, %d compute threads, %d decode subtasks at nice %d, checkpoints every"
+        + " %d s;"
         + " load %.2f before, %.2f after; feature cache hit rate %.3f; trainer in steps %.1f%% of the time%n"
+        + "click-to-version, a version every %d steps: %s%n"
         + "checkpoints in the freshness phase%s: %s%n"
         + "CPU us per example in the throughput phase (bare loop: %.1f): %s",
         pipelineExamplesPerS, bareExamplesPerS, ratio, pairedRatios.size(), ratios(), backlog, rate, freshnessP50Ms,
         freshnessP99Ms,
-        freshnessMaxMs, freshnessSamples, freshnessWindowS, replayAppliedPerSecond, batchSize, threads,
+        freshnessMaxMs, freshnessSamples, freshnessWindowS, replayAppliedPerSecond, buckets, batchSize, threads,
         decodeParallelism, feederNice, checkpointIntervalS, loadAverageStart, loadAverageEnd, featureCacheHitRate,
-        100 * trainerBusyShare, fullCheckpointEvery == 0 ? " (each whole)" : " (incremental, full every "
+        100 * trainerBusyShare, versionEverySteps, clickToVersion, fullCheckpointEvery == 0 ? " (each whole)" : " (incremental, full every "
             + fullCheckpointEvery + ")", checkpointText(), bareCpuMicrosPerExample, cpuText());
   }
 
@@ -141,8 +156,8 @@ public record PipelineBenchResult(
     }
     StringBuilder text = new StringBuilder();
     for (int i = 0; i < checkpointBytes.size(); i++) {
-      text.append(String.format(Locale.ROOT, "%s%.1f MB in %d ms, %d ms blocked%s", i == 0 ? "" : "; ",
-          checkpointBytes.get(i) / 1048576.0, checkpointMs.get(i), checkpointBlockedMs.get(i),
+      text.append(String.format(Locale.ROOT, "%s%.1f MB (%,d rows) in %d ms, %d ms blocked%s", i == 0 ? "" : "; ",
+          checkpointBytes.get(i) / 1048576.0, checkpointRows.get(i), checkpointMs.get(i), checkpointBlockedMs.get(i),
           checkpointInWindow.get(i) ? " (in the window)" : ""));
     }
     return text.toString();

@@ -5,6 +5,8 @@ import dev.dualstream.deploy.stack.KafkaBrokerProcess;
 import dev.dualstream.deploy.stack.WorkDirectory;
 import dev.dualstream.evaluator.beir.BeirDataset;
 import dev.dualstream.evaluator.beir.BeirReader;
+import dev.dualstream.schemas.Topic;
+import dev.dualstream.schemas.avro.ModelVersion;
 import dev.dualstream.trainer.bench.Lockstep;
 import dev.dualstream.trainer.bench.TrainerBenchResult;
 import dev.dualstream.trainer.bench.TrainerBenchmark;
@@ -40,6 +42,11 @@ import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.HistogramStatistics;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * The whole streaming path, timed: a Kafka broker (child process), the training job (Flink
@@ -72,6 +79,8 @@ public final class PipelineBenchmark {
   private static final String CACHE_HIT_METRIC = "featureCacheHitRate";
   private static final String CHECKPOINTS_METRIC = "checkpoints_taken";
   private static final String CHECKPOINT_BYTES_METRIC = "checkpoint_bytes";
+  private static final String CHECKPOINT_ROWS_METRIC = "checkpoint_rows";
+  private static final String CHECKPOINT_BARRIER_METRIC = "checkpoint_barrier_time_ms";
   private static final String CHECKPOINT_MS_METRIC = "checkpoint_ms";
   private static final String CHECKPOINT_BLOCKED_MS_METRIC = "checkpoint_blocked_ms";
   /** Enough for the JIT to finish with the step in a fresh JVM (at 60 the first run was 15-25% slow). */
@@ -102,8 +111,9 @@ public final class PipelineBenchmark {
     double loadStart = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     BeirDataset dataset = BeirReader.read(options.dataset());
     List<BenchPairs.TextPair> texts = BenchPairs.texts(dataset, "train", options.seed());
-    ModelConfig config = TrainerBenchmark.benchmarkModel().toBuilder()
-        .batchSize(options.batchSize()).threads(options.threads()).build();
+    // train's default model (TrainerOptions.defaults), with the batch size and threads asked for
+    ModelConfig config = ModelConfig.defaults().toBuilder()
+        .batchSize(options.batchSize()).threads(options.threads()).buckets(options.buckets()).build();
     List<List<TrainingPair>> batches = TrainerBenchmark.batches(
         BenchPairs.featurize(texts, new Featurizer(config.featureSpec())), config.batchSize());
 
@@ -128,7 +138,7 @@ public final class PipelineBenchmark {
           job = startJob(bootstrap, config, work);
           paired = paired(job, config, batches, work);
           StepGate.open();
-          freshness = freshness(job, replayer);
+          freshness = freshness(job, replayer, bootstrap, topics, config.modelName());
         } finally {
           StepGate.open();
           if (job != null) {
@@ -140,12 +150,14 @@ public final class PipelineBenchmark {
             options.backlog(), options.rate(), freshness.stats().size(),
             freshness.stats().getQuantile(0.5), freshness.stats().getQuantile(0.99),
             freshness.stats().getMax(), FRESHNESS_WINDOW_S, freshness.applyRate(),
-            options.decodeParallelism(), config.batchSize(), config.threads(), options.feederNice(),
+            options.decodeParallelism(), config.buckets(), config.batchSize(), config.threads(), options.feederNice(),
             options.checkpointInterval().toSeconds(), loadStart,
             ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
             paired.cpuMicrosPerExample(), featureCacheHitRate(), paired.trainerBusyShare(),
             paired.bareCpuMicrosPerExample(), options.fullCheckpointEvery(), freshness.checkpoints().bytes(),
-            freshness.checkpoints().ms(), freshness.checkpoints().blockedMs(), freshness.checkpoints().inWindow());
+            freshness.checkpoints().rows(),
+            freshness.checkpoints().ms(), freshness.checkpoints().blockedMs(), freshness.checkpoints().inWindow(),
+            options.versionEverySteps(), freshness.clickToVersion());
       }
     }
   }
@@ -157,11 +169,16 @@ public final class PipelineBenchmark {
   private record Paired(List<Double> bareRates, List<Double> pipelineRates, List<Double> ratios,
       Map<String, Double> cpuMicrosPerExample, double trainerBusyShare, double bareCpuMicrosPerExample) {}
 
-  /** The freshness histogram's statistics, the trainer's rate while they were taken, the checkpoints meanwhile. */
-  private record Freshness(HistogramStatistics stats, double applyRate, Checkpoints checkpoints) {}
+  /**
+   * The freshness histogram's statistics, the trainer's rate while they were taken, the checkpoints meanwhile,
+   * click-to-version of the examples of the window.
+   */
+  private record Freshness(HistogramStatistics stats, double applyRate, Checkpoints checkpoints,
+      ClickToVersion.Figures clickToVersion) {}
 
   /** Each checkpoint the trainer took while they were watched, from its gauges. */
-  private record Checkpoints(List<Long> bytes, List<Long> ms, List<Long> blockedMs, List<Boolean> inWindow) {}
+  private record Checkpoints(List<Long> bytes, List<Long> rows, List<Long> ms, List<Long> blockedMs,
+      List<Boolean> inWindow) {}
 
   /**
    * Polls the trainer's checkpoint gauges on a thread of its own and records each new checkpoint: at the
@@ -169,11 +186,13 @@ public final class PipelineBenchmark {
    */
   private static final class CheckpointWatch implements AutoCloseable {
     private final List<Long> bytes = new java.util.ArrayList<>();
+    private final List<Long> rows = new java.util.ArrayList<>();
     private final List<Long> ms = new java.util.ArrayList<>();
     private final List<Long> blocked = new java.util.ArrayList<>();
-    private final List<Boolean> inWindow = new java.util.ArrayList<>();
+    private final List<Long> barriers = new java.util.ArrayList<>();
     private final Thread thread;
-    private volatile boolean window;
+    private volatile long windowFrom = Long.MAX_VALUE;
+    private volatile long windowTo = Long.MAX_VALUE;
     private volatile boolean running = true;
 
     CheckpointWatch() {
@@ -189,9 +208,10 @@ public final class PipelineBenchmark {
         if (now != seen) {
           synchronized (this) {
             bytes.add(gauge(CHECKPOINT_BYTES_METRIC));
+            rows.add(gauge(CHECKPOINT_ROWS_METRIC));
             ms.add(gauge(CHECKPOINT_MS_METRIC));
             blocked.add(gauge(CHECKPOINT_BLOCKED_MS_METRIC));
-            inWindow.add(window);
+            barriers.add(gauge(CHECKPOINT_BARRIER_METRIC));
           }
           seen = now;
         }
@@ -203,12 +223,19 @@ public final class PipelineBenchmark {
       }
     }
 
+    /** The measured window starts, or ends, now. */
     void window(boolean inside) {
-      window = inside;
+      if (inside) {
+        windowFrom = System.currentTimeMillis();
+      } else {
+        windowTo = System.currentTimeMillis();
+      }
     }
 
     synchronized Checkpoints result() {
-      return new Checkpoints(List.copyOf(bytes), List.copyOf(ms), List.copyOf(blocked), List.copyOf(inWindow));
+      // In the window: its barrier reached the trainer while the window's examples were arriving.
+      List<Boolean> inWindow = barriers.stream().map(b -> b >= windowFrom && b <= windowTo).toList();
+      return new Checkpoints(List.copyOf(bytes), List.copyOf(rows), List.copyOf(ms), List.copyOf(blocked), inWindow);
     }
 
     @Override
@@ -412,7 +439,7 @@ public final class PipelineBenchmark {
         .withDecodeParallelism(options.decodeParallelism())
         .withFeatureCacheMb(options.featureCacheMb())
         .withFeederNice(options.feederNice())
-        .withIntervals(50, 0)
+        .withIntervals(50, options.versionEverySteps())
         .withCheckpoints(CheckpointSettings.defaults()
             .withDirectory(work.resolve("checkpoints"))
             .withInterval(options.checkpointInterval())
@@ -436,30 +463,101 @@ public final class PipelineBenchmark {
     }
   }
 
-  private Freshness freshness(JobClient job, ExampleReplayer replayer) {
-    say("freshness: replaying %.0f examples/s for %.0f s (the last %.0f s measured)", options.rate(),
-        options.warmupSeconds() + FRESHNESS_WINDOW_S, FRESHNESS_WINDOW_S);
+  private Freshness freshness(JobClient job, ExampleReplayer replayer, String bootstrap, TrainerTopics topics,
+      String model) {
+    say("freshness: replaying %.0f examples/s for %.0f s (the last %.0f s measured); a version every %d steps",
+        options.rate(), options.warmupSeconds() + FRESHNESS_WINDOW_S, FRESHNESS_WINDOW_S, options.versionEverySteps());
     long appliedBefore;
     long before;
     Checkpoints checkpoints;
-    try (CheckpointWatch watch = new CheckpointWatch()) {
+    HistogramStatistics stats;
+    double applyRate;
+    ClickToVersion clickToVersion = new ClickToVersion();
+    try (CheckpointWatch watch = new CheckpointWatch();
+        VersionWatch versions = new VersionWatch(bootstrap, topics, model, clickToVersion)) {
       replayer.paced(options.rate(), options.warmupSeconds());
       appliedBefore = applied();
       before = System.nanoTime();
       watch.window(true);
+      replayer.recordInto(clickToVersion);
       replayer.paced(options.rate(), FRESHNESS_WINDOW_S);
+      replayer.recordInto(null);
       watch.window(false);
+      applyRate = (applied() - appliedBefore) / ((System.nanoTime() - before) / 1e9);
+      checkRunning(job);
+      stats = metric(FRESHNESS_METRIC, Histogram.class).getStatistics();
+      say("freshness: p50 %.0f ms, p99 %.0f ms over %,d examples", stats.getQuantile(0.5),
+          stats.getQuantile(0.99), stats.size());
+      awaitVersions(job, replayer, clickToVersion);
       checkpoints = watch.result();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while replaying", e);
     }
-    double applyRate = (applied() - appliedBefore) / ((System.nanoTime() - before) / 1e9);
-    checkRunning(job);
-    HistogramStatistics stats = metric(FRESHNESS_METRIC, Histogram.class).getStatistics();
-    say("freshness: p50 %.0f ms, p99 %.0f ms over %,d examples", stats.getQuantile(0.5),
-        stats.getQuantile(0.99), stats.size());
-    return new Freshness(stats, applyRate, checkpoints);
+    return new Freshness(stats, applyRate, checkpoints, clickToVersion.figures());
+  }
+
+  /**
+   * Goes on replaying at the same rate (versions come every so many steps, and steps need examples) until
+   * every example of the window is in a version that a reader of committed data has seen, or for at most two
+   * checkpoint intervals and two minutes.
+   */
+  private void awaitVersions(JobClient job, ExampleReplayer replayer, ClickToVersion clickToVersion)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + options.checkpointInterval().multipliedBy(2).plusMinutes(2).toNanos();
+    while (!clickToVersion.allCovered() && System.nanoTime() < deadline) {
+      replayer.paced(options.rate(), 2);
+      checkRunning(job);
+    }
+    say("click-to-version: %s", clickToVersion.figures());
+  }
+
+  /**
+   * Reads {@code models.versions} as a reader of committed data does, on a thread of its own, and tells the
+   * recorder when each version of the model appears.
+   */
+  private static final class VersionWatch implements AutoCloseable {
+    private final KafkaConsumer<String, ModelVersion> consumer;
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    VersionWatch(String bootstrap, TrainerTopics topics, String model, ClickToVersion recorder) {
+      Topic<String, ModelVersion> versions = topics.versions();
+      consumer = new KafkaConsumer<>(Map.of(
+          ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+          ConsumerConfig.CLIENT_ID_CONFIG, "dualstream-bench-versions",
+          ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString(),
+          ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+          versions.keySerde().deserializer(), versions.valueSerde().deserializer());
+      List<TopicPartition> partitions = consumer.partitionsFor(versions.name()).stream()
+          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      String input = topics.input().name();
+      thread = new Thread(() -> {
+        while (running) {
+          for (ConsumerRecord<String, ModelVersion> record : consumer.poll(Duration.ofMillis(50))) {
+            long seen = System.currentTimeMillis();
+            ModelVersion version = record.value();
+            if (version.getModel().equals(model)) {
+              Map<Integer, Long> next = new LinkedHashMap<>();
+              version.getSourceOffsets().stream().filter(o -> o.getTopic().equals(input))
+                  .forEach(o -> next.put(o.getPartition(), o.getOffset()));
+              recorder.announced(next, seen);
+            }
+          }
+        }
+      }, "bench-version-watch");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      running = false;
+      thread.join(5_000);
+      consumer.close(Duration.ofSeconds(5));
+    }
   }
 
   /** Hit rate of one decoding subtask's feature cache (they all see the same mix); -1 without one. */

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -20,6 +21,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "pipeline",
     mixinStandardHelpOptions = true,
+    defaultValueProvider = BenchPipelineCommand.Defaults.class,
     sortOptions = false,
     description = {
         "Times the whole streaming path on a replayed stream of training examples:",
@@ -35,7 +37,13 @@ import picocli.CommandLine.Spec;
         "     minutes; neighbours a few seconds apart see the same machine);",
         "  3. replays examples at a fixed rate, stamped with the time they are sent, and",
         "     reports click-to-step freshness (event time to the end of the step that",
-        "     applied the example) over the last minute: p50, p99.",
+        "     applied the example) over the last minute: p50, p99; and click-to-version",
+        "     (event time to the moment a read_committed reader of models.versions sees",
+        "     the first version that contains the example), replaying on until every",
+        "     example of that minute is in a version.",
+        "The trainer is train's: its default model and checkpoints (incremental, every",
+        "60 s), unless the options below say otherwise; each checkpoint's bytes, time and",
+        "time the training thread was blocked are listed.",
         "The ingest join is not part of the path: the replay stands in for its output.",
         "Everything it starts is stopped at the end.",
         ""})
@@ -68,23 +76,32 @@ final class BenchPipelineCommand implements Callable<Integer> {
   @Mixin
   private FeedingOptions feeding;
 
-  @Option(names = "--batch-size", paramLabel = "N", defaultValue = "256",
-      description = "Pairs per training step. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--batch-size", paramLabel = "N",
+      description = "Pairs per training step. Default: train's, ${DEFAULT-VALUE}.")
   private int batchSize;
 
-  @Option(names = "--threads", paramLabel = "N", defaultValue = "2",
-      description = "Compute threads of the trainer. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--threads", paramLabel = "N",
+      description = "Compute threads of the trainer. Default: train's, ${DEFAULT-VALUE}.")
   private int threads;
 
-  @Option(names = "--checkpoint-interval", paramLabel = "SECONDS", defaultValue = "240",
-      description = "Checkpoint interval of the job; the default is longer than the run, so the "
-          + "figures leave out the 0.8 GB snapshots. Default: ${DEFAULT-VALUE}.")
-  private long checkpointSeconds;
+  @Option(names = "--buckets", paramLabel = "N",
+      description = "Rows of the embedding table (hash buckets of the features): a larger table with the same traffic"
+          + " shows what a checkpoint costs as the table grows. Default: train's, ${DEFAULT-VALUE}.")
+  private int buckets;
 
-  @Option(names = "--full-checkpoint-every", paramLabel = "N", defaultValue = "0",
-      description = "Incremental checkpoints, as train takes them: a full one every N, deltas of the changed table rows"
-          + " between; 0: every checkpoint full. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--checkpoint-interval", paramLabel = "DURATION", converter = DurationConverter.class,
+      description = "Checkpoint interval of the job (e.g. 30s, 5m). Default: train's, ${DEFAULT-VALUE}.")
+  private Duration checkpointInterval;
+
+  @Option(names = "--full-checkpoint-every", paramLabel = "N",
+      description = "Incremental checkpoints, as train takes them: deltas of the changed table rows, a full link"
+          + " compacted from the chain every N; 0: every checkpoint whole. Default: train's, ${DEFAULT-VALUE}.")
   private int fullCheckpointEvery;
+
+  @Option(names = "--version-every", paramLabel = "STEPS", defaultValue = "100",
+      description = "Publish a model version every STEPS steps, for click-to-version (train publishes none by"
+          + " default; 100 steps of the default batch at 1,000 examples/s is about 13 s). Default: ${DEFAULT-VALUE}.")
+  private int versionEvery;
 
   @Option(names = "--bare-windows", paramLabel = "N", defaultValue = "11",
       description = "Timed windows of 200 steps of the bare loop, at least 2; the job runs a timed stretch "
@@ -112,8 +129,8 @@ final class BenchPipelineCommand implements Callable<Integer> {
     PipelineBenchOptions options;
     try {
       options = new PipelineBenchOptions(dataset.dir, workDir, kafkaPort, backlog, rate, warmupSeconds,
-          decodeParallelism, batchSize, threads, seed.value, Duration.ofSeconds(checkpointSeconds), bareWindows,
-          feeding.featureCacheMb, feeding.feederNice, fullCheckpointEvery);
+          decodeParallelism, batchSize, threads, seed.value, checkpointInterval, bareWindows,
+          feeding.featureCacheMb, feeding.feederNice, fullCheckpointEvery, versionEvery, buckets);
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
@@ -130,5 +147,16 @@ final class BenchPipelineCommand implements Callable<Integer> {
       out.println("figures written to " + json);
     }
     return 0;
+  }
+
+  /** train's defaults ({@link TrainCommand.Defaults}) for the trainer's options, except how often versions come. */
+  static final class Defaults implements CommandLine.IDefaultValueProvider {
+    @Override
+    public String defaultValue(CommandLine.Model.ArgSpec arg) {
+      if (arg instanceof CommandLine.Model.OptionSpec option && option.longestName().equals("--version-every")) {
+        return null;
+      }
+      return new TrainCommand.Defaults().defaultValue(arg);
+    }
   }
 }

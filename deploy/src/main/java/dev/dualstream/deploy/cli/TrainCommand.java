@@ -70,9 +70,10 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--full-checkpoint-every", paramLabel = "N",
       description = "Incremental checkpoints: each writes the trainer's state as a link in CHECKPOINT-DIR/trainer-links,"
-          + " the table rows changed since the previous one and the small state, and every N-th a full link; 0 writes"
-          + " the whole state into every checkpoint. Links no retained checkpoint needs are deleted. Default:"
-          + " ${DEFAULT-VALUE}.")
+          + " the table rows changed since the previous one and the small state, copied at the barrier and written by"
+          + " a thread of its own while training goes on; when a chain has N links the next is a full one, compacted"
+          + " from the chain off the training thread. 0: the whole state in every checkpoint, written while training"
+          + " waits. Links no retained checkpoint needs are deleted. Default: ${DEFAULT-VALUE}.")
   private int fullCheckpointEvery;
 
   @Option(names = "--from-checkpoint", paramLabel = "PATH",
@@ -98,7 +99,7 @@ final class TrainCommand implements Callable<Integer> {
   private CommonOptions.Seed seed;
 
   @Option(names = "--batch-size", paramLabel = "N", description = "Training pairs per optimizer step. "
-      + "Default: the model's default.")
+      + "Default: ${DEFAULT-VALUE}.")
   private Integer batchSize;
 
   @Option(names = "--version-every", paramLabel = "STEPS",
@@ -276,6 +277,9 @@ final class TrainCommand implements Callable<Integer> {
         case "--table-optimizer" -> d.model().tableOptimizer().name();
         case "--clicked-memory" -> Integer.toString(d.model().negatives().clickedMemory());
         case "--keep-versions" -> Integer.toString(d.keepVersions());
+        case "--batch-size" -> Integer.toString(d.model().batchSize());
+        case "--threads" -> Integer.toString(d.model().threads());
+        case "--buckets" -> Integer.toString(d.model().buckets());
         default -> null;
       };
     }

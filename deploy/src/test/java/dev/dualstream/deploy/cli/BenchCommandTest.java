@@ -23,9 +23,16 @@ class BenchCommandTest {
     CliRun pipeline = run("bench", "pipeline", "--help");
     assertEquals(0, pipeline.code);
     for (String option : new String[] {"--dataset", "--backlog", "--rate", "--warmup-seconds",
-        "--decode-parallelism", "--checkpoint-interval", "--kafka-port", "--work-dir", "--json"}) {
+        "--decode-parallelism", "--checkpoint-interval", "--kafka-port", "--work-dir", "--json", "--version-every",
+        "--full-checkpoint-every"}) {
       assertTrue(pipeline.out.contains(option), option + " in\n" + pipeline.out);
     }
+    // The trainer is train's unless asked otherwise: its batch, threads and checkpoints, shown as they are.
+    String trainDefaults = run("train", "--help").out;
+    for (String option : new String[] {"--batch-size", "--checkpoint-interval", "--full-checkpoint-every"}) {
+      assertEquals(defaultShown(trainDefaults, option), defaultShown(pipeline.out, option), option);
+    }
+    assertEquals("100", defaultShown(pipeline.out, "--version-every"), "versions for click-to-version");
     CliRun ingest = run("bench", "ingest", "--help");
     assertEquals(0, ingest.code);
     for (String option : new String[] {"--dataset", "--impressions", "--impression-interval", "--rounds", "--seed",
@@ -61,8 +68,10 @@ class BenchCommandTest {
     assertRefused("dualstream: --feeder-nice must be 0 (off) to 19, got 20", "bench", "pipeline", "--dataset", data,
         "--feeder-nice", "20");
     assertRefused("--bare-windows must be at least 2", "bench", "pipeline", "--dataset", data, "--bare-windows", "1");
+    assertRefused("--version-every must be at least 1 step, got 0", "bench", "pipeline", "--dataset", data,
+        "--version-every", "0");
     assertRefused("fewer than 4 batches per timed stretch", "bench", "pipeline", "--dataset", data,
-        "--backlog", "20000");
+        "--backlog", "10000");
     assertRefused("dualstream: --rounds must be at least 1, got 0", "bench", "ingest", "--dataset", data,
         "--rounds", "0");
     assertRefused("dualstream: --impressions must be at least 1, got -5", "bench", "ingest", "--dataset", data,
@@ -83,5 +92,18 @@ class BenchCommandTest {
       assertTrue(r.err.startsWith("dualstream: ") && r.err.contains("Try 'dualstream bench ingest --help'"), r.err);
       assertTrue(!r.err.contains("\tat "), "no stack trace: " + r.err);
     }
+  }
+
+  /** The value after "Default: " in the help paragraph of {@code option}, up to the closing full stop. */
+  private static String defaultShown(String help, String option) {
+    java.util.regex.Matcher named = java.util.regex.Pattern.compile("(?m)^\\s+"
+        + java.util.regex.Pattern.quote(option) + "[= ]")
+        .matcher(help);
+    assertTrue(named.find(), option + " in\n" + help);
+    int at = named.start();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("Default:\\s+(?:train's,\\s+)?(\\S+?)\\.(\\s|$)")
+        .matcher(help.substring(at).replaceAll("\\s+", " "));
+    assertTrue(m.find(), "a default for " + option + " in\n" + help.substring(at));
+    return m.group(1);
   }
 }
