@@ -24,6 +24,7 @@ import java.util.Objects;
  * @param feederNice nice value of the job's source and decoder threads (0: same as the step's)
  * @param fullCheckpointEvery the job's incremental checkpoints: a full one every N (0: every checkpoint full)
  * @param versionEverySteps the job publishes a model version every this many steps
+ * @param versionInterval and no sooner than this after the previous one
  * @param buckets rows of the model's embedding table (hash buckets of the features)
  */
 public record PipelineBenchOptions(
@@ -43,6 +44,7 @@ public record PipelineBenchOptions(
     int feederNice,
     int fullCheckpointEvery,
     int versionEverySteps,
+    Duration versionInterval,
     int buckets) {
 
   public PipelineBenchOptions {
@@ -82,6 +84,7 @@ public record PipelineBenchOptions(
     if (buckets < 1024) {
       throw new IllegalArgumentException("--buckets must be at least 1024, got " + buckets);
     }
+    Objects.requireNonNull(versionInterval, "versionInterval");
     if (versionEverySteps < 1) {
       throw new IllegalArgumentException("--version-every must be at least 1 step, got " + versionEverySteps);
     }

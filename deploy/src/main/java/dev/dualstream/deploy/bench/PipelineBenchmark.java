@@ -440,6 +440,7 @@ public final class PipelineBenchmark {
         .withFeatureCacheMb(options.featureCacheMb())
         .withFeederNice(options.feederNice())
         .withIntervals(50, options.versionEverySteps())
+        .withVersionInterval(options.versionInterval())
         .withCheckpoints(CheckpointSettings.defaults()
             .withDirectory(work.resolve("checkpoints"))
             .withInterval(options.checkpointInterval())
@@ -465,8 +466,9 @@ public final class PipelineBenchmark {
 
   private Freshness freshness(JobClient job, ExampleReplayer replayer, String bootstrap, TrainerTopics topics,
       String model) {
-    say("freshness: replaying %.0f examples/s for %.0f s (the last %.0f s measured); a version every %d steps",
-        options.rate(), options.warmupSeconds() + FRESHNESS_WINDOW_S, FRESHNESS_WINDOW_S, options.versionEverySteps());
+    say("freshness: replaying %.0f examples/s for %.0f s (the last %.0f s measured); a version every %d steps, %d s"
+        + " apart at least", options.rate(), options.warmupSeconds() + FRESHNESS_WINDOW_S, FRESHNESS_WINDOW_S,
+        options.versionEverySteps(), options.versionInterval().toSeconds());
     long appliedBefore;
     long before;
     Checkpoints checkpoints;

@@ -42,8 +42,8 @@ import picocli.CommandLine.Spec;
         "     the first version that contains the example), replaying on until every",
         "     example of that minute is in a version.",
         "The trainer is train's: its default model and checkpoints (incremental, every",
-        "60 s), unless the options below say otherwise; each checkpoint's bytes, time and",
-        "time the training thread was blocked are listed.",
+        "60 s), unless the options below say otherwise; each checkpoint's bytes, rows,",
+        "time and the time the training thread was blocked are listed.",
         "The ingest join is not part of the path: the replay stands in for its output.",
         "Everything it starts is stopped at the end.",
         ""})
@@ -103,6 +103,12 @@ final class BenchPipelineCommand implements Callable<Integer> {
           + " default; 100 steps of the default batch at 1,000 examples/s is about 13 s). Default: ${DEFAULT-VALUE}.")
   private int versionEvery;
 
+  @Option(names = "--version-interval", paramLabel = "DURATION", converter = DurationConverter.class,
+      defaultValue = "10s",
+      description = "And no sooner than DURATION after the previous version: in the throughput phase 100 steps take"
+          + " about a second, and a version of a 2^22-bucket table is 1 GB. Default: ${DEFAULT-VALUE}.")
+  private Duration versionInterval;
+
   @Option(names = "--bare-windows", paramLabel = "N", defaultValue = "11",
       description = "Timed windows of 200 steps of the bare loop, at least 2; the job runs a timed stretch "
           + "between each two, so N - 1 paired ratios. Default: ${DEFAULT-VALUE}.")
@@ -130,7 +136,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
     try {
       options = new PipelineBenchOptions(dataset.dir, workDir, kafkaPort, backlog, rate, warmupSeconds,
           decodeParallelism, batchSize, threads, seed.value, checkpointInterval, bareWindows,
-          feeding.featureCacheMb, feeding.feederNice, fullCheckpointEvery, versionEvery, buckets);
+          feeding.featureCacheMb, feeding.feederNice, fullCheckpointEvery, versionEvery, versionInterval, buckets);
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
@@ -153,7 +159,8 @@ final class BenchPipelineCommand implements Callable<Integer> {
   static final class Defaults implements CommandLine.IDefaultValueProvider {
     @Override
     public String defaultValue(CommandLine.Model.ArgSpec arg) {
-      if (arg instanceof CommandLine.Model.OptionSpec option && option.longestName().equals("--version-every")) {
+      if (arg instanceof CommandLine.Model.OptionSpec option
+          && java.util.Set.of("--version-every", "--version-interval").contains(option.longestName())) {
         return null;
       }
       return new TrainCommand.Defaults().defaultValue(arg);

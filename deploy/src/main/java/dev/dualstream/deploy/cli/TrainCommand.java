@@ -106,6 +106,12 @@ final class TrainCommand implements Callable<Integer> {
       description = "Publish a version every STEPS steps; 0: only at the end of a --bounded run. Default: ${DEFAULT-VALUE}.")
   private int versionEvery;
 
+  @Option(names = "--version-interval", paramLabel = "DURATION", converter = DurationConverter.class,
+      description = "And no sooner than DURATION after the previous version (e.g. 30s, 5m), so that a trainer catching"
+          + " up on a backlog does not write a version every second; a version also waits until the previous one is"
+          + " written. Default: ${DEFAULT-VALUE}.")
+  private Duration versionInterval;
+
   @Option(names = "--metrics-every", paramLabel = "STEPS",
       description = "Report training.metrics every STEPS steps. Default: ${DEFAULT-VALUE}.")
   private int metricsEvery;
@@ -243,6 +249,7 @@ final class TrainCommand implements Callable<Integer> {
         .withSeed(seed.value)
         .withModel(built)
         .withIntervals(metricsEvery, versionEvery)
+        .withVersionInterval(versionInterval)
         .withTopics(topicPrefix.isEmpty() ? TrainerTopics.defaults() : TrainerTopics.prefixed(topicPrefix))
         .withDeterministic(deterministic)
         .withFeatureCacheMb(feeding.featureCacheMb)
@@ -272,6 +279,7 @@ final class TrainCommand implements Callable<Integer> {
         case "--full-checkpoint-every" -> Integer.toString(c.fullEvery());
         case "--transaction-timeout" -> DurationConverter.format(c.transactionTimeout());
         case "--version-every" -> Integer.toString(d.versionEverySteps());
+        case "--version-interval" -> DurationConverter.format(d.versionInterval());
         case "--metrics-every" -> Integer.toString(d.metricsEverySteps());
         case "--group-id" -> d.groupId();
         case "--table-optimizer" -> d.model().tableOptimizer().name();

@@ -5,6 +5,7 @@ import dev.dualstream.trainer.distill.StudentSpec;
 import dev.dualstream.trainer.model.ModelConfig;
 import dev.dualstream.trainer.model.ReplaySettings;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
@@ -20,6 +21,9 @@ import java.util.Objects;
  * @param decodeParallelism parallel subtasks decoding and featurizing ahead of the single trainer
  * @param metricsEverySteps emit {@code training.metrics} every this many steps
  * @param versionEverySteps publish a model version every this many steps (0: only at the end of a bounded run)
+ * @param versionInterval and no sooner than this after the previous one (zero: as the steps say), so that a
+ *     trainer catching up on a backlog, thousands of steps a minute, does not write a version every second;
+ *     versions also wait for the previous one to be written (in deterministic mode the trainer waits instead)
  * @param model the model's hyper-parameters
  * @param topics the topics read and written
  * @param deterministic the same input gives bit-identical parameters: one source, decoder and trainer
@@ -47,6 +51,7 @@ public record TrainerOptions(
     int decodeParallelism,
     int metricsEverySteps,
     int versionEverySteps,
+    Duration versionInterval,
     ModelConfig model,
     TrainerTopics topics,
     boolean deterministic,
@@ -102,6 +107,10 @@ public record TrainerOptions(
             + " or '-'");
       }
     }
+    Objects.requireNonNull(versionInterval, "versionInterval");
+    if (versionInterval.isNegative()) {
+      throw new IllegalArgumentException("version interval must be zero or more, got " + versionInterval);
+    }
     if (versionEverySteps < 0) {
       throw new IllegalArgumentException("version interval must be 0 or more steps, got " + versionEverySteps);
     }
@@ -115,86 +124,93 @@ public record TrainerOptions(
   /** Defaults for everything but the broker address. */
   public static TrainerOptions defaults(String bootstrapServers) {
     return new TrainerOptions(bootstrapServers, Path.of("var", "models"), "dualstream-trainer",
-        false, 42L, 2, 20, 0, ModelConfig.defaults(), TrainerTopics.defaults(), false, CheckpointSettings.defaults(),
+        false, 42L, 2, 20, 0, Duration.ZERO, ModelConfig.defaults(), TrainerTopics.defaults(), false, CheckpointSettings.defaults(),
         DEFAULT_FEATURE_CACHE_MB, DEFAULT_FEEDER_NICE, ReplaySettings.OFF, DEFAULT_KEEP_VERSIONS, List.of());
   }
 
   public TrainerOptions withBounded(boolean value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, value, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
+        metricsEverySteps, versionEverySteps, versionInterval, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
   }
 
   public TrainerOptions withModelStore(Path value) {
     return new TrainerOptions(bootstrapServers, value, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
+        metricsEverySteps, versionEverySteps, versionInterval, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
   }
 
   public TrainerOptions withModel(ModelConfig value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, value, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
+        metricsEverySteps, versionEverySteps, versionInterval, value, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
   }
 
   public TrainerOptions withSeed(long value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, value, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
+        metricsEverySteps, versionEverySteps, versionInterval, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
   }
 
   public TrainerOptions withGroupId(String value) {
     return new TrainerOptions(bootstrapServers, modelStore, value, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
+        metricsEverySteps, versionEverySteps, versionInterval, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
   }
 
   public TrainerOptions withIntervals(int metricsSteps, int versionSteps) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsSteps, versionSteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
+        metricsSteps, versionSteps, versionInterval, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
+  }
+
+  /** Versions no sooner than {@code value} after the previous one (see {@link #versionInterval}). */
+  public TrainerOptions withVersionInterval(Duration value) {
+    return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
+        metricsEverySteps, versionEverySteps, value, model, topics, deterministic, checkpoints, featureCacheMb,
+        feederNice, replay, keepVersions, students);
   }
 
   public TrainerOptions withDecodeParallelism(int value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, value,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
+        metricsEverySteps, versionEverySteps, versionInterval, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
   }
 
   public TrainerOptions withTopics(TrainerTopics value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, value, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
+        metricsEverySteps, versionEverySteps, versionInterval, model, value, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
   }
 
   public TrainerOptions withDeterministic(boolean value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, value, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
+        metricsEverySteps, versionEverySteps, versionInterval, model, topics, value, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
   }
 
   public TrainerOptions withCheckpoints(CheckpointSettings value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, value, featureCacheMb, feederNice, replay, keepVersions, students);
+        metricsEverySteps, versionEverySteps, versionInterval, model, topics, deterministic, value, featureCacheMb, feederNice, replay, keepVersions, students);
   }
 
   public TrainerOptions withFeatureCacheMb(int value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, value, feederNice, replay, keepVersions, students);
+        metricsEverySteps, versionEverySteps, versionInterval, model, topics, deterministic, checkpoints, value, feederNice, replay, keepVersions, students);
   }
 
   public TrainerOptions withFeederNice(int value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, value, replay, keepVersions, students);
+        metricsEverySteps, versionEverySteps, versionInterval, model, topics, deterministic, checkpoints, featureCacheMb, value, replay, keepVersions, students);
   }
 
   public TrainerOptions withReplay(ReplaySettings value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice,
+        metricsEverySteps, versionEverySteps, versionInterval, model, topics, deterministic, checkpoints, featureCacheMb, feederNice,
         value, keepVersions, students);
   }
 
   public TrainerOptions withKeepVersions(int value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice,
+        metricsEverySteps, versionEverySteps, versionInterval, model, topics, deterministic, checkpoints, featureCacheMb, feederNice,
         replay, value, students);
   }
 
   /** These options with these students beside the model. */
   public TrainerOptions withStudents(List<StudentSpec> value) {
     return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
-        metricsEverySteps, versionEverySteps, model, topics, deterministic, checkpoints, featureCacheMb, feederNice,
+        metricsEverySteps, versionEverySteps, versionInterval, model, topics, deterministic, checkpoints, featureCacheMb, feederNice,
         replay, keepVersions, value);
   }
 

@@ -111,6 +111,7 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
   private final long seed;
   private final int metricsEverySteps;
   private final int versionEverySteps;
+  private final long versionIntervalMs;
   private final ReplaySettings replay;
   private final int keepVersions;
   private final boolean deterministic;
@@ -154,6 +155,11 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
   /** Steps handed over to the training thread, applied or not. */
   private transient long stepsHandedOver;
   private transient long lastVersionStep;
+  /** A version is due (its steps have passed) but waits for the interval or the previous write. */
+  private transient boolean versionDue;
+  private transient long lastVersionWallMs;
+  /** The newest version's write by the link writer; null when none is queued. */
+  private transient CompletableFuture<Void> versionWrite;
   private transient List<byte[]> restoredAnnouncements;
   private transient boolean finished;
   private transient ClickToStepFreshness freshness;
@@ -179,6 +185,7 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
     this.seed = options.seed();
     this.metricsEverySteps = options.metricsEverySteps();
     this.versionEverySteps = options.versionEverySteps();
+    this.versionIntervalMs = options.versionInterval().toMillis();
     this.replay = options.replay();
     this.keepVersions = options.keepVersions();
     this.deterministic = options.deterministic();
@@ -380,8 +387,31 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
       emitMetrics();
     }
     if (versionEverySteps > 0 && stepsHandedOver % versionEverySteps == 0) {
+      versionDue = true;
+    }
+    if (versionDue && versionMayGo()) {
+      versionDue = false;
       publishVersion(false);
     }
+  }
+
+  /**
+   * Whether a due version may be written now: no sooner than the version interval after the previous one, and
+   * not while the previous one is still being written (a trainer on a backlog would queue them faster than they
+   * are written). In deterministic mode the trainer waits for the previous write instead, so that versions come
+   * at the same steps in every run.
+   */
+  private boolean versionMayGo() throws Exception {
+    if (System.currentTimeMillis() - lastVersionWallMs < versionIntervalMs) {
+      return false;
+    }
+    if (versionWrite != null && !versionWrite.isDone()) {
+      if (!deterministic) {
+        return false;
+      }
+      versionWrite.get();
+    }
+    return true;
   }
 
   /** One step, on the training thread. */
@@ -484,13 +514,16 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
     });
     List<ModelVersion> written = published.stream().map(ModelPublisher.Published::version).toList();
     ModelVersion version = written.get(0);
+    lastVersionWallMs = System.currentTimeMillis();
     if (later) {
-      links.queue(DualEncoderTrainer.Deferred.all(published.stream().map(ModelPublisher.Published::rest).toList()),
-          "version " + version.getVersion()).whenComplete((done, failure) -> {
-            if (failure != null) {
-              failTask(failure);
-            }
-          });
+      versionWrite = links.queue(
+          DualEncoderTrainer.Deferred.all(published.stream().map(ModelPublisher.Published::rest).toList()),
+          "version " + version.getVersion());
+      versionWrite.whenComplete((done, failure) -> {
+        if (failure != null) {
+          failTask(failure);
+        }
+      });
     }
     LOG.info("{} {} version {} at step {} ({}) in {} ms{}; announced with the next checkpoint",
         later ? "captured" : "wrote", modelName, version.getVersion(), version.getStep(), version.getUri(),

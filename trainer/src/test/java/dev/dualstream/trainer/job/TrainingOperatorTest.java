@@ -143,6 +143,21 @@ class TrainingOperatorTest {
     }
   }
 
+  /** Versions are due every 2 steps but an hour apart at least: a trainer on a backlog writes the first only. */
+  @Test
+  void theVersionIntervalSpacesVersionsOut(@TempDir Path store) throws Exception {
+    TrainerOptions options = options(store, 2).withVersionInterval(java.time.Duration.ofHours(1));
+    try (OneInputStreamOperatorTestHarness<FeaturizedExample, EncodedRecord> h = harness(options)) {
+      h.open();
+      feed(h, INPUT.subList(0, 8 * BATCH));
+      h.snapshot(1, 1);
+      h.notifyOfCompletedCheckpoint(1);
+      assertEquals(List.of(1L), versions(h).stream().map(ModelVersion::getVersion).toList());
+      assertEquals(2, versions(h).get(0).getStep(), "the first version is due at step 2 and written then");
+      assertFalse(Files.exists(store.resolve(CONFIG.modelName()).resolve("2")));
+    }
+  }
+
   @Test
   void aRestoreAnnouncesWhatItsCheckpointHeldAndDeletesWhatCameAfter(@TempDir Path store) throws Exception {
     OperatorSubtaskState snapshot;
