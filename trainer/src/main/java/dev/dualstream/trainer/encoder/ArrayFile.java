@@ -60,7 +60,16 @@ public final class ArrayFile {
     }
 
     public Writer ints(int... values) throws IOException {
-      for (int value : values) {
+      return ints(values, values.length);
+    }
+
+    /** The first {@code length} of {@code values}. */
+    public Writer ints(int[] values, int length) throws IOException {
+      if (length < 0 || length > values.length) {
+        throw new IndexOutOfBoundsException("length " + length + " of " + values.length + " values");
+      }
+      for (int i = 0; i < length; i++) {
+        int value = values[i];
         if (buffer.remaining() < Integer.BYTES) {
           drain();
         }
@@ -70,12 +79,20 @@ public final class ArrayFile {
     }
 
     public Writer floats(float[] values) throws IOException {
+      return floats(values, values.length);
+    }
+
+    /** The first {@code length} of {@code values}. */
+    public Writer floats(float[] values, int length) throws IOException {
+      if (length < 0 || length > values.length) {
+        throw new IndexOutOfBoundsException("length " + length + " of " + values.length + " values");
+      }
       int at = 0;
-      while (at < values.length) {
+      while (at < length) {
         if (buffer.remaining() < Float.BYTES) {
           drain();
         }
-        int n = Math.min(values.length - at, buffer.remaining() / Float.BYTES);
+        int n = Math.min(length - at, buffer.remaining() / Float.BYTES);
         buffer.asFloatBuffer().put(values, at, n);
         buffer.position(buffer.position() + n * Float.BYTES);
         at += n;

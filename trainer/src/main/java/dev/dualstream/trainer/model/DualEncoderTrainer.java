@@ -407,6 +407,10 @@ public final class DualEncoderTrainer implements AutoCloseable {
     }
   }
 
+  /** Where {@link #captureCheckpointDelta} copies the changed rows; busy until that delta is written. */
+  private final TableDelta.Buffers deltaBuffers = new TableDelta.Buffers();
+  private volatile boolean deltaBuffersBusy;
+
   /** The file of an incremental checkpoint that holds the table's changed rows and their optimizer state. */
   public static final String TABLE_DELTA_FILE = "table.delta";
 
@@ -439,15 +443,22 @@ public final class DualEncoderTrainer implements AutoCloseable {
   public Deferred captureCheckpointDelta(Path dir, Map<String, String> provenance, ArrayFile.Durability durability) {
     int[] rows = tableOptimizer.touched().drain();
     TableDelta delta;
+    // The rows go into the same arrays each time, unless the previous delta is still being written.
+    boolean reuse = !deltaBuffersBusy;
     try {
       Files.createDirectories(dir);
-      delta = TableDelta.capture(network.table().weights(), tableOptimizer, rows);
+      delta = TableDelta.capture(network.table().weights(), tableOptimizer, rows,
+          reuse ? deltaBuffers : new TableDelta.Buffers());
+      deltaBuffersBusy = reuse || deltaBuffersBusy;
       DenseOptimizerFile.write(dir, denseAdam, durability);
       if (objective != null) {
         objective.writeState(dir.resolve(NEGATIVES_FILE));
       }
       ModelStore.save(dir, network, manifest(provenance), durability, false);
     } catch (IOException | RuntimeException e) {
+      if (reuse) {
+        deltaBuffersBusy = false;
+      }
       tableOptimizer.touched().mark(rows); // not captured: the next checkpoint must carry them
       if (e instanceof IOException io) {
         throw new UncheckedIOException("cannot write the incremental trainer checkpoint to " + dir, io);
@@ -455,7 +466,15 @@ public final class DualEncoderTrainer implements AutoCloseable {
       throw (RuntimeException) e;
     }
     Path file = dir.resolve(TABLE_DELTA_FILE);
-    return new Deferred(rows.length, delta.bytes(), () -> delta.write(file, durability));
+    return new Deferred(rows.length, delta.bytes(), () -> {
+      try {
+        delta.write(file, durability);
+      } finally {
+        if (reuse) {
+          deltaBuffersBusy = false;
+        }
+      }
+    });
   }
 
   /**

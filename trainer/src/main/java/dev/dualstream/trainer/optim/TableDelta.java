@@ -20,7 +20,8 @@ import java.nio.file.Path;
  *
  * @param rows the table's rows (its buckets plus the padding row)
  * @param ids the changed rows, increasing
- * @param weights their weights, {@code ids.length x dim}
+ * @param weights their weights, {@code ids.length x dim} (the arrays may be longer, when {@link Buffers} are
+ *     reused: only that much of each is the delta)
  * @param first Adam's first moments or Adagrad's sums of the rows, {@code ids.length x dim}
  * @param second Adam's second moments of the rows; empty for Adagrad
  * @param steps Adam's per-row step counts; empty for Adagrad
@@ -33,6 +34,16 @@ public record TableDelta(TableOptimizer.Kind kind, int rows, int dim, int[] ids,
 
   /** Copies rows {@code ids} (increasing) of the table and its optimizer's state. */
   public static TableDelta capture(float[] table, TableOptimizer optimizer, int[] ids) {
+    return capture(table, optimizer, ids, new Buffers());
+  }
+
+  /**
+   * As {@link #capture(float[], TableOptimizer, int[])}, into {@code buffers}, grown as needed: a trainer that
+   * checkpoints every minute copies its changed rows into the same arrays each time instead of allocating some
+   * hundred MB (which the garbage collector then has to find). The delta is valid until the buffers are used
+   * again.
+   */
+  public static TableDelta capture(float[] table, TableOptimizer optimizer, int[] ids, Buffers buffers) {
     int dim = optimizer.dim();
     if ((long) table.length != (long) optimizer.rows() * dim) {
       throw new IllegalArgumentException("the table does not match its optimizer's " + optimizer.rows() + " x " + dim);
@@ -42,15 +53,30 @@ public record TableDelta(TableOptimizer.Kind kind, int rows, int dim, int[] ids,
         throw new IllegalArgumentException("row ids must be increasing and within the table, got " + ids[i]);
       }
     }
-    float[] weights = gather(table, ids, dim);
+    int n = ids.length * dim;
+    float[] weights = gather(table, ids, dim, buffers.weights = Buffers.atLeast(buffers.weights, n));
     if (optimizer instanceof LazyRowAdam adam) {
       return new TableDelta(TableOptimizer.Kind.ADAM, adam.rows(), dim, ids.clone(), weights,
-          gather(adam.firstMoments(), ids, dim), gather(adam.secondMoments(), ids, dim), gatherSteps(adam.rowSteps(),
-              ids));
+          gather(adam.firstMoments(), ids, dim, buffers.first = Buffers.atLeast(buffers.first, n)),
+          gather(adam.secondMoments(), ids, dim, buffers.second = Buffers.atLeast(buffers.second, n)),
+          gatherSteps(adam.rowSteps(), ids));
     }
     LazyRowAdagrad adagrad = (LazyRowAdagrad) optimizer;
     return new TableDelta(TableOptimizer.Kind.ADAGRAD, adagrad.rows(), dim, ids.clone(), weights,
-        gather(adagrad.sums(), ids, dim), new float[0], new int[0]);
+        gather(adagrad.sums(), ids, dim, buffers.first = Buffers.atLeast(buffers.first, n)), new float[0],
+        new int[0]);
+  }
+
+  /** Arrays that deltas are captured into, one capture after another (see {@link #capture}); not thread-safe. */
+  public static final class Buffers {
+    private float[] weights = new float[0];
+    private float[] first = new float[0];
+    private float[] second = new float[0];
+
+    /** {@code current} if it holds {@code n} values, else a new array (with room to spare when it grows one). */
+    private static float[] atLeast(float[] current, int n) {
+      return current.length >= n ? current : new float[current.length == 0 ? n : n + n / 8];
+    }
   }
 
   /** Writes the rows back into the table and the optimizer's state. */
@@ -81,10 +107,11 @@ public record TableDelta(TableOptimizer.Kind kind, int rows, int dim, int[] ids,
   /** Writes the delta to {@code file}; see the class comment for the format. */
   public void write(Path file, ArrayFile.Durability durability) throws IOException {
     try (ArrayFile.Writer out = ArrayFile.create(file, durability)) {
-      out.ints(MAGIC, FORMAT_VERSION, code(kind), rows, dim, ids.length, 0, 0).ints(ids).floats(weights)
-          .floats(first);
+      int n = ids.length * dim;
+      out.ints(MAGIC, FORMAT_VERSION, code(kind), rows, dim, ids.length, 0, 0).ints(ids).floats(weights, n)
+          .floats(first, n);
       if (kind == TableOptimizer.Kind.ADAM) {
-        out.floats(second).ints(steps);
+        out.floats(second, n).ints(steps);
       }
     }
   }
@@ -138,8 +165,7 @@ public record TableDelta(TableOptimizer.Kind kind, int rows, int dim, int[] ids,
     }
   }
 
-  private static float[] gather(float[] from, int[] ids, int dim) {
-    float[] out = new float[ids.length * dim];
+  private static float[] gather(float[] from, int[] ids, int dim, float[] out) {
     for (int i = 0; i < ids.length; i++) {
       System.arraycopy(from, ids[i] * dim, out, i * dim, dim);
     }
