@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Incremental checkpoints (a full link, then deltas of the changed table rows) in the real job: a restore
- * from a chain of three links trains on to the same state as a run without failures, and a chain whose middle
+ * from a chain of three links, the first compacted by the link writer from an earlier chain, trains on to the
+ * same state as a run without failures, and a chain whose middle
  * link is damaged is refused naming the link, the fallback being the newest checkpoint whose whole chain
  * verifies. Links no retained checkpoint needs are deleted as checkpoints complete.
  */
@@ -44,8 +45,10 @@ class IncrementalCheckpointIT {
     Map<String, byte[]> reference = ReferenceRun.finalState(broker);
     TrainerOptions options = options(broker, "chain.", work);
     FaultFixture.produce(broker, options.topics(), ExactlyOnceTrainingIT.EXAMPLES);
-    CheckpointLocator.Verified newest = runUntilTheNewestChainHasThreeLinks(options);
+    CheckpointLocator.Verified newest = runUntilTheNewestChainHasThreeLinks(options, true);
     assertTrue(newest.state().examplesApplied() < ExactlyOnceTrainingIT.EXAMPLES, "stopped mid-stream");
+    assertTrue(newest.state().chain().links().get(0).file().contains("-chk-"),
+        "the chain starts with a full link compacted from an earlier chain: " + newest.state().chain());
     assertEquals(0, Files.list(newest.directory()).filter(f -> f.getFileName().toString().endsWith(".link")).count());
 
     TrainerJob.runLocal(options.withCheckpoints(options.checkpoints().withRestoreFrom(newest.directory())));
@@ -113,7 +116,7 @@ class IncrementalCheckpointIT {
     int examples = 8_000;
     TrainerOptions options = options(broker, "chain-damaged.", work);
     FaultFixture.produce(broker, options.topics(), examples);
-    CheckpointLocator.Verified newest = runUntilTheNewestChainHasThreeLinks(options);
+    CheckpointLocator.Verified newest = runUntilTheNewestChainHasThreeLinks(options, false);
     TrainingSnapshot.Link middle = newest.state().chain().links().get(1);
     Path damaged = Path.of(newest.state().chain().store(), middle.file());
     RestoreFromCheckpointIT.flipMiddleByte(damaged);
@@ -139,11 +142,12 @@ class IncrementalCheckpointIT {
   }
 
   /**
-   * Runs the job, throttled, until a retained checkpoint's chain is a full link and two deltas, cancels it, and
-   * returns the newest such checkpoint (one newer may have completed while cancelling).
+   * Runs the job, throttled, until a retained checkpoint's chain is a full link and two deltas (with {@code
+   * compacted}, a full link compacted from an earlier chain rather than the base written at the start), cancels
+   * it, and returns the newest such checkpoint (one newer may have completed while cancelling).
    */
-  private static CheckpointLocator.Verified runUntilTheNewestChainHasThreeLinks(TrainerOptions options)
-      throws Exception {
+  private static CheckpointLocator.Verified runUntilTheNewestChainHasThreeLinks(TrainerOptions options,
+      boolean compacted) throws Exception {
     Path checkpoints = options.checkpoints().directory();
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1,
         TrainerJob.configuration(options));
@@ -157,11 +161,11 @@ class IncrementalCheckpointIT {
         if (Files.isDirectory(checkpoints) && CheckpointLocator.candidates(checkpoints).size() >= 3) {
           try {
             CheckpointLocator.Verified v = CheckpointLocator.resolve(checkpoints, false);
-            if (v.state().chain().links().size() == FULL_EVERY && v.state().examplesApplied() > 1_000) {
+            if (hasThreeLinks(v, compacted) && v.state().examplesApplied() > 1_000) {
               job.cancel().get(); // retained on cancel
               for (Path candidate : CheckpointLocator.candidates(checkpoints)) {
                 CheckpointLocator.Verified c = CheckpointLocator.verify(candidate);
-                if (c.state().chain().links().size() == FULL_EVERY) {
+                if (hasThreeLinks(c, compacted)) {
                   return c;
                 }
               }
@@ -178,6 +182,11 @@ class IncrementalCheckpointIT {
         job.cancel().get();
       }
     }
+  }
+
+  private static boolean hasThreeLinks(CheckpointLocator.Verified checkpoint, boolean compacted) {
+    List<TrainingSnapshot.Link> links = checkpoint.state().chain().links();
+    return links.size() == FULL_EVERY && (!compacted || links.get(0).file().contains("-chk-"));
   }
 
   private static long linkCount(TrainerOptions options) throws Exception {

@@ -129,6 +129,22 @@ class TableDeltaTest {
     }
   }
 
+  /** Many rows are copied in parts on several threads; every row lands where it belongs. */
+  @Test
+  void aLargeCaptureCopiedInParallelHoldsEveryRow() {
+    Trained live = new Trained(TableOptimizer.Kind.ADAGRAD, 50_000, 11);
+    for (int i = 0; i < live.table.length; i++) {
+      live.table[i] = i;
+    }
+    int[] ids = java.util.stream.IntStream.range(0, 50_000).filter(r -> r % 3 != 1).toArray();
+    TableDelta delta = TableDelta.capture(live.table, live.optimizer, ids);
+    for (int i = 0; i < ids.length; i++) {
+      for (int d = 0; d < DIM; d++) {
+        assertEquals(ids[i] * DIM + d, delta.weights()[i * DIM + d], "row " + ids[i]);
+      }
+    }
+  }
+
   /** The capture is a copy: training after it does not change what the delta holds. */
   @Test
   void aCapturedDeltaHoldsTheStateAtCaptureWhateverTrainingDoesNext() {
