@@ -86,12 +86,7 @@ class TableDeltaTest {
         assertEquals(delta.bytes(), Files.size(file));
         TableDelta.read(file).applyTo(restored.table, restored.optimizer);
       }
-      List<Object> expected = live.state();
-      List<Object> actual = restored.state();
-      for (int i = 0; i < expected.size(); i++) {
-        assertTrue(expected.get(i) instanceof float[] f ? Arrays.equals(f, (float[]) actual.get(i))
-            : Arrays.equals((int[]) expected.get(i), (int[]) actual.get(i)), kind + " array " + i);
-      }
+      assertSameState(kind, live, restored);
     }
   }
 
@@ -120,12 +115,7 @@ class TableDeltaTest {
         TableDelta.read(file).applyTo(restored.table, restored.optimizer);
         previous = delta;
       }
-      List<Object> expected = live.state();
-      List<Object> actual = restored.state();
-      for (int i = 0; i < expected.size(); i++) {
-        assertTrue(expected.get(i) instanceof float[] f ? Arrays.equals(f, (float[]) actual.get(i))
-            : Arrays.equals((int[]) expected.get(i), (int[]) actual.get(i)), kind + " array " + i);
-      }
+      assertSameState(kind, live, restored);
     }
   }
 
@@ -189,5 +179,15 @@ class TableDeltaTest {
     assertThrows(IllegalArgumentException.class, () -> delta.applyTo(other.table, other.optimizer));
     assertThrows(IllegalArgumentException.class, () -> TableDelta.capture(live.table, live.optimizer,
         new int[] {5, 3}));
+  }
+
+  /** The table and every optimizer array of {@code restored} equal {@code live}'s, bit for bit. */
+  private static void assertSameState(TableOptimizer.Kind kind, Trained live, Trained restored) {
+    List<Object> expected = live.state();
+    List<Object> actual = restored.state();
+    for (int i = 0; i < expected.size(); i++) {
+      assertTrue(expected.get(i) instanceof float[] f ? Arrays.equals(f, (float[]) actual.get(i))
+          : Arrays.equals((int[]) expected.get(i), (int[]) actual.get(i)), kind + " array " + i);
+    }
   }
 }
