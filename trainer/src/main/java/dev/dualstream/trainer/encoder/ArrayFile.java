@@ -185,4 +185,11 @@ public final class ArrayFile {
       return buffer.remaining() / width;
     }
   }
+
+  /** Forces a file written with {@link Durability#SCRATCH} to disk after all, on whatever thread can wait for it. */
+  public static void force(Path file) throws IOException {
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      channel.force(true);
+    }
+  }
 }

@@ -362,9 +362,13 @@ public final class DualEncoderTrainer implements AutoCloseable {
    */
   public Deferred captureVersion(Path dir, Map<String, String> provenance, TableReplica replica) {
     TableReplica.Capture table = replica.capture(network.table(), tableOptimizer.touched());
-    ModelStore.save(dir, network, manifest(provenance), ArrayFile.Durability.SYNCED, false);
+    // The dense layers go to the page cache here and are forced to disk with the table, off the training thread.
+    ModelStore.save(dir, network, manifest(provenance), ArrayFile.Durability.SCRATCH, false);
     Path file = dir.resolve(ModelManifest.EMBEDDINGS_FILE);
-    return new Deferred(table.rows(), 4L * (config.buckets() + 1L) * config.embeddingDim(), () -> table.writeTo(file));
+    return new Deferred(table.rows(), 4L * (config.buckets() + 1L) * config.embeddingDim(), () -> {
+      table.writeTo(file);
+      ArrayFile.force(dir.resolve(ModelManifest.DENSE_FILE));
+    });
   }
 
   /**
