@@ -7,6 +7,7 @@ import dev.dualstream.trainer.bench.Lockstep;
 import dev.dualstream.trainer.bench.TrainerBenchResult;
 import dev.dualstream.trainer.bench.TrainerBenchmark;
 import dev.dualstream.trainer.feature.Featurizer;
+import dev.dualstream.trainer.encoder.TransformerSpec;
 import dev.dualstream.trainer.model.ModelConfig;
 import dev.dualstream.trainer.model.TrainingPair;
 import java.io.IOException;
@@ -72,6 +73,12 @@ final class BenchTrainerCommand implements Callable<Integer> {
   @Mixin
   private CommonOptions.Seed seed;
 
+  @Option(names = "--encoder", paramLabel = "ENCODER", defaultValue = "bag",
+      description = "The tower to time, as `train --encoder` names it: " + TransformerSpec.SYNTAX
+          + ". The PyTorch peer (--export-batches, --lockstep) exists for the bag only. "
+          + "Default: ${DEFAULT-VALUE}.")
+  private String encoder;
+
   @Option(names = "--json", paramLabel = "FILE",
       description = "Also write the figures as JSON to FILE (median under \"examples_per_s\").")
   private Path json;
@@ -100,7 +107,7 @@ final class BenchTrainerCommand implements Callable<Integer> {
     TrainerBenchmark.Settings settings;
     try {
       config = TrainerBenchmark.benchmarkModel().toBuilder().batchSize(batchSize).threads(threads)
-          .build();
+          .transformer(TransformerSpec.parseEncoder(encoder)).build();
       settings = new TrainerBenchmark.Settings(warmupSteps, windowSteps, windows, seed.value);
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
@@ -134,6 +141,10 @@ final class BenchTrainerCommand implements Callable<Integer> {
 
   private void validate() {
     dataset.checked();
+    if (!"bag".equals(encoder) && (exportDir != null || lockstep != null)) {
+      throw new UserError("--export-batches and --lockstep compare the bag with PyTorch; drop them with --encoder "
+          + encoder);
+    }
     if (exportOnly && exportDir == null) {
       throw new UserError("--export-only needs --export-batches DIR");
     }

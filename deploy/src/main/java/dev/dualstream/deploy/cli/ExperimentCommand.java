@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
     name = "experiment",
     mixinStandardHelpOptions = true,
     description = {"Research experiments on real data; each prints a table and can write JSON.", ""},
-    subcommands = {ExperimentCommand.Negatives.class, ExperimentCommand.Distill.class, CommandLine.HelpCommand.class})
+    subcommands = {ExperimentCommand.Negatives.class, ExperimentCommand.Distill.class, ExperimentSparsityCommand.class,
+        CommandLine.HelpCommand.class})
 final class ExperimentCommand implements Callable<Integer> {
 
   @Spec

@@ -10,6 +10,7 @@ import dev.dualstream.trainer.job.TrainerOptions;
 import org.apache.flink.configuration.Configuration;
 import dev.dualstream.trainer.job.TrainerTopics;
 import dev.dualstream.trainer.distill.StudentSpec;
+import dev.dualstream.trainer.encoder.TransformerSpec;
 import dev.dualstream.trainer.model.ModelConfig;
 import dev.dualstream.trainer.negatives.NegativeConfig;
 import dev.dualstream.trainer.optim.TableOptimizer;
@@ -145,6 +146,13 @@ final class TrainCommand implements Callable<Integer> {
           + "model, so a restore needs the same setting. Default: ${DEFAULT-VALUE}.")
   private String negatives;
 
+  @Option(names = "--encoder", paramLabel = "ENCODER", defaultValue = "bag",
+      description = "The tower over the hashed ids: " + TransformerSpec.SYNTAX + ". bag: the mean of the ids' "
+          + "rows and an MLP (the fast default). transformer: the ids in order through Transformer blocks "
+          + "(2 layers, 4 heads, width 64, feed-forward 256 unless set), a few hundred times the bag's compute "
+          + "per example; topk=K keeps each token's K largest feed-forward activations. Default: ${DEFAULT-VALUE}.")
+  private String encoder;
+
   @Option(names = "--clicked-memory", paramLabel = "N",
       description = "Remember the documents the users of up to N queries clicked (the newest 4 per query) and "
           + "never draw them as negatives of those queries; `experiment negatives` uses 262144. 0: off. "
@@ -228,7 +236,8 @@ final class TrainCommand implements Callable<Integer> {
   TrainerOptions options() {
     ModelConfig.Builder model = ModelConfig.defaults().toBuilder().tableOptimizerWithItsLearningRate(tableOptimizer)
         .negatives(negativeConfig().withClickedMemory(clickedMemory))
-        .loss(weighting.applyTo(ModelConfig.defaults().loss()));
+        .loss(weighting.applyTo(ModelConfig.defaults().loss()))
+        .transformer(TransformerSpec.parseEncoder(encoder));
     if (batchSize != null) {
       model.batchSize(batchSize);
     }

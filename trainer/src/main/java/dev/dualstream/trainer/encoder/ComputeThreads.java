@@ -34,19 +34,26 @@ public final class ComputeThreads {
 
   private static final AtomicInteger THREAD_NUMBER = new AtomicInteger();
   private static final int CHUNKS_PER_THREAD = 4;
-  /** Intra-op threads of the native engine; see the class comment for why one. */
-  private static final int NATIVE_THREADS = 1;
   private static volatile Workers workers = new Workers(defaultParallelism());
 
   private ComputeThreads() {}
 
   /**
-   * Uses {@code threads} Java threads and one native intra-op thread; 0 or less uses one Java thread
-   * per core and keeps the engine's default.
+   * Uses {@code threads} Java threads and one native intra-op thread (see the class comment for why
+   * one); 0 or less uses one Java thread per core and keeps the engine's default.
    */
   public static void apply(int threads) {
+    apply(threads, 1);
+  }
+
+  /**
+   * Uses {@code threads} Java threads and {@code nativeThreads} native intra-op threads, for a tower
+   * whose native work dominates a step (the Transformer); {@code threads} 0 or less uses one Java
+   * thread per core and keeps the engine's default.
+   */
+  public static void apply(int threads, int nativeThreads) {
     if (threads > 0 && "PyTorch".equals(Engine.getInstance().getEngineName())) {
-      JniUtils.setNumThreads(NATIVE_THREADS);
+      JniUtils.setNumThreads(Math.max(1, nativeThreads));
     }
     int parallelism = threads > 0 ? threads : defaultParallelism();
     synchronized (ComputeThreads.class) {

@@ -9,16 +9,18 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The shared tower of the default dual encoder: an embedding bag over hashed ids, mean-pooled over
- * the non-padding ids, then an {@link MlpTower}. Queries and documents go through the same weights.
+ * The shared tower of the dual encoder: an embedding table over hashed ids, then a {@link Tower},
+ * by default the embedding bag (the mean of the non-padding ids' rows) and an {@link MlpTower},
+ * optionally a {@link TransformerTower} over the ids in order. Queries and documents go through the
+ * same weights.
  *
- * <p>A forward pass works on a {@link RowBatch}. The fast path ({@link #pool}, {@link
- * #encodePooled}) pools each sequence on the heap straight from the {@link EmbeddingTable} and
- * hands the towers the pooled {@code n x dim} matrix; in training that matrix is the leaf with a
- * gradient, and {@link BagPooling#backward} turns its gradient into the touched rows' gradients.
- * The native path ({@link #gather}, {@link #encode}) copies the distinct rows into one {@code
- * (size + 1) x dim} array whose last row is zero and pools by local index inside the engine; it
- * gives the same embeddings and serves as the reference in tests.
+ * <p>A forward pass works on a {@link RowBatch}. {@link #input} builds the tower's leaf on the heap
+ * straight from the {@link EmbeddingTable} (the pooled {@code n x dim} matrix for the bag, the
+ * padded token rows for the Transformer); in training the leaf has a gradient, and {@link
+ * #backward} turns it into the touched rows' gradients. For the bag model, the native path ({@link
+ * #gather}, {@link #encode}) copies the distinct rows into one {@code (size + 1) x dim} array whose
+ * last row is zero and pools by local index inside the engine; it gives the same embeddings and
+ * serves as the reference in tests.
  *
  * <p>Holds the tower's native arrays in its own manager; {@link #close()} frees them. Not
  * thread-safe.
@@ -27,10 +29,10 @@ public final class DualEncoderNetwork implements AutoCloseable {
 
   private final NDManager manager;
   private final EmbeddingTable table;
-  private final MlpTower tower;
+  private final Tower tower;
 
   /** Takes ownership of the manager the tower lives in. */
-  public DualEncoderNetwork(NDManager manager, EmbeddingTable table, MlpTower tower) {
+  public DualEncoderNetwork(NDManager manager, EmbeddingTable table, Tower tower) {
     this.manager = Objects.requireNonNull(manager, "manager");
     this.table = Objects.requireNonNull(table, "table");
     this.tower = Objects.requireNonNull(tower, "tower");
@@ -49,17 +51,22 @@ public final class DualEncoderNetwork implements AutoCloseable {
   }
 
   /**
-   * The mean-pooled rows of the batch's sequences {@code from..to-1}, as a new {@code (to - from) x
-   * dim} array in {@code step}, computed on the heap ({@link BagPooling}). In training it is the
-   * leaf the towers start from; {@link BagPooling#backward} carries its gradient to the table rows.
+   * The tower's input for the batch's sequences {@code from..to-1}, built on the heap from the
+   * table as a new array in {@code step}. In training its leaf is what autograd differentiates;
+   * {@link #backward} carries that gradient to the table rows.
    */
-  public NDArray pool(NDManager step, RowBatch batch, int from, int to) {
-    return step.create(BagPooling.pool(table, batch, from, to), new Shape(to - from, table.dim()));
+  public TowerInput input(NDManager step, RowBatch batch, int from, int to) {
+    return tower.input(step, table, batch, from, to);
   }
 
-  /** Embeds pooled rows ({@code n x dim}) to unit rows with the shared tower. */
-  public NDArray encodePooled(NDArray pooled, boolean withGradient) {
-    return tower.forward(pooled, withGradient);
+  /** Embeds an input to unit rows with the shared tower. */
+  public NDArray encode(TowerInput input, boolean withGradient) {
+    return tower.forward(input, withGradient);
+  }
+
+  /** Hands each distinct row of the input's batch its gradient, given the leaf's (see {@link Tower#backward}). */
+  public void backward(TowerInput input, float[] leafGradient, BagPooling.RowGradients sink) {
+    tower.backward(input, leafGradient, sink);
   }
 
   /**
@@ -69,13 +76,17 @@ public final class DualEncoderNetwork implements AutoCloseable {
    * @param withGradient whether the tower's parameters take part in autograd
    */
   public NDArray encode(NDArray rows, RowBatch batch, int from, int to, boolean withGradient) {
+    if (!(tower instanceof MlpTower bag)) {
+      throw new UnsupportedOperationException("the native path pools a bag; this tower is a "
+          + tower.getClass().getSimpleName());
+    }
     NDManager step = rows.getManager();
     int n = to - from;
     int width = batch.width(from, to);
     NDArray index = step.create(batch.paddedIndices(from, to), new Shape(n, width));
     NDArray inverseLengths = step.create(batch.inverseLengths(from, to), new Shape(n, 1));
     NDArray pooled = rows.get(index).sum(new int[] {1}).mul(inverseLengths);
-    return tower.forward(pooled, withGradient);
+    return bag.forward(pooled, withGradient);
   }
 
   /**
@@ -92,7 +103,7 @@ public final class DualEncoderNetwork implements AutoCloseable {
       int to = Math.min(sequences.size(), from + batchSize);
       try (NDManager step = manager.newSubManager()) {
         RowBatch batch = RowBatch.of(new ArrayList<>(sequences.subList(from, to)));
-        float[] flat = encodePooled(pool(step, batch, 0, to - from), false).toFloatArray();
+        float[] flat = encode(input(step, batch, 0, to - from), false).toFloatArray();
         for (int i = from; i < to; i++) {
           embeddings[i] = new float[out];
           System.arraycopy(flat, (i - from) * out, embeddings[i], 0, out);
@@ -111,7 +122,7 @@ public final class DualEncoderNetwork implements AutoCloseable {
     return table;
   }
 
-  public MlpTower tower() {
+  public Tower tower() {
     return tower;
   }
 

@@ -23,7 +23,7 @@ import java.util.SplittableRandom;
  * <p>File format: five little-endian ints (magic {@code 0x44534d54} "DSMT", format version 1, in,
  * hidden, out), then w1, b1, w2, b2 as little-endian float32, row-major.
  */
-public final class MlpTower {
+public final class MlpTower implements Tower {
   static final int MAGIC = 0x44534d54;
   static final int FORMAT_VERSION = 1;
 
@@ -113,6 +113,7 @@ public final class MlpTower {
   }
 
   /** Writes the weights; see the class comment for the format. */
+  @Override
   public void write(Path file, ArrayFile.Durability durability) throws IOException {
     try (ArrayFile.Writer writer = ArrayFile.create(file, durability)) {
       writer.ints(MAGIC, FORMAT_VERSION, in, hidden, out);
@@ -122,28 +123,46 @@ public final class MlpTower {
     }
   }
 
+  /** The mean-pooled rows of each sequence ({@link BagPooling#pool}), {@code n x in}. */
+  @Override
+  public TowerInput input(NDManager step, EmbeddingTable table, RowBatch batch, int from, int to) {
+    NDArray pooled = step.create(BagPooling.pool(table, batch, from, to), new Shape(to - from, in));
+    return new TowerInput(pooled, batch, from, to);
+  }
+
+  @Override
+  public NDArray forward(TowerInput input, boolean withGradient) {
+    return forward(input.leaf(), withGradient);
+  }
+
+  /** Spreads the pooled rows' gradient over the rows they averaged ({@link BagPooling#backward}). */
+  @Override
+  public void backward(TowerInput input, float[] leafGradient, BagPooling.RowGradients sink) {
+    if (input.from() != 0 || input.to() != input.batch().sequences()) {
+      throw new IllegalArgumentException("the bag's gradient is spread over whole batches only");
+    }
+    BagPooling.backward(input.batch(), leafGradient, in, sink);
+  }
+
   /**
    * Embeds pooled inputs ({@code n x in}) to unit rows ({@code n x out}) in the manager of {@code
    * pooled}. With {@code withGradient} false the parameters enter through detached views, so no
    * autograd graph is recorded whatever the thread's grad mode.
    */
   public NDArray forward(NDArray pooled, boolean withGradient) {
-    List<NDArray> p = withGradient ? parameters : detached(pooled.getManager());
+    List<NDArray> p = withGradient ? parameters : Tower.detached(parameters, pooled.getManager());
     NDArray hidden = Activation.relu(Linear.linear(pooled, p.get(0), p.get(1)).singletonOrThrow());
     NDArray output = Linear.linear(hidden, p.get(2), p.get(3)).singletonOrThrow();
     return output.normalize(2, 1, 1e-12);
   }
 
   /** The parameter arrays w1, b1, w2, b2 (live). */
+  @Override
   public List<NDArray> parameters() {
     return parameters;
   }
 
-  /** Copies of the parameter values w1, b1, w2, b2. */
-  public List<float[]> values() {
-    return parameters.stream().map(NDArray::toFloatArray).toList();
-  }
-
+  @Override
   public int inputDim() {
     return in;
   }
@@ -152,19 +171,9 @@ public final class MlpTower {
     return hidden;
   }
 
+  @Override
   public int outputDim() {
     return out;
-  }
-
-  private List<NDArray> detached(NDManager scratch) {
-    return parameters.stream()
-        .map(
-            p -> {
-              NDArray view = p.stopGradient();
-              view.attach(scratch);
-              return view;
-            })
-        .toList();
   }
 
   private static List<Shape> shapes(int in, int hidden, int out) {

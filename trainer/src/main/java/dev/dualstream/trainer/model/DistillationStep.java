@@ -9,6 +9,7 @@ import ai.djl.training.GradientCollector;
 import dev.dualstream.cache.SplitMix64;
 import dev.dualstream.trainer.encoder.DualEncoderNetwork;
 import dev.dualstream.trainer.encoder.RowBatch;
+import dev.dualstream.trainer.encoder.TowerInput;
 import dev.dualstream.trainer.loss.CandidateSoftmax;
 import dev.dualstream.trainer.loss.Distillation;
 import dev.dualstream.trainer.loss.DistillationConfig;
@@ -73,15 +74,15 @@ final class DistillationStep {
     candidates.documents().forEach(ids -> sequences.add(fold(ids, buckets, config.maxDocIds())));
     try (NDManager scope = network.newStepManager()) {
       RowBatch rows = RowBatch.of(sequences);
-      NDArray pooled = network.pool(scope, rows, 0, sequences.size());
-      pooled.setRequiresGradient(true);
+      TowerInput input = network.input(scope, rows, 0, sequences.size());
+      input.leaf().setRequiresGradient(true);
       double loss;
       float accuracy;
       long forwardDone;
       long backwardDone;
       synchronized (collectorLock) {
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-          NDArray embedded = network.encodePooled(pooled, true);
+          NDArray embedded = network.encode(input, true);
           NDArray queries = embedded.get(new NDIndex("0:{}", b));
           NDArray documents = embedded.get(new NDIndex("{}:", b));
           NDArray scores = queries.matMul(documents.transpose()).mul(Scalars.of(scope, (float) config.scale()));
@@ -105,7 +106,7 @@ final class DistillationStep {
           backwardDone = System.nanoTime();
         }
       }
-      ObjectiveStep.applyGradients(network, rows, pooled, scope, tableOptimizer, denseAdam);
+      ObjectiveStep.applyGradients(network, input, scope, tableOptimizer, denseAdam);
       return new StepResult(step, b, (float) loss, accuracy, rows.size(), forwardDone - start,
           backwardDone - forwardDone, System.nanoTime() - backwardDone);
     }

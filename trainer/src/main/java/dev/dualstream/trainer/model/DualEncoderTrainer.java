@@ -11,8 +11,10 @@ import dev.dualstream.trainer.encoder.ComputeThreads;
 import dev.dualstream.trainer.optim.TableDelta;
 import dev.dualstream.trainer.encoder.DualEncoderNetwork;
 import dev.dualstream.trainer.encoder.EmbeddingTable;
-import dev.dualstream.trainer.encoder.MlpTower;
+import dev.dualstream.trainer.encoder.Tower;
+import dev.dualstream.trainer.encoder.TransformerTower;
 import dev.dualstream.trainer.encoder.RowBatch;
+import dev.dualstream.trainer.encoder.TowerInput;
 import dev.dualstream.trainer.feature.Featurizer;
 import dev.dualstream.cache.CacheStats;
 import dev.dualstream.trainer.loss.DistillationConfig;
@@ -94,7 +96,7 @@ public final class DualEncoderTrainer implements AutoCloseable {
   public static DualEncoderTrainer create(ModelConfig config, long seed) {
     DjlOffline.ensure();
     Objects.requireNonNull(config, "config");
-    ComputeThreads.apply(config.threads());
+    ComputeThreads.apply(config.threads(), config.nativeThreads());
     DualEncoderNetwork network = ModelStore.initialNetwork(config, seed, true);
     try {
       return new DualEncoderTrainer(config, seed, network, newTableOptimizer(config));
@@ -123,7 +125,7 @@ public final class DualEncoderTrainer implements AutoCloseable {
   public static DualEncoderTrainer restore(Path checkpointDir) {
     DjlOffline.ensure();
     ModelManifest manifest = ModelStore.readManifest(checkpointDir);
-    ComputeThreads.apply(manifest.config().threads());
+    ComputeThreads.apply(manifest.config().threads(), manifest.config().nativeThreads());
     try {
       return resume(checkpointDir, manifest);
     } catch (IOException | RuntimeException e) {
@@ -204,8 +206,8 @@ public final class DualEncoderTrainer implements AutoCloseable {
     long start = System.nanoTime();
     try (NDManager scope = network.newStepManager()) {
       RowBatch rows = RowBatch.of(sequences);
-      NDArray pooled = network.pool(scope, rows, 0, 2 * size);
-      pooled.setRequiresGradient(true);
+      TowerInput input = network.input(scope, rows, 0, 2 * size);
+      input.leaf().setRequiresGradient(true);
       float loss;
       int correct;
       long forwardDone;
@@ -213,7 +215,7 @@ public final class DualEncoderTrainer implements AutoCloseable {
       synchronized (COLLECTOR_LOCK) {
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
           // One pass of the shared tower over queries and documents together: half the native calls.
-          NDArray embedded = network.encodePooled(pooled, true);
+          NDArray embedded = network.encode(input, true);
           NDArray queries = embedded.get(new NDIndex("0:{}", size));
           NDArray documents = embedded.get(new NDIndex("{}:", size));
           InBatchSoftmax.Result result =
@@ -227,7 +229,7 @@ public final class DualEncoderTrainer implements AutoCloseable {
           backwardDone = System.nanoTime();
         }
       }
-      ObjectiveStep.applyGradients(network, rows, pooled, scope, tableOptimizer, denseAdam);
+      ObjectiveStep.applyGradients(network, input, scope, tableOptimizer, denseAdam);
       steps++;
       examples += counted;
       return new StepResult(steps, size, loss, (float) correct / size, rows.size(),
@@ -331,6 +333,22 @@ public final class DualEncoderTrainer implements AutoCloseable {
   public float[][] embedIds(List<int[]> sequences) {
     sequences.forEach(this::checked);
     return network.embed(sequences, config.inferenceBatchSize());
+  }
+
+  /**
+   * The share of nonzero feed-forward activations of each Transformer block over the tokens of these
+   * id sequences, from a forward pass without gradients (the lazy neuron probe).
+   *
+   * @throws IllegalStateException if this model's tower is not a Transformer
+   */
+  public float[] feedForwardNonzero(List<int[]> sequences) {
+    if (!(network.tower() instanceof TransformerTower transformer)) {
+      throw new IllegalStateException("model " + config.modelName() + " has no Transformer blocks to probe");
+    }
+    sequences.forEach(this::checked);
+    try (NDManager scope = network.newStepManager()) {
+      return transformer.nonzeroFractions(network.input(scope, RowBatch.of(sequences), 0, sequences.size()));
+    }
   }
 
   /**
@@ -545,7 +563,7 @@ public final class DualEncoderTrainer implements AutoCloseable {
     Path newest = chain.get(chain.size() - 1);
     ModelManifest baseManifest = ModelStore.readManifest(base);
     ModelManifest manifest = ModelStore.readManifest(newest);
-    ComputeThreads.apply(manifest.config().threads());
+    ComputeThreads.apply(manifest.config().threads(), manifest.config().nativeThreads());
     try {
       if (Files.exists(base.resolve(TABLE_DELTA_FILE))) {
         throw new IOException("the chain starts with an incremental checkpoint, " + base);
@@ -574,7 +592,7 @@ public final class DualEncoderTrainer implements AutoCloseable {
     NDManager manager = NDManager.newBaseManager();
     DualEncoderNetwork network;
     try {
-      network = new DualEncoderNetwork(manager, table, MlpTower.read(manager, newest.resolve(ModelManifest.DENSE_FILE),
+      network = new DualEncoderNetwork(manager, table, Tower.read(manager, newest.resolve(ModelManifest.DENSE_FILE),
           true));
     } catch (IOException | RuntimeException e) {
       manager.close();
@@ -604,7 +622,8 @@ public final class DualEncoderTrainer implements AutoCloseable {
     Engine engine = Engine.getInstance();
     return engine.getEngineName() + " " + engine.getVersion() + " on " + network.device()
         + ", " + ComputeThreads.parallelism() + " compute threads"
-        + (config.threads() > 0 ? " (dense tower on 1 native thread)" : " (native: engine default)");
+        + (config.threads() > 0 ? " (dense tower on " + config.nativeThreads() + " native thread"
+            + (config.nativeThreads() == 1 ? ")" : "s)") : " (native: engine default)");
   }
 
   /** Human-readable provenance of the current state. */
@@ -622,7 +641,7 @@ public final class DualEncoderTrainer implements AutoCloseable {
         ModelManifest.FORMAT,
         ModelManifest.FORMAT_VERSION,
         config.modelName(),
-        ModelManifest.ENCODER,
+        config.encoderName(),
         network.dimension(),
         steps,
         examples,

@@ -9,6 +9,9 @@ import dev.dualstream.trainer.negatives.NegativeConfig;
 import dev.dualstream.trainer.optim.AdagradSettings;
 import dev.dualstream.trainer.optim.AdamSettings;
 import dev.dualstream.trainer.optim.TableOptimizer;
+import ai.djl.ndarray.types.Shape;
+import dev.dualstream.trainer.encoder.TransformerSpec;
+import dev.dualstream.trainer.encoder.TransformerTower;
 import java.io.Serializable;
 import java.util.Objects;
 
@@ -39,10 +42,14 @@ import java.util.Objects;
  * @param inferenceBatchSize texts per forward pass when embedding
  * @param threads compute threads of a step (process-wide): Java threads for the embedding bags and
  *     the sparse update, while the native engine runs the small dense tower on one intra-op thread
- *     (see {@code ComputeThreads}); 0 uses one Java thread per core and the engine's default
+ *     (see {@code ComputeThreads}), a Transformer on {@code threads}; 0 uses one Java thread per
+ *     core and the engine's default
  * @param negatives where each query's negatives come from and how their logits are corrected
  *     (default: in-batch, uncorrected); absent from older manifests, which read as the default
  * @param loss the loss over each query's candidates (default: softmax cross-entropy)
+ * @param transformer the tower: null for the default embedding bag and MLP, else a Transformer of
+ *     this shape over the ids in order (model width = embeddingDim, feed-forward width = hiddenDim,
+ *     positions = the larger of maxQueryIds and maxDocIds)
  */
 public record ModelConfig(
     String modelName,
@@ -65,7 +72,8 @@ public record ModelConfig(
     int inferenceBatchSize,
     int threads,
     NegativeConfig negatives,
-    LossConfig loss)
+    LossConfig loss,
+    TransformerSpec transformer)
     implements Serializable {
 
   /** The name of the default model in the store and on {@code models.versions}. */
@@ -101,6 +109,10 @@ public record ModelConfig(
     negatives = negatives == null ? NegativeConfig.defaults() : negatives;
     loss = loss == null ? LossConfig.defaults() : loss;
     negatives.validated();
+    if (transformer != null) {
+      TransformerTower.checkShape(embeddingDim, hiddenDim, outputDim,
+          Math.max(maxQueryIds, maxDocIds), transformer);
+    }
     // Constructing the settings validates the optimizer knobs with their own messages.
     new AdamSettings(learningRate, beta1, beta2, epsilon);
     new AdamSettings(embeddingLearningRate, beta1, beta2, epsilon);
@@ -122,7 +134,7 @@ public record ModelConfig(
         DEFAULT_MODEL_NAME, FeatureSpec.DEFAULT_BUCKETS, 64, 256, 128, 64, 128, 20.0, 1e-3,
         TableOptimizer.Kind.ADAGRAD.defaultLearningRate(), 0.9,
         0.999, 1e-8, TableOptimizer.Kind.ADAGRAD, 0.0, 0.02, 128, 512, 1, NegativeConfig.defaults(),
-        LossConfig.defaults());
+        LossConfig.defaults(), null);
   }
 
   /** The feature spec this configuration implies (all kinds, murmur3_32, default seed). */
@@ -141,11 +153,38 @@ public record ModelConfig(
 
   /**
    * Trained parameters: the table's rows ({@code buckets} of them; the padding row never trains) and
-   * the tower's two layers with their biases.
+   * the tower's, the bag's two layers with their biases or the Transformer's.
    */
   public long parameters() {
-    return (long) buckets * embeddingDim + (long) embeddingDim * hiddenDim + hiddenDim
-        + (long) hiddenDim * outputDim + outputDim;
+    long table = (long) buckets * embeddingDim;
+    if (transformer != null) {
+      return table + TransformerTower.shapes(embeddingDim, hiddenDim, outputDim, positions(),
+          transformer.layers()).stream().mapToLong(Shape::size).sum();
+    }
+    return table + (long) embeddingDim * hiddenDim + hiddenDim + (long) hiddenDim * outputDim
+        + outputDim;
+  }
+
+  /**
+   * The encoder's name in a model manifest: {@value ModelManifest#ENCODER} for the default bag,
+   * {@value ModelManifest#TRANSFORMER_ENCODER} with {@link #transformer()}.
+   */
+  public String encoderName() {
+    return transformer == null ? ModelManifest.ENCODER : ModelManifest.TRANSFORMER_ENCODER;
+  }
+
+  /**
+   * Intra-op threads of the native engine: one for the bag, whose small tower loses more to
+   * fork-join barriers than it gains (see {@code ComputeThreads}); {@link #threads()} for the
+   * Transformer, whose tower is most of a step.
+   */
+  public int nativeThreads() {
+    return transformer == null ? 1 : Math.max(1, threads);
+  }
+
+  /** The Transformer's positions: the longest id sequence, query or document, it reads. */
+  public int positions() {
+    return Math.max(maxQueryIds, maxDocIds);
   }
 
   /** Adam settings of the dense layers. */
@@ -222,6 +261,7 @@ public record ModelConfig(
     private int threads;
     private NegativeConfig negatives;
     private LossConfig loss;
+    private TransformerSpec transformer;
 
     private Builder(ModelConfig c) {
       modelName = c.modelName;
@@ -245,6 +285,7 @@ public record ModelConfig(
       threads = c.threads;
       negatives = c.negatives;
       loss = c.loss;
+      transformer = c.transformer;
     }
 
     public Builder modelName(String v) {
@@ -345,11 +386,20 @@ public record ModelConfig(
       return this;
     }
 
+    /**
+     * The tower: a Transformer of this shape over the ids in order (its model width is the embedding
+     * width, its feed-forward width the hidden width), or null for the default bag and MLP.
+     */
+    public Builder transformer(TransformerSpec v) {
+      transformer = v;
+      return this;
+    }
+
     public ModelConfig build() {
       return new ModelConfig(modelName, buckets, embeddingDim, hiddenDim, outputDim, maxQueryIds,
           maxDocIds, scale, learningRate, embeddingLearningRate, beta1, beta2, epsilon,
           tableOptimizer, adagradInitialAccumulator, embeddingInitScale, batchSize,
-          inferenceBatchSize, threads, negatives, loss);
+          inferenceBatchSize, threads, negatives, loss, transformer);
     }
   }
 }

@@ -27,6 +27,7 @@ record ModelManifest(
   static final String FORMAT = "dualstream-model";
   static final int FORMAT_VERSION = 1;
   static final String ENCODER = "hashed-bag-mlp";
+  static final String TRANSFORMER_ENCODER = "hashed-transformer";
   static final String FILE_NAME = "manifest.json";
   static final String EMBEDDINGS_FILE = "embeddings.f32";
   static final String DENSE_FILE = "dense.f32";

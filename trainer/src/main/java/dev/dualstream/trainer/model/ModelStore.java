@@ -8,7 +8,10 @@ import dev.dualstream.trainer.encoder.ArrayFile;
 import dev.dualstream.trainer.encoder.ComputeThreads;
 import dev.dualstream.trainer.encoder.DualEncoderNetwork;
 import dev.dualstream.trainer.encoder.EmbeddingTable;
+import ai.djl.ndarray.types.Shape;
 import dev.dualstream.trainer.encoder.MlpTower;
+import dev.dualstream.trainer.encoder.Tower;
+import dev.dualstream.trainer.encoder.TransformerTower;
 import dev.dualstream.trainer.feature.Featurizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -46,7 +49,7 @@ public final class ModelStore {
     DjlOffline.ensure();
     ModelManifest manifest = readManifest(versionDir);
     ModelConfig config = manifest.config();
-    ComputeThreads.apply(config.threads());
+    ComputeThreads.apply(config.threads(), config.nativeThreads());
     try {
       DualEncoderNetwork network = readNetwork(versionDir, manifest, false);
       String description = manifest.describe();
@@ -61,10 +64,10 @@ public final class ModelStore {
   /** The model a trainer with this configuration and seed starts from, before any step. */
   public static RetrievalModel untrained(ModelConfig config, long seed) {
     DjlOffline.ensure();
-    ComputeThreads.apply(config.threads());
+    ComputeThreads.apply(config.threads(), config.nativeThreads());
     DualEncoderNetwork network = initialNetwork(config, seed, false);
     String description =
-        "model " + config.modelName() + " (" + ModelManifest.ENCODER + "), untrained, seed " + seed
+        "model " + config.modelName() + " (" + config.encoderName() + "), untrained, seed " + seed
             + "\nconfig hash: " + configHash(config);
     return new DualEncoderModel(network, new Featurizer(config.featureSpec()),
         config.inferenceBatchSize(), () -> description, true);
@@ -89,9 +92,10 @@ public final class ModelStore {
     EmbeddingTable table = EmbeddingTable.read(tableFile);
     NDManager manager = NDManager.newBaseManager();
     try {
-      MlpTower tower = MlpTower.read(manager, denseFile, trainable);
+      Tower tower = Tower.read(manager, denseFile, trainable);
       if (table.buckets() != config.buckets() || table.dim() != config.embeddingDim()
-          || tower.hiddenDim() != config.hiddenDim() || tower.outputDim() != config.outputDim()) {
+          || !tower.shapes().equals(towerShapes(config))
+          || (tower instanceof TransformerTower t && !t.spec().equals(config.transformer()))) {
         throw new IOException("weight files do not match the dims in " + ModelManifest.FILE_NAME);
       }
       return new DualEncoderNetwork(manager, table, tower);
@@ -110,8 +114,11 @@ public final class ModelStore {
         (float) config.embeddingInitScale(), tableSeed);
     NDManager manager = NDManager.newBaseManager();
     try {
-      MlpTower tower = MlpTower.random(manager, config.embeddingDim(), config.hiddenDim(),
-          config.outputDim(), towerSeed, trainable);
+      Tower tower = config.transformer() == null
+          ? MlpTower.random(manager, config.embeddingDim(), config.hiddenDim(), config.outputDim(),
+              towerSeed, trainable)
+          : TransformerTower.random(manager, config.embeddingDim(), config.hiddenDim(),
+              config.outputDim(), config.positions(), config.transformer(), towerSeed, trainable);
       return new DualEncoderNetwork(manager, table, tower);
     } catch (RuntimeException e) {
       manager.close();
@@ -165,15 +172,31 @@ public final class ModelStore {
       throw new IllegalArgumentException(file + " is not a dualstream model manifest");
     }
     if (manifest.formatVersion() != ModelManifest.FORMAT_VERSION
-        || !ModelManifest.ENCODER.equals(manifest.encoder())) {
+        || !(ModelManifest.ENCODER.equals(manifest.encoder())
+            || ModelManifest.TRANSFORMER_ENCODER.equals(manifest.encoder()))) {
       throw new IllegalArgumentException(file + " has format version " + manifest.formatVersion()
           + " and encoder " + manifest.encoder() + "; this build reads version "
-          + ModelManifest.FORMAT_VERSION + " of " + ModelManifest.ENCODER);
+          + ModelManifest.FORMAT_VERSION + " of " + ModelManifest.ENCODER + " and "
+          + ModelManifest.TRANSFORMER_ENCODER);
     }
     if (manifest.config() == null || manifest.featureSpec() == null) {
       throw new IllegalArgumentException(file + " lacks the model config or feature spec");
     }
+    if (!manifest.config().encoderName().equals(manifest.encoder())) {
+      throw new IllegalArgumentException(file + " names encoder " + manifest.encoder()
+          + " but its config describes " + manifest.config().encoderName());
+    }
     return manifest;
+  }
+
+  /** The parameter shapes of the tower a configuration describes. */
+  private static List<Shape> towerShapes(ModelConfig config) {
+    if (config.transformer() != null) {
+      return TransformerTower.shapes(config.embeddingDim(), config.hiddenDim(), config.outputDim(),
+          config.positions(), config.transformer().layers());
+    }
+    return List.of(new Shape(config.hiddenDim(), config.embeddingDim()), new Shape(config.hiddenDim()),
+        new Shape(config.outputDim(), config.hiddenDim()), new Shape(config.outputDim()));
   }
 
   /** First 16 hex digits of the SHA-256 of the configuration's JSON. */

@@ -5,9 +5,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.GradientCollector;
-import dev.dualstream.trainer.encoder.BagPooling;
 import dev.dualstream.trainer.encoder.DualEncoderNetwork;
 import dev.dualstream.trainer.encoder.RowBatch;
+import dev.dualstream.trainer.encoder.TowerInput;
 import dev.dualstream.trainer.negatives.Batch;
 import dev.dualstream.trainer.negatives.DocKeys;
 import dev.dualstream.trainer.negatives.NegativeObjective;
@@ -63,15 +63,15 @@ final class ObjectiveStep {
     sequences.addAll(plan.documents());
     try (NDManager scope = network.newStepManager()) {
       RowBatch rows = RowBatch.of(sequences);
-      NDArray pooled = network.pool(scope, rows, 0, sequences.size());
-      pooled.setRequiresGradient(true);
+      TowerInput input = network.input(scope, rows, 0, sequences.size());
+      input.leaf().setRequiresGradient(true);
       NegativeObjective.Loss loss;
       float[] documents;
       long forwardDone;
       long backwardDone;
       synchronized (collectorLock) {
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-          NDArray embedded = network.encodePooled(pooled, true);
+          NDArray embedded = network.encode(input, true);
           NDArray queries = embedded.get(new NDIndex("0:{}", size));
           NDArray encoded = embedded.get(new NDIndex("{}:", size));
           loss = objective.loss(plan, queries, encoded);
@@ -82,7 +82,7 @@ final class ObjectiveStep {
         }
       }
       candidates = candidates(sequences.subList(0, size), plan, loss.scores(), step);
-      applyGradients(network, rows, pooled, scope, tableOptimizer, denseAdam);
+      applyGradients(network, input, scope, tableOptimizer, denseAdam);
       objective.update(plan, documents, step);
       return new StepResult(step, size, (float) loss.value(), (float) loss.accuracy(), rows.size(),
           forwardDone - start, backwardDone - forwardDone, System.nanoTime() - backwardDone,
@@ -127,16 +127,16 @@ final class ObjectiveStep {
   }
 
   /**
-   * Applies a step's gradients: the pooled rows' gradient is spread over the table rows the batch
+   * Applies a step's gradients: the tower input's gradient is spread over the table rows the batch
    * touched, each updated once by the table's lazy optimizer (rows in parallel over the compute
    * threads), then the dense tower takes its in-place Adam step.
    */
-  static void applyGradients(DualEncoderNetwork network, RowBatch rows, NDArray pooled, NDManager scope,
+  static void applyGradients(DualEncoderNetwork network, TowerInput input, NDManager scope,
       TableOptimizer tableOptimizer, DenseAdam denseAdam) {
-    NDArray gradient = pooled.getGradient();
+    NDArray gradient = input.leaf().getGradient();
     gradient.attach(scope);
     float[] weights = network.table().weights();
-    BagPooling.backward(rows, gradient.toFloatArray(), network.table().dim(),
+    network.backward(input, gradient.toFloatArray(),
         (row, grads, offset) -> tableOptimizer.updateRow(weights, row, grads, offset));
     denseAdam.step(scope);
   }

@@ -16,18 +16,32 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The training step's gradients against central finite differences of its loss, on a model small
- * enough to perturb every touched table entry: the pooled leaf's gradient from the engine, spread
- * over the table rows by {@link BagPooling#backward}, and the dense layers' gradients.
+ * The training step's gradients against central finite differences of its loss, on models small
+ * enough to perturb every touched table entry: the tower input's gradient from the engine, spread
+ * over the table rows by the tower's backward ({@link BagPooling#backward} for the bag, a
+ * scatter-add over token positions for the Transformer), and the dense parameters' gradients.
  */
 class GradientCheckTest {
 
+  /** Builds a tower of the kind under test, with the given values or seeded random ones. */
+  private interface Towers {
+    Tower make(NDManager manager, List<float[]> values, boolean trainable);
+  }
+
+  private static final Towers BAG = (manager, values, trainable) -> values == null
+      ? MlpTower.random(manager, 4, 6, 3, 22, trainable)
+      : MlpTower.of(manager, 4, 6, 3, values, trainable);
+
+  private static final TransformerSpec SPEC = new TransformerSpec(2, 2, 0);
+  private static final Towers TRANSFORMER = (manager, values, trainable) -> values == null
+      ? TransformerTower.random(manager, 4, 6, 3, 5, SPEC, 23, trainable)
+      : TransformerTower.of(manager, 4, 6, 3, 5, SPEC, values, trainable);
+
   private static final int BUCKETS = 40;
   private static final int DIM = 4;
-  private static final int HIDDEN = 6;
-  private static final int OUT = 3;
   private static final float SCALE = 4f;
-  private static final float H = 1e-2f;
+  /** Small enough that layer norm and softmax curvature stay below the tolerance, in float32. */
+  private static final float H = 2e-3f;
   private static final int PAIRS = 3;
   /** Queries then documents; rows repeat within a sequence (5, 5) and across them (3, 9). */
   private static final List<int[]> SEQUENCES = List.of(
@@ -35,11 +49,20 @@ class GradientCheckTest {
       new int[] {9, 17, 22, 3, 0}, new int[] {12, 25}, new int[] {30, 31, 9});
 
   @Test
-  void tableAndDenseGradientsMatchFiniteDifferences() {
+  void bagTableAndDenseGradientsMatchFiniteDifferences() {
+    check(BAG);
+  }
+
+  @Test
+  void transformerTableAndDenseGradientsMatchFiniteDifferences() {
+    check(TRANSFORMER);
+  }
+
+  private static void check(Towers towers) {
     EmbeddingTable table = EmbeddingTable.random(BUCKETS, DIM, 0.8f, 21);
     RowBatch batch = RowBatch.of(SEQUENCES);
     try (NDManager manager = NDManager.newBaseManager()) {
-      MlpTower tower = MlpTower.random(manager, DIM, HIDDEN, OUT, 22, true);
+      Tower tower = towers.make(manager, null, true);
       List<float[]> dense = tower.values();
       DualEncoderNetwork network = new DualEncoderNetwork(manager.newSubManager(), table, tower);
       Map<Integer, float[]> rowGrads = new HashMap<>();
@@ -53,9 +76,9 @@ class GradientCheckTest {
           int at = e.getKey() * DIM + k;
           float saved = weights[at];
           weights[at] = saved + H;
-          double plus = loss(table, dense, manager, batch);
+          double plus = loss(towers, table, dense, manager, batch);
           weights[at] = saved - H;
-          double minus = loss(table, dense, manager, batch);
+          double minus = loss(towers, table, dense, manager, batch);
           weights[at] = saved;
           double numeric = (plus - minus) / (2 * H);
           largest = Math.max(largest, Math.abs(numeric));
@@ -67,9 +90,9 @@ class GradientCheckTest {
         for (int i = 0; i < dense.get(p).length; i++) {
           List<float[]> shifted = copy(dense);
           shifted.get(p)[i] += H;
-          double plus = loss(table, shifted, manager, batch);
+          double plus = loss(towers, table, shifted, manager, batch);
           shifted.get(p)[i] -= 2 * H;
-          double minus = loss(table, shifted, manager, batch);
+          double minus = loss(towers, table, shifted, manager, batch);
           double numeric = (plus - minus) / (2 * H);
           largest = Math.max(largest, Math.abs(numeric));
           assertEquals(numeric, denseGrads.get(p)[i], 2e-3 + 2e-2 * Math.abs(numeric),
@@ -84,15 +107,18 @@ class GradientCheckTest {
   private static List<float[]> analytic(DualEncoderNetwork network, RowBatch batch,
       Map<Integer, float[]> rows) {
     try (NDManager scope = network.newStepManager()) {
-      NDArray pooled = network.pool(scope, batch, 0, 2 * PAIRS);
-      pooled.setRequiresGradient(true);
+      TowerInput input = network.input(scope, batch, 0, 2 * PAIRS);
+      input.leaf().setRequiresGradient(true);
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-        collector.backward(lossOf(network.encodePooled(pooled, true)));
+        collector.backward(lossOf(network.encode(input, true)));
       }
-      NDArray grad = pooled.getGradient();
+      NDArray grad = input.leaf().getGradient();
       grad.attach(scope);
-      BagPooling.backward(batch, grad.toFloatArray(), DIM,
-          (row, g, offset) -> rows.put(row, java.util.Arrays.copyOfRange(g, offset, offset + DIM)));
+      network.backward(input, grad.toFloatArray(), (row, g, offset) -> {
+        synchronized (rows) {
+          rows.put(row, java.util.Arrays.copyOfRange(g, offset, offset + DIM));
+        }
+      });
       List<float[]> dense = new ArrayList<>();
       for (NDArray p : network.tower().parameters()) {
         NDArray g = p.getGradient();
@@ -103,12 +129,12 @@ class GradientCheckTest {
     }
   }
 
-  private static double loss(EmbeddingTable table, List<float[]> dense, NDManager manager,
-      RowBatch batch) {
+  private static double loss(Towers towers, EmbeddingTable table, List<float[]> dense,
+      NDManager manager, RowBatch batch) {
     try (NDManager scope = manager.newSubManager()) {
-      MlpTower tower = MlpTower.of(scope, DIM, HIDDEN, OUT, dense, false);
+      Tower tower = towers.make(scope, dense, false);
       DualEncoderNetwork network = new DualEncoderNetwork(scope.newSubManager(), table, tower);
-      return lossOf(network.encodePooled(network.pool(scope, batch, 0, 2 * PAIRS), false))
+      return lossOf(network.encode(network.input(scope, batch, 0, 2 * PAIRS), false))
           .getFloat();
     }
   }

@@ -139,11 +139,13 @@ class TrainerCheckpointTest {
   @Test
   void aChainOfIncrementalCheckpointsRestoresAndContinuesBitIdentically() throws Exception {
     // A table sixteen times the ids the batches use, so that a delta is visibly a part of it.
-    // The third trains with the negative cache, whose state each link holds in full.
+    // The third trains with the negative cache, whose state each link holds in full; the fourth is a Transformer.
     for (ModelConfig config : List.of(ADAM.toBuilder().buckets(1 << 14).build(),
         ADAGRAD.toBuilder().buckets(1 << 14).build(), ADAGRAD.toBuilder().buckets(1 << 14).modelName("cached")
             .negatives(dev.dualstream.trainer.negatives.NegativeConfig.defaults().withCache(64, 16)
-                .withCacheRefresh(true, 8)).build())) {
+                .withCacheRefresh(true, 8)).build(),
+        ADAGRAD.toBuilder().buckets(1 << 14).modelName("transformer")
+            .transformer(dev.dualstream.trainer.encoder.TransformerSpec.defaults()).build())) {
       List<List<TrainingPair>> batches = batches();
       String name = config.modelName() + "-" + config.tableOptimizer();
       Path full = dir.resolve(name + "-full");
