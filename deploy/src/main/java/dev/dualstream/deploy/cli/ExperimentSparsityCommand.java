@@ -49,7 +49,7 @@ final class ExperimentSparsityCommand implements Callable<Integer> {
   private boolean quick;
 
   @Option(names = "--examples", paramLabel = "N",
-      description = "Training examples from the click log, the same for every run. Default: 12800.")
+      description = "Training examples from the click log, the same for every run. Default: 25600.")
   private Integer examples;
 
   @Option(names = "--seed", paramLabel = "N",
@@ -87,7 +87,7 @@ final class ExperimentSparsityCommand implements Callable<Integer> {
           examples != null ? examples : base.examples(), seed != null ? seed : base.seed(), base.batchSize(),
           evalQueries != null ? evalQueries : base.evalQueries(), base.points(),
           widths != null ? widths : base.widths(), depths != null ? depths : base.depths(),
-          topK != null ? topK : base.topK(), base.epochs(), base.labelNoise(), base.tokenDropout());
+          topK != null ? topK : base.topK(), base.epochs(), base.labelNoise(), base.tokenDropout(), base.buckets());
       report = SparsityExperiment.run(options, line -> {
         out.println(line);
         out.flush();

@@ -182,18 +182,22 @@ public final class SparsityExperiment {
   }
 
   /** A model's scores on the test queries. */
-  private record Scores(double recall, double ece, double droppedRecall) {}
+  record Scores(double recall, double ece, double droppedRecall) {}
 
   /** Scores models on the test split, and on the same queries with words dropped. */
-  private static final class Evaluation {
+  static final class Evaluation {
     private final BeirDataset dataset;
     private final BeirDataset dropped;
     private final int evalQueries;
 
     Evaluation(BeirDataset dataset, SparsityExperimentOptions options) {
+      this(dataset, options.evalQueries(), options.tokenDropout(), options.seed());
+    }
+
+    Evaluation(BeirDataset dataset, int evalQueries, double tokenDropout, long seed) {
       this.dataset = dataset;
-      this.dropped = withWordsDropped(dataset, options.tokenDropout(), options.seed());
-      this.evalQueries = options.evalQueries();
+      this.dropped = withWordsDropped(dataset, tokenDropout, seed);
+      this.evalQueries = evalQueries;
     }
 
     int queries() {

@@ -21,16 +21,18 @@ import java.util.Objects;
  * @param epochs passes of the repeated-examples variant over its share of the stream
  * @param labelNoise share of pairs whose clicked document is replaced by another example's
  * @param tokenDropout share of a test query's words dropped for the robustness score
+ * @param buckets hash buckets of every model's table
  */
 public record SparsityExperimentOptions(Path dataset, int examples, long seed, int batchSize, int evalQueries,
     int points, List<Integer> widths, List<Integer> depths, List<Integer> topK, int epochs, double labelNoise,
-    double tokenDropout) {
+    double tokenDropout, int buckets) {
 
   /** Model width, heads and hashed ids of every run. */
   static final int MODEL_WIDTH = 64;
   static final int HEADS = 4;
   static final int QUERY_IDS = 16;
   static final int DOC_IDS = 48;
+  /** Table rows of every run: a quarter of the default model's, ample for the experiment's streams. */
   static final int BUCKETS = 1 << 18;
 
   public SparsityExperimentOptions {
@@ -39,6 +41,7 @@ public record SparsityExperimentOptions(Path dataset, int examples, long seed, i
     positive("batch size", batchSize);
     positive("points", points);
     positive("epochs", epochs);
+    positive("buckets", buckets);
     if (evalQueries < 0) {
       throw new IllegalArgumentException("eval queries must be 0 (all) or more, got " + evalQueries);
     }
@@ -69,14 +72,14 @@ public record SparsityExperimentOptions(Path dataset, int examples, long seed, i
 
   /** The full run: three widths by two depths, the two variants and three values of k; under an hour on two cores. */
   public static SparsityExperimentOptions defaults(Path dataset) {
-    return new SparsityExperimentOptions(dataset, 12_800, 42, 64, 500, 4, List.of(256, 512, 1024), List.of(2, 4),
-        List.of(16, 64), 8, 0.3, 0.25);
+    return new SparsityExperimentOptions(dataset, 25_600, 42, 64, 500, 5, List.of(256, 512, 1024), List.of(2, 4),
+        List.of(16, 64), 8, 0.3, 0.25, BUCKETS);
   }
 
   /** A look in a few minutes: the same design, smaller everywhere. */
   public static SparsityExperimentOptions quick(Path dataset) {
     return new SparsityExperimentOptions(dataset, 2_560, 42, 64, 200, 2, List.of(64, 128, 256), List.of(1, 2),
-        List.of(16), 4, 0.3, 0.25);
+        List.of(16), 4, 0.3, 0.25, BUCKETS);
   }
 
   /** The width of the variants and the Top-k comparison. */
@@ -86,7 +89,7 @@ public record SparsityExperimentOptions(Path dataset, int examples, long seed, i
 
   /** The model of one run: a Transformer of this feed-forward width, depth and k (0: all kept). */
   ModelConfig model(int width, int depth, int k) {
-    return ModelConfig.defaults().toBuilder().modelName("sparsity").buckets(BUCKETS)
+    return ModelConfig.defaults().toBuilder().modelName("sparsity").buckets(buckets)
         .dims(MODEL_WIDTH, width, MODEL_WIDTH).maxIds(QUERY_IDS, DOC_IDS).batchSize(batchSize).threads(2)
         .transformer(new TransformerSpec(depth, HEADS, k)).build();
   }

@@ -98,6 +98,52 @@ public final class TransformerTower implements Tower {
     return of(manager, d, f, out, positions, spec, values, trainable);
   }
 
+  /** How {@link #grown} fills the layers it adds on top of a trained tower. */
+  public enum Growth {
+    /** Progressive stacking (Gong et al. 2019): copies of all trained layers, in order, on top. */
+    STACK_ALL,
+    /** Few-shot stacking (paper 2): copies of the top trained layer on top. */
+    STACK_TOP,
+    /** Fresh random layers on top, initialised as {@link #random} initialises them. */
+    RANDOM
+  }
+
+  /**
+   * A deeper tower that starts from this one: its layers at the bottom, {@code layers} in all,
+   * the ones above filled as {@code growth} says; positions, the final layer norm and the output
+   * map copied. Width, heads and Top-k stay.
+   *
+   * @param seed seeds the fresh layers of {@link Growth#RANDOM}
+   * @throws IllegalArgumentException if {@code layers} is not more than this tower's
+   */
+  public TransformerTower grown(NDManager manager, int layers, Growth growth, long seed, boolean trainable) {
+    int from = spec.layers();
+    if (layers <= from) {
+      throw new IllegalArgumentException("a grown tower needs more than the " + from + " layers it grows from, got "
+          + layers);
+    }
+    TransformerSpec grownSpec = new TransformerSpec(layers, spec.heads(), spec.topK());
+    List<float[]> mine = values();
+    List<float[]> fresh;
+    try (NDManager scratch = manager.newSubManager()) {
+      fresh = random(scratch, d, f, out, positions, grownSpec, seed, false).values();
+    }
+    List<float[]> values = new ArrayList<>(fresh.size());
+    values.add(mine.get(0));
+    for (int layer = 0; layer < layers; layer++) {
+      int source = switch (growth) {
+        case STACK_ALL -> layer % from;
+        case STACK_TOP -> Math.min(layer, from - 1);
+        case RANDOM -> layer < from ? layer : -1;
+      };
+      for (int i = 1; i <= PER_LAYER; i++) {
+        values.add(source < 0 ? fresh.get(layer * PER_LAYER + i) : mine.get(source * PER_LAYER + i).clone());
+      }
+    }
+    values.addAll(mine.subList(1 + from * PER_LAYER, mine.size()));
+    return of(manager, d, f, out, positions, grownSpec, values, trainable);
+  }
+
   /** Weights from values in {@link #parameters()} order. */
   public static TransformerTower of(NDManager manager, int d, int f, int out, int positions,
       TransformerSpec spec, List<float[]> values, boolean trainable) {

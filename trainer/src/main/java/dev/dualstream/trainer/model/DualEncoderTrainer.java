@@ -336,6 +336,37 @@ public final class DualEncoderTrainer implements AutoCloseable {
   }
 
   /**
+   * Grows this trainer's Transformer to {@code layers} blocks (progressive or few-shot stacking, or
+   * fresh layers on top; see {@link TransformerTower#grown}) and returns a trainer for the deeper
+   * model that goes on from here: the same table with its optimizer state, steps and examples,
+   * and a fresh Adam for the tower, whose shape changed (the re-warmed optimizer the stacking
+   * papers restart with). Hands the table over: this trainer is closed and must not be used again.
+   *
+   * @throws IllegalStateException if this model's tower is not a Transformer
+   * @throws IllegalArgumentException if {@code layers} is not more than it has
+   */
+  public DualEncoderTrainer grow(int layers, TransformerTower.Growth growth) {
+    if (!(network.tower() instanceof TransformerTower transformer)) {
+      throw new IllegalStateException("model " + config.modelName() + " has no Transformer blocks to grow");
+    }
+    ModelConfig deeper = config.toBuilder().transformer(config.transformer().withLayers(layers)).build();
+    NDManager manager = NDManager.newBaseManager();
+    DualEncoderTrainer grown;
+    try {
+      TransformerTower tower = transformer.grown(manager, layers, growth, seed + layers, true);
+      grown = new DualEncoderTrainer(deeper, seed, new DualEncoderNetwork(manager, network.table(), tower),
+          tableOptimizer);
+    } catch (RuntimeException e) {
+      manager.close();
+      throw e;
+    }
+    grown.steps = steps;
+    grown.examples = examples;
+    network.close();
+    return grown;
+  }
+
+  /**
    * The share of nonzero feed-forward activations of each Transformer block over the tokens of these
    * id sequences, from a forward pass without gradients (the lazy neuron probe).
    *

@@ -124,6 +124,46 @@ class TransformerTowerTest {
   }
 
   @Test
+  void growingCopiesTheTrainedLayersAsEachGrowthSays() {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      TransformerTower small = TransformerTower.random(manager, D, F, OUT, POSITIONS,
+          new TransformerSpec(2, 2, 0), 5, true);
+      List<float[]> from = small.values();
+      int perLayer = 12;
+      int tail = from.size() - 4;
+      for (TransformerTower.Growth growth : TransformerTower.Growth.values()) {
+        TransformerTower grown = small.grown(manager, 5, growth, 6, true);
+        assertEquals(5, grown.spec().layers());
+        List<float[]> to = grown.values();
+        assertEquals(1 + 5 * perLayer + 4, to.size());
+        assertArrayEquals(from.get(0), to.get(0), growth + ": positions");
+        for (int i = 0; i < 4; i++) {
+          assertArrayEquals(from.get(tail + i), to.get(1 + 5 * perLayer + i), growth + ": final norm and output");
+        }
+        for (int layer = 0; layer < 5; layer++) {
+          int source = switch (growth) {
+            case STACK_ALL -> layer % 2;
+            case STACK_TOP -> Math.min(layer, 1);
+            case RANDOM -> layer < 2 ? layer : -1;
+          };
+          for (int i = 1; i <= perLayer; i++) {
+            float[] actual = to.get(layer * perLayer + i);
+            if (source >= 0) {
+              assertArrayEquals(from.get(source * perLayer + i), actual, growth + " layer " + layer + " part " + i);
+            } else if (i == 3) {
+              // A fresh layer's attention map is random, unlike either trained one.
+              assertTrue(!java.util.Arrays.equals(from.get(perLayer + i), actual)
+                  && !java.util.Arrays.equals(from.get(i), actual), growth + " layer " + layer);
+            }
+          }
+        }
+      }
+      assertThrows(IllegalArgumentException.class,
+          () -> small.grown(manager, 2, TransformerTower.Growth.STACK_ALL, 1, true));
+    }
+  }
+
+  @Test
   void encodersAreReadFromTheirCommandLineNames() {
     assertEquals(null, TransformerSpec.parseEncoder("bag"));
     assertEquals(TransformerSpec.defaults(), TransformerSpec.parseEncoder("transformer"));

@@ -90,6 +90,35 @@ class TransformerTrainerTest {
     }
   }
 
+  @Test
+  void aGrownTrainerKeepsTheTableAndGoesOnLearning() throws Exception {
+    SyntheticPairs data = new SyntheticPairs(4, TINY_TRANSFORMER.buckets());
+    List<List<TrainingPair>> batches = new ArrayList<>();
+    for (int i = 0; i < 160; i++) {
+      batches.add(data.batch(16));
+    }
+    DualEncoderTrainer small = DualEncoderTrainer.create(TINY_TRANSFORMER, 3);
+    batches.subList(0, 80).forEach(small::step);
+    small.save(dir.resolve("small"), Map.of());
+    List<StepResult> after = new ArrayList<>();
+    try (DualEncoderTrainer grown = small.grow(4, dev.dualstream.trainer.encoder.TransformerTower.Growth.STACK_ALL)) {
+      assertEquals(80, grown.steps());
+      assertEquals(80 * 16, grown.examples());
+      assertEquals(4, grown.config().transformer().layers());
+      grown.save(dir.resolve("grown"), Map.of());
+      batches.subList(80, 160).forEach(b -> after.add(grown.step(b)));
+    }
+    assertArrayEquals(Files.readAllBytes(dir.resolve("small").resolve("embeddings.f32")),
+        Files.readAllBytes(dir.resolve("grown").resolve("embeddings.f32")), "the table carries over");
+    assertTrue(mean(after.subList(70, 80), true) < mean(after.subList(0, 10), true),
+        "the grown model learns on: " + mean(after.subList(0, 10), true) + " -> " + mean(after.subList(70, 80), true));
+    assertThrows(IllegalStateException.class, () -> {
+      try (DualEncoderTrainer bag = DualEncoderTrainer.create(DualEncoderTrainerTest.TINY, 1)) {
+        bag.grow(2, dev.dualstream.trainer.encoder.TransformerTower.Growth.STACK_ALL);
+      }
+    });
+  }
+
   private static double mean(List<StepResult> results, boolean loss) {
     return results.stream().mapToDouble(r -> loss ? r.loss() : r.accuracy()).average().orElseThrow();
   }
