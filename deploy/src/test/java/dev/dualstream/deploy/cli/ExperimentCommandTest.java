@@ -67,6 +67,23 @@ class ExperimentCommandTest {
     assertRefused("at least one batch", "experiment", "negatives", "--dataset", dir.toString(), "--examples", "3");
   }
 
+  @Test
+  void theTransformerExperimentsRefuseImpossibleRunsInOneLine(@TempDir Path dir) {
+    String data = dir.toString();
+    assertRefused("top-k 600 must be between 1 and the middle width 512", "experiment", "sparsity", "--dataset",
+        data, "--top-k", "16,600");
+    assertRefused("a depth must be at least 1, got 0", "experiment", "sparsity", "--dataset", data, "--depths", "2,0");
+    assertRefused("fewer than two per point", "experiment", "stacking", "--dataset", data, "--examples", "640");
+    assertRefused("layers and width must be positive", "experiment", "stacking", "--dataset", data, "--layers",
+        "0");
+    for (String experiment : new String[] {"sparsity", "stacking"}) {
+      CliRun help = run("experiment", experiment, "--help");
+      for (String option : new String[] {"--json", "--examples", "--seed", "--quick"}) {
+        assertTrue(help.out.contains(option), experiment + " " + option);
+      }
+    }
+  }
+
   /** Both experiments take --report; a bad one is refused before any training, in one line. */
   @Test
   void aReportDirectoryWithoutParentOrNegativePointsIsRefusedBeforeTraining(@TempDir Path dir) {

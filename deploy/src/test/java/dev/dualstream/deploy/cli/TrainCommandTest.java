@@ -111,6 +111,21 @@ class TrainCommandTest {
   }
 
   @Test
+  void theEncoderIsTheBagUnlessATransformerIsAskedFor() {
+    TrainCommand bag = new TrainCommand();
+    new CommandLine(bag).parseArgs();
+    assertEquals(null, bag.options().model().transformer());
+    TrainCommand transformer = new TrainCommand();
+    new CommandLine(transformer).parseArgs("--encoder", "transformer:layers=3,topk=32", "--student", "small");
+    TrainerOptions options = transformer.options();
+    assertEquals(new dev.dualstream.trainer.encoder.TransformerSpec(3, 4, 32), options.model().transformer());
+    assertEquals(null, options.students().get(0).config().transformer(), "a student is the cheap bag");
+    assertRefused("unknown encoder 'lstm'", "train", "--encoder", "lstm");
+    assertRefused("5 heads do not divide the model width 64", "train", "--encoder", "transformer:heads=5");
+    assertRefused("top-k 512 exceeds the feed-forward width 256", "train", "--encoder", "transformer:topk=512");
+  }
+
+  @Test
   void anUnknownTableOptimizerIsABadUsageNamingTheChoices() {
     CliRun r = run("train", "--table-optimizer", "SGD");
     assertEquals(2, r.code);

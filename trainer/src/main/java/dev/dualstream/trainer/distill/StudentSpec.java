@@ -63,9 +63,9 @@ public record StudentSpec(ModelConfig config, DistillationConfig distillation, b
   /**
    * A student from its textual form, {@code NAME[:KEY=VALUE,...]}. Unnamed keys take the defaults: a quarter of
    * the teacher's buckets at its table width, a quarter of its tower's hidden width and half its output
-   * width (together under a quarter of its parameters), and {@link DistillationConfig#defaults()}. The student trains with the
-   * teacher's optimizers and batch, on in-batch negatives of its own model config (it learns on the teacher's
-   * candidates). {@code teacher=joint} makes it learn from the joint teacher's scores instead of the dense one's.
+   * width (together under a quarter of its parameters), the bag and MLP whatever the teacher's tower, and
+   * {@link DistillationConfig#defaults()}. The student trains with the teacher's optimizers and batch, on
+   * in-batch negatives of its own model config (it learns on the teacher's candidates). {@code teacher=joint} makes it learn from the joint teacher's scores instead of the dense one's.
    *
    * @throws IllegalArgumentException in one line, for an unknown key, a bad value or a student that cannot
    *     learn from {@code teacher}
@@ -78,7 +78,7 @@ public record StudentSpec(ModelConfig config, DistillationConfig distillation, b
     }
     ModelConfig.Builder model = teacher.toBuilder().modelName(name).buckets(Math.max(1, teacher.buckets() / 4))
         .dims(teacher.embeddingDim(), Math.max(1, teacher.hiddenDim() / 4), Math.max(1, teacher.outputDim() / 2))
-        .negatives(null).loss(null);
+        .negatives(null).loss(null).transformer(null);
     DistillationConfig distillation = DistillationConfig.defaults();
     boolean fromJoint = false;
     if (colon >= 0) {

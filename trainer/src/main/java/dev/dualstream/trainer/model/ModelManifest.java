@@ -45,7 +45,8 @@ record ModelManifest(
         .append(", seed ").append(seed).append('\n');
     out.append("dims: buckets ").append(config.buckets()).append(", embedding ")
         .append(config.embeddingDim()).append(", hidden ").append(config.hiddenDim())
-        .append(", output ").append(dimension).append('\n');
+        .append(", output ").append(dimension)
+        .append(config.transformer() == null ? "" : ", " + config.transformer().describe()).append('\n');
     out.append("features: ").append(featureSpec.toJson()).append('\n');
     out.append("config hash: ").append(configHash).append('\n');
     out.append("provenance:");
