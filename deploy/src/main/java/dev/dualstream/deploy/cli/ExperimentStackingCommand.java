@@ -71,7 +71,8 @@ final class ExperimentStackingCommand implements Callable<Integer> {
       StackingExperimentOptions options = new StackingExperimentOptions(dir,
           examples != null ? examples : base.examples(), seed != null ? seed : base.seed(), base.batchSize(),
           evalQueries != null ? evalQueries : base.evalQueries(), base.points(),
-          layers != null ? layers : base.layers(), base.width(), base.smallShare(), base.buckets());
+          layers != null ? layers : base.layers(), base.width(), base.smallShare(), base.buckets(),
+          base.heldOut());
       report = StackingExperiment.run(options, line -> {
         out.println(line);
         out.flush();

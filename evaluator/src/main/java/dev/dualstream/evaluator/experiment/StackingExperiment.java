@@ -5,6 +5,7 @@ import dev.dualstream.evaluator.beir.BeirReader;
 import dev.dualstream.trainer.encoder.TransformerTower.Growth;
 import dev.dualstream.trainer.feature.Featurizer;
 import dev.dualstream.trainer.model.DualEncoderTrainer;
+import dev.dualstream.trainer.model.RetrievalModel;
 import dev.dualstream.trainer.model.StepResult;
 import dev.dualstream.trainer.model.TrainingPair;
 import java.io.IOException;
@@ -31,10 +32,17 @@ import java.util.stream.Stream;
  * on over the rest of the stream: copies of all layers on top ({@code stack-all}), copies of the top
  * layer ({@code stack-top}), fresh layers ({@code random}), each with a fresh Adam for the tower and
  * the table's optimizer state kept ({@link DualEncoderTrainer#grow}). A {@code 2L}-layer model trains
- * from scratch on the whole stream. At evenly spaced steps each run records its mean training loss
- * since the previous point and test Recall@10; a grown run also records its first step, the loss it
- * starts from. The target is the scratch run's final loss; each run's steps and seconds to reach it
- * count the small model's training for grown runs, and are also given without it.
+ * from scratch on the whole stream. At evenly spaced steps each run records its loss on held-out
+ * clicks (the in-batch softmax cross-entropy over the clicks that follow the stream in the same log,
+ * 1024 by default, in batches of the training batch, without updating the model), its mean training
+ * loss since the previous point and test Recall@10; a grown run also records the point it starts
+ * from, before its first step. The target is the scratch run's final held-out loss; each run's steps
+ * and seconds to reach it count the small model's training for grown runs, and are also given
+ * without it.
+ *
+ * <p>Design note: a single training batch's loss varies by a factor of two from batch to batch
+ * here, and a window's mean lags a model that is still learning, so neither compares a grown
+ * model's start with a run's end; a fixed held-out set does.
  */
 public final class StackingExperiment {
   private StackingExperiment() {}
@@ -44,8 +52,11 @@ public final class StackingExperiment {
     BeirDataset dataset = BeirReader.read(options.dataset());
     log.accept(String.format(Locale.ROOT, "%s: %d documents; simulating the click log (seed %d) for %d examples",
         dataset.name(), dataset.corpus().size(), options.seed(), options.examples()));
-    List<ClickLogExamples.Example> examples =
-        ClickLogExamples.simulate(dataset, options.seed(), options.examples(), soFar -> { });
+    List<ClickLogExamples.Example> clicks =
+        ClickLogExamples.simulate(dataset, options.seed(), options.examples() + options.heldOut(), soFar -> { });
+    List<ClickLogExamples.Example> examples = clicks.subList(0, options.examples());
+    HeldOutLoss heldOut = new HeldOutLoss(clicks.subList(options.examples(), clicks.size()), options.batchSize(),
+        options.model(options.layers()).scale());
     int small = options.layers();
     int deep = 2 * small;
     Featurizer featurizer = new Featurizer(options.model(small).featureSpec());
@@ -58,7 +69,8 @@ public final class StackingExperiment {
     log.accept(String.format(Locale.ROOT, "%d steps of %d; %d layers grown to %d at step %d; feed-forward width %d;"
         + " Recall@10 over %d test queries", steps, options.batchSize(), small, deep, growAt, options.width(),
         evaluation.queries()));
-    Stepper stepper = new Stepper(pairs, options.batchSize(), steps / options.points(), evaluation, log);
+    Stepper stepper = new Stepper(pairs, options.batchSize(), steps / options.points(), evaluation, heldOut,
+        log);
     List<Curve> curves = new ArrayList<>();
     Path work = temporaryDirectory();
     try {
@@ -140,13 +152,16 @@ public final class StackingExperiment {
 
   /** Steps a trainer through the stream, taking a point every {@code every} steps. */
   private record Stepper(List<TrainingPair> pairs, int batch, int every, SparsityExperiment.Evaluation evaluation,
-      Consumer<String> log) {
+      HeldOutLoss heldOut, Consumer<String> log) {
 
     /**
-     * Steps {@code from .. to-1}; with {@code markStart}, the first step is a point of its own (the
-     * loss a grown model starts from).
+     * Steps {@code from .. to-1}; with {@code markStart}, the model is measured before the first
+     * step too (where a grown model starts).
      */
     void advance(DualEncoderTrainer trainer, Curve curve, int from, int to, boolean markStart) {
+      if (markStart) {
+        point(trainer, curve, from, Double.NaN);
+      }
       double lossSum = 0;
       int window = 0;
       for (int step = from; step < to; step++) {
@@ -156,17 +171,77 @@ public final class StackingExperiment {
         lossSum += result.loss();
         window++;
         int done = step + 1;
-        if ((markStart && step == from) || done % every == 0 || done == to) {
-          double recall = evaluation.score(trainer, false).recall();
-          double loss = lossSum / window;
-          curve.points.add(new StackingReport.Point(done, curve.seconds, loss, recall));
-          log.accept(String.format(Locale.ROOT, "%s: step %d, %.1f s, loss %.4f, Recall@10 %.4f", curve.name, done,
-              curve.seconds, loss, recall));
+        if (done % every == 0 || done == to) {
+          point(trainer, curve, done, lossSum / window);
           lossSum = 0;
           window = 0;
         }
       }
     }
+
+    private void point(DualEncoderTrainer trainer, Curve curve, int step, double trainLoss) {
+      double recall = evaluation.score(trainer, false).recall();
+      double loss = heldOut.of(trainer);
+      curve.points.add(new StackingReport.Point(step, curve.seconds, loss,
+          Double.isNaN(trainLoss) ? null : trainLoss, recall));
+      log.accept(String.format(Locale.ROOT, "%s: step %d, %.1f s, held-out loss %.4f, training loss %s, Recall@10 %.4f",
+          curve.name, step, curve.seconds, loss, Double.isNaN(trainLoss) ? "-" : String.format(Locale.ROOT, "%.4f",
+              trainLoss), recall));
+    }
+  }
+
+  /** The in-batch softmax cross-entropy of a model on fixed held-out clicks, without touching the model. */
+  static final class HeldOutLoss {
+    private final List<List<ClickLogExamples.Example>> batches = new ArrayList<>();
+    private final double scale;
+
+    HeldOutLoss(List<ClickLogExamples.Example> clicks, int batch, double scale) {
+      for (int from = 0; from + batch <= clicks.size(); from += batch) {
+        batches.add(clicks.subList(from, from + batch));
+      }
+      if (batches.isEmpty()) {
+        throw new IllegalArgumentException(clicks.size() + " held-out clicks make no batch of " + batch);
+      }
+      this.scale = scale;
+    }
+
+    /** The mean over the held-out clicks of {@code -log softmax(scale x q . d)} at each query's own click. */
+    double of(DualEncoderTrainer trainer) {
+      double sum = 0;
+      int count = 0;
+      try (RetrievalModel model = trainer.asRetrievalModel()) {
+        for (List<ClickLogExamples.Example> batch : batches) {
+          float[][] queries = model.embedQueries(batch.stream().map(ClickLogExamples.Example::query).toList());
+          float[][] documents = model.embedDocuments(batch.stream().map(ClickLogExamples.Example::positive).toList());
+          sum += inBatchLoss(queries, documents, scale) * batch.size();
+          count += batch.size();
+        }
+      }
+      return sum / count;
+    }
+  }
+
+  /** The mean in-batch softmax cross-entropy of query i against document i among all the batch's documents. */
+  static double inBatchLoss(float[][] queries, float[][] documents, double scale) {
+    double total = 0;
+    double[] logits = new double[documents.length];
+    for (int i = 0; i < queries.length; i++) {
+      double max = Double.NEGATIVE_INFINITY;
+      for (int j = 0; j < documents.length; j++) {
+        double dot = 0;
+        for (int k = 0; k < queries[i].length; k++) {
+          dot += queries[i][k] * documents[j][k];
+        }
+        logits[j] = scale * dot;
+        max = Math.max(max, logits[j]);
+      }
+      double partition = 0;
+      for (double logit : logits) {
+        partition += Math.exp(logit - max);
+      }
+      total += max + Math.log(partition) - logits[i];
+    }
+    return total / queries.length;
   }
 
   private static Path temporaryDirectory() {

@@ -19,9 +19,10 @@ import java.util.Objects;
  * @param width feed-forward width of every model
  * @param smallShare share of the stream the small model trains on before it is grown
  * @param buckets hash buckets of every model's table
+ * @param heldOut clicks after the training stream whose loss every point measures; at least a batch
  */
 public record StackingExperimentOptions(Path dataset, int examples, long seed, int batchSize, int evalQueries,
-    int points, int layers, int width, double smallShare, int buckets) {
+    int points, int layers, int width, double smallShare, int buckets, int heldOut) {
 
   public StackingExperimentOptions {
     Objects.requireNonNull(dataset, "dataset");
@@ -29,6 +30,9 @@ public record StackingExperimentOptions(Path dataset, int examples, long seed, i
       throw new IllegalArgumentException("examples, batch size, layers and width must be positive, points at least 2"
           + " and eval queries 0 (all) or more; got " + examples + ", " + batchSize + ", " + layers + ", " + width
           + ", " + points + ", " + evalQueries);
+    }
+    if (heldOut < batchSize) {
+      throw new IllegalArgumentException(heldOut + " held-out clicks make no batch of " + batchSize);
     }
     if (!(smallShare > 0 && smallShare < 1)) {
       throw new IllegalArgumentException("the small model's share of the stream must be strictly between 0 and 1, got "
@@ -43,13 +47,13 @@ public record StackingExperimentOptions(Path dataset, int examples, long seed, i
   /** The full run: 2 layers grown to 4 halfway through 64,000 examples; under half an hour on two cores. */
   public static StackingExperimentOptions defaults(Path dataset) {
     return new StackingExperimentOptions(dataset, 64_000, 42, 64, 500, 10, 2, 256, 0.5,
-        SparsityExperimentOptions.BUCKETS);
+        SparsityExperimentOptions.BUCKETS, 1024);
   }
 
   /** A look in a few minutes. */
   public static StackingExperimentOptions quick(Path dataset) {
     return new StackingExperimentOptions(dataset, 12_800, 42, 64, 200, 8, 1, 128, 0.5,
-        SparsityExperimentOptions.BUCKETS);
+        SparsityExperimentOptions.BUCKETS, 1024);
   }
 
   /** Steps over the whole stream. */

@@ -29,12 +29,16 @@ public record StackingReport(String dataset, int examples, @JsonProperty("batch_
    * The model after {@code step} steps of the stream.
    *
    * @param seconds training time so far, evaluation excluded, the small model's included for grown runs
-   * @param loss the mean training loss over the steps since the previous point
+   * @param loss in-batch softmax cross-entropy on the held-out clicks
+   * @param trainLoss the mean training loss over the steps since the previous point; null at a grown
+   *     model's start, before its first step
    */
-  public record Point(int step, double seconds, double loss, @JsonProperty("recall@10") double recallAt10) {}
+  public record Point(int step, double seconds, double loss, @JsonProperty("train_loss") Double trainLoss,
+      @JsonProperty("recall@10") double recallAt10) {}
 
   /**
-   * When each run first reached {@code targetLoss}, the scratch run's final loss; null where it never did.
+   * When each run first reached {@code targetLoss}, the scratch run's final held-out loss; null where it
+   * never did.
    *
    * @param target the run whose final loss is the target
    */
@@ -56,9 +60,9 @@ public record StackingReport(String dataset, int examples, @JsonProperty("batch_
   /** Each run's final point and its steps to the target, as fixed-width text. */
   public List<String> table() {
     List<String> lines = new ArrayList<>();
-    lines.add(String.format(Locale.ROOT, "target: the final loss of %s, %.4f", stepsToTarget.target(),
+    lines.add(String.format(Locale.ROOT, "target: the final held-out loss of %s, %.4f", stepsToTarget.target(),
         stepsToTarget.targetLoss()));
-    lines.add(String.format(Locale.ROOT, "%-14s %6s %10s %9s %9s %16s %16s", "run", "layers", "final loss",
+    lines.add(String.format(Locale.ROOT, "%-14s %6s %10s %9s %9s %16s %16s", "run", "layers", "held-out",
         "Recall@10", "seconds", "steps to target", "(without small)"));
     for (int i = 0; i < runs.size(); i++) {
       Run run = runs.get(i);

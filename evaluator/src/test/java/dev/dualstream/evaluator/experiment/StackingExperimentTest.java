@@ -20,7 +20,7 @@ class StackingExperimentTest {
   @Test
   void grownRunsStartWhereTheSmallModelStoodAndCountItsTraining() throws Exception {
     Path data = DistillExperimentTest.writeBeir(dir.resolve("tiny"));
-    StackingExperimentOptions options = new StackingExperimentOptions(data, 512, 42, 32, 0, 4, 1, 16, 0.5, 4096);
+    StackingExperimentOptions options = new StackingExperimentOptions(data, 512, 42, 32, 0, 4, 1, 16, 0.5, 4096, 64);
     StackingReport report = StackingExperiment.run(options, line -> { });
 
     assertEquals(8, report.growAt());
@@ -31,8 +31,10 @@ class StackingExperimentTest {
     double smallSecondsAtGrowth = small.points().get(1).seconds();
     for (StackingReport.Run grown : report.runs().subList(1, 4)) {
       assertEquals(2, grown.layers());
-      assertEquals(List.of(9, 12, 16), steps(grown), grown.name() + ": the first step is a point of its own");
-      assertTrue(grown.points().get(0).seconds() > smallSecondsAtGrowth, "the small model's seconds count");
+      assertEquals(List.of(8, 12, 16), steps(grown), grown.name() + ": measured where it starts, then as the others");
+      assertEquals(smallSecondsAtGrowth, grown.points().get(0).seconds(), 0, "the small model's seconds count");
+      assertNull(grown.points().get(0).trainLoss(), "no step yet");
+      assertTrue(grown.points().get(1).seconds() > smallSecondsAtGrowth);
     }
     StackingReport.Run scratch = report.runs().get(4);
     assertEquals(List.of(4, 8, 12, 16), steps(scratch));
@@ -50,9 +52,9 @@ class StackingExperimentTest {
   @Test
   void stepsToTheTargetCountFromTheStartAndFromTheGrowth() {
     StackingExperiment.Curve grown = new StackingExperiment.Curve("stack-all-4", 4, "stack-all", 30);
-    grown.points.add(new StackingReport.Point(101, 31, 2.0, 0.1));
-    grown.points.add(new StackingReport.Point(150, 40, 1.5, 0.2));
-    grown.points.add(new StackingReport.Point(200, 50, 1.2, 0.3));
+    grown.points.add(new StackingReport.Point(100, 30, 2.0, null, 0.1));
+    grown.points.add(new StackingReport.Point(150, 40, 1.5, 1.4, 0.2));
+    grown.points.add(new StackingReport.Point(200, 50, 1.2, 1.1, 0.3));
     StackingReport.Reached reached = StackingExperiment.reached(grown, 1.5, 100, 30);
     assertEquals(150, reached.steps());
     assertEquals(40, reached.seconds(), 0);
@@ -61,6 +63,15 @@ class StackingExperimentTest {
     StackingReport.Reached never = StackingExperiment.reached(grown, 1.0, 100, 30);
     assertNull(never.steps());
     assertNull(never.secondsWithoutSmall());
+  }
+
+  @Test
+  void theInBatchLossIsTheCrossEntropyOfEachQuerysOwnDocument() {
+    float[][] queries = {{1, 0}, {0, 1}};
+    float[][] documents = {{1, 0}, {0.6f, 0.8f}};
+    // query 0: logits 2, 1.2 -> -log(e^2 / (e^2 + e^1.2)); query 1: logits 0, 1.6 -> -log(e^1.6 / (1 + e^1.6))
+    double expected = (Math.log(1 + Math.exp(-0.8)) + Math.log(1 + Math.exp(-1.6))) / 2;
+    assertEquals(expected, StackingExperiment.inBatchLoss(queries, documents, 2), 1e-6);
   }
 
   private static List<Integer> steps(StackingReport.Run run) {
