@@ -1,5 +1,6 @@
 package dev.dualstream.deploy.cli;
 
+import dev.dualstream.evaluator.experiment.BatchReport;
 import dev.dualstream.evaluator.experiment.DistillExperiment;
 import dev.dualstream.evaluator.experiment.DistillExperimentOptions;
 import dev.dualstream.evaluator.experiment.ExperimentOutcome;
@@ -10,12 +11,17 @@ import dev.dualstream.evaluator.experiment.NegativesExperimentOptions;
 import dev.dualstream.trainer.loss.LossConfig;
 import dev.dualstream.trainer.model.ModelConfig;
 import dev.dualstream.trainer.optim.TableOptimizer;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -67,6 +73,39 @@ final class ExperimentCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
+  }
+
+  /**
+   * Runs a batch job on the Transformer tower, then prints its table and writes its JSON if asked;
+   * what the job refuses (impossible options, a click log too short) is a one-line error.
+   */
+  static int batch(PrintWriter out, Path json, Supplier<? extends BatchReport> run) {
+    BatchReport report;
+    try {
+      report = run.get();
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage(), e);
+    }
+    out.println();
+    report.table().forEach(out::println);
+    if (json != null) {
+      try {
+        Files.writeString(json, report.toJson());
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write " + json, e);
+      }
+      out.println("wrote " + json);
+    }
+    out.flush();
+    return 0;
+  }
+
+  /** A progress log that prints each line as it comes. */
+  static Consumer<String> printing(PrintWriter out) {
+    return line -> {
+      out.println(line);
+      out.flush();
+    };
   }
 
   /** {@code dualstream experiment negatives}. */

@@ -2,11 +2,7 @@ package dev.dualstream.deploy.cli;
 
 import dev.dualstream.evaluator.experiment.SparsityExperiment;
 import dev.dualstream.evaluator.experiment.SparsityExperimentOptions;
-import dev.dualstream.evaluator.experiment.SparsityReport;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -21,6 +17,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "sparsity",
     mixinStandardHelpOptions = true,
+    defaultValueProvider = ExperimentSparsityCommand.Defaults.class,
     sortOptions = false,
     description = {
         "The lazy neuron phenomenon (Li et al., ICLR 2023) in the Transformer tower:",
@@ -38,6 +35,30 @@ import picocli.CommandLine.Spec;
         ""})
 final class ExperimentSparsityCommand implements Callable<Integer> {
 
+  /** The full run's values, from {@link SparsityExperimentOptions#defaults}. */
+  static final class Defaults implements CommandLine.IDefaultValueProvider {
+    @Override
+    public String defaultValue(CommandLine.Model.ArgSpec arg) {
+      if (!(arg instanceof CommandLine.Model.OptionSpec option)) {
+        return null;
+      }
+      SparsityExperimentOptions d = SparsityExperimentOptions.defaults(Path.of(CommonOptions.DEFAULT_DATASET));
+      return switch (option.longestName()) {
+        case "--examples" -> Integer.toString(d.examples());
+        case "--seed" -> Long.toString(d.seed());
+        case "--eval-queries" -> Integer.toString(d.evalQueries());
+        case "--widths" -> join(d.widths());
+        case "--depths" -> join(d.depths());
+        case "--top-k" -> join(d.topK());
+        default -> null;
+      };
+    }
+
+    private static String join(List<Integer> values) {
+      return String.join(",", values.stream().map(Object::toString).toList());
+    }
+  }
+
   @Spec
   private CommandSpec spec;
 
@@ -49,26 +70,26 @@ final class ExperimentSparsityCommand implements Callable<Integer> {
   private boolean quick;
 
   @Option(names = "--examples", paramLabel = "N",
-      description = "Training examples from the click log, the same for every run. Default: 25600.")
-  private Integer examples;
+      description = "Training examples from the click log, the same for every run. Default: ${DEFAULT-VALUE}.")
+  private int examples;
 
   @Option(names = "--seed", paramLabel = "N",
-      description = "Seed of the click log, the models and every random choice. Default: 42.")
-  private Long seed;
+      description = "Seed of the click log, the models and every random choice. Default: ${DEFAULT-VALUE}.")
+  private long seed;
 
   @Option(names = "--eval-queries", paramLabel = "N",
-      description = "Test queries each Recall@10 is over (the first N); 0: all. Default: 500.")
-  private Integer evalQueries;
+      description = "Test queries each Recall@10 is over (the first N); 0: all. Default: ${DEFAULT-VALUE}.")
+  private int evalQueries;
 
   @Option(names = "--widths", paramLabel = "F[,F...]", split = ",",
-      description = "Feed-forward widths. Default: 256,512,1024.")
+      description = "Feed-forward widths. Default: ${DEFAULT-VALUE}.")
   private List<Integer> widths;
 
-  @Option(names = "--depths", paramLabel = "L[,L...]", split = ",", description = "Depths. Default: 2,4.")
+  @Option(names = "--depths", paramLabel = "L[,L...]", split = ",", description = "Depths. Default: ${DEFAULT-VALUE}.")
   private List<Integer> depths;
 
   @Option(names = "--top-k", paramLabel = "K[,K...]", split = ",",
-      description = "Values of k compared with the plain model. Default: 16,64.")
+      description = "Values of k compared with the plain model. Default: ${DEFAULT-VALUE}.")
   private List<Integer> topK;
 
   @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON to FILE.")
@@ -79,37 +100,19 @@ final class ExperimentSparsityCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     Path dir = dataset.checked();
     PathChecks.requireParentDirectory("--json", json);
-    SparsityReport report;
-    try {
+    return ExperimentCommand.batch(out, json, () -> {
       SparsityExperimentOptions base = quick ? SparsityExperimentOptions.quick(dir)
           : SparsityExperimentOptions.defaults(dir);
+      CommandLine.ParseResult given = spec.commandLine().getParseResult();
       SparsityExperimentOptions options = new SparsityExperimentOptions(dir,
-          examples != null ? examples : base.examples(), seed != null ? seed : base.seed(), base.batchSize(),
-          evalQueries != null ? evalQueries : base.evalQueries(), base.points(),
-          widths != null ? widths : base.widths(), depths != null ? depths : base.depths(),
-          topK != null ? topK : base.topK(), base.epochs(), base.labelNoise(), base.tokenDropout(), base.buckets());
-      report = SparsityExperiment.run(options, line -> {
-        out.println(line);
-        out.flush();
-      });
-    } catch (IllegalArgumentException e) {
-      throw new UserError(e.getMessage(), e);
-    }
-    out.println();
-    report.table().forEach(out::println);
-    if (json != null) {
-      write(json, report.toJson());
-      out.println("wrote " + json);
-    }
-    out.flush();
-    return 0;
-  }
-
-  static void write(Path file, String text) {
-    try {
-      Files.writeString(file, text);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
-    }
+          given.hasMatchedOption("--examples") ? examples : base.examples(),
+          given.hasMatchedOption("--seed") ? seed : base.seed(), base.batchSize(),
+          given.hasMatchedOption("--eval-queries") ? evalQueries : base.evalQueries(), base.points(),
+          given.hasMatchedOption("--widths") ? widths : base.widths(),
+          given.hasMatchedOption("--depths") ? depths : base.depths(),
+          given.hasMatchedOption("--top-k") ? topK : base.topK(), base.epochs(), base.labelNoise(),
+          base.tokenDropout(), base.buckets());
+      return SparsityExperiment.run(options, ExperimentCommand.printing(out));
+    });
   }
 }

@@ -2,10 +2,10 @@ package dev.dualstream.deploy.cli;
 
 import dev.dualstream.evaluator.experiment.StackingExperiment;
 import dev.dualstream.evaluator.experiment.StackingExperimentOptions;
-import dev.dualstream.evaluator.experiment.StackingReport;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -16,6 +16,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "stacking",
     mixinStandardHelpOptions = true,
+    defaultValueProvider = ExperimentStackingCommand.Defaults.class,
     sortOptions = false,
     description = {
         "Progressive and few-shot stacking (paper 2) of the Transformer tower: on one",
@@ -30,6 +31,24 @@ import picocli.CommandLine.Spec;
         ""})
 final class ExperimentStackingCommand implements Callable<Integer> {
 
+  /** The full run's values, from {@link StackingExperimentOptions#defaults}. */
+  static final class Defaults implements CommandLine.IDefaultValueProvider {
+    @Override
+    public String defaultValue(CommandLine.Model.ArgSpec arg) {
+      if (!(arg instanceof CommandLine.Model.OptionSpec option)) {
+        return null;
+      }
+      StackingExperimentOptions d = StackingExperimentOptions.defaults(Path.of(CommonOptions.DEFAULT_DATASET));
+      return switch (option.longestName()) {
+        case "--examples" -> Integer.toString(d.examples());
+        case "--seed" -> Long.toString(d.seed());
+        case "--eval-queries" -> Integer.toString(d.evalQueries());
+        case "--layers" -> Integer.toString(d.layers());
+        default -> null;
+      };
+    }
+  }
+
   @Spec
   private CommandSpec spec;
 
@@ -41,20 +60,21 @@ final class ExperimentStackingCommand implements Callable<Integer> {
   private boolean quick;
 
   @Option(names = "--examples", paramLabel = "N",
-      description = "Training examples from the click log, the same stream for every run. Default: 64000.")
-  private Integer examples;
+      description = "Training examples from the click log, the same stream for every run. "
+          + "Default: ${DEFAULT-VALUE}.")
+  private int examples;
 
   @Option(names = "--seed", paramLabel = "N",
-      description = "Seed of the click log, the models and every random choice. Default: 42.")
-  private Long seed;
+      description = "Seed of the click log, the models and every random choice. Default: ${DEFAULT-VALUE}.")
+  private long seed;
 
   @Option(names = "--eval-queries", paramLabel = "N",
-      description = "Test queries each Recall@10 is over (the first N); 0: all. Default: 500.")
-  private Integer evalQueries;
+      description = "Test queries each Recall@10 is over (the first N); 0: all. Default: ${DEFAULT-VALUE}.")
+  private int evalQueries;
 
   @Option(names = "--layers", paramLabel = "L",
-      description = "Depth of the small model; grown and scratch models have 2L. Default: 2.")
-  private Integer layers;
+      description = "Depth of the small model; grown and scratch models have 2L. Default: ${DEFAULT-VALUE}.")
+  private int layers;
 
   @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON to FILE.")
   private Path json;
@@ -64,29 +84,17 @@ final class ExperimentStackingCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     Path dir = dataset.checked();
     PathChecks.requireParentDirectory("--json", json);
-    StackingReport report;
-    try {
+    return ExperimentCommand.batch(out, json, () -> {
       StackingExperimentOptions base = quick ? StackingExperimentOptions.quick(dir)
           : StackingExperimentOptions.defaults(dir);
+      CommandLine.ParseResult given = spec.commandLine().getParseResult();
       StackingExperimentOptions options = new StackingExperimentOptions(dir,
-          examples != null ? examples : base.examples(), seed != null ? seed : base.seed(), base.batchSize(),
-          evalQueries != null ? evalQueries : base.evalQueries(), base.points(),
-          layers != null ? layers : base.layers(), base.width(), base.smallShare(), base.buckets(),
-          base.heldOut());
-      report = StackingExperiment.run(options, line -> {
-        out.println(line);
-        out.flush();
-      });
-    } catch (IllegalArgumentException e) {
-      throw new UserError(e.getMessage(), e);
-    }
-    out.println();
-    report.table().forEach(out::println);
-    if (json != null) {
-      ExperimentSparsityCommand.write(json, report.toJson());
-      out.println("wrote " + json);
-    }
-    out.flush();
-    return 0;
+          given.hasMatchedOption("--examples") ? examples : base.examples(),
+          given.hasMatchedOption("--seed") ? seed : base.seed(), base.batchSize(),
+          given.hasMatchedOption("--eval-queries") ? evalQueries : base.evalQueries(), base.points(),
+          given.hasMatchedOption("--layers") ? layers : base.layers(), base.width(), base.smallShare(),
+          base.buckets(), base.heldOut());
+      return StackingExperiment.run(options, ExperimentCommand.printing(out));
+    });
   }
 }

@@ -18,7 +18,7 @@ import java.util.Locale;
  */
 public record SparsityReport(String dataset, int examples, @JsonProperty("batch_size") int batchSize, long seed,
     @JsonProperty("model_width") int modelWidth, int heads, @JsonProperty("eval_queries") int evalQueries,
-    @JsonProperty("probe_sequences") int probeSequences, List<Run> runs, List<TopK> topk) {
+    @JsonProperty("probe_sequences") int probeSequences, List<Run> runs, List<TopK> topk) implements BatchReport {
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -44,6 +44,7 @@ public record SparsityReport(String dataset, int examples, @JsonProperty("batch_
       @JsonProperty("recall@10_token_dropout") double recallTokenDropout,
       @JsonProperty("recall@10_noisy_labels") double recallNoisyLabels) {}
 
+  @Override
   public String toJson() {
     try {
       return JSON.writeValueAsString(this);
@@ -53,6 +54,7 @@ public record SparsityReport(String dataset, int examples, @JsonProperty("batch_
   }
 
   /** The runs' first and last points and the Top-k table, as fixed-width text. */
+  @Override
   public List<String> table() {
     List<String> lines = new ArrayList<>();
     lines.add(String.format(Locale.ROOT, "%-14s %6s %5s  %-24s %-24s %9s %8s", "variant", "width", "depth",

@@ -18,7 +18,7 @@ import java.util.Locale;
 public record StackingReport(String dataset, int examples, @JsonProperty("batch_size") int batchSize, long seed,
     @JsonProperty("small_layers") int smallLayers, @JsonProperty("grown_layers") int grownLayers, int width,
     @JsonProperty("grow_at_step") int growAt, @JsonProperty("eval_queries") int evalQueries, List<Run> runs,
-    @JsonProperty("steps_to_target") StepsToTarget stepsToTarget) {
+    @JsonProperty("steps_to_target") StepsToTarget stepsToTarget) implements BatchReport {
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -49,6 +49,7 @@ public record StackingReport(String dataset, int examples, @JsonProperty("batch_
       @JsonProperty("steps_without_small") Integer stepsWithoutSmall,
       @JsonProperty("seconds_without_small") Double secondsWithoutSmall) {}
 
+  @Override
   public String toJson() {
     try {
       return JSON.writeValueAsString(this);
@@ -58,6 +59,7 @@ public record StackingReport(String dataset, int examples, @JsonProperty("batch_
   }
 
   /** Each run's final point and its steps to the target, as fixed-width text. */
+  @Override
   public List<String> table() {
     List<String> lines = new ArrayList<>();
     lines.add(String.format(Locale.ROOT, "target: the final held-out loss of %s, %.4f", stepsToTarget.target(),
