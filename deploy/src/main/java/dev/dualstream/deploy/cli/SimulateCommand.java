@@ -13,6 +13,7 @@ import dev.dualstream.evaluator.simulate.Ranker;
 import dev.dualstream.evaluator.simulate.SimulationConfig;
 import dev.dualstream.evaluator.simulate.SimulationResult;
 import dev.dualstream.evaluator.simulate.Traffic;
+import dev.dualstream.evaluator.simulate.UserInterests;
 import dev.dualstream.trainer.model.ModelConfig;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -91,6 +92,14 @@ final class SimulateCommand implements Callable<Integer> {
           + "Default: ${DEFAULT-VALUE} (the corpus stays the dataset's).")
   private double documentUpdates;
 
+  @Option(names = "--user-interests", paramLabel = "SPEC", defaultValue = "off",
+      description = "Whether users have topics of their own: " + UserInterests.SYNTAX + ". clusters=C groups the "
+          + "split's queries into C topics (k-means over their words and their relevant document's), each user "
+          + "draws a mixture over them from a Dirichlet(alpha, default 0.1: a few topics each) and searches by "
+          + "it; heldout=H (default 0.1) gives that share of users queries no other user issues. off: a search's "
+          + "user is independent of its query. Default: ${DEFAULT-VALUE}.")
+  private String userInterests;
+
   @Option(names = "--ranker", paramLabel = "KIND", defaultValue = "hybrid",
       description = "What ranks the results: hybrid (the newest version of --model fused with BM25) or bm25. "
           + "Default: ${DEFAULT-VALUE}.")
@@ -145,7 +154,7 @@ final class SimulateCommand implements Callable<Integer> {
     try {
       schedule = new LiveSchedule(rate, runFor.duration, !skipCorpus);
       config = SimulationConfig.defaults(seed.value, Long.MAX_VALUE).withSplit(split).withProgressEvery(1)
-          .withTraffic(new Traffic(queryZipf, sessionLength, documentUpdates))
+          .withTraffic(new Traffic(queryZipf, sessionLength, documentUpdates, UserInterests.parse(userInterests)))
           .withExploration(new Exploration(explore, exploreTemperature, exploreCandidates));
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());

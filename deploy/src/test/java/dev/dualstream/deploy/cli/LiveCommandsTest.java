@@ -19,6 +19,10 @@ class LiveCommandsTest {
     assertRefused("--query-zipf must be at least 0.0", "simulate", "--query-zipf", "-1");
     assertRefused("--session-length must be at least 1.0", "simulate", "--session-length", "0.5");
     assertRefused("--document-updates must be at least 0.0 and at most 1.0", "simulate", "--document-updates", "2");
+    assertRefused("clusters must be 0 (no interests) or 2 to 10000, was 1", "simulate", "--dataset", ".",
+        "--user-interests", "clusters=1");
+    assertRefused("user interests: unknown key 'beta'", "simulate", "--dataset", ".",
+        "--user-interests", "clusters=4,beta=2");
     assertRefused("--dataset nowhere is not a directory", "simulate", "--dataset", "nowhere");
     assertRefused("--progress-every must be positive", "ingest", "--progress-every", "0s");
     assertRefused("unknown ingest option 'nope'", "ingest", "--option", "nope=1");

@@ -44,10 +44,13 @@ public final class ClickSimulator implements AutoCloseable {
   private final Qrels qrels;
   private final List<String> queryPool;
   private final QueryPicker queries;
+  /** Users' topics, or null when a search's user is independent of its query. */
+  private final InterestModel interests;
   private final ClickModel clickModel;
   /** The document versions this run has published, by doc id (only those it revised). */
   private final Map<String, Long> versions = new HashMap<>();
   private String sessionUser;
+  private int sessionUserNumber;
   private String sessionId;
 
   private ClickSimulator(BeirDataset dataset, SimulationConfig config, Bm25Index bm25, Ranker ranker) {
@@ -63,6 +66,9 @@ public final class ClickSimulator implements AutoCloseable {
       }
     }
     this.queries = new QueryPicker(queryPool, config.traffic().queryZipf(), config.seed());
+    UserInterests wanted = config.traffic().interests();
+    this.interests = wanted.enabled() ? InterestModel.build(dataset, qrels, queryPool, wanted, config.users(),
+        config.traffic().queryZipf(), config.seed()) : null;
     this.clickModel = new ClickModel(config.relevantClickProbability(), config.irrelevantClickProbability(),
         config.rescueProbability());
   }
@@ -210,13 +216,15 @@ public final class ClickSimulator implements AutoCloseable {
   /** One search: its user and session, the impression, its clicks, and now and then a revised document. */
   private void search(long index, Instant time, SplittableRandom random, EventSink sink, Counter counter,
       Emitter clicks) {
-    String queryId = queries.next(random);
-    String query = dataset.queries().get(queryId);
+    String drawn = interests == null ? queries.next(random) : null;
     double staySession = 1 - 1 / config.traffic().meanSessionLength();
     if (staySession == 0 || sessionId == null || random.nextDouble() >= staySession) {
-      sessionUser = "user-" + random.nextInt(config.users());
+      sessionUserNumber = random.nextInt(config.users());
+      sessionUser = InterestModel.userId(sessionUserNumber);
       sessionId = "session-" + Long.toHexString(config.seed()) + "-" + index;
     }
+    String queryId = interests == null ? drawn : interests.next(sessionUserNumber, random);
+    String query = dataset.queries().get(queryId);
     String user = sessionUser;
     String impressionId = "imp-" + Long.toHexString(config.seed()) + "-" + index;
     ranker.refresh();

@@ -11,8 +11,11 @@ package dev.dualstream.evaluator.simulate;
  *     session with probability 1 - 1 / mean after each search; 1 makes every search its own session
  * @param documentUpdatesPerSearch expected new document versions per search: after each search, a
  *     uniformly drawn document gets a new version (its text revised) with this probability (at most 1)
+ * @param interests whether users have topics of their own ({@link UserInterests}); with them, a
+ *     session's user is drawn first and each of its queries from the user's topics, Zipf within a topic
  */
-public record Traffic(double queryZipf, double meanSessionLength, double documentUpdatesPerSearch) {
+public record Traffic(double queryZipf, double meanSessionLength, double documentUpdatesPerSearch,
+    UserInterests interests) {
   public static final Traffic UNIFORM = new Traffic(0, 1, 0);
   /**
    * What {@code simulate} sends by default: Zipf 0.5 over the queries (at 1 the 100 most popular of
@@ -20,7 +23,17 @@ public record Traffic(double queryZipf, double meanSessionLength, double documen
    */
   public static final Traffic LIVE = new Traffic(0.5, 3, 0);
 
+  /** Traffic of users without interests of their own. */
+  public Traffic(double queryZipf, double meanSessionLength, double documentUpdatesPerSearch) {
+    this(queryZipf, meanSessionLength, documentUpdatesPerSearch, UserInterests.NONE);
+  }
+
+  public Traffic withInterests(UserInterests value) {
+    return new Traffic(queryZipf, meanSessionLength, documentUpdatesPerSearch, value);
+  }
+
   public Traffic {
+    interests = interests == null ? UserInterests.NONE : interests;
     if (!(queryZipf >= 0 && queryZipf <= 10)) {
       throw new IllegalArgumentException("query Zipf exponent must be in [0, 10], was " + queryZipf);
     }
