@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {"Research experiments on real data; each prints a table and can write JSON.", ""},
     subcommands = {ExperimentCommand.Negatives.class, ExperimentCommand.Distill.class, ExperimentSparsityCommand.class,
-        ExperimentStackingCommand.class,
+        ExperimentStackingCommand.class, ExperimentFederatedCommand.class,
         CommandLine.HelpCommand.class})
 final class ExperimentCommand implements Callable<Integer> {
 

@@ -37,9 +37,11 @@ final class ClickLogExamples {
    * @param skipAbove documents shown above the click, topmost first
    * @param exposure the click's {@link TrainingPair#exposure}: its position's examination propensity times the
    *     policy's probability of showing it there
+   * @param user the user who searched
+   * @param queryId the query's id in the dataset
    */
   record Example(String query, DocumentText positive, List<DocumentText> skipAbove, double exposure,
-      long eventTimeMillis) {}
+      long eventTimeMillis, String user, String queryId) {}
 
   /** Examples per simulated impression is about 0.6; this many impressions per wanted example is ample. */
   private static final double IMPRESSIONS_PER_EXAMPLE = 2.5;
@@ -68,10 +70,19 @@ final class ClickLogExamples {
    */
   static List<Example> simulate(BeirDataset dataset, long seed, int count, double noiseClicks, Traffic traffic,
       Exploration exploration, SimulationProgress progress) {
+    return simulate(dataset, SimulationConfig.defaults(seed, 0).withTraffic(traffic).withExploration(exploration),
+        count, noiseClicks, progress);
+  }
+
+  /**
+   * As {@link #simulate(BeirDataset, long, int, double, SimulationProgress)}, with every setting of the simulation
+   * but its length (users, traffic, exploration) from {@code base}.
+   */
+  static List<Example> simulate(BeirDataset dataset, SimulationConfig base, int count, double noiseClicks,
+      SimulationProgress progress) {
     long impressions = (long) Math.ceil(count * IMPRESSIONS_PER_EXAMPLE) + 100;
     JoiningSink sink = new JoiningSink(dataset, count);
-    SimulationConfig config = SimulationConfig.defaults(seed, impressions).withTraffic(traffic)
-        .withExploration(exploration);
+    SimulationConfig config = base.withImpressions(impressions);
     config = config.withClickProbabilities(config.relevantClickProbability(), noiseClicks);
     try (ClickSimulator simulator = ClickSimulator.create(dataset, config)) {
       simulator.run(sink, progress);
@@ -127,7 +138,8 @@ final class ClickLogExamples {
       List<DocumentText> skipAbove = new ArrayList<>(above.size());
       above.forEach(id -> dataset.document(id).ifPresent(skipAbove::add));
       double exposure = TrainingPair.exposure(shown.get().getPropensity(), shown.get().getShownProbability());
-      return Optional.of(new Example(impression.getQuery(), positive.get(), skipAbove, exposure, timestamp));
+      return Optional.of(new Example(impression.getQuery(), positive.get(), skipAbove, exposure, timestamp,
+          impression.getUserId(), impression.getQueryId()));
     }
 
     @Override

@@ -68,6 +68,11 @@ public record SimulationConfig(long seed, long impressions, double relevantClick
         Duration.ofSeconds(15), 0, 10_000, Traffic.UNIFORM, Exploration.NONE);
   }
 
+  public SimulationConfig withImpressions(long count) {
+    return new SimulationConfig(seed, count, relevantClickProbability, irrelevantClickProbability, rescueProbability,
+        split, users, start, impressionInterval, maxEventsPerSecond, progressEvery, traffic, exploration);
+  }
+
   public SimulationConfig withClickProbabilities(double relevant, double irrelevant) {
     return new SimulationConfig(seed, impressions, relevant, irrelevant, rescueProbability, split, users, start,
         impressionInterval, maxEventsPerSecond, progressEvery, traffic, exploration);

@@ -27,8 +27,10 @@ public final class FederatedServer {
    * @param rows the table rows it touched, distinct
    * @param rowDeltas {@code rows.length x dim}: its value of each row minus the global one
    * @param denseDeltas its value of each dense parameter minus the global one, in the model's order
+   * @param loss its mean training loss over its local steps, for reports and tuning; the server
+   *     does not use it
    */
-  public record ClientUpdate(long examples, int[] rows, float[] rowDeltas, List<float[]> denseDeltas) {
+  public record ClientUpdate(long examples, int[] rows, float[] rowDeltas, List<float[]> denseDeltas, double loss) {
     public ClientUpdate {
       if (examples < 1) {
         throw new IllegalArgumentException("a client update needs at least one example, got " + examples);

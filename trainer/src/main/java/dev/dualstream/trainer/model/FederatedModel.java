@@ -73,9 +73,10 @@ public final class FederatedModel implements AutoCloseable {
     List<float[]> denseBefore = network.tower().values();
     Map<Integer, float[]> rowsBefore = new ConcurrentHashMap<>();
     long examples = 0;
+    double lossSum = 0;
     try {
       for (List<TrainingPair> batch : batches) {
-        step(batch, (float) learningRate, rowsBefore);
+        lossSum += step(batch, (float) learningRate, rowsBefore);
         examples += batch.size();
       }
       int[] rows = rowsBefore.keySet().stream().mapToInt(Integer::intValue).sorted().toArray();
@@ -96,7 +97,7 @@ public final class FederatedModel implements AutoCloseable {
         }
         denseDeltas.add(delta);
       }
-      return new FederatedServer.ClientUpdate(examples, rows, rowDeltas, denseDeltas);
+      return new FederatedServer.ClientUpdate(examples, rows, rowDeltas, denseDeltas, lossSum / batches.size());
     } finally {
       rowsBefore.forEach((row, before) -> System.arraycopy(before, 0, weights, row * dim, dim));
       setDense(parameters, denseBefore);
@@ -141,7 +142,8 @@ public final class FederatedModel implements AutoCloseable {
     network.close();
   }
 
-  private void step(List<TrainingPair> batch, float learningRate, Map<Integer, float[]> rowsBefore) {
+  /** One SGD step of a client on the global model; returns its loss before the step. */
+  private double step(List<TrainingPair> batch, float learningRate, Map<Integer, float[]> rowsBefore) {
     int size = batch.size();
     if (size == 0) {
       throw new IllegalArgumentException("a client's batch needs at least one pair");
@@ -154,11 +156,14 @@ public final class FederatedModel implements AutoCloseable {
     try (NDManager scope = network.newStepManager()) {
       TowerInput input = network.input(scope, RowBatch.of(sequences), 0, 2 * size);
       input.leaf().setRequiresGradient(true);
+      double loss;
       synchronized (DualEncoderTrainer.COLLECTOR_LOCK) {
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
           NDArray embedded = network.encode(input, true);
-          collector.backward(InBatchSoftmax.compute(embedded.get(new NDIndex("0:{}", size)),
-              embedded.get(new NDIndex("{}:", size)), (float) config.scale()).loss());
+          NDArray lossArray = InBatchSoftmax.compute(embedded.get(new NDIndex("0:{}", size)),
+              embedded.get(new NDIndex("{}:", size)), (float) config.scale()).loss();
+          loss = lossArray.getFloat();
+          collector.backward(lossArray);
         }
       }
       NDArray leafGradient = input.leaf().getGradient();
@@ -178,6 +183,7 @@ public final class FederatedModel implements AutoCloseable {
         // Gradients accumulate across backward passes in DJL's PyTorch engine.
         gradient.subi(gradient);
       }
+      return loss;
     }
   }
 

@@ -29,10 +29,10 @@ class FederatedServerTest {
   private static Model run(Kind kind) {
     FederatedServer server = new FederatedServer(new ServerOptimizer(Settings.of(kind, 0.1)), 1);
     Model model = new Model(new float[] {1, 5}, new float[] {1, 2});
-    server.accept(new ClientUpdate(3, new int[] {0}, new float[] {0.4f}, List.of(new float[] {0.4f, -0.8f})));
-    server.accept(new ClientUpdate(1, new int[] {1}, new float[] {2f}, List.of(new float[] {0.8f, -0.8f})));
+    server.accept(new ClientUpdate(3, new int[] {0}, new float[] {0.4f}, List.of(new float[] {0.4f, -0.8f}), 0));
+    server.accept(new ClientUpdate(1, new int[] {1}, new float[] {2f}, List.of(new float[] {0.8f, -0.8f}), 0));
     assertEquals(2, server.finishRound(model.table(), List.of(model.dense())));
-    server.accept(new ClientUpdate(5, new int[] {0}, new float[] {-1f}, List.of(new float[] {-1f, 0f})));
+    server.accept(new ClientUpdate(5, new int[] {0}, new float[] {-1f}, List.of(new float[] {-1f, 0f}), 0));
     assertEquals(1, server.finishRound(model.table(), List.of(model.dense())));
     return model;
   }
@@ -102,13 +102,13 @@ class FederatedServerTest {
   void anUntouchedRowKeepsItsStateAndANewRowStartsFromZero() {
     FederatedServer server = new FederatedServer(new ServerOptimizer(Settings.of(Kind.FEDADAM, 0.1)), 2);
     float[] table = new float[] {1, 1, 2, 2, 3, 3};
-    server.accept(new ClientUpdate(1, new int[] {0, 2}, new float[] {1, -1, 0.5f, 0.5f}, List.of()));
+    server.accept(new ClientUpdate(1, new int[] {0, 2}, new float[] {1, -1, 0.5f, 0.5f}, List.of(), 0));
     server.finishRound(table, List.of());
     float[][] before = server.rowState(2);
     assertArrayEquals(new float[] {0.05f, 0.05f}, before[0], 1e-7f);
     assertArrayEquals(new float[] {0.0025f, 0.0025f}, before[1], 1e-7f);
     float[] row2 = {table[4], table[5]};
-    server.accept(new ClientUpdate(4, new int[] {0}, new float[] {1, 1}, List.of()));
+    server.accept(new ClientUpdate(4, new int[] {0}, new float[] {1, 1}, List.of(), 0));
     server.finishRound(table, List.of());
     assertArrayEquals(before[0], server.rowState(2)[0], "m of an untouched row");
     assertArrayEquals(before[1], server.rowState(2)[1], "v of an untouched row");
@@ -123,8 +123,8 @@ class FederatedServerTest {
     FederatedServer server = new FederatedServer(new ServerOptimizer(Settings.of(Kind.FEDYOGI, 0.1)), 2);
     assertThrows(IllegalStateException.class, () -> server.finishRound(new float[4], List.of()));
     assertThrows(IllegalArgumentException.class,
-        () -> server.accept(new ClientUpdate(1, new int[] {0}, new float[] {1}, List.of())));
-    assertThrows(IllegalArgumentException.class, () -> new ClientUpdate(0, new int[0], new float[0], List.of()));
+        () -> server.accept(new ClientUpdate(1, new int[] {0}, new float[] {1}, List.of(), 0)));
+    assertThrows(IllegalArgumentException.class, () -> new ClientUpdate(0, new int[0], new float[0], List.of(), 0));
     assertThrows(IllegalArgumentException.class, () -> Settings.of(Kind.FEDADAM, 0));
     assertThrows(IllegalArgumentException.class, () -> Settings.of(Kind.FEDADAM, 0.1).withTau(0));
   }
