@@ -4,6 +4,7 @@ import dev.dualstream.deploy.loop.Loop;
 import dev.dualstream.deploy.loop.LoopOptions;
 import dev.dualstream.deploy.loop.LoopReport;
 import dev.dualstream.deploy.stack.KafkaBrokerProcess;
+import dev.dualstream.evaluator.simulate.UserInterests;
 import dev.dualstream.trainer.distill.Classroom;
 import dev.dualstream.trainer.distill.StudentSpec;
 import dev.dualstream.trainer.model.ModelConfig;
@@ -91,6 +92,11 @@ final class UpCommand implements Callable<Integer> {
           + "see what the smaller model costs in quality and gains in speed. Default: ${DEFAULT-VALUE}.")
   private String serve;
 
+  @Option(names = "--user-interests", paramLabel = "SPEC", defaultValue = "off",
+      description = "The simulated users' topics, as `simulate --user-interests` takes them: "
+          + UserInterests.SYNTAX + ". Default: ${DEFAULT-VALUE}.")
+  private String userInterests;
+
   @Option(names = "--report-json", paramLabel = "FILE",
       description = "At the end, write every version's scores and the last version's results as JSON to FILE.")
   private Path reportJson;
@@ -101,7 +107,7 @@ final class UpCommand implements Callable<Integer> {
     LoopOptions options;
     try {
       options = new LoopOptions(dataset.dir, workDir, kafkaPort, runFor.duration, rate, seed.value, versionEvery,
-          checkpointInterval, evalQueries, Optional.ofNullable(reportJson), students, serve);
+          checkpointInterval, evalQueries, Optional.ofNullable(reportJson), students, serve, userInterests);
       // Refused here, in one line, rather than by the trainer once the loop runs: the loop trains the default model.
       List<StudentSpec> taught = new ArrayList<>();
       for (String student : students) {

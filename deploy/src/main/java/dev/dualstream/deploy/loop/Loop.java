@@ -222,7 +222,7 @@ public final class Loop {
     Component simulate = new Component("simulate", cli, n -> {
       List<String> args = new ArrayList<>(List.of("simulate", "--bootstrap-servers", bootstrap, "--dataset",
           dataset, "--rate", "" + options.rate(), "--seed", "" + (options.seed() + n), "--progress-every", "30s",
-          "--model", options.serve()));
+          "--model", options.serve(), "--user-interests", options.userInterests()));
       if (n > 0) {
         args.add("--skip-corpus");
       }

@@ -1,6 +1,7 @@
 package dev.dualstream.deploy.loop;
 
 import dev.dualstream.trainer.model.ModelConfig;
+import dev.dualstream.evaluator.simulate.UserInterests;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -23,20 +24,24 @@ import java.util.Optional;
  * @param students distilled students the trainer trains beside the model ({@code train --student SPEC}); each is
  *     scored like the model
  * @param serve the model whose newest version the simulator's search serves: the model, or a student by name
+ * @param userInterests the simulated users' topics, as {@code simulate --user-interests} reads them ({@code off}:
+ *     a search's user is independent of its query)
  */
 public record LoopOptions(Path dataset, Path workDir, int kafkaPort, Duration duration, double rate, long seed,
     int versionEvery, Duration checkpointInterval, int evalQueries, Optional<Path> reportJson, List<String> students,
-    String serve) {
+    String serve, String userInterests) {
 
   /** The loop without students, serving the model. */
   public LoopOptions(Path dataset, Path workDir, int kafkaPort, Duration duration, double rate, long seed,
       int versionEvery, Duration checkpointInterval, int evalQueries, Optional<Path> reportJson) {
     this(dataset, workDir, kafkaPort, duration, rate, seed, versionEvery, checkpointInterval, evalQueries, reportJson,
-        List.of(), ModelConfig.DEFAULT_MODEL_NAME);
+        List.of(), ModelConfig.DEFAULT_MODEL_NAME, "off");
   }
 
   public LoopOptions {
     Objects.requireNonNull(dataset, "dataset");
+    // Checked here, in one line, rather than by the simulator once the loop runs.
+    UserInterests.parse(userInterests);
     Objects.requireNonNull(workDir, "workDir");
     Objects.requireNonNull(checkpointInterval, "checkpointInterval");
     Objects.requireNonNull(reportJson, "reportJson");

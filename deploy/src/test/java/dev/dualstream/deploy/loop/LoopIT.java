@@ -30,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * versions are scored after the crash, at the end the trainer has applied every example ingested (less at
  * most one partial batch) and none twice, and nothing is left running. The trainer has a distilled student,
  * which the search serves: it comes back from the checkpoint with the model, and its versions are scored too.
+ * The simulated users have topics of their own, as {@code up --user-interests} gives them.
  */
 class LoopIT {
 
@@ -38,7 +39,8 @@ class LoopIT {
     Path slice = DatasetSlice.write(dir.resolve("slice"), 300, 20);
     List<String> console = new CopyOnWriteArrayList<>();
     LoopOptions options = new LoopOptions(slice, dir.resolve("work"), FreePorts.pair(), Duration.ofSeconds(150), 25, 5,
-        5, Duration.ofSeconds(10), 20, Optional.empty(), List.of("small:loss=RANK_DISTIL,top-k=4"), "small");
+        5, Duration.ofSeconds(10), 20, Optional.empty(), List.of("small:loss=RANK_DISTIL,top-k=4"), "small",
+        "clusters=3,alpha=0.5,heldout=0");
     Loop loop = new Loop(options, DualstreamCli.class.getName(), line -> {
       console.add(line);
       System.out.println(line);
