@@ -64,6 +64,17 @@ class FederatedExperimentTest {
     List<String> clients = List.of("a", "b", "c", "d", "e");
     List<String> chosen = FederatedExperiment.sample(clients, 5, new SplittableRandom(1));
     assertEquals(5, chosen.stream().distinct().count());
+    // Two of five, 20,000 times: each client is drawn 8,000 times in expectation; a chi-square of the
+    // counts with 4 degrees of freedom stays under 18.5 (p = 0.001) when the draw is uniform.
+    SplittableRandom random = new SplittableRandom(7);
+    java.util.Map<String, Integer> counts = new java.util.HashMap<>();
+    for (int i = 0; i < 20_000; i++) {
+      List<String> two = FederatedExperiment.sample(clients, 2, random);
+      assertEquals(2, two.stream().distinct().count());
+      two.forEach(c -> counts.merge(c, 1, Integer::sum));
+    }
+    double chiSquare = counts.values().stream().mapToDouble(c -> (c - 8000.0) * (c - 8000.0) / 8000.0).sum();
+    assertTrue(chiSquare < 18.5, "chi-square " + chiSquare + " of " + counts);
     var pairs = List.of(new dev.dualstream.trainer.model.TrainingPair(new int[] {1}, new int[] {2}),
         new dev.dualstream.trainer.model.TrainingPair(new int[] {3}, new int[] {4}),
         new dev.dualstream.trainer.model.TrainingPair(new int[] {5}, new int[] {6}));

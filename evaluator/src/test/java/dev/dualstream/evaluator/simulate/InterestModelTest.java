@@ -75,12 +75,23 @@ class InterestModelTest {
     }
     assertTrue(peakedMax > 0.6, "alpha 0.1: mean largest share " + peakedMax);
     assertTrue(flatMax < 0.2, "alpha 100: mean largest share " + flatMax);
+    // Gamma(shape, 1) has mean and variance both equal to its shape; 40,000 draws put the sample
+    // mean within about 4 standard errors (4 sqrt(shape / 40000)) and the variance within 10%.
     for (double shape : new double[] {0.3, 1, 4.5}) {
+      int n = 40_000;
+      double[] draws = new double[n];
       double mean = 0;
-      for (int i = 0; i < 40_000; i++) {
-        mean += InterestModel.gamma(shape, random) / 40_000;
+      for (int i = 0; i < n; i++) {
+        draws[i] = InterestModel.gamma(shape, random);
+        assertTrue(draws[i] >= 0, "a Gamma draw is never negative");
+        mean += draws[i] / n;
       }
-      assertEquals(shape, mean, 0.03 * Math.max(1, shape), "mean of Gamma(" + shape + ")");
+      double variance = 0;
+      for (double x : draws) {
+        variance += (x - mean) * (x - mean) / (n - 1);
+      }
+      assertEquals(shape, mean, 4 * Math.sqrt(shape / n), "mean of Gamma(" + shape + ")");
+      assertEquals(shape, variance, 0.1 * shape, "variance of Gamma(" + shape + ")");
     }
   }
 
