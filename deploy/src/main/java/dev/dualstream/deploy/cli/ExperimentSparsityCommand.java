@@ -111,7 +111,7 @@ final class ExperimentSparsityCommand implements Callable<Integer> {
           given.hasMatchedOption("--widths") ? widths : base.widths(),
           given.hasMatchedOption("--depths") ? depths : base.depths(),
           given.hasMatchedOption("--top-k") ? topK : base.topK(), base.epochs(), base.labelNoise(),
-          base.tokenDropout(), base.buckets());
+          base.tokenDropout(), base.buckets(), base.heldOut());
       return SparsityExperiment.run(options, ExperimentCommand.printing(out));
     });
   }

@@ -50,13 +50,16 @@ public final class SparsityExperiment {
     BeirDataset dataset = BeirReader.read(options.dataset());
     log.accept(String.format(Locale.ROOT, "%s: %d documents; simulating the click log (seed %d) for %d examples",
         dataset.name(), dataset.corpus().size(), options.seed(), options.examples()));
-    List<ClickLogExamples.Example> examples =
-        ClickLogExamples.simulate(dataset, options.seed(), options.examples(), soFar -> { });
+    List<ClickLogExamples.Example> clicks =
+        ClickLogExamples.simulate(dataset, options.seed(), options.examples() + options.heldOut(), soFar -> { });
+    List<ClickLogExamples.Example> examples = clicks.subList(0, options.examples());
     int middle = options.middleWidth();
     int firstDepth = options.depths().get(0);
     Featurizer featurizer = new Featurizer(options.model(middle, firstDepth, 0).featureSpec());
     Streams streams = new Streams(examples, featurizer, options);
-    Evaluation evaluation = new Evaluation(dataset, options);
+    Evaluation evaluation = new Evaluation(dataset, options, new HeldOutClicks(
+        clicks.subList(options.examples(), clicks.size()), options.batchSize(), options.model(middle, firstDepth, 0)
+        .scale()));
     List<int[]> probe = probe(dataset, featurizer);
     log.accept(String.format(Locale.ROOT, "model: width %d, %d heads, <= %d query and %d document ids; probe: %d "
         + "sequences; Recall@10 over %d test queries", SparsityExperimentOptions.MODEL_WIDTH,
@@ -80,13 +83,13 @@ public final class SparsityExperiment {
     runs.add(train(variantModel, "repeated", streams.repeated, probe, evaluation, options, log).run);
 
     List<SparsityReport.TopK> topk = new ArrayList<>();
-    topk.add(new SparsityReport.TopK("none", plain.recall, plain.ece, plain.droppedRecall,
+    topk.add(new SparsityReport.TopK("none", plain.recall, plain.ece, plain.eceCorpus, plain.droppedRecall,
         train(variantModel, "noisy-labels", streams.noisyLabels, probe, evaluation, options, log).recall));
     for (int k : options.topK()) {
       ModelConfig model = options.model(middle, firstDepth, k);
       Trained clean = train(model, "clicks-top" + k, streams.clicks, probe, evaluation, options, log);
       Trained noisy = train(model, "noisy-labels-top" + k, streams.noisyLabels, probe, evaluation, options, log);
-      topk.add(new SparsityReport.TopK(k, clean.recall, clean.ece, clean.droppedRecall, noisy.recall));
+      topk.add(new SparsityReport.TopK(k, clean.recall, clean.ece, clean.eceCorpus, clean.droppedRecall, noisy.recall));
     }
     return new SparsityReport(dataset.name(), streams.clicks.size(), options.batchSize(), options.seed(),
         SparsityExperimentOptions.MODEL_WIDTH, SparsityExperimentOptions.HEADS, evaluation.queries(), probe.size(),
@@ -94,7 +97,7 @@ public final class SparsityExperiment {
   }
 
   /** A run's curve and its final model's scores. */
-  private record Trained(SparsityReport.Run run, double recall, double ece, double droppedRecall) {}
+  private record Trained(SparsityReport.Run run, double recall, double ece, double eceCorpus, double droppedRecall) {}
 
   private static Trained train(ModelConfig config, String variant, List<TrainingPair> pairs, List<int[]> probe,
       Evaluation evaluation, SparsityExperimentOptions options, Consumer<String> log) {
@@ -132,7 +135,7 @@ public final class SparsityExperiment {
       double perSecond = (double) steps * batch / Math.max(1e-9, trainingNanos / 1e9);
       SparsityReport.Run run = new SparsityReport.Run(config.hiddenDim(), config.transformer().layers(), variant,
           points, perSecond);
-      return new Trained(run, last.recall, last.ece, last.droppedRecall);
+      return new Trained(run, last.recall, last.ece, last.eceCorpus, last.droppedRecall);
     }
   }
 
@@ -181,23 +184,29 @@ public final class SparsityExperiment {
     }
   }
 
-  /** A model's scores on the test queries. */
-  record Scores(double recall, double ece, double droppedRecall) {}
+  /** A model's scores: test Recall@10, the in-batch and corpus calibration errors, Recall@10 with words dropped. */
+  record Scores(double recall, double ece, double eceCorpus, double droppedRecall) {}
 
   /** Scores models on the test split, and on the same queries with words dropped. */
   static final class Evaluation {
     private final BeirDataset dataset;
     private final BeirDataset dropped;
     private final int evalQueries;
+    private final HeldOutClicks heldOut;
 
-    Evaluation(BeirDataset dataset, SparsityExperimentOptions options) {
-      this(dataset, options.evalQueries(), options.tokenDropout(), options.seed());
+    Evaluation(BeirDataset dataset, SparsityExperimentOptions options, HeldOutClicks heldOut) {
+      this.dataset = dataset;
+      this.dropped = withWordsDropped(dataset, options.tokenDropout(), options.seed());
+      this.evalQueries = options.evalQueries();
+      this.heldOut = heldOut;
     }
 
-    Evaluation(BeirDataset dataset, int evalQueries, double tokenDropout, long seed) {
+    /** Test Recall@10 alone. */
+    Evaluation(BeirDataset dataset, int evalQueries) {
       this.dataset = dataset;
-      this.dropped = withWordsDropped(dataset, tokenDropout, seed);
+      this.dropped = null;
       this.evalQueries = evalQueries;
+      this.heldOut = null;
     }
 
     int queries() {
@@ -205,16 +214,16 @@ public final class SparsityExperiment {
       return evalQueries == 0 ? all : Math.min(all, evalQueries);
     }
 
-    /** Recall@10; with {@code full}, also the calibration error and Recall@10 with words dropped. */
+    /** Recall@10; with {@code full}, also the calibration errors and Recall@10 with words dropped. */
     Scores score(DualEncoderTrainer trainer, boolean full) {
       try (RetrievalModel model = trainer.asRetrievalModel();
           DenseIndex index = DenseIndex.build(model, dataset.corpus())) {
         double recall = recall(dataset, index);
-        if (!full) {
-          return new Scores(recall, Double.NaN, Double.NaN);
+        if (!full || heldOut == null) {
+          return new Scores(recall, Double.NaN, Double.NaN, Double.NaN);
         }
-        double ece = DistillExperiment.calibration(index, dataset, evalQueries, trainer.config().scale()).ece();
-        return new Scores(recall, ece, recall(dropped, index));
+        double corpus = DistillExperiment.calibration(index, dataset, evalQueries, trainer.config().scale()).ece();
+        return new Scores(recall, heldOut.calibrationError(trainer), corpus, recall(dropped, index));
       }
     }
 

@@ -22,10 +22,11 @@ import java.util.Objects;
  * @param labelNoise share of pairs whose clicked document is replaced by another example's
  * @param tokenDropout share of a test query's words dropped for the robustness score
  * @param buckets hash buckets of every model's table
+ * @param heldOut clicks after the training stream on which the in-batch softmax's calibration is measured
  */
 public record SparsityExperimentOptions(Path dataset, int examples, long seed, int batchSize, int evalQueries,
     int points, List<Integer> widths, List<Integer> depths, List<Integer> topK, int epochs, double labelNoise,
-    double tokenDropout, int buckets) {
+    double tokenDropout, int buckets, int heldOut) {
 
   /** Model width, heads and hashed ids of every run. */
   static final int MODEL_WIDTH = 64;
@@ -42,6 +43,9 @@ public record SparsityExperimentOptions(Path dataset, int examples, long seed, i
     positive("points", points);
     positive("epochs", epochs);
     positive("buckets", buckets);
+    if (heldOut < batchSize) {
+      throw new IllegalArgumentException(heldOut + " held-out clicks make no batch of " + batchSize);
+    }
     if (evalQueries < 0) {
       throw new IllegalArgumentException("eval queries must be 0 (all) or more, got " + evalQueries);
     }
@@ -73,13 +77,13 @@ public record SparsityExperimentOptions(Path dataset, int examples, long seed, i
   /** The full run: three widths by two depths, the two variants and three values of k; under an hour on two cores. */
   public static SparsityExperimentOptions defaults(Path dataset) {
     return new SparsityExperimentOptions(dataset, 25_600, 42, 64, 500, 5, List.of(256, 512, 1024), List.of(2, 4),
-        List.of(16, 64), 8, 0.3, 0.25, BUCKETS);
+        List.of(16, 64), 8, 0.3, 0.25, BUCKETS, 1024);
   }
 
   /** A look in a few minutes: the same design, smaller everywhere. */
   public static SparsityExperimentOptions quick(Path dataset) {
     return new SparsityExperimentOptions(dataset, 2_560, 42, 64, 200, 2, List.of(64, 128, 256), List.of(1, 2),
-        List.of(16), 4, 0.3, 0.25, BUCKETS);
+        List.of(16), 4, 0.3, 0.25, BUCKETS, 1024);
   }
 
   /** The width of the variants and the Top-k comparison. */

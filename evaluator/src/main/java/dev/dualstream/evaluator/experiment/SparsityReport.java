@@ -38,9 +38,11 @@ public record SparsityReport(String dataset, int examples, @JsonProperty("batch_
   /**
    * The model trained with Top-k thresholding at {@code k} ({@code "none"}: all activations kept).
    *
-   * @param ece expected calibration error of the softmax over the corpus on the test queries
+   * @param ece expected calibration error of the in-batch softmax on held-out clicks
+   * @param eceCorpus expected calibration error of the softmax over the whole corpus on the test queries
    */
   public record TopK(Object k, @JsonProperty("recall@10") double recallAt10, double ece,
+      @JsonProperty("ece_corpus") double eceCorpus,
       @JsonProperty("recall@10_token_dropout") double recallTokenDropout,
       @JsonProperty("recall@10_noisy_labels") double recallNoisyLabels) {}
 
@@ -66,11 +68,11 @@ public record SparsityReport(String dataset, int examples, @JsonProperty("batch_
           run.depth(), shares(first), shares(last), last.recallAt10(), run.examplesPerSecond()));
     }
     lines.add("");
-    lines.add(String.format(Locale.ROOT, "%-6s %9s %8s %18s %18s", "top-k", "Recall@10", "ECE", "with token dropout",
-        "with noisy labels"));
+    lines.add(String.format(Locale.ROOT, "%-6s %9s %8s %10s %18s %18s", "top-k", "Recall@10", "ECE", "ECE corpus",
+        "with token dropout", "with noisy labels"));
     for (TopK row : topk) {
-      lines.add(String.format(Locale.ROOT, "%-6s %9.4f %8.4f %18.4f %18.4f", row.k(), row.recallAt10(), row.ece(),
-          row.recallTokenDropout(), row.recallNoisyLabels()));
+      lines.add(String.format(Locale.ROOT, "%-6s %9.4f %8.4f %10.4f %18.4f %18.4f", row.k(), row.recallAt10(),
+          row.ece(), row.eceCorpus(), row.recallTokenDropout(), row.recallNoisyLabels()));
     }
     return lines;
   }

@@ -55,7 +55,7 @@ public final class StackingExperiment {
     List<ClickLogExamples.Example> clicks =
         ClickLogExamples.simulate(dataset, options.seed(), options.examples() + options.heldOut(), soFar -> { });
     List<ClickLogExamples.Example> examples = clicks.subList(0, options.examples());
-    HeldOutLoss heldOut = new HeldOutLoss(clicks.subList(options.examples(), clicks.size()), options.batchSize(),
+    HeldOutClicks heldOut = new HeldOutClicks(clicks.subList(options.examples(), clicks.size()), options.batchSize(),
         options.model(options.layers()).scale());
     int small = options.layers();
     int deep = 2 * small;
@@ -63,7 +63,7 @@ public final class StackingExperiment {
     List<TrainingPair> pairs = new ArrayList<>(examples.size());
     examples.forEach(e -> pairs.add(TrainingPair.of(featurizer, e.query(), e.positive())));
     SparsityExperiment.Evaluation evaluation =
-        new SparsityExperiment.Evaluation(dataset, options.evalQueries(), 0, options.seed());
+        new SparsityExperiment.Evaluation(dataset, options.evalQueries());
     int steps = options.steps();
     int growAt = options.growAt();
     log.accept(String.format(Locale.ROOT, "%d steps of %d; %d layers grown to %d at step %d; feed-forward width %d;"
@@ -152,7 +152,7 @@ public final class StackingExperiment {
 
   /** Steps a trainer through the stream, taking a point every {@code every} steps. */
   private record Stepper(List<TrainingPair> pairs, int batch, int every, SparsityExperiment.Evaluation evaluation,
-      HeldOutLoss heldOut, Consumer<String> log) {
+      HeldOutClicks heldOut, Consumer<String> log) {
 
     /**
      * Steps {@code from .. to-1}; with {@code markStart}, the model is measured before the first
@@ -181,67 +181,13 @@ public final class StackingExperiment {
 
     private void point(DualEncoderTrainer trainer, Curve curve, int step, double trainLoss) {
       double recall = evaluation.score(trainer, false).recall();
-      double loss = heldOut.of(trainer);
+      double loss = heldOut.loss(trainer);
       curve.points.add(new StackingReport.Point(step, curve.seconds, loss,
           Double.isNaN(trainLoss) ? null : trainLoss, recall));
       log.accept(String.format(Locale.ROOT, "%s: step %d, %.1f s, held-out loss %.4f, training loss %s, Recall@10 %.4f",
           curve.name, step, curve.seconds, loss, Double.isNaN(trainLoss) ? "-" : String.format(Locale.ROOT, "%.4f",
               trainLoss), recall));
     }
-  }
-
-  /** The in-batch softmax cross-entropy of a model on fixed held-out clicks, without touching the model. */
-  static final class HeldOutLoss {
-    private final List<List<ClickLogExamples.Example>> batches = new ArrayList<>();
-    private final double scale;
-
-    HeldOutLoss(List<ClickLogExamples.Example> clicks, int batch, double scale) {
-      for (int from = 0; from + batch <= clicks.size(); from += batch) {
-        batches.add(clicks.subList(from, from + batch));
-      }
-      if (batches.isEmpty()) {
-        throw new IllegalArgumentException(clicks.size() + " held-out clicks make no batch of " + batch);
-      }
-      this.scale = scale;
-    }
-
-    /** The mean over the held-out clicks of {@code -log softmax(scale x q . d)} at each query's own click. */
-    double of(DualEncoderTrainer trainer) {
-      double sum = 0;
-      int count = 0;
-      try (RetrievalModel model = trainer.asRetrievalModel()) {
-        for (List<ClickLogExamples.Example> batch : batches) {
-          float[][] queries = model.embedQueries(batch.stream().map(ClickLogExamples.Example::query).toList());
-          float[][] documents = model.embedDocuments(batch.stream().map(ClickLogExamples.Example::positive).toList());
-          sum += inBatchLoss(queries, documents, scale) * batch.size();
-          count += batch.size();
-        }
-      }
-      return sum / count;
-    }
-  }
-
-  /** The mean in-batch softmax cross-entropy of query i against document i among all the batch's documents. */
-  static double inBatchLoss(float[][] queries, float[][] documents, double scale) {
-    double total = 0;
-    double[] logits = new double[documents.length];
-    for (int i = 0; i < queries.length; i++) {
-      double max = Double.NEGATIVE_INFINITY;
-      for (int j = 0; j < documents.length; j++) {
-        double dot = 0;
-        for (int k = 0; k < queries[i].length; k++) {
-          dot += queries[i][k] * documents[j][k];
-        }
-        logits[j] = scale * dot;
-        max = Math.max(max, logits[j]);
-      }
-      double partition = 0;
-      for (double logit : logits) {
-        partition += Math.exp(logit - max);
-      }
-      total += max + Math.log(partition) - logits[i];
-    }
-    return total / queries.length;
   }
 
   private static Path temporaryDirectory() {

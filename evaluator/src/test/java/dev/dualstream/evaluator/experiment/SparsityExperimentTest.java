@@ -23,7 +23,7 @@ class SparsityExperimentTest {
   void aTinyRunMeasuresEveryLayerOfEveryRunAndComparesTopK() throws Exception {
     Path data = DistillExperimentTest.writeBeir(dir.resolve("tiny"));
     SparsityExperimentOptions options = new SparsityExperimentOptions(data, 256, 42, 32, 0, 2, List.of(8, 16, 32),
-        List.of(1, 2), List.of(4), 2, 0.3, 0.25, 4096);
+        List.of(1, 2), List.of(4), 2, 0.3, 0.25, 4096, 64);
     SparsityReport report = SparsityExperiment.run(options, line -> { });
 
     assertEquals(8, report.runs().size());
@@ -47,6 +47,7 @@ class SparsityExperimentTest {
     assertEquals(plain.points().get(2).recallAt10(), report.topk().get(0).recallAt10(), 0);
     for (SparsityReport.TopK row : report.topk()) {
       assertTrue(row.ece() >= 0 && row.ece() <= 1, "ECE " + row.ece());
+      assertTrue(row.eceCorpus() >= 0 && row.eceCorpus() <= 1, "corpus ECE " + row.eceCorpus());
       assertTrue(row.recallTokenDropout() >= 0 && row.recallNoisyLabels() >= 0);
     }
 
@@ -56,7 +57,7 @@ class SparsityExperimentTest {
     assertEquals(2, point.get("nonzero_fraction").size());
     assertTrue(point.has("recall@10"));
     assertEquals("none", json.get("topk").get(0).get("k").asText());
-    for (String key : List.of("recall@10", "ece", "recall@10_token_dropout", "recall@10_noisy_labels")) {
+    for (String key : List.of("recall@10", "ece", "ece_corpus", "recall@10_token_dropout", "recall@10_noisy_labels")) {
       assertTrue(json.get("topk").get(1).has(key), key);
     }
     assertTrue(String.join("\n", report.table()).contains("random-labels"));
@@ -87,11 +88,11 @@ class SparsityExperimentTest {
     Path data = dir.resolve("any");
     IllegalArgumentException topK = assertThrows(IllegalArgumentException.class,
         () -> new SparsityExperimentOptions(data, 256, 42, 32, 0, 2, List.of(8, 16, 32), List.of(1), List.of(16), 2,
-            0.3, 0.25, 4096));
+            0.3, 0.25, 4096, 64));
     assertTrue(topK.getMessage().contains("middle width 16"), topK.getMessage());
     IllegalArgumentException epochs = assertThrows(IllegalArgumentException.class,
         () -> new SparsityExperimentOptions(data, 256, 42, 32, 0, 2, List.of(8), List.of(1), List.of(), 16, 0.3,
-            0.25, 4096));
+            0.25, 4096, 64));
     assertTrue(epochs.getMessage().contains("less than one batch"), epochs.getMessage());
   }
 }

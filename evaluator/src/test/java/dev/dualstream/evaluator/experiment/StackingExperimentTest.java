@@ -67,11 +67,11 @@ class StackingExperimentTest {
 
   @Test
   void theInBatchLossIsTheCrossEntropyOfEachQuerysOwnDocument() {
-    float[][] queries = {{1, 0}, {0, 1}};
-    float[][] documents = {{1, 0}, {0.6f, 0.8f}};
+    // queries (1, 0) and (0, 1), documents (1, 0) and (0.6, 0.8), scale 2:
     // query 0: logits 2, 1.2 -> -log(e^2 / (e^2 + e^1.2)); query 1: logits 0, 1.6 -> -log(e^1.6 / (1 + e^1.6))
+    double[][] logits = {{2, 1.2}, {0, 1.6}};
     double expected = (Math.log(1 + Math.exp(-0.8)) + Math.log(1 + Math.exp(-1.6))) / 2;
-    assertEquals(expected, StackingExperiment.inBatchLoss(queries, documents, 2), 1e-6);
+    assertEquals(expected, HeldOutClicks.inBatchLoss(logits), 1e-12);
   }
 
   private static List<Integer> steps(StackingReport.Run run) {
