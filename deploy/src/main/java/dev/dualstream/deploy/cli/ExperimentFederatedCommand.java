@@ -56,15 +56,11 @@ final class ExperimentFederatedCommand implements Callable<Integer> {
   private CommandSpec spec;
 
   @Mixin
-  private CommonOptions.Dataset dataset;
+  private BatchJobOptions job;
 
   @Option(names = "--quick", description = "A run of a few minutes: 10000 clicks of 200 users, 20 rounds, one seed, "
       + "one server rate per optimizer, 200 test queries; options given beside it still apply.")
   private boolean quick;
-
-  @Option(names = "--examples", paramLabel = "N",
-      description = "Clicks of the simulated log, the same for every run. Default: ${DEFAULT-VALUE}.")
-  private int examples;
 
   @Option(names = "--seeds", paramLabel = "N[,N...]", split = ",",
       description = "Seeds of the runs; every setting runs once per seed. Default: ${DEFAULT-VALUE}.")
@@ -77,30 +73,20 @@ final class ExperimentFederatedCommand implements Callable<Integer> {
       description = "The clients' SGD learning rate, fixed for every optimizer. Default: ${DEFAULT-VALUE}.")
   private double clientLearningRate;
 
-  @Option(names = "--eval-queries", paramLabel = "N",
-      description = "Test (and held-out) queries each evaluation is over (the first N); 0: all. "
-          + "Default: ${DEFAULT-VALUE}.")
-  private int evalQueries;
-
-  @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON to FILE.")
-  private Path json;
-
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    Path dir = dataset.checked();
-    PathChecks.requireParentDirectory("--json", json);
-    return ExperimentCommand.batch(out, json, () -> {
+    Path dir = job.checked();
+    return ExperimentCommand.batch(out, job.json(), () -> {
       FederatedExperimentOptions base = quick ? FederatedExperimentOptions.quick(dir)
           : FederatedExperimentOptions.defaults(dir);
-      CommandLine.ParseResult given = spec.commandLine().getParseResult();
       FederatedExperimentOptions options = new FederatedExperimentOptions(dir,
-          given.hasMatchedOption("--examples") ? examples : base.examples(), base.streamSeed(),
-          given.hasMatchedOption("--seeds") ? seeds : base.seeds(), base.users(), base.interests(),
-          given.hasMatchedOption("--rounds") ? rounds : base.rounds(), base.clientsPerRound(), base.localSteps(),
-          base.clientBatch(), given.hasMatchedOption("--client-lr") ? clientLearningRate : base.clientLearningRate(),
+          job.examples(base.examples()), base.streamSeed(),
+          job.given("--seeds") ? seeds : base.seeds(), base.users(), base.interests(),
+          job.given("--rounds") ? rounds : base.rounds(), base.clientsPerRound(), base.localSteps(),
+          base.clientBatch(), job.given("--client-lr") ? clientLearningRate : base.clientLearningRate(),
           base.optimizers(), base.adaptiveRates(), base.averagingRates(), base.taus(),
-          given.hasMatchedOption("--eval-queries") ? evalQueries : base.evalQueries(), base.points(), base.buckets());
+          job.evalQueries(base.evalQueries()), base.points(), base.buckets());
       return FederatedExperiment.run(options, ExperimentCommand.printing(out));
     });
   }

@@ -63,23 +63,15 @@ final class ExperimentSparsityCommand implements Callable<Integer> {
   private CommandSpec spec;
 
   @Mixin
-  private CommonOptions.Dataset dataset;
+  private BatchJobOptions job;
 
   @Option(names = "--quick", description = "A run of a few minutes: 2560 examples, widths 64, 128, 256, depths 1 "
       + "and 2, top-k 16, 200 test queries; options given beside it still apply.")
   private boolean quick;
 
-  @Option(names = "--examples", paramLabel = "N",
-      description = "Training examples from the click log, the same for every run. Default: ${DEFAULT-VALUE}.")
-  private int examples;
-
   @Option(names = "--seed", paramLabel = "N",
       description = "Seed of the click log, the models and every random choice. Default: ${DEFAULT-VALUE}.")
   private long seed;
-
-  @Option(names = "--eval-queries", paramLabel = "N",
-      description = "Test queries each Recall@10 is over (the first N); 0: all. Default: ${DEFAULT-VALUE}.")
-  private int evalQueries;
 
   @Option(names = "--widths", paramLabel = "F[,F...]", split = ",",
       description = "Feed-forward widths. Default: ${DEFAULT-VALUE}.")
@@ -92,25 +84,20 @@ final class ExperimentSparsityCommand implements Callable<Integer> {
       description = "Values of k compared with the plain model. Default: ${DEFAULT-VALUE}.")
   private List<Integer> topK;
 
-  @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON to FILE.")
-  private Path json;
-
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    Path dir = dataset.checked();
-    PathChecks.requireParentDirectory("--json", json);
-    return ExperimentCommand.batch(out, json, () -> {
+    Path dir = job.checked();
+    return ExperimentCommand.batch(out, job.json(), () -> {
       SparsityExperimentOptions base = quick ? SparsityExperimentOptions.quick(dir)
           : SparsityExperimentOptions.defaults(dir);
-      CommandLine.ParseResult given = spec.commandLine().getParseResult();
       SparsityExperimentOptions options = new SparsityExperimentOptions(dir,
-          given.hasMatchedOption("--examples") ? examples : base.examples(),
-          given.hasMatchedOption("--seed") ? seed : base.seed(), base.batchSize(),
-          given.hasMatchedOption("--eval-queries") ? evalQueries : base.evalQueries(), base.points(),
-          given.hasMatchedOption("--widths") ? widths : base.widths(),
-          given.hasMatchedOption("--depths") ? depths : base.depths(),
-          given.hasMatchedOption("--top-k") ? topK : base.topK(), base.epochs(), base.labelNoise(),
+          job.examples(base.examples()),
+          job.given("--seed") ? seed : base.seed(), base.batchSize(),
+          job.evalQueries(base.evalQueries()), base.points(),
+          job.given("--widths") ? widths : base.widths(),
+          job.given("--depths") ? depths : base.depths(),
+          job.given("--top-k") ? topK : base.topK(), base.epochs(), base.labelNoise(),
           base.tokenDropout(), base.buckets(), base.heldOut());
       return SparsityExperiment.run(options, ExperimentCommand.printing(out));
     });

@@ -53,46 +53,32 @@ final class ExperimentStackingCommand implements Callable<Integer> {
   private CommandSpec spec;
 
   @Mixin
-  private CommonOptions.Dataset dataset;
+  private BatchJobOptions job;
 
   @Option(names = "--quick", description = "A run of a few minutes: 12800 examples, 1 layer grown to 2, "
       + "feed-forward width 128, 200 test queries; options given beside it still apply.")
   private boolean quick;
 
-  @Option(names = "--examples", paramLabel = "N",
-      description = "Training examples from the click log, the same stream for every run. "
-          + "Default: ${DEFAULT-VALUE}.")
-  private int examples;
-
   @Option(names = "--seed", paramLabel = "N",
       description = "Seed of the click log, the models and every random choice. Default: ${DEFAULT-VALUE}.")
   private long seed;
-
-  @Option(names = "--eval-queries", paramLabel = "N",
-      description = "Test queries each Recall@10 is over (the first N); 0: all. Default: ${DEFAULT-VALUE}.")
-  private int evalQueries;
 
   @Option(names = "--layers", paramLabel = "L",
       description = "Depth of the small model; grown and scratch models have 2L. Default: ${DEFAULT-VALUE}.")
   private int layers;
 
-  @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON to FILE.")
-  private Path json;
-
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    Path dir = dataset.checked();
-    PathChecks.requireParentDirectory("--json", json);
-    return ExperimentCommand.batch(out, json, () -> {
+    Path dir = job.checked();
+    return ExperimentCommand.batch(out, job.json(), () -> {
       StackingExperimentOptions base = quick ? StackingExperimentOptions.quick(dir)
           : StackingExperimentOptions.defaults(dir);
-      CommandLine.ParseResult given = spec.commandLine().getParseResult();
       StackingExperimentOptions options = new StackingExperimentOptions(dir,
-          given.hasMatchedOption("--examples") ? examples : base.examples(),
-          given.hasMatchedOption("--seed") ? seed : base.seed(), base.batchSize(),
-          given.hasMatchedOption("--eval-queries") ? evalQueries : base.evalQueries(), base.points(),
-          given.hasMatchedOption("--layers") ? layers : base.layers(), base.width(), base.smallShare(),
+          job.examples(base.examples()),
+          job.given("--seed") ? seed : base.seed(), base.batchSize(),
+          job.evalQueries(base.evalQueries()), base.points(),
+          job.given("--layers") ? layers : base.layers(), base.width(), base.smallShare(),
           base.buckets(), base.heldOut());
       return StackingExperiment.run(options, ExperimentCommand.printing(out));
     });

@@ -76,11 +76,15 @@ class ExperimentCommandTest {
     assertRefused("fewer than two per point", "experiment", "stacking", "--dataset", data, "--examples", "640");
     assertRefused("layers and width must be positive", "experiment", "stacking", "--dataset", data, "--layers",
         "0");
-    for (String experiment : new String[] {"sparsity", "stacking"}) {
-      CliRun help = run("experiment", experiment, "--help");
-      for (String option : new String[] {"--json", "--examples", "--seed", "--quick"}) {
-        assertTrue(help.out.contains(option), experiment + " " + option);
+    // The shared options take each job's own defaults, from its options record.
+    String[][] jobs = {{"sparsity", "25600", "--seed"}, {"stacking", "64000", "--seed"}, {"federated", "40000", "--seeds"}};
+    for (String[] job : jobs) {
+      CliRun help = run("experiment", job[0], "--help");
+      for (String option : new String[] {"--json", "--examples", job[2], "--quick", "--eval-queries", "--dataset"}) {
+        assertTrue(help.out.contains(option), job[0] + " " + option);
       }
+      assertTrue(help.out.replaceAll("\\s+", " ").contains("every run. Default: " + job[1] + "."), job[0] + ":\n"
+          + help.out);
     }
   }
 

@@ -43,6 +43,22 @@ final class ClickLogExamples {
   record Example(String query, DocumentText positive, List<DocumentText> skipAbove, double exposure,
       long eventTimeMillis, String user, String queryId) {}
 
+  /** A click log split into the clicks a job trains on and the clicks after them, held out. */
+  record Stream(List<Example> training, List<Example> heldOut) {}
+
+  /**
+   * The first {@code count} clicks of the log simulated with {@code seed} on the train split, and the
+   * {@code heldOut} clicks after them; says what it simulates on {@code log}.
+   */
+  static Stream simulateWithHeldOut(BeirDataset dataset, long seed, int count, int heldOut,
+      java.util.function.Consumer<String> log) {
+    log.accept(String.format(java.util.Locale.ROOT,
+        "%s: %d documents; simulating the click log (seed %d) for %d examples and %d held out", dataset.name(),
+        dataset.corpus().size(), seed, count, heldOut));
+    List<Example> clicks = simulate(dataset, seed, count + heldOut, soFar -> { });
+    return new Stream(clicks.subList(0, count), clicks.subList(count, clicks.size()));
+  }
+
   /** Examples per simulated impression is about 0.6; this many impressions per wanted example is ample. */
   private static final double IMPRESSIONS_PER_EXAMPLE = 2.5;
 

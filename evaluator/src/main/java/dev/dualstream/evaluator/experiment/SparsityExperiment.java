@@ -48,18 +48,15 @@ public final class SparsityExperiment {
   /** Runs every run of the options and returns the report. */
   public static SparsityReport run(SparsityExperimentOptions options, Consumer<String> log) {
     BeirDataset dataset = BeirReader.read(options.dataset());
-    log.accept(String.format(Locale.ROOT, "%s: %d documents; simulating the click log (seed %d) for %d examples",
-        dataset.name(), dataset.corpus().size(), options.seed(), options.examples()));
-    List<ClickLogExamples.Example> clicks =
-        ClickLogExamples.simulate(dataset, options.seed(), options.examples() + options.heldOut(), soFar -> { });
-    List<ClickLogExamples.Example> examples = clicks.subList(0, options.examples());
+    ClickLogExamples.Stream stream =
+        ClickLogExamples.simulateWithHeldOut(dataset, options.seed(), options.examples(), options.heldOut(), log);
+    List<ClickLogExamples.Example> examples = stream.training();
     int middle = options.middleWidth();
     int firstDepth = options.depths().get(0);
     Featurizer featurizer = new Featurizer(options.model(middle, firstDepth, 0).featureSpec());
     Streams streams = new Streams(examples, featurizer, options);
-    Evaluation evaluation = new Evaluation(dataset, options, new HeldOutClicks(
-        clicks.subList(options.examples(), clicks.size()), options.batchSize(), options.model(middle, firstDepth, 0)
-        .scale()));
+    Evaluation evaluation = new Evaluation(dataset, options, new HeldOutClicks(stream.heldOut(), options.batchSize(),
+        options.model(middle, firstDepth, 0).scale()));
     List<int[]> probe = probe(dataset, featurizer);
     log.accept(String.format(Locale.ROOT, "model: width %d, %d heads, <= %d query and %d document ids; probe: %d "
         + "sequences; Recall@10 over %d test queries", SparsityExperimentOptions.MODEL_WIDTH,

@@ -50,12 +50,10 @@ public final class StackingExperiment {
   /** Runs the small, grown and scratch models and returns the report. */
   public static StackingReport run(StackingExperimentOptions options, Consumer<String> log) {
     BeirDataset dataset = BeirReader.read(options.dataset());
-    log.accept(String.format(Locale.ROOT, "%s: %d documents; simulating the click log (seed %d) for %d examples",
-        dataset.name(), dataset.corpus().size(), options.seed(), options.examples()));
-    List<ClickLogExamples.Example> clicks =
-        ClickLogExamples.simulate(dataset, options.seed(), options.examples() + options.heldOut(), soFar -> { });
-    List<ClickLogExamples.Example> examples = clicks.subList(0, options.examples());
-    HeldOutClicks heldOut = new HeldOutClicks(clicks.subList(options.examples(), clicks.size()), options.batchSize(),
+    ClickLogExamples.Stream stream =
+        ClickLogExamples.simulateWithHeldOut(dataset, options.seed(), options.examples(), options.heldOut(), log);
+    List<ClickLogExamples.Example> examples = stream.training();
+    HeldOutClicks heldOut = new HeldOutClicks(stream.heldOut(), options.batchSize(),
         options.model(options.layers()).scale());
     int small = options.layers();
     int deep = 2 * small;
