@@ -1,6 +1,7 @@
 package dev.dualstream.trainer.model;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -8,7 +9,6 @@ import dev.dualstream.trainer.encoder.ArrayFile;
 import dev.dualstream.trainer.encoder.ComputeThreads;
 import dev.dualstream.trainer.encoder.DualEncoderNetwork;
 import dev.dualstream.trainer.encoder.EmbeddingTable;
-import ai.djl.ndarray.types.Shape;
 import dev.dualstream.trainer.encoder.MlpTower;
 import dev.dualstream.trainer.encoder.Tower;
 import dev.dualstream.trainer.encoder.TransformerTower;
