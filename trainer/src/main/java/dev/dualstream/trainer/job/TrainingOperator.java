@@ -115,6 +115,8 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
   private final ReplaySettings replay;
   private final int keepVersions;
   private final boolean deterministic;
+  /** Whether a due version waits for the previous write rather than being folded into the next one. */
+  private final boolean versionsWait;
   private final List<StudentSpec> students;
   /** Incremental checkpoints: a full link every this many (0: every checkpoint whole, in raw state). */
   private final int fullEvery;
@@ -189,6 +191,7 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
     this.replay = options.replay();
     this.keepVersions = options.keepVersions();
     this.deterministic = options.deterministic();
+    this.versionsWait = options.deterministic() || options.bounded();
     this.students = options.students();
     this.fullEvery = options.checkpoints().fullEvery();
     this.checkpointRoot = options.checkpoints().directory().toAbsolutePath().toString();
@@ -398,15 +401,16 @@ final class TrainingOperator extends AbstractStreamOperator<EncodedRecord>
   /**
    * Whether a due version may be written now: no sooner than the version interval after the previous one, and
    * not while the previous one is still being written (a trainer on a backlog would queue them faster than they
-   * are written). In deterministic mode the trainer waits for the previous write instead, so that versions come
-   * at the same steps in every run.
+   * are written). In deterministic mode, and on a bounded input, the trainer waits for the previous write
+   * instead, so that versions come at their steps in every run: a bounded run (the demo, a replay) is there to
+   * score every version, and nothing in it is fresher for a version folded into the next.
    */
   private boolean versionMayGo() throws Exception {
     if (System.currentTimeMillis() - lastVersionWallMs < versionIntervalMs) {
       return false;
     }
     if (versionWrite != null && !versionWrite.isDone()) {
-      if (!deterministic) {
+      if (!versionsWait) {
         return false;
       }
       versionWrite.get();
