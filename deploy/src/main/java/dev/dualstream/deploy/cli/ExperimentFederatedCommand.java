@@ -3,6 +3,7 @@ package dev.dualstream.deploy.cli;
 import dev.dualstream.evaluator.experiment.FederatedExperiment;
 import dev.dualstream.evaluator.experiment.FederatedExperimentOptions;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -69,6 +70,12 @@ final class ExperimentFederatedCommand implements Callable<Integer> {
   @Option(names = "--rounds", paramLabel = "N", description = "Server rounds per run. Default: ${DEFAULT-VALUE}.")
   private int rounds;
 
+  @Option(names = "--recording", paramLabel = "DIR",
+      description = "Read the clicks from a recording of training.examples (dualstream record --topics "
+          + "training.examples), the first --examples of them, instead of simulating them; a user is held out by a "
+          + "seeded hash of its id. The dataset must be the one the recording's queries come from.")
+  private Path recording;
+
   @Option(names = "--client-lr", paramLabel = "LR",
       description = "The clients' SGD learning rate, fixed for every optimizer. Default: ${DEFAULT-VALUE}.")
   private double clientLearningRate;
@@ -77,6 +84,10 @@ final class ExperimentFederatedCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     Path dir = job.checked();
+    if (recording != null && !Files.isDirectory(recording)) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--recording: " + recording
+          + " is not a directory");
+    }
     return ExperimentCommand.batch(out, job.json(), () -> {
       FederatedExperimentOptions base = quick ? FederatedExperimentOptions.quick(dir)
           : FederatedExperimentOptions.defaults(dir);
@@ -86,7 +97,7 @@ final class ExperimentFederatedCommand implements Callable<Integer> {
           job.given("--rounds") ? rounds : base.rounds(), base.clientsPerRound(), base.localSteps(),
           base.clientBatch(), job.given("--client-lr") ? clientLearningRate : base.clientLearningRate(),
           base.optimizers(), base.adaptiveRates(), base.averagingRates(), base.taus(),
-          job.evalQueries(base.evalQueries()), base.points(), base.buckets());
+          job.evalQueries(base.evalQueries()), base.points(), base.buckets(), recording);
       return FederatedExperiment.run(options, ExperimentCommand.printing(out));
     });
   }

@@ -11,13 +11,20 @@ import dev.dualstream.evaluator.simulate.SimulationConfig;
 import dev.dualstream.evaluator.simulate.Traffic;
 import dev.dualstream.trainer.federated.FederatedServer;
 import dev.dualstream.trainer.federated.ServerOptimizer;
+import dev.dualstream.trainer.federated.flink.FederatedJob;
 import dev.dualstream.trainer.feature.Featurizer;
 import dev.dualstream.trainer.model.DualEncoderTrainer;
 import dev.dualstream.trainer.model.FederatedModel;
 import dev.dualstream.trainer.model.ModelConfig;
+import dev.dualstream.trainer.model.ModelStore;
 import dev.dualstream.trainer.model.RetrievalModel;
 import dev.dualstream.trainer.model.TrainingPair;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -25,9 +32,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * {@code dualstream experiment federated}: do adaptive server optimizers (Reddi et al., ICLR 2021,
@@ -44,57 +51,90 @@ import java.util.function.Consumer;
  * loss at the end, the paper's rule when no validation set exists. The central model, trained by the
  * streaming trainer on the same training users' clicks in one place, is the ceiling.
  *
- * <p>Clients run one after another in this process rather than as Flink tasks: DJL allows one
- * gradient collector per JVM, so clients in one TaskManager would take turns anyway.
+ * <p>The rounds run as a bounded Flink job ({@link FederatedJob}), which writes the global model as a
+ * version at each evaluation point; this driver scores each version as it comes. The clicks come from
+ * the simulator or from a recording of {@code training.examples} ({@link RecordedClicks}).
  */
 public final class FederatedExperiment {
+  /** Tasks that group the clicks by client; the rounds run in one (see {@link FederatedJob}). */
+  private static final int JOB_PARALLELISM = 2;
+
   private FederatedExperiment() {}
 
   /** Runs every optimizer at every setting and seed, and the central model. */
   public static FederatedReport run(FederatedExperimentOptions options, Consumer<String> log) {
     BeirDataset dataset = BeirReader.read(options.dataset());
-    log.accept(String.format(Locale.ROOT, "%s: %d documents; simulating %d users with %d topics (alpha %s) for %d "
-        + "clicks", dataset.name(), dataset.corpus().size(), options.users(), options.interests().clusters(),
-        options.interests().alpha(), options.examples()));
-    SimulationConfig simulation = SimulationConfig.defaults(options.streamSeed(), 0).withUsers(options.users())
-        .withTraffic(Traffic.UNIFORM.withInterests(options.interests()));
-    List<ClickLogExamples.Example> clicks = ClickLogExamples.simulate(dataset, simulation, options.examples(),
-        NegativesExperimentOptions.DEFAULT_NOISE_CLICKS, soFar -> { });
     Qrels train = dataset.qrels("train");
     List<String> pool = train.queriesWithRelevant().stream().filter(dataset.queries()::containsKey).toList();
     InterestModel interests = InterestModel.build(dataset, train, pool, options.interests(), options.users(), 0,
         options.streamSeed());
+    List<ClickLogExamples.Example> clicks;
+    Predicate<String> heldOutUser;
+    if (options.recording() == null) {
+      log.accept(String.format(Locale.ROOT, "%s: %d documents; simulating %d users with %d topics (alpha %s) for %d "
+          + "clicks", dataset.name(), dataset.corpus().size(), options.users(), options.interests().clusters(),
+          options.interests().alpha(), options.examples()));
+      SimulationConfig simulation = SimulationConfig.defaults(options.streamSeed(), 0).withUsers(options.users())
+          .withTraffic(Traffic.UNIFORM.withInterests(options.interests()));
+      clicks = ClickLogExamples.simulate(dataset, simulation, options.examples(),
+          NegativesExperimentOptions.DEFAULT_NOISE_CLICKS, soFar -> { });
+      heldOutUser = user -> interests.heldOut(Integer.parseInt(user.substring(user.indexOf('-') + 1)));
+    } else {
+      RecordedClicks recorded = RecordedClicks.read(options.recording());
+      log.accept(recorded.describe(options.recording()));
+      clicks = recorded.examples().subList(0, Math.min(options.examples(), recorded.examples().size()));
+      heldOutUser = user -> heldOutByHash(user, options.streamSeed(), options.interests().heldOutShare());
+    }
 
     ModelConfig model = options.model();
     Featurizer featurizer = new Featurizer(model.featureSpec());
-    Map<String, List<TrainingPair>> byClient = new TreeMap<>();
     Map<String, List<ClickLogExamples.Example>> clicksByClient = new TreeMap<>();
-    List<TrainingPair> central = new ArrayList<>();
     Set<String> heldOutUsers = new HashSet<>();
     Set<String> heldOutQueries = new HashSet<>();
     for (ClickLogExamples.Example e : clicks) {
-      int user = Integer.parseInt(e.user().substring(e.user().indexOf('-') + 1));
-      if (interests.heldOut(user)) {
+      if (heldOutUser.test(e.user())) {
         heldOutUsers.add(e.user());
         heldOutQueries.add(e.queryId());
+      }
+    }
+    // Held-out users' queries are theirs alone: a training user's click on one is left out (counted), so that no
+    // client trains on them. The simulator's topics keep them apart already; a recording's users share queries.
+    int leftOut = 0;
+    for (ClickLogExamples.Example e : clicks) {
+      if (heldOutUsers.contains(e.user())) {
         continue;
       }
-      TrainingPair pair = TrainingPair.of(featurizer, e.query(), e.positive());
-      byClient.computeIfAbsent(e.user(), k -> new ArrayList<>()).add(pair);
-      clicksByClient.computeIfAbsent(e.user(), k -> new ArrayList<>()).add(e);
-      central.add(pair);
+      if (heldOutQueries.contains(e.queryId())) {
+        leftOut++;
+      } else {
+        clicksByClient.computeIfAbsent(e.user(), k -> new ArrayList<>()).add(e);
+      }
     }
-    byClient.values().removeIf(pairs -> pairs.size() < options.clientBatch());
-    clicksByClient.keySet().retainAll(byClient.keySet());
-    if (byClient.size() < options.clientsPerRound()) {
-      throw new IllegalArgumentException(byClient.size() + " users have a batch of " + options.clientBatch()
+    if (leftOut > 0) {
+      log.accept(String.format(Locale.ROOT, "%d clicks of training users on held-out users' queries left out",
+          leftOut));
+    }
+    clicksByClient.values().removeIf(own -> own.size() < options.clientBatch());
+    if (clicksByClient.size() < options.clientsPerRound()) {
+      throw new IllegalArgumentException(clicksByClient.size() + " users have a batch of " + options.clientBatch()
           + " clicks, fewer than the " + options.clientsPerRound() + " clients a round samples");
     }
     if (heldOutQueries.isEmpty()) {
-      throw new IllegalArgumentException("no held-out user searched in " + options.examples()
+      throw new IllegalArgumentException("no held-out user searched a query of their own in " + clicks.size()
           + " clicks; give more clicks or a larger held-out share");
     }
-    List<String> clients = new ArrayList<>(byClient.keySet());
+    // The clients' clicks in the order of the log: the federated job's input, and the central model's.
+    List<FederatedJob.Click> clientClicks = new ArrayList<>();
+    List<TrainingPair> central = new ArrayList<>();
+    for (int i = 0; i < clicks.size(); i++) {
+      ClickLogExamples.Example e = clicks.get(i);
+      if (clicksByClient.containsKey(e.user())) {
+        TrainingPair pair = TrainingPair.of(featurizer, e.query(), e.positive());
+        clientClicks.add(new FederatedJob.Click(e.user(), i, pair.queryIds(), pair.docIds()));
+        central.add(pair);
+      }
+    }
+    List<String> clients = new ArrayList<>(clicksByClient.keySet());
     Evaluation evaluation = new Evaluation(dataset, heldOutQueries, options.evalQueries());
     FederatedReport.Distribution distribution = distribution(clicksByClient, interests);
     log.accept(String.format(Locale.ROOT, "%d training clients (median %.0f clicks, %.1f topics, %.0f%% of clicks "
@@ -103,74 +143,100 @@ public final class FederatedExperiment {
         heldOutUsers.size(), heldOutQueries.size()));
 
     FederatedReport.Central ceiling = central(model, central, options, evaluation, log);
-    List<FederatedReport.Run> runs = new ArrayList<>();
-    List<FederatedReport.Best> best = new ArrayList<>();
+    List<FederatedJob.Run> plannedRuns = new ArrayList<>();
     for (ServerOptimizer.Kind kind : options.optimizers()) {
-      List<List<FederatedReport.Run>> settings = new ArrayList<>();
       for (double rate : options.serverRates(kind)) {
         for (double tau : options.tausFor(kind)) {
-          List<FederatedReport.Run> bySeed = new ArrayList<>();
           for (long seed : options.seeds()) {
-            ServerOptimizer.Settings settingsOf = ServerOptimizer.Settings.of(kind, rate).withTau(tau);
-            FederatedReport.Run run = federated(model, settingsOf, seed, clients, byClient, options, evaluation, log);
-            bySeed.add(run);
-            runs.add(run);
+            plannedRuns.add(new FederatedJob.Run(ServerOptimizer.Settings.of(kind, rate).withTau(tau), seed));
           }
-          settings.add(bySeed);
         }
       }
-      best.add(best(kind, settings));
+    }
+    List<FederatedReport.Run> runs = federated(model, plannedRuns, clientClicks, options, evaluation, log);
+    List<FederatedReport.Best> best = new ArrayList<>();
+    for (ServerOptimizer.Kind kind : options.optimizers()) {
+      Map<String, List<FederatedReport.Run>> settings = new LinkedHashMap<>();
+      for (FederatedReport.Run run : runs) {
+        if (run.optimizer().equals(kind.label())) {
+          settings.computeIfAbsent(run.serverLr() + "/" + run.tau(), k -> new ArrayList<>()).add(run);
+        }
+      }
+      best.add(best(kind, new ArrayList<>(settings.values())));
     }
     return new FederatedReport(dataset.name(), clients.size(), heldOutUsers.size(), options.rounds(),
         options.clientsPerRound(), options.localSteps(), options.clientBatch(), evaluation.testQueries(),
         evaluation.heldOutQueries(), distribution, runs, best, ceiling);
   }
 
-  private static FederatedReport.Run federated(ModelConfig config, ServerOptimizer.Settings settings, long seed,
-      List<String> clients, Map<String, List<TrainingPair>> byClient, FederatedExperimentOptions options,
-      Evaluation evaluation, Consumer<String> log) {
-    String name = String.format(Locale.ROOT, "%s lr %s tau %s seed %d", settings.kind().label(),
-        settings.learningRate(), settings.tau(), seed);
-    List<FederatedReport.Point> points = new ArrayList<>();
-    int every = Math.max(1, options.rounds() / options.points());
-    double lossSum = 0;
-    int lossCount = 0;
-    double finalLoss = 0;
-    int finalCount = 0;
-    int lastTenth = options.rounds() - Math.max(1, options.rounds() / 10);
-    try (FederatedModel model = FederatedModel.create(config, seed)) {
-      FederatedServer server = new FederatedServer(new ServerOptimizer(settings), config.embeddingDim());
-      for (int round = 0; round < options.rounds(); round++) {
-        SplittableRandom random = new SplittableRandom(seed * 1_000_003L + round);
-        for (String client : sample(clients, options.clientsPerRound(), random)) {
-          FederatedServer.ClientUpdate update = model.train(
-              localBatches(byClient.get(client), options.localSteps(), options.clientBatch(), random),
-              options.clientLearningRate());
-          server.accept(update);
-          lossSum += update.loss();
-          lossCount++;
-          if (round >= lastTenth) {
-            finalLoss += update.loss();
-            finalCount++;
-          }
-        }
-        model.apply(server);
-        int done = round + 1;
-        if (done % every == 0 || done == options.rounds()) {
-          Scores scores = evaluation.score(model.asRetrievalModel());
-          double trainLoss = lossSum / lossCount;
-          points.add(new FederatedReport.Point(done, scores.test().recallAt10(), scores.test().mrrAt10(),
-              scores.heldOut().recallAt10(), trainLoss));
-          log.accept(String.format(Locale.ROOT, "%s: round %d, client loss %.4f, Recall@10 %.4f, MRR@10 %.4f, "
-              + "held-out Recall@10 %.4f", name, done, trainLoss, scores.test().recallAt10(), scores.test().mrrAt10(),
-              scores.heldOut().recallAt10()));
-          lossSum = 0;
-          lossCount = 0;
-        }
-      }
+  /**
+   * Runs every planned run in the federated Flink job, scoring each version it writes as it comes
+   * (and deleting it once scored).
+   */
+  private static List<FederatedReport.Run> federated(ModelConfig config, List<FederatedJob.Run> planned,
+      List<FederatedJob.Click> clicks, FederatedExperimentOptions options, Evaluation evaluation,
+      Consumer<String> log) {
+    Path versions;
+    try {
+      versions = Files.createTempDirectory("dualstream-federated-");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create a directory for the federated versions", e);
     }
-    return new FederatedReport.Run(settings.kind().label(), settings.learningRate(), options.clientLearningRate(),
-        settings.tau(), seed, points, finalLoss / Math.max(1, finalCount));
+    FederatedJob.Plan plan = new FederatedJob.Plan(config, planned, options.rounds(), options.clientsPerRound(),
+        options.localSteps(), options.clientBatch(), options.clientLearningRate(), options.points(),
+        versions.toString());
+    List<List<FederatedReport.Point>> points = new ArrayList<>();
+    double[] finalLoss = new double[planned.size()];
+    planned.forEach(r -> points.add(new ArrayList<>()));
+    log.accept(String.format(Locale.ROOT, "federated job: %d runs of %d rounds, %d clients a round, %d local steps "
+        + "of %d at client rate %s", planned.size(), options.rounds(), options.clientsPerRound(), options.localSteps(),
+        options.clientBatch(), options.clientLearningRate()));
+    try {
+      FederatedJob.run(clicks, plan, JOB_PARALLELISM, version -> {
+        Path dir = Path.of(version.directory());
+        Scores scores = evaluation.score(ModelStore.load(dir));
+        deleteVersion(dir);
+        points.get(version.run()).add(new FederatedReport.Point(version.round(), scores.test().recallAt10(),
+            scores.test().mrrAt10(), scores.heldOut().recallAt10(), version.clientLoss()));
+        if (version.round() == options.rounds()) {
+          finalLoss[version.run()] = version.finalLoss();
+        }
+        log.accept(String.format(Locale.ROOT, "%s: round %d, client loss %.4f, Recall@10 %.4f, MRR@10 %.4f, "
+            + "held-out Recall@10 %.4f", planned.get(version.run()).name(), version.round(), version.clientLoss(),
+            scores.test().recallAt10(), scores.test().mrrAt10(), scores.heldOut().recallAt10()));
+      });
+    } finally {
+      deleteVersion(versions);
+    }
+    List<FederatedReport.Run> runs = new ArrayList<>(planned.size());
+    for (int i = 0; i < planned.size(); i++) {
+      ServerOptimizer.Settings settings = planned.get(i).settings();
+      runs.add(new FederatedReport.Run(settings.kind().label(), settings.learningRate(),
+          options.clientLearningRate(), settings.tau(), planned.get(i).seed(), points.get(i), finalLoss[i]));
+    }
+    return runs;
+  }
+
+  /** Whether a recorded user is held out: a seeded hash of the id, below the share. */
+  static boolean heldOutByHash(String user, long seed, double share) {
+    long h = seed ^ 0x9E3779B97F4A7C15L;
+    for (int i = 0; i < user.length(); i++) {
+      h = (h ^ user.charAt(i)) * 0x100000001B3L;
+    }
+    h ^= h >>> 33;
+    h *= 0xff51afd7ed558ccdL;
+    h ^= h >>> 33;
+    return (h >>> 11) * 0x1.0p-53 < share;
+  }
+
+  private static void deleteVersion(Path dir) {
+    try (var files = Files.walk(dir)) {
+      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete " + dir, e);
+    }
   }
 
   /** The setting with the lowest mean final training loss over seeds, and its final metrics' spread. */
@@ -214,39 +280,6 @@ public final class FederatedExperiment {
       return new FederatedReport.Central(scores.test().recallAt10(), scores.test().mrrAt10(),
           scores.heldOut().recallAt10());
     }
-  }
-
-  /** {@code count} distinct clients, uniformly. */
-  static List<String> sample(List<String> clients, int count, SplittableRandom random) {
-    List<String> pool = new ArrayList<>(clients);
-    List<String> chosen = new ArrayList<>(count);
-    for (int i = 0; i < count; i++) {
-      chosen.add(pool.remove(random.nextInt(pool.size())));
-    }
-    return chosen;
-  }
-
-  /** {@code steps} batches of a client's clicks: a seeded shuffle of them, taken in turn and wrapped around. */
-  static List<List<TrainingPair>> localBatches(List<TrainingPair> pairs, int steps, int batch,
-      SplittableRandom random) {
-    List<TrainingPair> shuffled = new ArrayList<>(pairs);
-    for (int i = shuffled.size() - 1; i > 0; i--) {
-      int j = random.nextInt(i + 1);
-      TrainingPair t = shuffled.get(i);
-      shuffled.set(i, shuffled.get(j));
-      shuffled.set(j, t);
-    }
-    List<List<TrainingPair>> batches = new ArrayList<>(steps);
-    int at = 0;
-    for (int s = 0; s < steps; s++) {
-      List<TrainingPair> one = new ArrayList<>(batch);
-      for (int i = 0; i < batch; i++) {
-        one.add(shuffled.get(at));
-        at = (at + 1) % shuffled.size();
-      }
-      batches.add(one);
-    }
-    return batches;
   }
 
   private static FederatedReport.Distribution distribution(Map<String, List<ClickLogExamples.Example>> byClient,

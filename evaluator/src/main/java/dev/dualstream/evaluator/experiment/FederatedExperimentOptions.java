@@ -27,11 +27,13 @@ import java.util.Objects;
  * @param evalQueries test queries each evaluation scores (the first N; 0: all)
  * @param points evaluations along each run
  * @param buckets hash buckets of the model's table
+ * @param recording a recording of {@code training.examples} to read the clicks from (its first {@code examples}),
+ *     or null to simulate them; a recorded user is held out by a seeded hash of its id
  */
 public record FederatedExperimentOptions(Path dataset, int examples, long streamSeed, List<Long> seeds, int users,
     UserInterests interests, int rounds, int clientsPerRound, int localSteps, int clientBatch,
     double clientLearningRate, List<ServerOptimizer.Kind> optimizers, List<Double> adaptiveRates,
-    List<Double> averagingRates, List<Double> taus, int evalQueries, int points, int buckets) {
+    List<Double> averagingRates, List<Double> taus, int evalQueries, int points, int buckets, Path recording) {
 
   public FederatedExperimentOptions {
     Objects.requireNonNull(dataset, "dataset");
@@ -62,14 +64,14 @@ public record FederatedExperimentOptions(Path dataset, int examples, long stream
   public static FederatedExperimentOptions defaults(Path dataset) {
     return new FederatedExperimentOptions(dataset, 40_000, 42, List.of(1L, 2L, 3L), 500,
         new UserInterests(20, 0.1, 0.1), 60, 10, 5, 16, 1.0, List.of(ServerOptimizer.Kind.values()),
-        List.of(0.01, 0.0316, 0.1), List.of(0.316, 1.0, 3.16), List.of(1e-3), 500, 4, 1 << 18);
+        List.of(0.01, 0.0316, 0.1), List.of(0.316, 1.0, 3.16), List.of(1e-3), 500, 4, 1 << 18, null);
   }
 
   /** A look in a few minutes: one seed, one rate per optimizer, fewer rounds. */
   public static FederatedExperimentOptions quick(Path dataset) {
     return new FederatedExperimentOptions(dataset, 10_000, 42, List.of(1L), 200, new UserInterests(10, 0.1, 0.1), 20,
         10, 5, 16, 1.0, List.of(ServerOptimizer.Kind.values()), List.of(0.0316), List.of(1.0), List.of(1e-3), 200, 2,
-        1 << 18);
+        1 << 18, null);
   }
 
   /** The model every client, the server and the central run train: the default bag on a smaller table. */

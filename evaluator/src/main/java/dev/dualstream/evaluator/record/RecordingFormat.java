@@ -4,10 +4,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.avro.Schema;
@@ -58,6 +60,36 @@ public final class RecordingFormat {
   public static long number(Path file) {
     Matcher m = FILE.matcher(file.getFileName().toString());
     return m.matches() ? Long.parseLong(m.group(1)) : -1;
+  }
+
+  /**
+   * Hands every record of the finished files of a recording to {@code each}, file by file in the order they
+   * were written.
+   *
+   * @throws IllegalArgumentException if the directory holds no recording file
+   * @throws UncheckedIOException if a file cannot be read; the message names it
+   */
+  public static void read(Path dir, Consumer<KafkaRecord> each) {
+    List<Path> files;
+    try {
+      files = Files.isDirectory(dir) ? Recorder.finished(dir) : List.of();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list the recording in " + dir + ": " + e.getMessage(), e);
+    }
+    if (files.isEmpty()) {
+      throw new IllegalArgumentException(dir + " holds no recording files (recording-NNNNNN.avro)");
+    }
+    for (Path file : files) {
+      try (var reader = Recorder.reader(file)) {
+        GenericRecord reuse = null;
+        while (reader.hasNext()) {
+          reuse = reader.next(reuse);
+          each.accept(fromAvro(reuse));
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+      }
+    }
   }
 
   static GenericRecord toAvro(KafkaRecord r) {

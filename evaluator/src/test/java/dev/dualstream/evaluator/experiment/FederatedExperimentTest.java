@@ -10,7 +10,6 @@ import dev.dualstream.evaluator.simulate.UserInterests;
 import dev.dualstream.trainer.federated.ServerOptimizer;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,7 +21,7 @@ class FederatedExperimentTest {
 
   private FederatedExperimentOptions options(Path data) {
     return new FederatedExperimentOptions(data, 800, 42, List.of(1L, 2L), 12, new UserInterests(2, 0.1, 0.25), 4, 3,
-        2, 4, 1.0, List.of(ServerOptimizer.Kind.values()), List.of(0.03), List.of(1.0), List.of(1e-3), 0, 2, 4096);
+        2, 4, 1.0, List.of(ServerOptimizer.Kind.values()), List.of(0.03), List.of(1.0), List.of(1e-3), 0, 2, 4096, null);
   }
 
   @Test
@@ -60,29 +59,9 @@ class FederatedExperimentTest {
   }
 
   @Test
-  void clientsAreSampledWithoutRepeatsAndLocalBatchesWrapAround() {
-    List<String> clients = List.of("a", "b", "c", "d", "e");
-    List<String> chosen = FederatedExperiment.sample(clients, 5, new SplittableRandom(1));
-    assertEquals(5, chosen.stream().distinct().count());
-    // Two of five, 20,000 times: each client is drawn 8,000 times in expectation; a chi-square of the
-    // counts with 4 degrees of freedom stays under 18.5 (p = 0.001) when the draw is uniform.
-    SplittableRandom random = new SplittableRandom(7);
-    java.util.Map<String, Integer> counts = new java.util.HashMap<>();
-    for (int i = 0; i < 20_000; i++) {
-      List<String> two = FederatedExperiment.sample(clients, 2, random);
-      assertEquals(2, two.stream().distinct().count());
-      two.forEach(c -> counts.merge(c, 1, Integer::sum));
-    }
-    double chiSquare = counts.values().stream().mapToDouble(c -> (c - 8000.0) * (c - 8000.0) / 8000.0).sum();
-    assertTrue(chiSquare < 18.5, "chi-square " + chiSquare + " of " + counts);
-    var pairs = List.of(new dev.dualstream.trainer.model.TrainingPair(new int[] {1}, new int[] {2}),
-        new dev.dualstream.trainer.model.TrainingPair(new int[] {3}, new int[] {4}),
-        new dev.dualstream.trainer.model.TrainingPair(new int[] {5}, new int[] {6}));
-    var batches = FederatedExperiment.localBatches(pairs, 2, 2, new SplittableRandom(2));
-    assertEquals(2, batches.size());
-    assertEquals(3, batches.stream().flatMap(List::stream).distinct().count(), "every click before any repeats");
+  void federatedClientsNeedTopicsOfTheirOwn() {
     assertThrows(IllegalArgumentException.class, () -> new FederatedExperimentOptions(dir, 800, 42, List.of(1L), 12,
         UserInterests.NONE, 4, 3, 2, 4, 1.0, List.of(ServerOptimizer.Kind.FEDAVG), List.of(0.03), List.of(1.0),
-        List.of(1e-3), 0, 2, 4096));
+        List.of(1e-3), 0, 2, 4096, null));
   }
 }

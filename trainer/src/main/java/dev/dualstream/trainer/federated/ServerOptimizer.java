@@ -1,5 +1,6 @@
 package dev.dualstream.trainer.federated;
 
+import java.io.Serializable;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -62,7 +63,8 @@ public final class ServerOptimizer {
    * @param beta2 β2, the second moment's decay (FedAdam, FedYogi)
    * @param tau τ, the adaptivity constant of the adaptive optimizers
    */
-  public record Settings(Kind kind, double learningRate, double beta1, double beta2, double tau) {
+  public record Settings(Kind kind, double learningRate, double beta1, double beta2, double tau)
+      implements Serializable {
     public Settings {
       Objects.requireNonNull(kind, "kind");
       if (!(learningRate > 0) || Double.isInfinite(learningRate)) {

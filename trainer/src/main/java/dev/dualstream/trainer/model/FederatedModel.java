@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.GradientCollector;
+import dev.dualstream.trainer.encoder.ArrayFile;
 import dev.dualstream.trainer.encoder.ComputeThreads;
 import dev.dualstream.trainer.encoder.DualEncoderNetwork;
 import dev.dualstream.trainer.encoder.RowBatch;
@@ -12,6 +13,7 @@ import dev.dualstream.trainer.encoder.TowerInput;
 import dev.dualstream.trainer.federated.FederatedServer;
 import dev.dualstream.trainer.feature.Featurizer;
 import dev.dualstream.trainer.loss.InBatchSoftmax;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -121,6 +123,20 @@ public final class FederatedModel implements AutoCloseable {
   public RetrievalModel asRetrievalModel() {
     return new DualEncoderModel(network, featurizer, config.inferenceBatchSize(),
         () -> "model " + config.modelName() + " (" + config.encoderName() + "), federated, seed " + seed, false);
+  }
+
+  /**
+   * Writes the global model as a version that {@link ModelStore#load} reads, not forced to disk (an
+   * experiment's versions are scored and dropped); the manifest's step is the round.
+   *
+   * @param provenance facts to record, such as the server optimizer and the seed
+   */
+  public void save(Path dir, int round, long examplesSeen, Map<String, String> provenance) {
+    ModelManifest manifest = new ModelManifest(ModelManifest.FORMAT, ModelManifest.FORMAT_VERSION, config.modelName(),
+        config.encoderName(), network.dimension(), round, examplesSeen, seed, ModelStore.configHash(config), config,
+        featurizer.spec(), provenance,
+        Map.of("embeddings", ModelManifest.EMBEDDINGS_FILE, "dense", ModelManifest.DENSE_FILE));
+    ModelStore.save(dir, network, manifest, ArrayFile.Durability.SCRATCH);
   }
 
   public ModelConfig config() {
