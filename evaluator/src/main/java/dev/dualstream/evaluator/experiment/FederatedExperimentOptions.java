@@ -73,7 +73,8 @@ public record FederatedExperimentOptions(Path dataset, int examples, long stream
   public static FederatedExperimentOptions defaults(Path dataset) {
     return new FederatedExperimentOptions(dataset, 40_000, 42, List.of(1L, 2L, 3L), 500,
         new UserInterests(20, 0.1, 0.1), 60, 10, 5, 16, CLIENT_LEARNING_RATE, List.of(ServerOptimizer.Kind.values()),
-        List.of(0.01, 0.0316, 0.1, 0.316), List.of(0.316, 1.0, 3.16), List.of(1e-3, 1e-2), 500, 4, 1 << 18, null);
+        List.of(0.00316, 0.01, 0.0316, 0.1, 0.316), List.of(0.316, 1.0, 3.16, 10.0), List.of(1e-3, 1e-2), 500, 4,
+        1 << 18, null);
   }
 
   /** A look in a few minutes: one seed, one rate per optimizer, fewer rounds. */
