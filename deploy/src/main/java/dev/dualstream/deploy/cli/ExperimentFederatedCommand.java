@@ -3,7 +3,6 @@ package dev.dualstream.deploy.cli;
 import dev.dualstream.evaluator.experiment.FederatedExperiment;
 import dev.dualstream.evaluator.experiment.FederatedExperimentOptions;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -84,9 +83,8 @@ final class ExperimentFederatedCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     Path dir = job.checked();
-    if (recording != null && !Files.isDirectory(recording)) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--recording: " + recording
-          + " is not a directory");
+    if (recording != null) {
+      PathChecks.requireDirectory("--recording", recording);
     }
     return ExperimentCommand.batch(out, job.json(), () -> {
       FederatedExperimentOptions base = quick ? FederatedExperimentOptions.quick(dir)

@@ -76,6 +76,8 @@ class ExperimentCommandTest {
     assertRefused("fewer than two per point", "experiment", "stacking", "--dataset", data, "--examples", "640");
     assertRefused("layers and width must be positive", "experiment", "stacking", "--dataset", data, "--layers",
         "0");
+    assertRefused("--recording", "experiment", "federated", "--dataset", data, "--recording",
+        dir.resolve("no-recording").toString());
     // The shared options take each job's own defaults, from its options record.
     String[][] jobs = {{"sparsity", "25600", "--seed"}, {"stacking", "64000", "--seed"}, {"federated", "40000", "--seeds"}};
     for (String[] job : jobs) {
