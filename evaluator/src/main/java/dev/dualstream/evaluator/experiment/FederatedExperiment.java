@@ -88,33 +88,14 @@ public final class FederatedExperiment {
 
     ModelConfig model = options.model();
     Featurizer featurizer = new Featurizer(model.featureSpec());
-    Map<String, List<ClickLogExamples.Example>> clicksByClient = new TreeMap<>();
-    Set<String> heldOutUsers = new HashSet<>();
-    Set<String> heldOutQueries = new HashSet<>();
-    for (ClickLogExamples.Example e : clicks) {
-      if (heldOutUser.test(e.user())) {
-        heldOutUsers.add(e.user());
-        heldOutQueries.add(e.queryId());
-      }
-    }
-    // Held-out users' queries are theirs alone: a training user's click on one is left out (counted), so that no
-    // client trains on them. The simulator's topics keep them apart already; a recording's users share queries.
-    int leftOut = 0;
-    for (ClickLogExamples.Example e : clicks) {
-      if (heldOutUsers.contains(e.user())) {
-        continue;
-      }
-      if (heldOutQueries.contains(e.queryId())) {
-        leftOut++;
-      } else {
-        clicksByClient.computeIfAbsent(e.user(), k -> new ArrayList<>()).add(e);
-      }
-    }
-    if (leftOut > 0) {
+    Selection selection = select(clicks, heldOutUser, options.clientBatch());
+    if (selection.leftOut() > 0) {
       log.accept(String.format(Locale.ROOT, "%d clicks of training users on held-out users' queries left out",
-          leftOut));
+          selection.leftOut()));
     }
-    clicksByClient.values().removeIf(own -> own.size() < options.clientBatch());
+    Map<String, List<ClickLogExamples.Example>> clicksByClient = selection.byClient();
+    Set<String> heldOutUsers = selection.heldOutUsers();
+    Set<String> heldOutQueries = selection.heldOutQueries();
     if (clicksByClient.size() < options.clientsPerRound()) {
       throw new IllegalArgumentException(clicksByClient.size() + " users have a batch of " + options.clientBatch()
           + " clicks, fewer than the " + options.clientsPerRound() + " clients a round samples");
@@ -126,13 +107,11 @@ public final class FederatedExperiment {
     // The clients' clicks in the order of the log: the federated job's input, and the central model's.
     List<FederatedJob.Click> clientClicks = new ArrayList<>();
     List<TrainingPair> central = new ArrayList<>();
-    for (int i = 0; i < clicks.size(); i++) {
+    for (int i : selection.training()) {
       ClickLogExamples.Example e = clicks.get(i);
-      if (clicksByClient.containsKey(e.user())) {
-        TrainingPair pair = TrainingPair.of(featurizer, e.query(), e.positive());
-        clientClicks.add(new FederatedJob.Click(e.user(), i, pair.queryIds(), pair.docIds()));
-        central.add(pair);
-      }
+      TrainingPair pair = TrainingPair.of(featurizer, e.query(), e.positive());
+      clientClicks.add(new FederatedJob.Click(e.user(), i, pair.queryIds(), pair.docIds()));
+      central.add(pair);
     }
     List<String> clients = new ArrayList<>(clicksByClient.keySet());
     Evaluation evaluation = new Evaluation(dataset, heldOutQueries, options.evalQueries());
@@ -215,6 +194,56 @@ public final class FederatedExperiment {
           options.clientLearningRate(), settings.tau(), planned.get(i).seed(), points.get(i), finalLoss[i]));
     }
     return runs;
+  }
+
+  /**
+   * Who trains on which clicks.
+   *
+   * @param training the places in the log of the clicks the clients train on (and the central model), in order
+   * @param byClient those clicks by client
+   * @param heldOutUsers users who never train
+   * @param heldOutQueries their queries, which no client trains on
+   * @param leftOut training users' clicks on held-out queries, left out
+   */
+  record Selection(List<Integer> training, Map<String, List<ClickLogExamples.Example>> byClient,
+      Set<String> heldOutUsers, Set<String> heldOutQueries, int leftOut) {}
+
+  /**
+   * Splits a log into clients and held-out users: a held-out user's queries are theirs alone, so a training
+   * user's click on one is left out (the simulator's topics keep them apart already; a recording's users share
+   * queries), and a client with fewer than {@code minClicks} clicks is dropped.
+   */
+  static Selection select(List<ClickLogExamples.Example> clicks, Predicate<String> heldOutUser, int minClicks) {
+    Set<String> heldOutUsers = new HashSet<>();
+    Set<String> heldOutQueries = new HashSet<>();
+    for (ClickLogExamples.Example e : clicks) {
+      if (heldOutUser.test(e.user())) {
+        heldOutUsers.add(e.user());
+        heldOutQueries.add(e.queryId());
+      }
+    }
+    Map<String, List<Integer>> places = new TreeMap<>();
+    int leftOut = 0;
+    for (int i = 0; i < clicks.size(); i++) {
+      ClickLogExamples.Example e = clicks.get(i);
+      if (heldOutUsers.contains(e.user())) {
+        continue;
+      }
+      if (heldOutQueries.contains(e.queryId())) {
+        leftOut++;
+      } else {
+        places.computeIfAbsent(e.user(), k -> new ArrayList<>()).add(i);
+      }
+    }
+    places.values().removeIf(own -> own.size() < minClicks);
+    Map<String, List<ClickLogExamples.Example>> byClient = new TreeMap<>();
+    List<Integer> training = new ArrayList<>();
+    places.forEach((user, own) -> {
+      byClient.put(user, own.stream().map(clicks::get).toList());
+      training.addAll(own);
+    });
+    training.sort(null);
+    return new Selection(training, byClient, heldOutUsers, heldOutQueries, leftOut);
   }
 
   /** Whether a recorded user is held out: a seeded hash of the id, below the share. */

@@ -24,7 +24,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.avro.file.DataFileWriter;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumWriter;
@@ -96,6 +98,23 @@ class RecordedClicksTest {
   }
 
   @Test
+  void noClientTrainsOnAHeldOutUsersQueryAndSmallClientsAreDropped() {
+    DocumentText doc = new DocumentText("zlib", "zlib", "compression library");
+    String[][] log = {{"a", "q1"}, {"b", "q1"}, {"b", "q2"}, {"c", "q3"}, {"b", "q3"}, {"c", "q2"}, {"d", "q4"},
+        {"c", "q1"}, {"a", "q5"}};
+    List<ClickLogExamples.Example> clicks = new ArrayList<>();
+    for (int i = 0; i < log.length; i++) {
+      clicks.add(new ClickLogExamples.Example("query " + log[i][1], doc, List.of(), 1.0, i, log[i][0], log[i][1]));
+    }
+    FederatedExperiment.Selection s = FederatedExperiment.select(clicks, "a"::equals, 2);
+    assertEquals(List.of(2, 3, 4, 5), s.training(), "b's and c's clicks on their own queries, in log order");
+    assertEquals(Set.of("b", "c"), s.byClient().keySet(), "d has one click, fewer than a batch");
+    assertEquals(Set.of("q1", "q5"), s.heldOutQueries());
+    assertEquals(Set.of("a"), s.heldOutUsers());
+    assertEquals(2, s.leftOut(), "b's and c's clicks on q1");
+  }
+
+  @Test
   void theHashHoldsOutItsShareOfUsersAndAnotherSeedOthers() {
     int held = 0;
     int both = 0;
@@ -132,8 +151,8 @@ class RecordedClicksTest {
         List.of(1.0), List.of(1e-3), 0, 1, 4096, recording);
     FederatedReport report = FederatedExperiment.run(options, line -> { });
 
-    java.util.Set<String> heldOutUsers = new java.util.TreeSet<>();
-    java.util.Set<String> heldOutQueries = new java.util.TreeSet<>();
+    Set<String> heldOutUsers = new TreeSet<>();
+    Set<String> heldOutQueries = new TreeSet<>();
     clicks.stream().filter(c -> FederatedExperiment.heldOutByHash(c.user(), 42, 0.25)).forEach(c -> {
       heldOutUsers.add(c.user());
       heldOutQueries.add(c.queryId());
