@@ -1,5 +1,6 @@
 package dev.dualstream.ingest;
 
+import dev.dualstream.schemas.KafkaConnection;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -21,13 +22,12 @@ public final class CommittedRecords {
    *
    * @throws IllegalStateException if the records are not all read within {@code timeout}
    */
-  public static long read(String bootstrapServers, String topic, Duration timeout,
+  public static long read(KafkaConnection kafka, String topic, Duration timeout,
       Consumer<ConsumerRecord<byte[], byte[]>> sink) {
-    Map<String, Object> config = Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
+    Map<String, Object> config = kafka.clientConfig();
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
         new ByteArrayDeserializer())) {
       List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
@@ -42,7 +42,7 @@ public final class CommittedRecords {
       long deadline = System.nanoTime() + timeout.toNanos();
       while (!reached(consumer, end)) {
         if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("reading " + topic + " at " + bootstrapServers + " took longer than " + timeout);
+          throw new IllegalStateException("reading " + topic + " at " + kafka + " took longer than " + timeout);
         }
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
           if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {

@@ -1,5 +1,6 @@
 package dev.dualstream.ingest;
 
+import dev.dualstream.schemas.KafkaConnection;
 import dev.dualstream.schemas.Topics;
 import dev.dualstream.schemas.avro.DeadLetter;
 import java.nio.ByteBuffer;
@@ -30,14 +31,14 @@ public record IngestAccounting(Map<String, Long> inputs, Map<Account, Long> acco
     Map<String, Long> deadLetters) {
 
   /** Reads everything committed so far; call it when ingest has caught up. */
-  public static IngestAccounting read(String bootstrapServers, IngestOptions options, Duration timeout) {
+  public static IngestAccounting read(KafkaConnection kafka, IngestOptions options, Duration timeout) {
     Map<String, Long> inputs = new LinkedHashMap<>();
     for (String topic : List.of(Topics.IMPRESSIONS.name(), Topics.CLICKS.name(), Topics.DOCUMENTS.name())) {
-      inputs.put(topic, CommittedRecords.read(bootstrapServers, topic, timeout, r -> {}));
+      inputs.put(topic, CommittedRecords.read(kafka, topic, timeout, r -> {}));
     }
-    long examples = CommittedRecords.read(bootstrapServers, Topics.TRAINING_EXAMPLES.name(), timeout, r -> {});
+    long examples = CommittedRecords.read(kafka, Topics.TRAINING_EXAMPLES.name(), timeout, r -> {});
     Map<String, Long> deadLetters = new HashMap<>();
-    CommittedRecords.read(bootstrapServers, Topics.DEADLETTER_INGEST.name(), timeout, r -> {
+    CommittedRecords.read(kafka, Topics.DEADLETTER_INGEST.name(), timeout, r -> {
       DeadLetter letter = Topics.DEADLETTER_INGEST.codec().decode(r.value());
       deadLetters.merge(letter.getSource().getTopic(), 1L, Long::sum);
     });
@@ -47,7 +48,7 @@ public record IngestAccounting(Map<String, Long> inputs, Map<Account, Long> acco
     }
     for (String app : List.of(options.applicationId(), options.documentCheckApplicationId())) {
       Map<String, Long> latest = new HashMap<>();
-      CommittedRecords.read(bootstrapServers, app + "-" + IngestTopology.STATE_STORE + "-changelog", timeout, r -> {
+      CommittedRecords.read(kafka, app + "-" + IngestTopology.STATE_STORE + "-changelog", timeout, r -> {
         if (r.key() == null || r.key().length == 0 || r.key()[0] != StateStoreKeys.ACCOUNT) {
           return;
         }

@@ -1,12 +1,12 @@
 package dev.dualstream.ingest;
 
+import dev.dualstream.schemas.KafkaConnection;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.StreamsConfig;
@@ -43,11 +43,11 @@ public final class IngestApp {
    *
    * @throws IllegalStateException if a topic is missing, not co-partitioned, or Kafka does not answer
    */
-  public static RunningIngest start(IngestOptions options, String bootstrapServers) {
-    Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+  public static RunningIngest start(IngestOptions options, KafkaConnection kafka) {
+    Admin admin = Admin.create(kafka.clientConfig());
     try {
-      TopicLayout.check(admin, bootstrapServers, ADMIN_TIMEOUT);
-      return RunningIngest.start(options, bootstrapServers, admin);
+      TopicLayout.check(admin, kafka.toString(), ADMIN_TIMEOUT);
+      return RunningIngest.start(options, kafka, admin);
     } catch (RuntimeException e) {
       admin.close(Duration.ofSeconds(5));
       throw e;
@@ -55,10 +55,9 @@ public final class IngestApp {
   }
 
   /** Kafka Streams configuration for one of the two instances. */
-  static Properties streamsConfig(IngestOptions options, String applicationId, String bootstrapServers) {
-    Properties p = new Properties();
+  static Properties streamsConfig(IngestOptions options, String applicationId, KafkaConnection kafka) {
+    Properties p = kafka.clientProperties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, options.processingGuarantee());
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.toString(options.commitInterval().toMillis()));
     p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, Integer.toString(options.replicationFactor()));
@@ -78,6 +77,7 @@ public final class IngestApp {
 
   /**
    * {@code ingest [--bootstrap.servers=HOST:PORT] [--KEY=VALUE ...]}; {@code --help} lists the keys.
+   * Kafka security comes from the file {@value KafkaConnection#SECURITY_FILE_ENV} names, if set.
    * Runs until the process is stopped.
    */
   public static void main(String[] args) throws InterruptedException {
@@ -105,7 +105,8 @@ public final class IngestApp {
     }
     RunningIngest running;
     try {
-      running = start(IngestOptions.parse(values), bootstrap);
+      running = start(IngestOptions.parse(values),
+          KafkaConnection.of(bootstrap, KafkaConnection.securityFileFromEnvironment()));
     } catch (IllegalArgumentException | IllegalStateException e) {
       fail(e.getMessage());
       return;

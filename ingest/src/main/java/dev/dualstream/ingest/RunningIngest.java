@@ -1,5 +1,6 @@
 package dev.dualstream.ingest;
 
+import dev.dualstream.schemas.KafkaConnection;
 import dev.dualstream.schemas.Topics;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -55,12 +56,12 @@ public final class RunningIngest implements AutoCloseable {
     this.counters = counters;
   }
 
-  static RunningIngest start(IngestOptions options, String bootstrapServers, Admin admin) {
+  static RunningIngest start(IngestOptions options, KafkaConnection kafka, Admin admin) {
     IngestCounters counters = new IngestCounters();
     KafkaStreams main = new KafkaStreams(IngestTopology.main(options, counters, System::currentTimeMillis),
-        IngestApp.streamsConfig(options, options.applicationId(), bootstrapServers));
+        IngestApp.streamsConfig(options, options.applicationId(), kafka));
     KafkaStreams check = new KafkaStreams(IngestTopology.documentCheck(options, counters),
-        IngestApp.streamsConfig(options, options.documentCheckApplicationId(), bootstrapServers));
+        IngestApp.streamsConfig(options, options.documentCheckApplicationId(), kafka));
     RunningIngest running = new RunningIngest(options, main, check, admin, counters);
     ThreadFailurePolicy policy = new ThreadFailurePolicy(System::nanoTime);
     for (KafkaStreams s : List.of(main, check)) {

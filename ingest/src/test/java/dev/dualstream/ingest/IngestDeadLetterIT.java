@@ -69,7 +69,7 @@ class IngestDeadLetterIT {
     try (KafkaProducer<byte[], byte[]> producer = producer(broker)) {
       sendDocumentsAndBadDocuments(producer);
       sendImpressionsAndClicks(producer, 0, 30);
-      try (RunningIngest ingest = IngestApp.start(options, broker.bootstrapServers())) {
+      try (RunningIngest ingest = IngestApp.start(options, broker.connection())) {
         assertTrue(ingest.awaitCaughtUp(Duration.ofSeconds(120)), "caught up with the records sent before start");
         sendImpressionsAndClicks(producer, 30, 60);
         assertTrue(ingest.awaitCaughtUp(Duration.ofSeconds(60)), "caught up with the records sent while running");

@@ -1,5 +1,6 @@
 package dev.dualstream.ingest;
 
+import dev.dualstream.schemas.KafkaConnection;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -60,7 +61,7 @@ class IngestOptionsTest {
   @Test
   void streamsConfigCarriesTheOptions() {
     IngestOptions o = IngestOptions.builder().replicationFactor(1).stateDir(Path.of("st")).build();
-    Properties p = IngestApp.streamsConfig(o, o.applicationId(), "h:1");
+    Properties p = IngestApp.streamsConfig(o, o.applicationId(), KafkaConnection.plaintext("h:1"));
     assertEquals("exactly_once_v2", p.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
     assertEquals("100", p.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG));
     assertEquals("1", p.get(StreamsConfig.REPLICATION_FACTOR_CONFIG));
@@ -73,7 +74,7 @@ class IngestOptionsTest {
   @Test
   void aShortSessionGetsHeartbeatsAThirdOfItApart() {
     IngestOptions o = IngestOptions.builder().sessionTimeout(Duration.ofSeconds(6)).build();
-    Properties p = IngestApp.streamsConfig(o, o.applicationId(), "h:1");
+    Properties p = IngestApp.streamsConfig(o, o.applicationId(), KafkaConnection.plaintext("h:1"));
     assertEquals("6000", p.get("consumer.session.timeout.ms"));
     assertEquals("2000", p.get("consumer.heartbeat.interval.ms"));
   }

@@ -1,5 +1,6 @@
 package dev.dualstream.ingest;
 
+import dev.dualstream.schemas.KafkaConnection;
 import dev.dualstream.schemas.Topics;
 import dev.dualstream.schemas.avro.Click;
 import dev.dualstream.schemas.avro.DeadLetter;
@@ -45,9 +46,11 @@ final class TestStage implements AutoCloseable {
   /** Both topologies; the event-time bounds see a wall clock that starts at T0 and moves with {@link #advanceWallClock}. */
   TestStage(IngestOptions options) {
     main = new TopologyTestDriver(IngestTopology.main(options, new IngestCounters(), () -> wallClock.toEpochMilli()),
-        IngestApp.streamsConfig(options, options.applicationId(), "unused:9092"), TestRecords.T0);
+        IngestApp.streamsConfig(options, options.applicationId(), KafkaConnection.plaintext("unused:9092")),
+        TestRecords.T0);
     documentCheck = new TopologyTestDriver(IngestApp.buildDocumentCheckTopology(options),
-        IngestApp.streamsConfig(options, options.documentCheckApplicationId(), "unused:9092"), TestRecords.T0);
+        IngestApp.streamsConfig(options, options.documentCheckApplicationId(),
+            KafkaConnection.plaintext("unused:9092")), TestRecords.T0);
     ByteArraySerializer bytes = new ByteArraySerializer();
     impressions = main.createInputTopic(Topics.IMPRESSIONS.name(), bytes, bytes);
     clicks = main.createInputTopic(Topics.CLICKS.name(), bytes, bytes);

@@ -9,6 +9,7 @@ import dev.dualstream.evaluator.simulate.ClickSimulator;
 import dev.dualstream.evaluator.simulate.SimulationConfig;
 import dev.dualstream.evaluator.simulate.SimulationResult;
 import dev.dualstream.ingest.IngestOptions;
+import dev.dualstream.schemas.KafkaConnection;
 import dev.dualstream.schemas.Topic;
 import dev.dualstream.schemas.TopicAdmin;
 import dev.dualstream.schemas.Topics;
@@ -94,7 +95,7 @@ public final class IngestBenchmark {
         .withProgressEvery(Math.max(10_000, (dataset.corpus().size() + 2 * options.impressions()) / 10));
     say("prefill: %,d documents and %,d simulated searches, %d ms of event time apart (seed %d)",
         dataset.corpus().size(), options.impressions(), options.impressionInterval().toMillis(), options.seed());
-    SimulationResult result = ClickSimulator.publish(dataset, bootstrap, config,
+    SimulationResult result = ClickSimulator.publish(dataset, KafkaConnection.plaintext(bootstrap), config,
         soFar -> say("prefill: %,d events produced (%,d documents, %,d impressions, %,d clicks)",
             soFar.events(), soFar.documents(), soFar.impressions(), soFar.clicks()));
     say("prefill: done, %,d events: %,d documents, %,d impressions, %,d clicks", result.events(),

@@ -4,6 +4,7 @@ import dev.dualstream.ingest.IngestApp;
 import dev.dualstream.ingest.IngestCounts;
 import dev.dualstream.ingest.IngestOptions;
 import dev.dualstream.ingest.RunningIngest;
+import dev.dualstream.schemas.KafkaConnection;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Consumer;
@@ -47,7 +48,7 @@ final class IngestPass {
         .replicationFactor(1)
         .build();
     long from = System.nanoTime();
-    RunningIngest ingest = IngestApp.start(options, bootstrap);
+    RunningIngest ingest = IngestApp.start(options, KafkaConnection.plaintext(bootstrap));
     try {
       double started = since(from);
       long deadline = System.nanoTime() + STALL.toNanos();

@@ -5,6 +5,7 @@ import dev.dualstream.deploy.stack.KafkaBrokerProcess;
 import dev.dualstream.deploy.stack.WorkDirectory;
 import dev.dualstream.evaluator.beir.BeirDataset;
 import dev.dualstream.evaluator.beir.BeirReader;
+import dev.dualstream.schemas.KafkaConnection;
 import dev.dualstream.schemas.Topic;
 import dev.dualstream.schemas.avro.ModelVersion;
 import dev.dualstream.trainer.bench.Lockstep;
@@ -431,7 +432,7 @@ public final class PipelineBenchmark {
   }
 
   private JobClient startJob(String bootstrap, ModelConfig config, Path work) {
-    TrainerOptions trainer = TrainerOptions.defaults(bootstrap)
+    TrainerOptions trainer = TrainerOptions.defaults(KafkaConnection.plaintext(bootstrap))
         .withModel(config)
         .withModelStore(work.resolve("models"))
         .withGroupId("dualstream-bench")

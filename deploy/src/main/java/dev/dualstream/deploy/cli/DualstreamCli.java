@@ -3,6 +3,7 @@ package dev.dualstream.deploy.cli;
 import dev.dualstream.deploy.stack.BrokerStartException;
 import dev.dualstream.evaluator.beir.DatasetException;
 import java.io.PrintWriter;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -42,6 +43,11 @@ public final class DualstreamCli {
       for (Throwable cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
         if (isUserError(cause)) {
           err.println("dualstream: " + cause.getMessage());
+          return 1;
+        }
+        if (cause instanceof AuthenticationException) {
+          LOG.error("Kafka refused the connection", e);
+          err.println("dualstream: Kafka refused the connection (check --kafka-security): " + cause.getMessage());
           return 1;
         }
       }

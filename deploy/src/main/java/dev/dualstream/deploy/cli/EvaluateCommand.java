@@ -252,7 +252,7 @@ final class EvaluateCommand implements Callable<Integer> {
   private int follow(BeirDataset data, PrintWriter out) {
     long deadline = runFor.duration == null ? Long.MAX_VALUE : System.nanoTime() + runFor.duration.toNanos();
     out.printf("evaluate: following models.versions on %s, scoring each version on %s/%s; %s%n",
-        kafka.bootstrapServers, data.name(), split, runFor.stops());
+        kafka.connection(), data.name(), split, runFor.stops());
     AtomicLong scoredSoFar = new AtomicLong();
     AtomicReference<EvaluationResult> last = new AtomicReference<>();
     Optional<MetricsEndpoint> metrics = LiveOptions.metrics(metricsPort);
@@ -270,7 +270,7 @@ final class EvaluateCommand implements Callable<Integer> {
     // A stop lets the version under way finish and commit.
     try (GracefulStop stop = GracefulStop.install("evaluate", Duration.ofSeconds(60), () -> { });
         VersionFollower follower = new VersionFollower(data,
-            new VersionFollower.Settings(kafka.bootstrapServers, groupId, split, queries),
+            new VersionFollower.Settings(kafka.connection(), groupId, split, queries),
             line -> out.println("evaluate: " + line))) {
       long scored = follower.run(() -> stop.requested() || System.nanoTime() >= deadline, s -> {
         last.set(s.result());

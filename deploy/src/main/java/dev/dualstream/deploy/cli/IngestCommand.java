@@ -1,5 +1,6 @@
 package dev.dualstream.deploy.cli;
 
+import dev.dualstream.schemas.KafkaConnection;
 import dev.dualstream.deploy.metrics.KafkaMetricsCollector;
 import dev.dualstream.deploy.metrics.MetricsEndpoint;
 import dev.dualstream.ingest.Account;
@@ -78,14 +79,14 @@ final class IngestCommand implements Callable<Integer> {
     }
     runFor.check();
     progress.check();
-    String bootstrapServers = kafka.bootstrapServers;
+    KafkaConnection connection = kafka.connection();
     Duration duration = runFor.duration;
     Duration progressEvery = progress.every;
     PrintWriter out = spec.commandLine().getOut();
     Optional<MetricsEndpoint> metrics = LiveOptions.metrics(metricsPort);
     RunningIngest ingest;
     try {
-      ingest = IngestApp.start(parsed, bootstrapServers);
+      ingest = IngestApp.start(parsed, connection);
     } catch (IllegalStateException e) {
       metrics.ifPresent(MetricsEndpoint::close);
       throw new UserError(e.getMessage(), e);
@@ -101,7 +102,7 @@ final class IngestCommand implements Callable<Integer> {
     // A stop closes ingest at once (it commits what it joined); the loop below then ends.
     try (GracefulStop stop = GracefulStop.install("ingest", Duration.ofSeconds(30),
         () -> ingest.close(Duration.ofSeconds(10)))) {
-      out.printf("ingest: %s on %s, state in %s; %s%n", parsed.applicationId(), bootstrapServers, parsed.stateDir(),
+      out.printf("ingest: %s on %s, state in %s; %s%n", parsed.applicationId(), connection, parsed.stateDir(),
           runFor.stops());
       long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
       IngestCounts last = ingest.counts();

@@ -1,6 +1,9 @@
 package dev.dualstream.deploy.cli;
 
 import dev.dualstream.deploy.metrics.MetricsEndpoint;
+import dev.dualstream.schemas.KafkaConnection;
+import dev.dualstream.schemas.KafkaSecurityException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import picocli.CommandLine.Option;
@@ -12,11 +15,27 @@ final class LiveOptions {
   /** The broker {@code ./dualstream broker} starts, which every live command talks to by default. */
   static final String DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092";
 
-  /** Which Kafka a component talks to. */
+  /** Which Kafka a component talks to, and how it authenticates. */
   static final class Kafka {
     @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", defaultValue = DEFAULT_BOOTSTRAP_SERVERS,
         description = "Kafka to read from and write to. Default: ${DEFAULT-VALUE}.")
     String bootstrapServers;
+
+    @Option(names = "--kafka-security", paramLabel = "FILE",
+        description = {"Kafka client security settings (security.protocol, sasl.*, ssl.*),",
+            "e.g. SASL_SSL with SCRAM or mutual TLS; see the README. Default: the file",
+            "$" + KafkaConnection.SECURITY_FILE_ENV + " names, else PLAINTEXT."})
+    Path securityFile;
+
+    /** The connection these options describe; a security file that is missing or invalid is the user's to fix. */
+    KafkaConnection connection() {
+      Path file = securityFile != null ? securityFile : KafkaConnection.securityFileFromEnvironment();
+      try {
+        return KafkaConnection.of(bootstrapServers, file);
+      } catch (KafkaSecurityException e) {
+        throw new UserError(e.getMessage(), e);
+      }
+    }
   }
 
   /** How long a component runs: until Ctrl-C, or for a while. */

@@ -1,6 +1,7 @@
 package dev.dualstream.deploy.cli;
 
 import dev.dualstream.evaluator.record.Recorder;
+import dev.dualstream.schemas.KafkaConnection;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -65,6 +66,7 @@ final class RecordCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    KafkaConnection connection = kafka.connection();
     runFor.check();
     progressEvery.check();
     if (maxFileMb < 1 || maxFileAge.isZero()) {
@@ -90,7 +92,7 @@ final class RecordCommand implements Callable<Integer> {
     try (GracefulStop stop = GracefulStop.install("record", Duration.ofSeconds(30), () -> { })) {
       Recorder.Progress done;
       try {
-        done = recorder.run(kafka.bootstrapServers, topics, new Properties(), untilCaughtUp,
+        done = recorder.run(connection, topics, new Properties(), untilCaughtUp,
             () -> stop.requested() || System.nanoTime() > deadline, p -> {
               if (System.nanoTime() - lastLine[0] >= every) {
                 lastLine[0] = System.nanoTime();

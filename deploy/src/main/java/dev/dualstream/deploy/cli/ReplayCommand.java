@@ -1,11 +1,11 @@
 package dev.dualstream.deploy.cli;
 
 import dev.dualstream.evaluator.record.Replayer;
+import dev.dualstream.schemas.KafkaConnection;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -53,6 +53,7 @@ final class ReplayCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     progressEvery.check();
+    KafkaConnection connection = kafka.connection();
     Replayer.Options options;
     Replayer.Contents contents;
     try {
@@ -67,14 +68,14 @@ final class ReplayCommand implements Callable<Integer> {
     }
     PrintWriter console = spec.commandLine().getOut();
     console.printf(Locale.ROOT, "replay: %,d records in %d files of %s into %s (topics %s), speed %s%n",
-        contents.records(), contents.files().size(), dir, kafka.bootstrapServers, contents.partitionsPerTopic().keySet(),
+        contents.records(), contents.files().size(), dir, connection, contents.partitionsPerTopic().keySet(),
         speed);
     long every = progressEvery.every.toNanos();
     long[] lastLine = {System.nanoTime()};
     try (GracefulStop stop = GracefulStop.install("replay", Duration.ofSeconds(30), () -> { })) {
       long sent;
       try {
-        sent = Replayer.replay(dir, kafka.bootstrapServers, new Properties(), options, stop::requested, p -> {
+        sent = Replayer.replay(dir, connection, options, stop::requested, p -> {
           if (System.nanoTime() - lastLine[0] >= every) {
             lastLine[0] = System.nanoTime();
             console.printf(Locale.ROOT, "replay: %,d of %,d records (%.0f%%), %,.0f/s, ETA %s%n", p.sent(), p.total(),

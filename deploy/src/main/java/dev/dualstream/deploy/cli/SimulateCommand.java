@@ -1,5 +1,6 @@
 package dev.dualstream.deploy.cli;
 
+import dev.dualstream.schemas.KafkaConnection;
 import dev.dualstream.deploy.metrics.MetricsEndpoint;
 import dev.dualstream.evaluator.beir.BeirDataset;
 import dev.dualstream.evaluator.beir.BeirReader;
@@ -139,6 +140,7 @@ final class SimulateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
+    KafkaConnection connection = kafka.connection();
     runFor.check();
     progress.check();
     requireIn("--rate", rate, Double.MIN_VALUE, 1_000_000);
@@ -159,17 +161,16 @@ final class SimulateCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
-    String bootstrapServers = kafka.bootstrapServers;
     Duration progressEvery = progress.every;
     PrintWriter out = spec.commandLine().getOut();
     BeirDataset data = BeirReader.read(dataset.dir);
     out.printf("simulate: %s (%,d documents, split %s) to %s at %s searches/s; %s%n", data.name(), data.corpus().size(),
-        split, bootstrapServers, rate, runFor.stops());
+        split, connection, rate, runFor.stops());
     long[] nextLine = {System.nanoTime() + progressEvery.toNanos()};
     AtomicReference<ServingRanker> serving = new AtomicReference<>();
     Function<Bm25Index, Ranker> rankers = ranker.equals("bm25") ? Ranker::bm25
         : bm25 -> {
-          ServingRanker r = ServingRanker.start(data, bm25, new ServingRanker.Settings(bootstrapServers, model,
+          ServingRanker r = ServingRanker.start(data, bm25, new ServingRanker.Settings(connection, model,
               TUNING_QUERIES), line -> out.println("simulate: " + line));
           serving.set(r);
           return r;
@@ -188,7 +189,7 @@ final class SimulateCommand implements Callable<Integer> {
             () -> serving.get() == null ? 0 : serving.get().lastPrepareSeconds()));
     try (GracefulStop stop = GracefulStop.install("simulate", Duration.ofSeconds(15), () -> { });
         ClickSimulator simulator = ClickSimulator.create(data, config, rankers);
-        KafkaEventSink sink = KafkaEventSink.connect(bootstrapServers)) {
+        KafkaEventSink sink = KafkaEventSink.connect(connection)) {
       SimulationResult result = simulator.runLive(sink, schedule, soFar -> {
         soFarNow.set(soFar);
         if (System.nanoTime() >= nextLine[0]) {

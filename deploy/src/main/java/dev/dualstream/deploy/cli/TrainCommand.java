@@ -2,6 +2,7 @@ package dev.dualstream.deploy.cli;
 
 import dev.dualstream.deploy.metrics.MetricsEndpoint;
 import dev.dualstream.evaluator.experiment.ExperimentSetting;
+import dev.dualstream.schemas.KafkaConnection;
 import dev.dualstream.trainer.checkpoint.CheckpointLocator;
 import dev.dualstream.trainer.checkpoint.CorruptCheckpointException;
 import dev.dualstream.trainer.job.CheckpointSettings;
@@ -209,8 +210,8 @@ final class TrainCommand implements Callable<Integer> {
       options = options.withCheckpoints(options.checkpoints().withRestoreFrom(restore.directory()));
     }
     out.printf("train: %s from %s on %s; checkpoints every %s in %s%n", options.modelName(),
-        options.topics().input().name(), options.bootstrapServers(), DurationConverter.format(checkpointInterval), checkpointDir);
-    try (TrainingProgress lines = TrainingProgress.start(options.bootstrapServers(), options.topics().metrics(),
+        options.topics().input().name(), options.kafka(), DurationConverter.format(checkpointInterval), checkpointDir);
+    try (TrainingProgress lines = TrainingProgress.start(options.kafka(), options.topics().metrics(),
         progress.every, out)) {
       TrainerJob.runLocal(options, cluster());
     } catch (IllegalArgumentException e) {
@@ -251,7 +252,7 @@ final class TrainCommand implements Callable<Integer> {
     for (String student : students) {
       taught.add(StudentSpec.parse(student, built));
     }
-    return TrainerOptions.defaults(kafka.bootstrapServers)
+    return TrainerOptions.defaults(kafka.connection())
         .withModelStore(modelStore)
         .withGroupId(groupId)
         .withBounded(bounded)
@@ -279,7 +280,7 @@ final class TrainCommand implements Callable<Integer> {
       if (!(arg instanceof CommandLine.Model.OptionSpec option)) {
         return null;
       }
-      TrainerOptions d = TrainerOptions.defaults(LiveOptions.DEFAULT_BOOTSTRAP_SERVERS);
+      TrainerOptions d = TrainerOptions.defaults(KafkaConnection.plaintext(LiveOptions.DEFAULT_BOOTSTRAP_SERVERS));
       CheckpointSettings c = d.checkpoints();
       return switch (option.longestName()) {
         case "--model-store" -> d.modelStore().toString();

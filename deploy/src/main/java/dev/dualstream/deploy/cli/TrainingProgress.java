@@ -1,5 +1,6 @@
 package dev.dualstream.deploy.cli;
 
+import dev.dualstream.schemas.KafkaConnection;
 import dev.dualstream.schemas.Topic;
 import dev.dualstream.schemas.avro.TrainingMetrics;
 import java.io.PrintWriter;
@@ -30,13 +31,13 @@ final class TrainingProgress implements AutoCloseable {
     this.thread = thread;
   }
 
-  static TrainingProgress start(String bootstrapServers, Topic<String, TrainingMetrics> topic, Duration every,
+  static TrainingProgress start(KafkaConnection kafka, Topic<String, TrainingMetrics> topic, Duration every,
       PrintWriter out) {
-    KafkaConsumer<String, TrainingMetrics> consumer = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        ConsumerConfig.GROUP_ID_CONFIG, "dualstream-train-console-" + UUID.randomUUID(),
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted",
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+    Map<String, Object> config = kafka.clientConfig();
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, "dualstream-train-console-" + UUID.randomUUID());
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    KafkaConsumer<String, TrainingMetrics> consumer = new KafkaConsumer<>(config,
         topic.keySerde().deserializer(), topic.valueSerde().deserializer());
     TrainingProgress[] self = new TrainingProgress[1];
     Thread thread = new Thread(() -> self[0].loop(topic, every, out), "dualstream-train-progress");

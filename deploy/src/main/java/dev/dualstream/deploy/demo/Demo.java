@@ -22,6 +22,7 @@ import dev.dualstream.ingest.IngestApp;
 import dev.dualstream.ingest.IngestCounts;
 import dev.dualstream.ingest.IngestOptions;
 import dev.dualstream.ingest.RunningIngest;
+import dev.dualstream.schemas.KafkaConnection;
 import dev.dualstream.schemas.Topics;
 import dev.dualstream.schemas.avro.ModelVersion;
 import dev.dualstream.trainer.job.CheckpointSettings;
@@ -82,7 +83,7 @@ public final class Demo {
           .stateDir(work.resolve("ingest"))
           .replicationFactor(1)
           .build();
-      stack.ingest = IngestApp.start(ingestOptions, bootstrap);
+      stack.ingest = IngestApp.start(ingestOptions, KafkaConnection.plaintext(bootstrap));
       IngestCounts joined = awaitIngest(stack.ingest, simulated);
       stack.ingest.close();
       stack.ingest = null;
@@ -122,7 +123,7 @@ public final class Demo {
   /** Records the input topics as they stand once the simulator is done. */
   private void record(String bootstrap, Path dir, SimulationResult simulated, boolean foreign) {
     Recorder recorder = Recorder.open(dir, Recorder.Rotation.defaults());
-    Recorder.Progress recorded = recorder.run(bootstrap,
+    Recorder.Progress recorded = recorder.run(KafkaConnection.plaintext(bootstrap),
         List.of(Topics.DOCUMENTS.name(), Topics.IMPRESSIONS.name(), Topics.CLICKS.name()), new Properties(), true,
         () -> false, p -> { });
     say("record: %,d events recorded into %s (the simulator produced %,d%s)", recorded.records(), dir,
@@ -131,7 +132,7 @@ public final class Demo {
 
   /** The simulator's sink, and with --foreign-traffic another producer's records mixed in. */
   private EventSink sink(BeirDataset dataset, String bootstrap, long expectedEvents, ForeignTraffic[] foreign) {
-    KafkaEventSink kafka = KafkaEventSink.connect(bootstrap);
+    KafkaEventSink kafka = KafkaEventSink.connect(KafkaConnection.plaintext(bootstrap));
     if (options.foreignBadRecords() == 0 && options.foreignPairs() == 0) {
       return kafka;
     }
@@ -145,7 +146,8 @@ public final class Demo {
 
   /** Reads the committed output and says where every input record went; warns if anything is unaccounted for. */
   private void account(String bootstrap, IngestOptions ingestOptions) {
-    IngestAccounting accounting = IngestAccounting.read(bootstrap, ingestOptions, Duration.ofMinutes(2));
+    IngestAccounting accounting = IngestAccounting.read(KafkaConnection.plaintext(bootstrap), ingestOptions,
+        Duration.ofMinutes(2));
     accounting.lines().forEach(line -> say("ingest: %s", line));
     List<String> problems = accounting.problems();
     if (problems.isEmpty()) {
@@ -183,7 +185,7 @@ public final class Demo {
 
   private ModelVersion train(String bootstrap, Path store, long examples) {
     int every = Math.max(1, (int) (examples / options.model().batchSize() / 10));
-    TrainerOptions trainer = TrainerOptions.defaults(bootstrap)
+    TrainerOptions trainer = TrainerOptions.defaults(KafkaConnection.plaintext(bootstrap))
         .withBounded(true)
         .withModelStore(store)
         .withModel(options.model())

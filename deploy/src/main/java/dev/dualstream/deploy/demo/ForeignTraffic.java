@@ -1,6 +1,7 @@
 package dev.dualstream.deploy.demo;
 
 import dev.dualstream.evaluator.simulate.EventSink;
+import dev.dualstream.schemas.KafkaConnection;
 import dev.dualstream.schemas.Topic;
 import dev.dualstream.schemas.Topics;
 import java.io.ByteArrayOutputStream;
@@ -163,14 +164,15 @@ final class ForeignTraffic implements EventSink {
    * exactly one dead letter (by its key). Returns the line to print, or throws if anything is missing.
    */
   String verify(String bootstrapServers) {
+    KafkaConnection kafka = KafkaConnection.plaintext(bootstrapServers);
     Set<String> wanted = new HashSet<>(expectedExampleIds);
-    CommittedRecords.read(bootstrapServers, Topics.TRAINING_EXAMPLES.name(), TIMEOUT, r -> {
+    CommittedRecords.read(kafka, Topics.TRAINING_EXAMPLES.name(), TIMEOUT, r -> {
       if (r.key() != null && new String(r.key(), StandardCharsets.UTF_8).startsWith("foreign-")) {
         wanted.remove(Topics.TRAINING_EXAMPLES.codec().decode(r.value()).getExampleId());
       }
     });
     Map<String, Integer> letters = new HashMap<>();
-    CommittedRecords.read(bootstrapServers, Topics.DEADLETTER_INGEST.name(), TIMEOUT, r -> {
+    CommittedRecords.read(kafka, Topics.DEADLETTER_INGEST.name(), TIMEOUT, r -> {
       String key = r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
       if (key.startsWith("bad-")) {
         letters.merge(key, 1, Integer::sum);

@@ -22,6 +22,7 @@ import dev.dualstream.ingest.IngestApp;
 import dev.dualstream.ingest.IngestCounts;
 import dev.dualstream.ingest.IngestOptions;
 import dev.dualstream.ingest.RunningIngest;
+import dev.dualstream.schemas.KafkaConnection;
 import dev.dualstream.schemas.Topic;
 import dev.dualstream.schemas.Topics;
 import dev.dualstream.schemas.avro.ModelVersion;
@@ -45,7 +46,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.function.Consumer;
 
 /**
@@ -125,8 +125,8 @@ public final class ReplayEvaluation {
       LocalTopics.create(bootstrap, contents.partitionsPerTopic().values().stream().max(Integer::compare)
           .orElse(LocalTopics.DEFAULT_STREAM_PARTITIONS));
       say("replay: %,d records of %s into %s", contents.records(), options.recording(), bootstrap);
-      Replayer.replay(options.recording(), bootstrap, new Properties(), new Replayer.Options(0, ""), () -> false,
-          p -> say("replay: %,d of %,d records", p.sent(), p.total()));
+      Replayer.replay(options.recording(), KafkaConnection.plaintext(bootstrap), new Replayer.Options(0, ""),
+          () -> false, p -> say("replay: %,d of %,d records", p.sent(), p.total()));
       ingest(bootstrap, work);
       List<Example> examples = examples(bootstrap);
       say("ingest: %,d training examples committed", examples.size());
@@ -161,7 +161,7 @@ public final class ReplayEvaluation {
   private void ingest(String bootstrap, Path work) {
     IngestOptions ingestOptions = IngestOptions.defaults().toBuilder().stateDir(work.resolve("ingest"))
         .replicationFactor(1).build();
-    try (RunningIngest ingest = IngestApp.start(ingestOptions, bootstrap)) {
+    try (RunningIngest ingest = IngestApp.start(ingestOptions, KafkaConnection.plaintext(bootstrap))) {
       long deadline = System.nanoTime() + INGEST_TIMEOUT.toNanos();
       while (!ingest.awaitCaughtUp(Duration.ofSeconds(5))) {
         IngestCounts c = ingest.counts();
@@ -181,7 +181,8 @@ public final class ReplayEvaluation {
 
   private static List<Example> examples(String bootstrap) {
     List<Example> examples = new ArrayList<>();
-    CommittedRecords.read(bootstrap, Topics.TRAINING_EXAMPLES.name(), Duration.ofMinutes(2), r -> {
+    CommittedRecords.read(KafkaConnection.plaintext(bootstrap), Topics.TRAINING_EXAMPLES.name(),
+        Duration.ofMinutes(2), r -> {
       TrainingExample e = Topics.TRAINING_EXAMPLES.codec().decode(r.value());
       examples.add(new Example(r.partition(), r.offset(), e.getEventTime().toEpochMilli(), e.getQuery(),
           e.getPositive().getDocId()));
@@ -198,7 +199,7 @@ public final class ReplayEvaluation {
     TrainerTopics topics = new TrainerTopics(Topics.TRAINING_EXAMPLES, prefixed.metrics(), prefixed.versions(),
         prefixed.deadLetters());
     KafkaBrokerProcess.createTopics(bootstrap, 1, topics.metrics(), topics.versions(), topics.deadLetters());
-    TrainerOptions trainer = TrainerOptions.defaults(bootstrap)
+    TrainerOptions trainer = TrainerOptions.defaults(KafkaConnection.plaintext(bootstrap))
         .withTopics(topics)
         .withBounded(true)
         .withModelStore(dir.resolve("models"))
@@ -222,7 +223,7 @@ public final class ReplayEvaluation {
 
   private static <V extends org.apache.avro.specific.SpecificRecordBase> void readCommitted(String bootstrap,
       Topic<String, V> topic, Consumer<V> sink) {
-    CommittedRecords.read(bootstrap, topic.name(), Duration.ofMinutes(1),
+    CommittedRecords.read(KafkaConnection.plaintext(bootstrap), topic.name(), Duration.ofMinutes(1),
         r -> sink.accept(topic.valueSerde().deserializer().deserialize(topic.name(), r.value())));
   }
 

@@ -6,6 +6,7 @@ import dev.dualstream.evaluator.offline.SystemResult;
 import dev.dualstream.evaluator.offline.VersionEvaluation;
 import dev.dualstream.evaluator.report.CurvePoint;
 import dev.dualstream.ingest.CommittedRecords;
+import dev.dualstream.schemas.KafkaConnection;
 import dev.dualstream.schemas.Topics;
 import dev.dualstream.schemas.avro.ModelVersion;
 import dev.dualstream.schemas.avro.SourceOffset;
@@ -38,7 +39,7 @@ final class VersionCurves {
       Consumer<String> say) {
     List<ModelVersion> versions = versions(bootstrap, model);
     Map<Integer, List<long[]>> examples = new HashMap<>(); // partition -> (offset, event time)
-    CommittedRecords.read(bootstrap, Topics.TRAINING_EXAMPLES.name(), READ_TIMEOUT, r -> {
+    CommittedRecords.read(KafkaConnection.plaintext(bootstrap), Topics.TRAINING_EXAMPLES.name(), READ_TIMEOUT, r -> {
       TrainingExample e = Topics.TRAINING_EXAMPLES.codec().decode(r.value());
       examples.computeIfAbsent(r.partition(), k -> new ArrayList<>())
           .add(new long[] {r.offset(), e.getEventTime().toEpochMilli()});
@@ -61,7 +62,7 @@ final class VersionCurves {
   /** The committed versions of {@code model} in {@code models.versions}, oldest first. */
   static List<ModelVersion> versions(String bootstrap, String model) {
     List<ModelVersion> versions = new ArrayList<>();
-    CommittedRecords.read(bootstrap, Topics.MODEL_VERSIONS.name(), READ_TIMEOUT, r -> {
+    CommittedRecords.read(KafkaConnection.plaintext(bootstrap), Topics.MODEL_VERSIONS.name(), READ_TIMEOUT, r -> {
       ModelVersion v = Topics.MODEL_VERSIONS.codec().decode(r.value());
       if (v.getModel().equals(model)) {
         versions.add(v);

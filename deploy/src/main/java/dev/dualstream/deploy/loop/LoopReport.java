@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dualstream.ingest.CommittedRecords;
+import dev.dualstream.schemas.KafkaConnection;
 import dev.dualstream.schemas.Topics;
 import dev.dualstream.schemas.avro.EvaluationResult;
 import dev.dualstream.schemas.avro.SystemMetrics;
@@ -81,10 +82,11 @@ public record LoopReport(String dataset, List<EvaluationResult> versions, long e
 
   /** Reads both counts (read_committed) to the end offsets seen now. */
   static Counts counts(String bootstrapServers) {
+    KafkaConnection kafka = KafkaConnection.plaintext(bootstrapServers);
     Duration timeout = Duration.ofSeconds(60);
-    long ingested = CommittedRecords.read(bootstrapServers, Topics.TRAINING_EXAMPLES.name(), timeout, r -> { });
+    long ingested = CommittedRecords.read(kafka, Topics.TRAINING_EXAMPLES.name(), timeout, r -> { });
     long[] applied = {0};
-    CommittedRecords.read(bootstrapServers, Topics.TRAINING_METRICS.name(), timeout, r -> applied[0] =
+    CommittedRecords.read(kafka, Topics.TRAINING_METRICS.name(), timeout, r -> applied[0] =
         Math.max(applied[0], Topics.TRAINING_METRICS.codec().decode(r.value()).getExamples()));
     return new Counts(ingested, applied[0]);
   }
@@ -97,9 +99,10 @@ public record LoopReport(String dataset, List<EvaluationResult> versions, long e
 
   /** Reads both counts (read_committed) to the end offsets seen now. */
   static Scoring scoring(String bootstrapServers) {
+    KafkaConnection kafka = KafkaConnection.plaintext(bootstrapServers);
     Duration timeout = Duration.ofSeconds(60);
-    return new Scoring(CommittedRecords.read(bootstrapServers, Topics.MODEL_VERSIONS.name(), timeout, r -> { }),
-        CommittedRecords.read(bootstrapServers, Topics.EVALUATION_RESULTS.name(), timeout, r -> { }));
+    return new Scoring(CommittedRecords.read(kafka, Topics.MODEL_VERSIONS.name(), timeout, r -> { }),
+        CommittedRecords.read(kafka, Topics.EVALUATION_RESULTS.name(), timeout, r -> { }));
   }
 
   /** The served model's last version's result, if any of its versions was scored. */

@@ -72,10 +72,19 @@ final class BrokerDataDir {
     return id;
   }
 
-  void writeServerProperties(int port, int controllerPort) throws IOException {
+  void writeServerProperties(int port, int controllerPort, SecureListener secure) throws IOException {
     Files.createDirectories(logDir());
     StringBuilder text = new StringBuilder("# Written by dualstream on every broker start; edits are lost.\n");
-    serverConfig(port, controllerPort).forEach((key, value) -> text.append(key).append('=').append(value).append('\n'));
+    Map<String, String> config = serverConfig(port, controllerPort);
+    if (secure != null) {
+      config.put("listeners", config.get("listeners") + "," + SecureListener.NAME + "://127.0.0.1:" + secure.port());
+      config.put("advertised.listeners", config.get("advertised.listeners") + "," + SecureListener.NAME
+          + "://127.0.0.1:" + secure.port());
+      config.put("listener.security.protocol.map", config.get("listener.security.protocol.map") + ","
+          + SecureListener.NAME + ":SASL_SSL");
+      config.putAll(secure.brokerConfig());
+    }
+    config.forEach((key, value) -> text.append(key).append('=').append(value).append('\n'));
     Files.writeString(serverProperties(), text.toString(), StandardCharsets.UTF_8);
   }
 

@@ -1,5 +1,6 @@
 package dev.dualstream.deploy.stack;
 
+import dev.dualstream.schemas.KafkaConnection;
 import dev.dualstream.schemas.Topic;
 import dev.dualstream.schemas.TopicAdmin;
 import java.io.Closeable;
@@ -9,6 +10,8 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
@@ -83,6 +86,11 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     return bootstrapServers;
   }
 
+  /** A PLAINTEXT connection to this broker, as the system's clients take it. */
+  public KafkaConnection connection() {
+    return KafkaConnection.plaintext(bootstrapServers);
+  }
+
   /** The operating system's id of the broker process. */
   public long pid() {
     return process.pid();
@@ -152,6 +160,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     private int port = DEFAULT_PORT;
     private Integer controllerPort;
     private Duration readyTimeout = Duration.ofSeconds(60);
+    private SecureListener secure;
 
     private Builder(Path dataDir) {
       this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
@@ -166,6 +175,12 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     /** The KRaft controller's port on 127.0.0.1; default {@code port + 1}. */
     public Builder controllerPort(int controllerPort) {
       this.controllerPort = checkPort(controllerPort);
+      return this;
+    }
+
+    /** A SASL_SSL listener beside the PLAINTEXT one (see {@link SecureListener}); default none. */
+    public Builder secureListener(SecureListener listener) {
+      this.secure = listener;
       return this;
     }
 
@@ -190,6 +205,9 @@ public final class KafkaBrokerProcess implements AutoCloseable {
       if (cport == port) {
         throw new IllegalArgumentException("the controller port must differ from the broker port " + port);
       }
+      if (secure != null && (secure.port() == port || secure.port() == cport)) {
+        throw new IllegalArgumentException("the SASL_SSL port must differ from the broker's ports " + port + ", " + cport);
+      }
       BrokerDataDir dir = new BrokerDataDir(dataDir);
       Closeable lock;
       try {
@@ -200,6 +218,9 @@ public final class KafkaBrokerProcess implements AutoCloseable {
       try {
         requireFree(port, "");
         requireFree(cport, " (the broker's controller port)");
+        if (secure != null) {
+          requireFree(secure.port(), " (the broker's SASL_SSL port)");
+        }
         return launchBroker(dir, cport, lock);
       } catch (RuntimeException e) {
         closeQuietly(lock);
@@ -211,7 +232,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
       long runStart;
       try {
         runStart = dir.brokerLogSize();
-        dir.writeServerProperties(port, cport);
+        dir.writeServerProperties(port, cport, secure);
         if (!dir.formatted()) {
           format(dir, runStart);
         }
@@ -230,8 +251,12 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     }
 
     private void format(BrokerDataDir dir, long runStart) throws IOException {
-      Process format = launch(dir, "kafka.tools.StorageTool", "format", "--ignore-formatted",
-          "--cluster-id", dir.clusterId(), "--config", dir.serverProperties().toString());
+      List<String> args = new ArrayList<>(List.of("format", "--ignore-formatted", "--cluster-id", dir.clusterId(),
+          "--config", dir.serverProperties().toString()));
+      if (secure != null) {
+        args.addAll(secure.formatArguments());
+      }
+      Process format = launch(dir, "kafka.tools.StorageTool", args.toArray(String[]::new));
       try {
         if (!format.waitFor(readyTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
           ChildJvm.stop(format, STOP_TIMEOUT);

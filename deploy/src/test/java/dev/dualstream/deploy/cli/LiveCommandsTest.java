@@ -63,6 +63,21 @@ class LiveCommandsTest {
   }
 
   @Test
+  void everyKafkaClientCommandRefusesABadSecurityFileBeforeConnecting(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path missing = dir.resolve("missing.properties");
+    for (String command : new String[] {"ingest", "simulate", "train", "record"}) {
+      String[] args = command.equals("record")
+          ? new String[] {command, "--kafka-security", missing.toString(), "--topics", "t", "--out", dir.toString()}
+          : new String[] {command, "--kafka-security", missing.toString()};
+      assertRefused("cannot read Kafka security file " + missing, args);
+    }
+    java.nio.file.Path other = java.nio.file.Files.writeString(dir.resolve("other.properties"),
+        "security.protocol=SSL\nacks=0\n");
+    assertRefused("'acks' is not a security setting", "replay", "--kafka-security", other.toString(), dir.toString());
+  }
+
+  @Test
   void replayRefusesADirectoryWithoutARecording(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
     assertRefused("holds no recording files (recording-NNNNNN.avro)", "replay", dir.toString());
   }

@@ -5,6 +5,7 @@ import static dev.dualstream.deploy.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.dualstream.schemas.KafkaConnection;
 import dev.dualstream.trainer.distill.StudentSpec;
 import dev.dualstream.trainer.job.TrainerOptions;
 import java.nio.file.Files;
@@ -33,7 +34,8 @@ class TrainCommandTest {
   void aBareTrainRunsWithTheTrainersOwnDefaults() {
     TrainCommand train = new TrainCommand();
     new CommandLine(train).parseArgs();
-    assertEquals(TrainerOptions.defaults(LiveOptions.DEFAULT_BOOTSTRAP_SERVERS), train.options(),
+    assertEquals(TrainerOptions.defaults(KafkaConnection.plaintext(LiveOptions.DEFAULT_BOOTSTRAP_SERVERS)),
+        train.options(),
         "every default comes from TrainerOptions, none restated in the CLI");
   }
 

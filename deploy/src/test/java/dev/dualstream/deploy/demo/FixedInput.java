@@ -6,6 +6,7 @@ import dev.dualstream.evaluator.simulate.ClickSimulator;
 import dev.dualstream.evaluator.simulate.SimulationConfig;
 import dev.dualstream.evaluator.simulate.SimulationResult;
 import dev.dualstream.ingest.CommittedRecords;
+import dev.dualstream.schemas.KafkaConnection;
 import dev.dualstream.schemas.Topics;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -30,7 +31,8 @@ final class FixedInput {
   static SimulationResult publish(Path dir, String bootstrapServers) throws IOException {
     KafkaBrokerProcess.createTopics(bootstrapServers, 2, Topics.IMPRESSIONS, Topics.CLICKS, Topics.TRAINING_EXAMPLES);
     KafkaBrokerProcess.createTopics(bootstrapServers, 1, Topics.DOCUMENTS, Topics.DEADLETTER_INGEST);
-    return ClickSimulator.publish(BeirReader.read(DatasetSlice.write(dir, 1_500, 50)), bootstrapServers,
+    return ClickSimulator.publish(BeirReader.read(DatasetSlice.write(dir, 1_500, 50)),
+        KafkaConnection.plaintext(bootstrapServers),
         SimulationConfig.defaults(SEED, IMPRESSIONS), progress -> {});
   }
 
@@ -38,7 +40,7 @@ final class FixedInput {
   static List<ConsumerRecord<byte[], byte[]>> readBack(String bootstrapServers) {
     List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
     for (String topic : List.of(Topics.DOCUMENTS.name(), Topics.IMPRESSIONS.name(), Topics.CLICKS.name())) {
-      CommittedRecords.read(bootstrapServers, topic, READ_TIMEOUT, records::add);
+      CommittedRecords.read(KafkaConnection.plaintext(bootstrapServers), topic, READ_TIMEOUT, records::add);
     }
     return records;
   }

@@ -49,7 +49,7 @@ class ForeignTrafficIT {
       ForeignTraffic foreign;
       SimulationResult simulated;
       try (ClickSimulator simulator = ClickSimulator.create(dataset, config)) {
-        foreign = new ForeignTraffic(KafkaEventSink.connect(bootstrap), bootstrap, docs,
+        foreign = new ForeignTraffic(KafkaEventSink.connect(broker.connection()), bootstrap, docs,
             dataset.corpus().size() + 2 * config.impressions(), 99, 20, 7);
         try (foreign) {
           simulated = simulator.run(foreign, progress -> {});
@@ -58,10 +58,10 @@ class ForeignTrafficIT {
 
       IngestOptions options = IngestOptions.builder().applicationId("foreign-it").replicationFactor(1)
           .stateDir(tmp.resolve("ingest")).build();
-      try (RunningIngest ingest = IngestApp.start(options, bootstrap)) {
+      try (RunningIngest ingest = IngestApp.start(options, broker.connection())) {
         assertTrue(ingest.awaitCaughtUp(Duration.ofMinutes(3)), "ingest caught up");
       }
-      IngestAccounting accounting = IngestAccounting.read(bootstrap, options, Duration.ofMinutes(1));
+      IngestAccounting accounting = IngestAccounting.read(broker.connection(), options, Duration.ofMinutes(1));
       assertEquals(List.of(), accounting.problems(), "every input record in exactly one account");
       assertEquals(simulated.clicks() + 20, accounting.examples(), "every simulated click and every foreign pair");
       assertEquals(99, accounting.deadLetters().values().stream().mapToLong(Long::longValue).sum(), "every bad record");

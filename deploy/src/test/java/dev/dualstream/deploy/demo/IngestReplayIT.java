@@ -10,6 +10,7 @@ import dev.dualstream.evaluator.record.Replayer;
 import dev.dualstream.evaluator.simulate.SimulationResult;
 import dev.dualstream.ingest.CommittedRecords;
 import dev.dualstream.ingest.IngestOptions;
+import dev.dualstream.schemas.KafkaConnection;
 import dev.dualstream.schemas.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,7 +38,7 @@ class IngestReplayIT {
     try (KafkaBrokerProcess broker = KafkaBrokerProcess.builder(tmp.resolve("kafka-a")).port(FreePorts.pair()).start()) {
       input = FixedInput.publish(tmp.resolve("slice"), broker.bootstrapServers());
       Recorder.Progress recorded = Recorder.open(recording, Recorder.Rotation.defaults()).run(
-          broker.bootstrapServers(), List.of(Topics.DOCUMENTS.name(), Topics.IMPRESSIONS.name(), Topics.CLICKS.name()),
+          broker.connection(), List.of(Topics.DOCUMENTS.name(), Topics.IMPRESSIONS.name(), Topics.CLICKS.name()),
           new Properties(), true, () -> false, p -> { });
       assertEquals(input.events(), recorded.records(), "the recording holds every published event");
       original = ingest(broker.bootstrapServers(), tmp.resolve("a"));
@@ -47,7 +48,7 @@ class IngestReplayIT {
       KafkaBrokerProcess.createTopics(broker.bootstrapServers(), 2, Topics.IMPRESSIONS, Topics.CLICKS,
           Topics.TRAINING_EXAMPLES);
       KafkaBrokerProcess.createTopics(broker.bootstrapServers(), 1, Topics.DOCUMENTS, Topics.DEADLETTER_INGEST);
-      long sent = Replayer.replay(recording, broker.bootstrapServers(), new Properties(),
+      long sent = Replayer.replay(recording, broker.connection(),
           new Replayer.Options(0, ""), () -> false, p -> { });
       assertEquals(input.events(), sent);
       replayed = ingest(broker.bootstrapServers(), tmp.resolve("b"));
@@ -67,7 +68,8 @@ class IngestReplayIT {
       ingest.assertCommittedExamplesAreTheReferenceJoin();
     }
     TreeSet<String> ids = new TreeSet<>();
-    CommittedRecords.read(bootstrapServers, Topics.TRAINING_EXAMPLES.name(), Duration.ofMinutes(1),
+    KafkaConnection kafka = KafkaConnection.plaintext(bootstrapServers);
+    CommittedRecords.read(kafka, Topics.TRAINING_EXAMPLES.name(), Duration.ofMinutes(1),
         r -> ids.add(Topics.TRAINING_EXAMPLES.codec().decode(r.value()).getExampleId()));
     return ids;
   }

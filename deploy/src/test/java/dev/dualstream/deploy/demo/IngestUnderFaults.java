@@ -10,6 +10,7 @@ import dev.dualstream.ingest.GroupProgress;
 import dev.dualstream.ingest.IngestAccounting;
 import dev.dualstream.ingest.IngestOptions;
 import dev.dualstream.ingest.ReferenceJoin;
+import dev.dualstream.schemas.KafkaConnection;
 import dev.dualstream.schemas.Topics;
 import dev.dualstream.schemas.avro.TrainingExample;
 import java.io.IOException;
@@ -104,7 +105,8 @@ final class IngestUnderFaults implements AutoCloseable {
       GroupProgress joined = progress(options.applicationId(), JOINED);
       GroupProgress documents = progress(options.documentCheckApplicationId(), List.of(Topics.DOCUMENTS.name()));
       if (joined != null && documents != null && joined.lag() == 0 && documents.lag() == 0) {
-        IngestAccounting accounting = IngestAccounting.read(bootstrapServers, options, READ_TIMEOUT);
+        IngestAccounting accounting = IngestAccounting.read(KafkaConnection.plaintext(bootstrapServers), options,
+            READ_TIMEOUT);
         if (accounting.accounts().get(Account.CLICKS_AWAITING_DOCUMENT) == 0
             && accounting.accounts().get(Account.CLICKS_AWAITING_IMPRESSION) == 0) {
           return accounting;
@@ -125,7 +127,8 @@ final class IngestUnderFaults implements AutoCloseable {
     SortedMap<String, TrainingExample> expected = ReferenceJoin.examples(FixedInput.readBack(bootstrapServers), options);
     SortedMap<String, TrainingExample> committed = new TreeMap<>();
     List<String> twice = new ArrayList<>();
-    CommittedRecords.read(bootstrapServers, Topics.TRAINING_EXAMPLES.name(), READ_TIMEOUT, r -> {
+    KafkaConnection kafka = KafkaConnection.plaintext(bootstrapServers);
+    CommittedRecords.read(kafka, Topics.TRAINING_EXAMPLES.name(), READ_TIMEOUT, r -> {
       TrainingExample example = Topics.TRAINING_EXAMPLES.codec().decode(r.value());
       if (committed.put(example.getExampleId(), example) != null) {
         twice.add(example.getExampleId());

@@ -36,9 +36,9 @@ class ReplayEvaluationIT {
     SimulationResult simulated;
     try (KafkaBrokerProcess broker = KafkaBrokerProcess.builder(tmp.resolve("kafka")).port(FreePorts.pair()).start()) {
       LocalTopics.create(broker.bootstrapServers(), LocalTopics.DEFAULT_STREAM_PARTITIONS);
-      simulated = ClickSimulator.publish(BeirReader.read(dataset), broker.bootstrapServers(),
+      simulated = ClickSimulator.publish(BeirReader.read(dataset), broker.connection(),
           SimulationConfig.defaults(5, 4_000), p -> { });
-      Recorder.open(recording, Recorder.Rotation.defaults()).run(broker.bootstrapServers(),
+      Recorder.open(recording, Recorder.Rotation.defaults()).run(broker.connection(),
           List.of(Topics.DOCUMENTS.name(), Topics.IMPRESSIONS.name(), Topics.CLICKS.name()), new Properties(), true,
           () -> false, p -> { });
     }

@@ -8,6 +8,7 @@ import dev.dualstream.deploy.stack.FreePorts;
 import dev.dualstream.deploy.stack.KafkaBrokerProcess;
 import dev.dualstream.evaluator.record.Recorder;
 import dev.dualstream.evaluator.record.Replayer;
+import dev.dualstream.schemas.KafkaConnection;
 import dev.dualstream.schemas.Topics;
 import dev.dualstream.schemas.avro.ExampleDoc;
 import dev.dualstream.schemas.avro.SourceOffset;
@@ -59,10 +60,10 @@ class ReplayDeterminismIT {
       produce(bootstrap, original.input().name());
 
       Path recording = dir.resolve("recording");
-      Recorder.Progress recorded = Recorder.open(recording, Recorder.Rotation.defaults()).run(bootstrap,
+      Recorder.Progress recorded = Recorder.open(recording, Recorder.Rotation.defaults()).run(broker.connection(),
           List.of(original.input().name()), new Properties(), true, () -> false, p -> { });
       assertEquals(EXAMPLES, recorded.records());
-      long sent = Replayer.replay(recording, bootstrap, new Properties(), new Replayer.Options(0, "replayed."),
+      long sent = Replayer.replay(recording, broker.connection(), new Replayer.Options(0, "replayed."),
           () -> false, p -> { });
       assertEquals(EXAMPLES, sent);
 
@@ -79,7 +80,7 @@ class ReplayDeterminismIT {
 
   /** Trains to the end of the bounded input; returns the newest version's directory. */
   private static Path train(String bootstrap, TrainerTopics topics, Path work) throws Exception {
-    TrainerOptions options = TrainerOptions.defaults(bootstrap)
+    TrainerOptions options = TrainerOptions.defaults(KafkaConnection.plaintext(bootstrap))
         .withTopics(topics)
         .withGroupId(topics.input().name() + ".trainer")
         .withModelStore(work.resolve("models"))

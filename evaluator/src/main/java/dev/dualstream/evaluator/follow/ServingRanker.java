@@ -1,5 +1,6 @@
 package dev.dualstream.evaluator.follow;
 
+import dev.dualstream.schemas.KafkaConnection;
 import dev.dualstream.evaluator.beir.BeirDataset;
 import dev.dualstream.evaluator.bm25.Bm25Index;
 import dev.dualstream.evaluator.offline.HybridTuning;
@@ -47,9 +48,9 @@ public final class ServingRanker implements Ranker {
    * @param model the model whose versions to serve
    * @param tuningQueries at most this many queries of the tuning split choose the hybrid's weight; 0 for all
    */
-  public record Settings(String bootstrapServers, String model, int tuningQueries) {
+  public record Settings(KafkaConnection kafka, String model, int tuningQueries) {
     public Settings {
-      Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+      Objects.requireNonNull(kafka, "kafka");
       Objects.requireNonNull(model, "model");
       if (tuningQueries < 0) {
         throw new IllegalArgumentException("tuning queries must be 0 (all) or more, was " + tuningQueries);
@@ -91,8 +92,7 @@ public final class ServingRanker implements Ranker {
     this.lexical = Ranker.bm25(bm25);
     this.settings = settings;
     this.log = log;
-    Map<String, Object> c = new HashMap<>();
-    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+    Map<String, Object> c = settings.kafka().clientConfig();
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     this.consumer = new KafkaConsumer<>(c, Topics.MODEL_VERSIONS.keySerde().deserializer(),

@@ -1,5 +1,6 @@
 package dev.dualstream.evaluator.follow;
 
+import dev.dualstream.schemas.KafkaConnection;
 import dev.dualstream.evaluator.beir.BeirDataset;
 import dev.dualstream.evaluator.bm25.Bm25Index;
 import dev.dualstream.evaluator.offline.SystemResult;
@@ -15,7 +16,6 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -46,9 +46,9 @@ public final class VersionFollower implements AutoCloseable {
    * @param split the split scored
    * @param limit at most this many queries per split; 0 for all
    */
-  public record Settings(String bootstrapServers, String groupId, String split, int limit) {
+  public record Settings(KafkaConnection kafka, String groupId, String split, int limit) {
     public Settings {
-      Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+      Objects.requireNonNull(kafka, "kafka");
       Objects.requireNonNull(groupId, "groupId");
       Objects.requireNonNull(split, "split");
     }
@@ -71,8 +71,7 @@ public final class VersionFollower implements AutoCloseable {
     this.log = Objects.requireNonNull(log, "log");
     this.evaluation = new VersionEvaluation(dataset, settings.split(), settings.limit(), log);
     this.bm25 = Bm25Index.build(dataset.corpus());
-    Map<String, Object> c = new HashMap<>();
-    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+    Map<String, Object> c = settings.kafka().clientConfig();
     c.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -82,8 +81,7 @@ public final class VersionFollower implements AutoCloseable {
     c.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) Duration.ofMinutes(30).toMillis());
     this.consumer = new KafkaConsumer<>(c, Topics.MODEL_VERSIONS.keySerde().deserializer(),
         Topics.MODEL_VERSIONS.valueSerde().deserializer());
-    Map<String, Object> p = new HashMap<>();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+    Map<String, Object> p = settings.kafka().clientConfig();
     p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, settings.groupId() + "-results");
     this.producer = new KafkaProducer<>(p, Topics.EVALUATION_RESULTS.keySerde().serializer(),
         Topics.EVALUATION_RESULTS.valueSerde().serializer());

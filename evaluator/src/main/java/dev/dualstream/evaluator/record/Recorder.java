@@ -1,5 +1,6 @@
 package dev.dualstream.evaluator.record;
 
+import dev.dualstream.schemas.KafkaConnection;
 import dev.dualstream.evaluator.record.RecordingFormat.Header;
 import dev.dualstream.evaluator.record.RecordingFormat.KafkaRecord;
 import java.io.File;
@@ -130,16 +131,16 @@ public final class Recorder {
    * Records {@code topics} until {@code stop} says so (checked after every poll), or, with {@code
    * untilCaughtUp}, until every partition reaches the end offsets it had when the run began.
    *
-   * @param consumerProperties further consumer settings (security, for example); may be empty
+   * @param kafka the cluster to record from, with its security settings
+   * @param consumerProperties further consumer settings (poll sizes, for example); may be empty
    * @param progress called after every poll that wrote records, and at the end
    * @return the final progress
    * @throws IllegalArgumentException if a topic does not exist
    */
-  public Progress run(String bootstrapServers, List<String> topics, Properties consumerProperties,
+  public Progress run(KafkaConnection kafka, List<String> topics, Properties consumerProperties,
       boolean untilCaughtUp, BooleanSupplier stop, Consumer<Progress> progress) {
-    Properties props = new Properties();
+    Properties props = kafka.clientProperties();
     props.putAll(consumerProperties);
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");

@@ -1,5 +1,6 @@
 package dev.dualstream.evaluator.record;
 
+import dev.dualstream.schemas.KafkaConnection;
 import dev.dualstream.evaluator.record.RecordingFormat.KafkaRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,7 +23,6 @@ import java.util.function.Consumer;
 import org.apache.avro.file.DataFileReader;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -122,18 +122,16 @@ public final class Replayer {
   /**
    * Replays a recording until its end or until {@code stop} says so.
    *
-   * @param producerProperties further producer settings (security, for example); may be empty
+   * @param kafka the cluster to replay into, with its security settings
    * @param progress called about every two seconds and at the end
    * @return the records sent, all acknowledged by the broker
    * @throws IllegalArgumentException if a target topic is missing or has fewer partitions than recorded
    */
-  public static long replay(Path dir, String bootstrapServers, Properties producerProperties, Options options,
-      BooleanSupplier stop, Consumer<Progress> progress) throws InterruptedException {
+  public static long replay(Path dir, KafkaConnection kafka, Options options, BooleanSupplier stop,
+      Consumer<Progress> progress) throws InterruptedException {
     Contents contents = contents(dir);
-    checkTargets(bootstrapServers, producerProperties, contents, options.topicPrefix());
-    Properties props = new Properties();
-    props.putAll(producerProperties);
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    checkTargets(kafka, contents, options.topicPrefix());
+    Properties props = kafka.clientProperties();
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
@@ -195,13 +193,10 @@ public final class Replayer {
   }
 
   /** Every target topic must exist with at least the recorded partitions; all problems are told at once. */
-  private static void checkTargets(String bootstrapServers, Properties clientProperties, Contents contents,
-      String prefix) throws InterruptedException {
-    Properties props = new Properties();
-    props.putAll(clientProperties);
-    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+  private static void checkTargets(KafkaConnection kafka, Contents contents, String prefix)
+      throws InterruptedException {
     Map<String, String> problems = new TreeMap<>();
-    try (Admin admin = Admin.create(props)) {
+    try (Admin admin = Admin.create(kafka.clientConfig())) {
       Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
       List<String> present = new ArrayList<>();
       contents.partitionsPerTopic().forEach((topic, needed) -> {
@@ -220,7 +215,7 @@ public final class Replayer {
         }
       });
     } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalArgumentException("cannot look up the target topics on " + bootstrapServers + ": "
+      throw new IllegalArgumentException("cannot look up the target topics on " + kafka + ": "
           + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
     }
     if (!problems.isEmpty()) {

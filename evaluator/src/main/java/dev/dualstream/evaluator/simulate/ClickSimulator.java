@@ -1,5 +1,6 @@
 package dev.dualstream.evaluator.simulate;
 
+import dev.dualstream.schemas.KafkaConnection;
 import dev.dualstream.evaluator.beir.BeirDataset;
 import dev.dualstream.evaluator.beir.Qrels;
 import dev.dualstream.evaluator.bm25.Bm25Index;
@@ -108,10 +109,10 @@ public final class ClickSimulator implements AutoCloseable {
   }
 
   /** Simulates against a Kafka cluster: {@link #create}, {@link #run} on a {@link KafkaEventSink}, close. */
-  public static SimulationResult publish(BeirDataset dataset, String bootstrapServers, SimulationConfig config,
+  public static SimulationResult publish(BeirDataset dataset, KafkaConnection kafka, SimulationConfig config,
       SimulationProgress progress) {
     try (ClickSimulator simulator = create(dataset, config);
-        KafkaEventSink sink = KafkaEventSink.connect(bootstrapServers)) {
+        KafkaEventSink sink = KafkaEventSink.connect(kafka)) {
       return simulator.run(sink, progress);
     }
   }

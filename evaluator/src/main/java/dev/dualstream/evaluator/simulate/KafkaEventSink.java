@@ -1,9 +1,8 @@
 package dev.dualstream.evaluator.simulate;
 
+import dev.dualstream.schemas.KafkaConnection;
 import dev.dualstream.schemas.Topic;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -20,24 +19,22 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class KafkaEventSink implements EventSink {
   private final KafkaProducer<byte[], byte[]> producer;
-  private final String bootstrapServers;
+  private final KafkaConnection kafka;
   private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
 
-  private KafkaEventSink(Map<String, Object> config) {
-    this.bootstrapServers = String.valueOf(config.get(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG));
+  private KafkaEventSink(KafkaConnection kafka, Map<String, Object> config) {
+    this.kafka = kafka;
     this.producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
-  /** A sink producing to the cluster at {@code bootstrapServers} with the settings above. */
-  public static KafkaEventSink connect(String bootstrapServers) {
-    return connect(bootstrapServers, Map.of());
+  /** A sink producing to {@code kafka} with the settings above. */
+  public static KafkaEventSink connect(KafkaConnection kafka) {
+    return connect(kafka, Map.of());
   }
 
-  /** As {@link #connect(String)}, with extra producer settings that override the defaults. */
-  public static KafkaEventSink connect(String bootstrapServers, Map<String, Object> overrides) {
-    Objects.requireNonNull(bootstrapServers, "bootstrapServers");
-    Map<String, Object> config = new HashMap<>();
-    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+  /** As {@link #connect(KafkaConnection)}, with extra producer settings that override the defaults. */
+  public static KafkaEventSink connect(KafkaConnection kafka, Map<String, Object> overrides) {
+    Map<String, Object> config = kafka.clientConfig();
     config.put(ProducerConfig.CLIENT_ID_CONFIG, "dualstream-simulator");
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     config.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -47,9 +44,9 @@ public final class KafkaEventSink implements EventSink {
     config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
     config.putAll(overrides);
     try {
-      return new KafkaEventSink(config);
+      return new KafkaEventSink(kafka, config);
     } catch (KafkaException e) {
-      throw new IllegalArgumentException("cannot create a Kafka producer for " + bootstrapServers + ": "
+      throw new IllegalArgumentException("cannot create a Kafka producer for " + kafka + ": "
           + e.getMessage(), e);
     }
   }
@@ -64,11 +61,11 @@ public final class KafkaEventSink implements EventSink {
           (metadata, exception) -> {
             if (exception != null) {
               failure.compareAndSet(null, new IllegalStateException("publishing to " + topic.name() + " at "
-                  + bootstrapServers + " failed: " + exception.getMessage(), exception));
+                  + kafka + " failed: " + exception.getMessage(), exception));
             }
           });
     } catch (KafkaException e) {
-      throw new IllegalStateException("publishing to " + topic.name() + " at " + bootstrapServers + " failed: "
+      throw new IllegalStateException("publishing to " + topic.name() + " at " + kafka + " failed: "
           + e.getMessage(), e);
     }
   }

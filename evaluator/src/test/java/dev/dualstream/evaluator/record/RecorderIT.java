@@ -73,7 +73,7 @@ class RecorderIT {
     Recorder recorder = Recorder.open(dir, new Recorder.Rotation(1 << 10, Duration.ofMinutes(5)));
     Properties smallPolls = new Properties();
     smallPolls.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "50");
-    Recorder.Progress progress = recorder.run(broker.bootstrapServers(), List.of(topic), smallPolls, true,
+    Recorder.Progress progress = recorder.run(broker.connection(), List.of(topic), smallPolls, true,
         () -> false, p -> { });
     assertTrue(progress.caughtUp());
     assertEquals(400, progress.records());
@@ -92,27 +92,27 @@ class RecorderIT {
 
     // A second run has nothing new to record.
     Recorder again = Recorder.open(dir, Recorder.Rotation.defaults());
-    assertEquals(0, again.run(broker.bootstrapServers(), List.of(topic), new Properties(), true, () -> false,
+    assertEquals(0, again.run(broker.connection(), List.of(topic), new Properties(), true, () -> false,
         p -> { }).records());
 
     // Targets that cannot take the recording are refused before anything is sent, all of them at once.
     String missing = "missing-" + UUID.randomUUID() + "-";
     IllegalArgumentException none = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-        () -> Replayer.replay(dir, broker.bootstrapServers(), new Properties(), new Replayer.Options(0, missing),
+        () -> Replayer.replay(dir, broker.connection(), new Replayer.Options(0, missing),
             () -> false, p -> { }));
     assertTrue(none.getMessage().contains(missing + topic + "=does not exist; create it with at least 3 partitions"),
         none.getMessage());
     String narrow = "narrow-" + UUID.randomUUID() + "-";
     broker.createTopics(1, narrow + topic);
     IllegalArgumentException few = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-        () -> Replayer.replay(dir, broker.bootstrapServers(), new Properties(), new Replayer.Options(0, narrow),
+        () -> Replayer.replay(dir, broker.connection(), new Replayer.Options(0, narrow),
             () -> false, p -> { }));
     assertTrue(few.getMessage().contains("has 1 partition, the recording needs 3"), few.getMessage());
 
     String prefix = "replayed-" + UUID.randomUUID() + "-";
     broker.createTopics(3, prefix + topic);
     List<Replayer.Progress> seen = new ArrayList<>();
-    long sent = Replayer.replay(dir, broker.bootstrapServers(), new Properties(), new Replayer.Options(0, prefix),
+    long sent = Replayer.replay(dir, broker.connection(), new Replayer.Options(0, prefix),
         () -> false, seen::add);
     assertEquals(400, sent);
     assertEquals(400, seen.get(seen.size() - 1).total());

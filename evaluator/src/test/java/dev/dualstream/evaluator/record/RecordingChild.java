@@ -1,5 +1,6 @@
 package dev.dualstream.evaluator.record;
 
+import dev.dualstream.schemas.KafkaConnection;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -32,7 +33,8 @@ public final class RecordingChild {
     System.out.println("recovered " + recorder.recovered());
     Properties consumer = new Properties();
     consumer.put("max.poll.records", "100");
-    Recorder.Progress last = recorder.run(args[0], List.of(args[1]), consumer, untilCaughtUp, () -> false,
+    Recorder.Progress last = recorder.run(KafkaConnection.plaintext(args[0]), List.of(args[1]), consumer, untilCaughtUp,
+        () -> false,
         p -> { });
     System.out.println("recorded " + last.records());
   }

@@ -43,7 +43,7 @@ class SimulatorIT {
 
     SimulationConfig config = SimulationConfig.defaults(2024, 150).withProgressEvery(50);
     List<SimulationResult> progress = new ArrayList<>();
-    SimulationResult result = ClickSimulator.publish(dataset, broker.bootstrapServers(), config, progress::add);
+    SimulationResult result = ClickSimulator.publish(dataset, broker.connection(), config, progress::add);
 
     RecordingSink expected = new RecordingSink();
     try (ClickSimulator simulator = ClickSimulator.create(dataset, config)) {

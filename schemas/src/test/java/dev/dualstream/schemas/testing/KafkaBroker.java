@@ -1,5 +1,6 @@
 package dev.dualstream.schemas.testing;
 
+import dev.dualstream.schemas.KafkaConnection;
 import dev.dualstream.schemas.Topic;
 
 /**
@@ -11,6 +12,11 @@ public interface KafkaBroker {
 
   /** The {@code bootstrap.servers} value for clients, e.g. {@code 127.0.0.1:40123}. */
   String bootstrapServers();
+
+  /** A PLAINTEXT connection to this broker, as the system's clients take it. */
+  default KafkaConnection connection() {
+    return KafkaConnection.plaintext(bootstrapServers());
+  }
 
   /**
    * Creates the topics that do not exist yet (replication factor 1) and returns once every partition of

@@ -28,11 +28,11 @@ final class Preflight {
   private Preflight() {}
 
   static void check(TrainerOptions options) {
-    try (Admin admin = Admin.create(Map.of(
-        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers(),
-        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT.toMillis(),
-        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT.toMillis()))) {
-      options.checkpoints().checkTransactionTimeout(brokerMaximum(admin, options.bootstrapServers()));
+    Map<String, Object> config = options.kafka().clientConfig();
+    config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT.toMillis());
+    config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT.toMillis());
+    try (Admin admin = Admin.create(config)) {
+      options.checkpoints().checkTransactionTimeout(brokerMaximum(admin, options.kafka().toString()));
       if (options.deterministic()) {
         checkSinglePartition(admin, options.topics().input().name());
       }

@@ -20,6 +20,7 @@ import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.sink.KafkaSinkBuilder;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -71,13 +72,14 @@ public final class TrainerJob {
     TrainerTopics topics = options.topics();
     boolean deterministic = options.deterministic();
     KafkaSourceBuilder<RawRecord> sourceBuilder = KafkaSource.<RawRecord>builder()
-        .setBootstrapServers(options.bootstrapServers())
+        .setBootstrapServers(options.kafka().bootstrapServers())
         .setTopics(topics.input().name())
         .setGroupId(options.groupId())
         .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
         .setDeserializer(new RawRecordDeserializer(options.feederNice()))
         .setProperty("isolation.level", "read_committed")
         .setProperty("partition.discovery.interval.ms", options.bounded() ? "-1" : "10000");
+    options.kafka().security().forEach(sourceBuilder::setProperty);
     if (options.bounded()) {
       sourceBuilder.setBounded(OffsetsInitializer.latest());
     }
@@ -206,13 +208,14 @@ public final class TrainerJob {
     String name = topic.name();
     KafkaRecordSerializationSchema<EncodedRecord> serializer =
         (element, context, timestamp) -> new ProducerRecord<>(name, element.key, element.value);
-    return KafkaSink.<EncodedRecord>builder()
-        .setBootstrapServers(options.bootstrapServers())
+    KafkaSinkBuilder<EncodedRecord> builder = KafkaSink.<EncodedRecord>builder()
+        .setBootstrapServers(options.kafka().bootstrapServers())
         .setRecordSerializer(serializer)
         .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
         .setTransactionalIdPrefix(options.groupId() + "-" + role)
         .setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
-            Long.toString(options.checkpoints().transactionTimeout().toMillis()))
-        .build();
+            Long.toString(options.checkpoints().transactionTimeout().toMillis()));
+    options.kafka().security().forEach(builder::setProperty);
+    return builder.build();
   }
 }

@@ -1,5 +1,6 @@
 package dev.dualstream.trainer.job;
 
+import dev.dualstream.schemas.KafkaConnection;
 import dev.dualstream.trainer.distill.Classroom;
 import dev.dualstream.trainer.distill.StudentSpec;
 import dev.dualstream.trainer.model.ModelConfig;
@@ -13,7 +14,7 @@ import java.util.Objects;
  * Everything the training job needs, parsed once at the entry point. Model hyper-parameters live in
  * {@link ModelConfig}; this record holds the job's plumbing.
  *
- * @param bootstrapServers Kafka bootstrap servers
+ * @param kafka the Kafka cluster the job reads and writes, and how it authenticates
  * @param modelStore directory under which versions are written, one directory per version
  * @param groupId Kafka consumer group of the job's source
  * @param bounded stop at the end offsets the source sees at start (a finite run), instead of running forever
@@ -43,7 +44,7 @@ import java.util.Objects;
  *     (see {@link Classroom}); each is a model of its own, with its versions and metrics; none by default
  */
 public record TrainerOptions(
-    String bootstrapServers,
+    KafkaConnection kafka,
     Path modelStore,
     String groupId,
     boolean bounded,
@@ -72,16 +73,13 @@ public record TrainerOptions(
   public static final int DEFAULT_FEEDER_NICE = 19;
 
   public TrainerOptions {
-    Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+    Objects.requireNonNull(kafka, "kafka");
     Objects.requireNonNull(modelStore, "modelStore");
     Objects.requireNonNull(groupId, "groupId");
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(topics, "topics");
     Objects.requireNonNull(checkpoints, "checkpoints");
     Objects.requireNonNull(replay, "replay").requireBatch(model.batchSize());
-    if (bootstrapServers.isBlank()) {
-      throw new IllegalArgumentException("bootstrap servers must not be empty");
-    }
     if (!model.modelName().matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
       throw new IllegalArgumentException(
           "model name '" + model.modelName() + "' must be letters, digits, '.', '_' or '-'");
@@ -121,95 +119,95 @@ public record TrainerOptions(
     return model.modelName();
   }
 
-  /** Defaults for everything but the broker address. */
-  public static TrainerOptions defaults(String bootstrapServers) {
-    return new TrainerOptions(bootstrapServers, Path.of("var", "models"), "dualstream-trainer",
+  /** Defaults for everything but the Kafka cluster. */
+  public static TrainerOptions defaults(KafkaConnection kafka) {
+    return new TrainerOptions(kafka, Path.of("var", "models"), "dualstream-trainer",
         false, 42L, 2, 20, 0, Duration.ZERO, ModelConfig.defaults(), TrainerTopics.defaults(), false, CheckpointSettings.defaults(),
         DEFAULT_FEATURE_CACHE_MB, DEFAULT_FEEDER_NICE, ReplaySettings.OFF, DEFAULT_KEEP_VERSIONS, List.of());
   }
 
   public TrainerOptions withBounded(boolean value) {
-    return new TrainerOptions(bootstrapServers, modelStore, groupId, value, seed, decodeParallelism,
+    return new TrainerOptions(kafka, modelStore, groupId, value, seed, decodeParallelism,
         metricsEverySteps, versionEverySteps, versionInterval, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
   }
 
   public TrainerOptions withModelStore(Path value) {
-    return new TrainerOptions(bootstrapServers, value, groupId, bounded, seed, decodeParallelism,
+    return new TrainerOptions(kafka, value, groupId, bounded, seed, decodeParallelism,
         metricsEverySteps, versionEverySteps, versionInterval, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
   }
 
   public TrainerOptions withModel(ModelConfig value) {
-    return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
+    return new TrainerOptions(kafka, modelStore, groupId, bounded, seed, decodeParallelism,
         metricsEverySteps, versionEverySteps, versionInterval, value, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
   }
 
   public TrainerOptions withSeed(long value) {
-    return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, value, decodeParallelism,
+    return new TrainerOptions(kafka, modelStore, groupId, bounded, value, decodeParallelism,
         metricsEverySteps, versionEverySteps, versionInterval, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
   }
 
   public TrainerOptions withGroupId(String value) {
-    return new TrainerOptions(bootstrapServers, modelStore, value, bounded, seed, decodeParallelism,
+    return new TrainerOptions(kafka, modelStore, value, bounded, seed, decodeParallelism,
         metricsEverySteps, versionEverySteps, versionInterval, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
   }
 
   public TrainerOptions withIntervals(int metricsSteps, int versionSteps) {
-    return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
+    return new TrainerOptions(kafka, modelStore, groupId, bounded, seed, decodeParallelism,
         metricsSteps, versionSteps, versionInterval, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
   }
 
   /** Versions no sooner than {@code value} after the previous one (see {@link #versionInterval}). */
   public TrainerOptions withVersionInterval(Duration value) {
-    return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
+    return new TrainerOptions(kafka, modelStore, groupId, bounded, seed, decodeParallelism,
         metricsEverySteps, versionEverySteps, value, model, topics, deterministic, checkpoints, featureCacheMb,
         feederNice, replay, keepVersions, students);
   }
 
   public TrainerOptions withDecodeParallelism(int value) {
-    return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, value,
+    return new TrainerOptions(kafka, modelStore, groupId, bounded, seed, value,
         metricsEverySteps, versionEverySteps, versionInterval, model, topics, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
   }
 
   public TrainerOptions withTopics(TrainerTopics value) {
-    return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
+    return new TrainerOptions(kafka, modelStore, groupId, bounded, seed, decodeParallelism,
         metricsEverySteps, versionEverySteps, versionInterval, model, value, deterministic, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
   }
 
   public TrainerOptions withDeterministic(boolean value) {
-    return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
+    return new TrainerOptions(kafka, modelStore, groupId, bounded, seed, decodeParallelism,
         metricsEverySteps, versionEverySteps, versionInterval, model, topics, value, checkpoints, featureCacheMb, feederNice, replay, keepVersions, students);
   }
 
   public TrainerOptions withCheckpoints(CheckpointSettings value) {
-    return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
+    return new TrainerOptions(kafka, modelStore, groupId, bounded, seed, decodeParallelism,
         metricsEverySteps, versionEverySteps, versionInterval, model, topics, deterministic, value, featureCacheMb, feederNice, replay, keepVersions, students);
   }
 
   public TrainerOptions withFeatureCacheMb(int value) {
-    return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
+    return new TrainerOptions(kafka, modelStore, groupId, bounded, seed, decodeParallelism,
         metricsEverySteps, versionEverySteps, versionInterval, model, topics, deterministic, checkpoints, value, feederNice, replay, keepVersions, students);
   }
 
   public TrainerOptions withFeederNice(int value) {
-    return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
+    return new TrainerOptions(kafka, modelStore, groupId, bounded, seed, decodeParallelism,
         metricsEverySteps, versionEverySteps, versionInterval, model, topics, deterministic, checkpoints, featureCacheMb, value, replay, keepVersions, students);
   }
 
   public TrainerOptions withReplay(ReplaySettings value) {
-    return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
+    return new TrainerOptions(kafka, modelStore, groupId, bounded, seed, decodeParallelism,
         metricsEverySteps, versionEverySteps, versionInterval, model, topics, deterministic, checkpoints, featureCacheMb, feederNice,
         value, keepVersions, students);
   }
 
   public TrainerOptions withKeepVersions(int value) {
-    return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
+    return new TrainerOptions(kafka, modelStore, groupId, bounded, seed, decodeParallelism,
         metricsEverySteps, versionEverySteps, versionInterval, model, topics, deterministic, checkpoints, featureCacheMb, feederNice,
         replay, value, students);
   }
 
   /** These options with these students beside the model. */
   public TrainerOptions withStudents(List<StudentSpec> value) {
-    return new TrainerOptions(bootstrapServers, modelStore, groupId, bounded, seed, decodeParallelism,
+    return new TrainerOptions(kafka, modelStore, groupId, bounded, seed, decodeParallelism,
         metricsEverySteps, versionEverySteps, versionInterval, model, topics, deterministic, checkpoints, featureCacheMb, feederNice,
         replay, keepVersions, value);
   }

@@ -1,5 +1,6 @@
 package dev.dualstream.trainer.job;
 
+import dev.dualstream.schemas.KafkaConnection;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -94,7 +95,7 @@ final class FaultFixture {
         .withTimeout(Duration.ofSeconds(60))
         .withRestarts(10, Duration.ofMillis(100))
         .withTransactionTimeout(Duration.ofMinutes(5));
-    return TrainerOptions.defaults(bootstrapServers)
+    return TrainerOptions.defaults(KafkaConnection.plaintext(bootstrapServers))
         .withTopics(TrainerTopics.prefixed(prefix))
         .withGroupId(prefix + "trainer")
         .withModelStore(work.resolve("models"))

@@ -1,5 +1,6 @@
 package dev.dualstream.trainer.job;
 
+import dev.dualstream.schemas.KafkaConnection;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -58,7 +59,7 @@ class FeederPriorityTest {
   void valuesOutsideZeroToNineteenAreRefused() {
     assertThrows(IllegalArgumentException.class, () -> FeederPriority.requireNice(-1));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> TrainerOptions.defaults("localhost:9092").withFeederNice(20));
+        () -> TrainerOptions.defaults(KafkaConnection.plaintext("localhost:9092")).withFeederNice(20));
     assertEquals("feeder nice value must be 0 (off) to 19, got 20", e.getMessage());
   }
 

@@ -54,7 +54,7 @@ class TrainerJobIT {
 
     ModelConfig config = ModelConfig.defaults().toBuilder()
         .buckets(1 << 12).dims(16, 32, 16).batchSize(BATCH).learningRate(5e-3).build();
-    TrainerOptions options = TrainerOptions.defaults(broker.bootstrapServers())
+    TrainerOptions options = TrainerOptions.defaults(broker.connection())
         .withBounded(true)
         .withModelStore(store)
         .withModel(config)

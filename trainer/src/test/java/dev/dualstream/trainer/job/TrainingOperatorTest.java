@@ -1,5 +1,6 @@
 package dev.dualstream.trainer.job;
 
+import dev.dualstream.schemas.KafkaConnection;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -211,7 +212,8 @@ class TrainingOperatorTest {
     }
     // the same steps straight on a trainer with the operator's seed
     List<StepResult> steps = new ArrayList<>();
-    try (DualEncoderTrainer trainer = DualEncoderTrainer.create(cached, TrainerOptions.defaults("x").seed())) {
+    long seed = TrainerOptions.defaults(KafkaConnection.plaintext("x")).seed();
+    try (DualEncoderTrainer trainer = DualEncoderTrainer.create(cached, seed)) {
       for (int i = 0; i < 3 * every; i++) {
         List<TrainingPair> batch = new ArrayList<>();
         INPUT.subList(i * BATCH, (i + 1) * BATCH).forEach(e -> batch.add(new TrainingPair(e.queryIds, e.docIds)));
@@ -318,7 +320,7 @@ class TrainingOperatorTest {
 
   /** Incremental checkpoints, as by default, their links beside the model store. */
   private static TrainerOptions options(Path store, int versionEverySteps) {
-    return TrainerOptions.defaults("127.0.0.1:1").withModelStore(store).withModel(CONFIG)
+    return TrainerOptions.defaults(KafkaConnection.plaintext("127.0.0.1:1")).withModelStore(store).withModel(CONFIG)
         .withIntervals(1000, versionEverySteps)
         .withCheckpoints(CheckpointSettings.defaults().withDirectory(store.resolve(".checkpoints")));
   }
