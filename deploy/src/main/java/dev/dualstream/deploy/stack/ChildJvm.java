@@ -1,5 +1,6 @@
 package dev.dualstream.deploy.stack;
 
+import dev.dualstream.schemas.KafkaConnection;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -115,6 +116,9 @@ public final class ChildJvm {
     env.put("CLASSPATH", System.getProperty("java.class.path"));
     env.put("DJL_OFFLINE", "true");
     env.put("OPT_OUT_TRACKING", "true");
+    // Children of the local stack talk to its PLAINTEXT broker: a user's security file, meant for their
+    // own cluster, must not follow them there (a child that needs one gets it through environment()).
+    env.remove(KafkaConnection.SECURITY_FILE_ENV);
     env.putAll(environment);
     Process process = builder.start();
     if (echo != null) {
