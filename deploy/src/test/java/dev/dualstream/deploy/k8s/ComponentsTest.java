@@ -164,6 +164,25 @@ class ComponentsTest {
     assertEquals(List.of(), problems);
   }
 
+  /** The script that makes the client secret writes what the pods read, where they read it. */
+  @Test
+  void theClientSecretScriptWritesTheFilesThePodsRead() throws Exception {
+    String script = java.nio.file.Files.readString(Rendered.K8S.resolve("kafka-client-secret.sh"));
+    JsonNode kafka = Rendered.one("base", "Kafka");
+    JsonNode user = Rendered.one("base", "KafkaUser");
+    assertTrue(script.contains("get secret " + user.path("metadata").path("name").asText() + " "), script);
+    assertTrue(script.contains("get secret " + kafka.path("metadata").path("name").asText() + "-cluster-ca-cert "));
+    assertTrue(script.contains("create secret generic " + CLIENT_SECRET + " "));
+    assertTrue(script.contains("sasl.mechanism=SCRAM-SHA-512"));
+    for (Command command : commands("base")) {
+      if (command.has("--bootstrap-servers")) {
+        Path file = Path.of(env(command.container(), SECURITY_ENV));
+        assertTrue(script.contains("--from-file=\"$tmp/" + file.getFileName() + "\""), script);
+        assertTrue(script.contains("ssl.truststore.location=" + file.resolveSibling("ca.crt")), script);
+      }
+    }
+  }
+
   @Test
   void kafkaClientsMayReachTheListenerPortAndNothingElseOfKafka() {
     JsonNode policy = Rendered.ofKind("base", "NetworkPolicy").stream()
