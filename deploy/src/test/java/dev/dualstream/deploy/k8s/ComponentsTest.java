@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.dualstream.deploy.cli.DualstreamCli;
 import dev.dualstream.deploy.cli.TrainerApplication;
 import dev.dualstream.deploy.metrics.MetricsEndpoint;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -167,7 +168,7 @@ class ComponentsTest {
   /** The script that makes the client secret writes what the pods read, where they read it. */
   @Test
   void theClientSecretScriptWritesTheFilesThePodsRead() throws Exception {
-    String script = java.nio.file.Files.readString(Rendered.K8S.resolve("kafka-client-secret.sh"));
+    String script = Files.readString(Rendered.K8S.resolve("kafka-client-secret.sh"));
     JsonNode kafka = Rendered.one("base", "Kafka");
     JsonNode user = Rendered.one("base", "KafkaUser");
     assertTrue(script.contains("get secret " + user.path("metadata").path("name").asText() + " "), script);
