@@ -186,6 +186,13 @@ final class TrainCommand implements Callable<Integer> {
   @Mixin
   private WeightingOptions weighting;
 
+  @Option(names = "--submit",
+      description = "Run the job on the Flink cluster this process was started in instead of a MiniCluster: the "
+          + "entry of application mode (the Flink Kubernetes Operator's FlinkDeployment, see deploy/k8s). The "
+          + "cluster's configuration then sets the checkpoint storage, the savepoint to restore from and the "
+          + "metrics reporter; checkpoints must be full (--full-checkpoint-every 0).")
+  private boolean submit;
+
   @Option(names = "--metrics-port", paramLabel = "PORT", defaultValue = "" + MetricsEndpoint.TRAIN_PORT,
       description = "Serve Flink's metrics (the job's and the trainer's: examples applied, steps, step time, "
           + "click-to-step freshness) through Flink's Prometheus reporter on http://0.0.0.0:PORT/metrics; 0: none. "
@@ -201,6 +208,9 @@ final class TrainCommand implements Callable<Integer> {
       options = options();
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
+    }
+    if (submit) {
+      return submitted(options, out);
     }
     if (fromCheckpoint != null) {
       CheckpointLocator.Verified restore = verified(fromCheckpoint);
@@ -218,6 +228,21 @@ final class TrainCommand implements Callable<Integer> {
       throw new UserError(e.getMessage(), e);
     }
     out.printf("train: done; versions in %s%n", modelStore.resolve(options.modelName()));
+    return 0;
+  }
+
+  /** Application mode: the job goes to the cluster this process runs in; progress is on the cluster's metrics. */
+  private int submitted(TrainerOptions options, PrintWriter out) throws Exception {
+    if (fromCheckpoint != null) {
+      throw new UserError("--submit takes the savepoint to restore from from the cluster, not --from-checkpoint");
+    }
+    out.printf("train: %s from %s on %s, submitted to this Flink cluster%n", options.modelName(),
+        options.topics().input().name(), options.kafka());
+    try {
+      TrainerJob.runAsApplication(options);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage(), e);
+    }
     return 0;
   }
 

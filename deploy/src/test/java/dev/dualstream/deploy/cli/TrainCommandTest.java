@@ -49,6 +49,20 @@ class TrainCommandTest {
         "--full-checkpoint-every", "-1");
   }
 
+  /** Application mode (deploy/k8s): the state goes whole into the cluster's checkpoints, which the cluster restores. */
+  @Test
+  void aSubmittedJobRefusesLocalCheckpointLinksAndALocalRestore(@TempDir Path dir) {
+    assertRefused("--full-checkpoint-every 0", "train", "--submit");
+    assertRefused("--submit takes the savepoint to restore from from the cluster", "train", "--submit",
+        "--full-checkpoint-every", "0", "--from-checkpoint", dir.toString());
+  }
+
+  @Test
+  void theFlinkApplicationEntryRunsTrainSubmitWithItsArguments() {
+    assertEquals(List.of("train", "--submit", "--bootstrap-servers", "kafka:9093"),
+        List.of(TrainerApplication.arguments(new String[] {"--bootstrap-servers", "kafka:9093"})));
+  }
+
   @Test
   void aMissingCheckpointIsAOneLineError(@TempDir Path dir) {
     CliRun r = run("train", "--from-checkpoint", dir.resolve("nowhere").toString());

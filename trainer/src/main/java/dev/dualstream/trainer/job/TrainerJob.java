@@ -162,6 +162,38 @@ public final class TrainerJob {
   }
 
   /**
+   * Submits the job to the Flink cluster this process runs in and waits for it: application mode, where the
+   * Flink Kubernetes Operator starts the entry class inside the JobManager. Where checkpoints are stored and
+   * which savepoint to restore from are the cluster's (the FlinkDeployment's configuration and upgrade mode
+   * set them), so the job sets only the rest of {@link #jobConfiguration}.
+   *
+   * @throws IllegalArgumentException when checkpoints are incremental: their links go to a local directory,
+   *     which a TaskManager restarted on another pod would not find
+   */
+  public static JobExecutionResult runAsApplication(TrainerOptions options) throws Exception {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(clusterConfiguration(options));
+    build(env, options);
+    return env.execute("dualstream trainer: " + options.modelName());
+  }
+
+  /** {@link #jobConfiguration} without the checkpoint storage and its directory, which the cluster sets. */
+  static Configuration clusterConfiguration(TrainerOptions options) {
+    if (options.checkpoints().incremental()) {
+      throw new IllegalArgumentException("incremental checkpoints write their links to a local directory, which "
+          + "a restarted TaskManager on another pod would not find; on a cluster the trainer's whole state goes "
+          + "into Flink's checkpoints: --full-checkpoint-every 0");
+    }
+    if (options.checkpoints().restore().isPresent()) {
+      throw new IllegalArgumentException("on a cluster the savepoint to restore from is the cluster's "
+          + "(the FlinkDeployment's job.initialSavepointPath or its upgrade mode), not the job's");
+    }
+    Configuration conf = jobConfiguration(options);
+    conf.removeConfig(CheckpointingOptions.CHECKPOINT_STORAGE);
+    conf.removeConfig(CheckpointingOptions.CHECKPOINTS_DIRECTORY);
+    return conf;
+  }
+
+  /**
    * Everything the job needs from Flink's configuration: {@link #jobConfiguration} plus the
    * checkpoint or savepoint to restore from, which must be known when the job is submitted.
    */
