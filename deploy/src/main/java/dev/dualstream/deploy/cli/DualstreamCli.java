@@ -1,6 +1,7 @@
 package dev.dualstream.deploy.cli;
 
 import dev.dualstream.deploy.stack.BrokerStartException;
+import dev.dualstream.deploy.stack.FlinkStartException;
 import dev.dualstream.evaluator.beir.DatasetException;
 import java.io.PrintWriter;
 import org.slf4j.Logger;
@@ -54,7 +55,8 @@ public final class DualstreamCli {
 
   /** Failures whose message says all a user needs: no stack trace for these. */
   private static boolean isUserError(Throwable t) {
-    return t instanceof UserError || t instanceof BrokerStartException || t instanceof DatasetException;
+    return t instanceof UserError || t instanceof BrokerStartException || t instanceof FlinkStartException
+        || t instanceof DatasetException;
   }
 
   static final class Version implements CommandLine.IVersionProvider {
