@@ -19,9 +19,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 
 /**
@@ -152,6 +154,16 @@ public final class FlinkCluster implements AutoCloseable {
     }
     awaitRegistered(Set.of(id));
     return id;
+  }
+
+  public long jobManagerPid() {
+    return jobManager.pid();
+  }
+
+  /** Waits up to {@code timeout} for the JobManager to exit; its exit code if it did. */
+  public OptionalInt awaitJobManagerExit(Duration timeout) throws InterruptedException {
+    return jobManager.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        ? OptionalInt.of(jobManager.exitValue()) : OptionalInt.empty();
   }
 
   /** The log file of a process of this cluster: {@code jobmanager} or a TaskManager's resource id. */

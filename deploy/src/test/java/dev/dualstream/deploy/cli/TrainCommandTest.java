@@ -5,6 +5,7 @@ import static dev.dualstream.deploy.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.dualstream.deploy.stack.FreePorts;
 import dev.dualstream.trainer.distill.StudentSpec;
 import dev.dualstream.trainer.job.TrainerOptions;
 import java.nio.file.Files;
@@ -45,6 +46,21 @@ class TrainCommandTest {
     assertTrue(train.options().checkpoints().incremental());
     assertRefused("full checkpoint every N must be 0 (every checkpoint full) or more, got -1", "train",
         "--full-checkpoint-every", "-1");
+  }
+
+  @Test
+  void aJobManagerAddressIsHostColonPortOrAOneLineError() {
+    for (String bad : new String[] {"localhost", ":8081", "localhost:", "localhost:0", "localhost:65536",
+        "localhost:http", "http://localhost:8081"}) {
+      assertRefused("--jobmanager " + bad + ": expected HOST:PORT, the JobManager's REST address", "train",
+          "--jobmanager", bad);
+    }
+  }
+
+  @Test
+  void aJobManagerThatDoesNotAnswerIsAOneLineErrorBeforeAnyJobStarts() {
+    String nobody = "127.0.0.1:" + FreePorts.one();
+    assertRefused("--jobmanager " + nobody + ": no Flink JobManager answers", "train", "--jobmanager", nobody);
   }
 
   @Test
