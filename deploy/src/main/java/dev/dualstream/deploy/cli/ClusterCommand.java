@@ -22,9 +22,10 @@ import picocli.CommandLine.Spec;
         "--task-managers TaskManagers, each a child process started from Flink's own",
         "entry points with this build's libraries on its class path (no Flink",
         "distribution needed), then waits for Ctrl-C or --duration. Submit the",
-        "trainer with `train --jobmanager 127.0.0.1:PORT`; Flink's web UI is at",
-        "http://127.0.0.1:PORT. Jobs bring their own code as jars. The processes",
-        "stop with this command, and die with it even on kill -9.",
+        "trainer with `train --jobmanager 127.0.0.1:PORT`; Flink's REST API is at",
+        "http://127.0.0.1:PORT (no web UI: its jar is not in this build). Jobs",
+        "bring their own code as jars. The processes stop with this command, and",
+        "die with it even on kill -9.",
         ""})
 final class ClusterCommand implements Callable<Integer> {
 
@@ -32,7 +33,7 @@ final class ClusterCommand implements Callable<Integer> {
   private CommandSpec spec;
 
   @Option(names = "--rest-port", paramLabel = "PORT", defaultValue = "" + FlinkCluster.DEFAULT_REST_PORT,
-      description = "The JobManager's REST port on 127.0.0.1 (Flink's client, the web UI). Default: ${DEFAULT-VALUE}.")
+      description = "The JobManager's REST port on 127.0.0.1, for Flink's client. Default: ${DEFAULT-VALUE}.")
   private int restPort;
 
   @Option(names = "--rpc-port", paramLabel = "PORT", defaultValue = "" + FlinkCluster.DEFAULT_RPC_PORT,
@@ -40,8 +41,14 @@ final class ClusterCommand implements Callable<Integer> {
   private int rpcPort;
 
   @Option(names = "--task-managers", paramLabel = "N", defaultValue = "2",
-      description = "TaskManager processes, each about 1.5 GB. Default: ${DEFAULT-VALUE}.")
+      description = "TaskManager processes. Default: ${DEFAULT-VALUE}.")
   private int taskManagers;
+
+  @Option(names = "--task-heap-mb", paramLabel = "MB", defaultValue = "" + FlinkCluster.DEFAULT_TASK_HEAP_MB,
+      description = "Each TaskManager's task heap. Flink budgets 1.2 GB more for the rest of the process (its own "
+          + "heap, network buffers, off-heap, metaspace), and DJL's native memory (the model's tensors) comes on "
+          + "top. The default model's trainer failed with 572 MB. Default: ${DEFAULT-VALUE}.")
+  private int taskHeapMb;
 
   @Option(names = "--slots", paramLabel = "N", defaultValue = "2",
       description = "Task slots per TaskManager. Default: ${DEFAULT-VALUE}.")
@@ -61,11 +68,14 @@ final class ClusterCommand implements Callable<Integer> {
     if (taskManagers < 1 || slots < 1) {
       throw new UserError("--task-managers and --slots must be at least 1, got " + taskManagers + " and " + slots);
     }
+    if (taskHeapMb < 64) {
+      throw new UserError("--task-heap-mb must be at least 64, got " + taskHeapMb);
+    }
     Duration duration = runFor.duration;
     PrintWriter out = spec.commandLine().getOut();
     try (GracefulStop stop = GracefulStop.install("cluster", Duration.ofSeconds(40), () -> { });
         FlinkCluster flink = FlinkCluster.builder(dir).restPort(restPort).rpcPort(rpcPort).taskManagers(taskManagers)
-            .slots(slots).start()) {
+            .slots(slots).taskHeapMb(taskHeapMb).start()) {
       out.printf("cluster: ready at %s (JobManager pid %d; TaskManagers %s with %d slots each; logs in %s)%n",
           flink.restAddress(), flink.jobManagerPid(), flink.registeredTaskManagers(), slots, flink.directory());
       out.printf("cluster: submit with `dualstream train --jobmanager %s`; %s%n", flink.restAddress(), runFor.stops());

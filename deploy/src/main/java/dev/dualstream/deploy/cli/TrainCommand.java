@@ -8,6 +8,7 @@ import dev.dualstream.trainer.job.CheckpointSettings;
 import dev.dualstream.trainer.job.TrainerJob;
 import dev.dualstream.trainer.job.TrainerOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.client.JobCancellationException;
 import dev.dualstream.trainer.job.TrainerTopics;
 import dev.dualstream.trainer.distill.StudentSpec;
 import dev.dualstream.trainer.encoder.TransformerSpec;
@@ -250,7 +251,17 @@ final class TrainCommand implements Callable<Integer> {
     } catch (IllegalStateException e) {
       throw new UserError("--jobmanager: " + e.getMessage());
     }
-    TrainerJob.runOnCluster(options, cluster.host(), cluster.port());
+    try {
+      TrainerJob.runOnCluster(options, cluster.host(), cluster.port());
+    } catch (Exception e) {
+      for (Throwable c = e; c != null; c = c.getCause()) {
+        if (c instanceof JobCancellationException) {
+          throw new UserError("the job was cancelled on the Flink cluster at " + cluster + "; its checkpoints are "
+              + "retained in " + options.checkpoints().directory() + " (--from-checkpoint resumes from them)");
+        }
+      }
+      throw e;
+    }
   }
 
   /** The MiniCluster's settings beyond the job's: Flink's Prometheus reporter, unless --metrics-port 0. */

@@ -56,13 +56,18 @@ public final class FlinkCluster implements AutoCloseable {
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(15);
   private static final ObjectMapper JSON = new ObjectMapper();
   /**
-   * A TaskManager's memory, what Flink's start scripts would derive from a process size: Flink refuses to start
-   * one without it. JVM heap = framework + task heap; direct memory covers framework and task off-heap and the
-   * network buffers.
+   * The task heap of a TaskManager unless set: the default model's trainer keeps a copy of its 256 MB table on the
+   * heap (for versions), beside the decoders' feature caches, and does not fit in much less.
+   */
+  public static final int DEFAULT_TASK_HEAP_MB = 2048;
+  private static final int FRAMEWORK_HEAP_MB = 128;
+  /**
+   * A TaskManager's memory besides its task heap, what Flink's start scripts would derive from a process size:
+   * Flink refuses to start one without it. JVM heap = framework + task heap; direct memory covers framework and
+   * task off-heap and the network buffers (384 MB). DJL's native memory is outside Flink's accounting.
    */
   private static final Map<String, String> TASK_MANAGER_MEMORY = Map.of(
-      "taskmanager.memory.framework.heap.size", "128m",
-      "taskmanager.memory.task.heap.size", "572m",
+      "taskmanager.memory.framework.heap.size", FRAMEWORK_HEAP_MB + "m",
       "taskmanager.memory.framework.off-heap.size", "128m",
       "taskmanager.memory.task.off-heap.size", "128m",
       "taskmanager.memory.network.min", "128m",
@@ -71,13 +76,12 @@ public final class FlinkCluster implements AutoCloseable {
       "taskmanager.memory.jvm-metaspace.size", "256m",
       "taskmanager.memory.jvm-overhead.min", "192m",
       "taskmanager.memory.jvm-overhead.max", "192m");
-  private static final String[] TASK_MANAGER_JVM = {
-      "-Xmx700m", "-Xms700m", "-XX:MaxDirectMemorySize=400m", "-XX:MaxMetaspaceSize=256m", "-Xss4m"};
 
   private final Path dir;
   private final List<String> classPath;
   private final int restPort;
   private final Duration readyTimeout;
+  private final int taskHeapMb;
   private final Process jobManager;
   private final Map<String, Process> taskManagers = new LinkedHashMap<>();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -90,6 +94,7 @@ public final class FlinkCluster implements AutoCloseable {
     this.classPath = b.classPath;
     this.restPort = b.restPort;
     this.readyTimeout = b.readyTimeout;
+    this.taskHeapMb = b.taskHeapMb;
     this.jobManager = jobManager;
     Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
@@ -206,8 +211,11 @@ public final class FlinkCluster implements AutoCloseable {
     List<String> args = new ArrayList<>(List.of("--configDir", dir.resolve("conf").toString(),
         "-Dtaskmanager.resource-id=" + id));
     try {
+      String heap = (FRAMEWORK_HEAP_MB + taskHeapMb) + "m";
       Process process = child("org.apache.flink.runtime.taskexecutor.TaskManagerRunner", id)
-          .jvmOptions(TASK_MANAGER_JVM).args(args.toArray(String[]::new)).start();
+          .jvmOptions("-Xmx" + heap, "-Xms" + heap, "-XX:MaxDirectMemorySize=400m", "-XX:MaxMetaspaceSize=256m",
+              "-Xss4m")
+          .args(args.toArray(String[]::new)).start();
       taskManagers.put(id, process);
       return id;
     } catch (IOException e) {
@@ -290,11 +298,15 @@ public final class FlinkCluster implements AutoCloseable {
    * {@code lib/} folder.
    */
   public static List<String> libraries(String classPath) {
-    String launcher = codeSource(ParentLifeline.class);
+    Path launcher = Path.of(codeSource(ParentLifeline.class)).toAbsolutePath().normalize();
     List<String> kept = new ArrayList<>();
     for (String entry : classPath.split(File.pathSeparator)) {
-      if (!entry.isEmpty() && (entry.equals(launcher) || !holdsDualstreamCode(Path.of(entry)))) {
-        kept.add(entry);
+      if (entry.isEmpty()) {
+        continue;
+      }
+      Path path = Path.of(entry).toAbsolutePath().normalize(); // the launcher's class path is relative
+      if (path.equals(launcher) || !holdsDualstreamCode(path)) {
+        kept.add(path.toString());
       }
     }
     return kept;
@@ -329,6 +341,7 @@ public final class FlinkCluster implements AutoCloseable {
     private int rpcPort = DEFAULT_RPC_PORT;
     private int taskManagers = 2;
     private int slots = 2;
+    private int taskHeapMb = DEFAULT_TASK_HEAP_MB;
     private Duration readyTimeout = Duration.ofSeconds(120);
     private List<String> classPath;
 
@@ -336,7 +349,7 @@ public final class FlinkCluster implements AutoCloseable {
       this.dir = dir.toAbsolutePath().normalize();
     }
 
-    /** The REST port (Flink's client, the web UI). Default 8081. */
+    /** The REST port, for Flink's client and its REST API. Default 8081. */
     public Builder restPort(int port) {
       this.restPort = port;
       return this;
@@ -363,6 +376,15 @@ public final class FlinkCluster implements AutoCloseable {
         throw new IllegalArgumentException("a TaskManager needs at least one slot, got " + n);
       }
       this.slots = n;
+      return this;
+    }
+
+    /** Each TaskManager's task heap, in MB (its JVM heap is 128 MB more). Default {@value #DEFAULT_TASK_HEAP_MB}. */
+    public Builder taskHeapMb(int mb) {
+      if (mb < 64) {
+        throw new IllegalArgumentException("a TaskManager's task heap must be at least 64 MB, got " + mb);
+      }
+      this.taskHeapMb = mb;
       return this;
     }
 
@@ -433,6 +455,7 @@ public final class FlinkCluster implements AutoCloseable {
       conf.put("taskmanager.bind-host", HOST);
       conf.put("taskmanager.numberOfTaskSlots", Integer.toString(slots));
       conf.put("taskmanager.cpu.cores", Integer.toString(slots));
+      conf.put("taskmanager.memory.task.heap.size", taskHeapMb + "m");
       conf.putAll(new TreeMap<>(TASK_MANAGER_MEMORY));
       conf.put("classloader.resolve-order", "parent-first");
       conf.put("heartbeat.interval", "1s");

@@ -42,6 +42,8 @@ class FlinkClusterIT {
    */
   private static final int EXAMPLES = 3_200;
   private static final Duration WAIT = Duration.ofSeconds(120);
+  /** The tiny model needs little: leaner TaskManagers than the default model's, on a shared 2-core machine. */
+  private static final int TINY_TASK_HEAP_MB = 572;
 
   @Test
   @Timeout(300)
@@ -54,7 +56,8 @@ class FlinkClusterIT {
     CompletableFuture<Map<String, byte[]>> reference = CompletableFuture.supplyAsync(() -> reference(broker));
 
     try (FlinkCluster flink = FlinkCluster.builder(work.resolve("flink")).restPort(FreePorts.one())
-        .rpcPort(FreePorts.one()).classPath(FlinkCluster.libraries(testClassPath())).start()) {
+        .rpcPort(FreePorts.one()).taskHeapMb(TINY_TASK_HEAP_MB).classPath(FlinkCluster.libraries(testClassPath()))
+        .start()) {
       assertEquals(Set.of("tm1", "tm2"), flink.registeredTaskManagers());
       JobClient job = FaultJobs.submit(options, FlinkCluster.HOST, flink.restPort(), 1);
       JobID id = job.getJobID();
