@@ -207,7 +207,7 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     progress.check();
     PrintWriter out = spec.commandLine().getOut();
-    Optional<JobManagerAddress> cluster = jobManager == null ? Optional.empty()
+    Optional<JobManagerAddress> remote = jobManager == null ? Optional.empty()
         : Optional.of(JobManagerAddress.parse("--jobmanager", jobManager));
     TrainerOptions options;
     try {
@@ -215,8 +215,8 @@ final class TrainCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
-    if (cluster.isPresent()) {
-      cluster.get().requireAnswers("--jobmanager");
+    if (remote.isPresent()) {
+      remote.get().requireAnswers("--jobmanager");
       // The TaskManagers resolve these, from their own working directories.
       options = options.withModelStore(options.modelStore().toAbsolutePath())
           .withCheckpoints(options.checkpoints().withDirectory(options.checkpoints().directory().toAbsolutePath()));
@@ -230,11 +230,11 @@ final class TrainCommand implements Callable<Integer> {
     }
     out.printf("train: %s from %s on %s; checkpoints every %s in %s%s%n", options.modelName(),
         options.topics().input().name(), options.bootstrapServers(), DurationConverter.format(checkpointInterval),
-        checkpointDir, cluster.map(c -> "; on the Flink cluster at " + c).orElse(""));
+        checkpointDir, remote.map(c -> "; on the Flink cluster at " + c).orElse(""));
     try (TrainingProgress lines = TrainingProgress.start(options.bootstrapServers(), options.topics().metrics(),
         progress.every, out)) {
-      if (cluster.isPresent()) {
-        runOnCluster(options, cluster.get());
+      if (remote.isPresent()) {
+        runOnCluster(options, remote.get());
       } else {
         TrainerJob.runLocal(options, cluster());
       }
