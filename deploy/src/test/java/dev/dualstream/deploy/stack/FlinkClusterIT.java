@@ -10,10 +10,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.dualstream.schemas.testing.KafkaBroker;
 import dev.dualstream.schemas.testing.KafkaBrokerExtension;
 import dev.dualstream.trainer.job.FaultJobs;
+import dev.dualstream.trainer.job.TrainerJob;
 import dev.dualstream.trainer.job.TrainerOptions;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -55,9 +57,12 @@ class FlinkClusterIT {
     // The yardstick trains in this JVM while the cluster's processes start.
     CompletableFuture<Map<String, byte[]>> reference = CompletableFuture.supplyAsync(() -> reference(broker));
 
+    List<String> libraries = FlinkCluster.libraries(testClassPath());
+    for (Path jar : TrainerJob.jobJars()) {
+      assertFalse(libraries.contains(jar.toString()), "the job's code comes with the job, not the cluster: " + jar);
+    }
     try (FlinkCluster flink = FlinkCluster.builder(work.resolve("flink")).restPort(FreePorts.one())
-        .rpcPort(FreePorts.one()).taskHeapMb(TINY_TASK_HEAP_MB).classPath(FlinkCluster.libraries(testClassPath()))
-        .start()) {
+        .rpcPort(FreePorts.one()).taskHeapMb(TINY_TASK_HEAP_MB).classPath(libraries).start()) {
       assertEquals(Set.of("tm1", "tm2"), flink.registeredTaskManagers());
       JobClient job = FaultJobs.submit(options, FlinkCluster.HOST, flink.restPort(), 1);
       JobID id = job.getJobID();
