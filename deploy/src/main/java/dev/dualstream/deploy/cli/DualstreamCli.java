@@ -19,7 +19,9 @@ import picocli.CommandLine.Command;
         "Kafka (impressions, clicks, documents) -> Kafka Streams (training examples)",
         "-> Flink + DJL (dual encoder) -> model versions, evaluated against BM25.",
         ""},
-    subcommands = {DemoCommand.class, UpCommand.class, BrokerCommand.class, ClusterCommand.class, SimulateCommand.class, IngestCommand.class, TrainCommand.class, EvaluateCommand.class, RecordCommand.class, ReplayCommand.class, BenchCommand.class, ExperimentCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {DemoCommand.class, UpCommand.class, BrokerCommand.class, ClusterCommand.class,
+        SimulateCommand.class, IngestCommand.class, TrainCommand.class, EvaluateCommand.class, RecordCommand.class,
+        ReplayCommand.class, BenchCommand.class, ExperimentCommand.class, CommandLine.HelpCommand.class})
 public final class DualstreamCli {
   private static final Logger LOG = LoggerFactory.getLogger(DualstreamCli.class);
 

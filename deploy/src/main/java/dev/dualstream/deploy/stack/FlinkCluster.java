@@ -2,7 +2,6 @@ package dev.dualstream.deploy.stack;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -12,19 +11,15 @@ import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.JarFile;
 
 /**
  * A Flink standalone session cluster on 127.0.0.1: a JobManager and TaskManagers, each a {@link ChildJvm} running
@@ -60,22 +55,6 @@ public final class FlinkCluster implements AutoCloseable {
    * heap (for versions), beside the decoders' feature caches, and does not fit in much less.
    */
   public static final int DEFAULT_TASK_HEAP_MB = 2048;
-  private static final int FRAMEWORK_HEAP_MB = 128;
-  /**
-   * A TaskManager's memory besides its task heap, what Flink's start scripts would derive from a process size:
-   * Flink refuses to start one without it. JVM heap = framework + task heap; direct memory covers framework and
-   * task off-heap and the network buffers (384 MB). DJL's native memory is outside Flink's accounting.
-   */
-  private static final Map<String, String> TASK_MANAGER_MEMORY = Map.of(
-      "taskmanager.memory.framework.heap.size", FRAMEWORK_HEAP_MB + "m",
-      "taskmanager.memory.framework.off-heap.size", "128m",
-      "taskmanager.memory.task.off-heap.size", "128m",
-      "taskmanager.memory.network.min", "128m",
-      "taskmanager.memory.network.max", "128m",
-      "taskmanager.memory.managed.size", "256m",
-      "taskmanager.memory.jvm-metaspace.size", "256m",
-      "taskmanager.memory.jvm-overhead.min", "192m",
-      "taskmanager.memory.jvm-overhead.max", "192m");
 
   private final Path dir;
   private final List<String> classPath;
@@ -114,17 +93,6 @@ public final class FlinkCluster implements AutoCloseable {
 
   public Path directory() {
     return dir;
-  }
-
-  /** The TaskManagers this cluster started and that still run, by resource id ({@code tm1}, {@code tm2}, ...). */
-  public synchronized Set<String> runningTaskManagers() {
-    Set<String> ids = new TreeSet<>();
-    taskManagers.forEach((id, p) -> {
-      if (p.isAlive()) {
-        ids.add(id);
-      }
-    });
-    return ids;
   }
 
   /** The process id of a TaskManager this cluster started. */
@@ -208,14 +176,10 @@ public final class FlinkCluster implements AutoCloseable {
 
   private String launchTaskManager() {
     String id = "tm" + (++started);
-    List<String> args = new ArrayList<>(List.of("--configDir", dir.resolve("conf").toString(),
-        "-Dtaskmanager.resource-id=" + id));
     try {
-      String heap = (FRAMEWORK_HEAP_MB + taskHeapMb) + "m";
-      Process process = child("org.apache.flink.runtime.taskexecutor.TaskManagerRunner", id)
-          .jvmOptions("-Xmx" + heap, "-Xms" + heap, "-XX:MaxDirectMemorySize=400m", "-XX:MaxMetaspaceSize=256m",
-              "-Xss4m")
-          .args(args.toArray(String[]::new)).start();
+      Process process = child(dir, classPath, "org.apache.flink.runtime.taskexecutor.TaskManagerRunner", id)
+          .jvmOptions(FlinkSettings.taskManagerJvmOptions(taskHeapMb))
+          .args("--configDir", dir.resolve("conf").toString(), "-Dtaskmanager.resource-id=" + id).start();
       taskManagers.put(id, process);
       return id;
     } catch (IOException e) {
@@ -223,10 +187,10 @@ public final class FlinkCluster implements AutoCloseable {
     }
   }
 
-  private ChildJvm child(String mainClass, String name) {
-    Path log4j = dir.resolve("conf").resolve("log4j2.properties");
-    return ChildJvm.of(mainClass).classPath(classPath).log(logFile(name))
-        .jvmOptions("-Dlog4j2.configurationFile=" + log4j.toUri());
+  /** A process of the cluster in {@code dir}, logging to {@code <dir>/<name>.log}. */
+  private static ChildJvm child(Path dir, List<String> classPath, String mainClass, String name) {
+    return ChildJvm.of(mainClass).classPath(classPath).log(dir.resolve(name + ".log"))
+        .jvmOptions("-Dlog4j2.configurationFile=" + FlinkSettings.log4j(dir.resolve("conf")).toUri());
   }
 
   /** Waits until the JobManager lists every TaskManager in {@code ids}; fails when a process of ours dies. */
@@ -292,46 +256,14 @@ public final class FlinkCluster implements AutoCloseable {
     }
   }
 
+
   /**
    * {@code classPath} less dualstream's own code, which jobs ship as jars; the entry that holds {@link
    * ParentLifeline} (the launcher's) stays, since every child starts there. What remains is a Flink image's
-   * {@code lib/} folder.
+   * {@code lib/} folder. Entries come out absolute.
    */
   public static List<String> libraries(String classPath) {
-    Path launcher = Path.of(codeSource(ParentLifeline.class)).toAbsolutePath().normalize();
-    List<String> kept = new ArrayList<>();
-    for (String entry : classPath.split(File.pathSeparator)) {
-      if (entry.isEmpty()) {
-        continue;
-      }
-      Path path = Path.of(entry).toAbsolutePath().normalize(); // the launcher's class path is relative
-      if (path.equals(launcher) || !holdsDualstreamCode(path)) {
-        kept.add(path.toString());
-      }
-    }
-    return kept;
-  }
-
-  private static boolean holdsDualstreamCode(Path entry) {
-    if (Files.isDirectory(entry)) {
-      return Files.isDirectory(entry.resolve("dev").resolve("dualstream"));
-    }
-    if (!Files.isRegularFile(entry)) {
-      return false;
-    }
-    try (JarFile jar = new JarFile(entry.toFile())) {
-      return jar.stream().anyMatch(e -> e.getName().startsWith("dev/dualstream/"));
-    } catch (IOException e) {
-      return false; // not a jar: nothing the JVM would load classes from either
-    }
-  }
-
-  private static String codeSource(Class<?> type) {
-    try {
-      return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-    } catch (URISyntaxException e) {
-      throw new IllegalStateException(e);
-    }
+    return ClusterClassPath.libraries(classPath);
   }
 
   /** Ports, TaskManagers, slots and the class path of a cluster to start. */
@@ -411,18 +343,14 @@ public final class FlinkCluster implements AutoCloseable {
       requireFree(restPort, "the Flink REST port", "--rest-port");
       requireFree(rpcPort, "the Flink JobManager's RPC port", "--rpc-port");
       try {
-        Files.createDirectories(dir.resolve("conf"));
-        Files.writeString(dir.resolve("conf").resolve("config.yaml"), config());
-        Files.writeString(dir.resolve("conf").resolve("log4j2.properties"), LOG4J);
+        FlinkSettings.write(dir.resolve("conf"), restPort, rpcPort, slots, taskHeapMb, dir.resolve("tmp"));
       } catch (IOException e) {
         throw new FlinkStartException("cannot write the Flink configuration in " + dir + ": " + e.getMessage(), e);
       }
       Process jobManager;
       try {
-        jobManager = ChildJvm.of("org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint")
-            .classPath(classPath).log(dir.resolve("jobmanager.log"))
-            .jvmOptions("-Xmx512m", "-Dlog4j2.configurationFile=" + dir.resolve("conf/log4j2.properties").toUri())
-            .args("--configDir", dir.resolve("conf").toString()).start();
+        jobManager = child(dir, classPath, "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
+            "jobmanager").jvmOptions("-Xmx512m").args("--configDir", dir.resolve("conf").toString()).start();
       } catch (IOException e) {
         throw new FlinkStartException("cannot start the Flink JobManager: " + e.getMessage(), e);
       }
@@ -442,29 +370,6 @@ public final class FlinkCluster implements AutoCloseable {
       }
     }
 
-    private String config() {
-      Map<String, String> conf = new LinkedHashMap<>();
-      conf.put("jobmanager.rpc.address", HOST);
-      conf.put("jobmanager.rpc.port", Integer.toString(rpcPort));
-      conf.put("jobmanager.bind-host", HOST);
-      conf.put("jobmanager.memory.process.size", "1024m");
-      conf.put("rest.address", HOST);
-      conf.put("rest.bind-address", HOST);
-      conf.put("rest.port", Integer.toString(restPort));
-      conf.put("taskmanager.host", HOST);
-      conf.put("taskmanager.bind-host", HOST);
-      conf.put("taskmanager.numberOfTaskSlots", Integer.toString(slots));
-      conf.put("taskmanager.cpu.cores", Integer.toString(slots));
-      conf.put("taskmanager.memory.task.heap.size", taskHeapMb + "m");
-      conf.putAll(new TreeMap<>(TASK_MANAGER_MEMORY));
-      conf.put("classloader.resolve-order", "parent-first");
-      conf.put("heartbeat.interval", "1s");
-      conf.put("heartbeat.timeout", "10s");
-      conf.put("io.tmp.dirs", dir.resolve("tmp").toString());
-      StringBuilder yaml = new StringBuilder("# Written by dualstream's FlinkCluster at each start.\n");
-      conf.forEach((key, value) -> yaml.append(key).append(": ").append(value).append('\n'));
-      return yaml.toString();
-    }
 
     private static void requireFree(int port, String role, String option) {
       if (port < 1 || port > 65535) {
@@ -479,15 +384,4 @@ public final class FlinkCluster implements AutoCloseable {
     }
   }
 
-  /** INFO to standard output, which {@link ChildJvm} appends to the process's log file. */
-  private static final String LOG4J = String.join("\n",
-      "rootLogger.level = INFO",
-      "rootLogger.appenderRef.out.ref = out",
-      "appender.out.type = Console",
-      "appender.out.name = out",
-      "appender.out.layout.type = PatternLayout",
-      "appender.out.layout.pattern = %d{HH:mm:ss.SSS} %-5p %c{1} - %m%n",
-      "logger.kafka.name = org.apache.kafka",
-      "logger.kafka.level = WARN",
-      "");
 }
