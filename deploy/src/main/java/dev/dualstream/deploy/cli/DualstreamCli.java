@@ -1,6 +1,7 @@
 package dev.dualstream.deploy.cli;
 
 import dev.dualstream.deploy.stack.BrokerStartException;
+import dev.dualstream.deploy.stack.FlinkStartException;
 import dev.dualstream.evaluator.beir.DatasetException;
 import java.io.PrintWriter;
 import org.apache.kafka.common.errors.AuthenticationException;
@@ -19,7 +20,9 @@ import picocli.CommandLine.Command;
         "Kafka (impressions, clicks, documents) -> Kafka Streams (training examples)",
         "-> Flink + DJL (dual encoder) -> model versions, evaluated against BM25.",
         ""},
-    subcommands = {DemoCommand.class, UpCommand.class, BrokerCommand.class, SimulateCommand.class, IngestCommand.class, TrainCommand.class, EvaluateCommand.class, RecordCommand.class, ReplayCommand.class, BenchCommand.class, ExperimentCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {DemoCommand.class, UpCommand.class, BrokerCommand.class, ClusterCommand.class,
+        SimulateCommand.class, IngestCommand.class, TrainCommand.class, EvaluateCommand.class, RecordCommand.class,
+        ReplayCommand.class, BenchCommand.class, ExperimentCommand.class, CommandLine.HelpCommand.class})
 public final class DualstreamCli {
   private static final Logger LOG = LoggerFactory.getLogger(DualstreamCli.class);
 
@@ -60,7 +63,8 @@ public final class DualstreamCli {
 
   /** Failures whose message says all a user needs: no stack trace for these. */
   private static boolean isUserError(Throwable t) {
-    return t instanceof UserError || t instanceof BrokerStartException || t instanceof DatasetException;
+    return t instanceof UserError || t instanceof BrokerStartException || t instanceof FlinkStartException
+        || t instanceof DatasetException;
   }
 
   static final class Version implements CommandLine.IVersionProvider {

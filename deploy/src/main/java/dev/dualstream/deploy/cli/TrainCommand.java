@@ -9,6 +9,7 @@ import dev.dualstream.trainer.job.CheckpointSettings;
 import dev.dualstream.trainer.job.TrainerJob;
 import dev.dualstream.trainer.job.TrainerOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.client.JobCancellationException;
 import dev.dualstream.trainer.job.TrainerTopics;
 import dev.dualstream.trainer.distill.StudentSpec;
 import dev.dualstream.trainer.encoder.TransformerSpec;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -36,8 +38,9 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     description = {
         "Trains the dual encoder from training.examples on a running Kafka broker,",
-        "in a Flink MiniCluster in this process, and publishes versions to the model",
-        "store and models.versions. Every checkpoint holds the model, its optimizer",
+        "in a Flink MiniCluster in this process (or, with --jobmanager, on a Flink",
+        "session cluster), and publishes versions to the model store and",
+        "models.versions. Every checkpoint holds the model, its optimizer",
         "state, the partial batch, the counters and the input offsets together, so",
         "after a failure or a restart from a checkpoint every example is applied",
         "exactly once; metrics and versions go out in Kafka transactions (read them",
@@ -196,13 +199,24 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--metrics-port", paramLabel = "PORT", defaultValue = "" + MetricsEndpoint.TRAIN_PORT,
       description = "Serve Flink's metrics (the job's and the trainer's: examples applied, steps, step time, "
           + "click-to-step freshness) through Flink's Prometheus reporter on http://0.0.0.0:PORT/metrics; 0: none. "
+          + "Without --jobmanager only: a session cluster's reporters are in its own configuration. "
           + "Default: ${DEFAULT-VALUE}.")
   private int metricsPort;
+
+  @Option(names = "--jobmanager", paramLabel = "HOST:PORT",
+      description = "Submit the job through Flink's client to the session cluster whose JobManager serves its "
+          + "REST API at HOST:PORT (e.g. 127.0.0.1:8081, what `dualstream cluster` starts) instead of running a "
+          + "MiniCluster here. The job's own jars go with it; the cluster's class path must hold the libraries. "
+          + "The TaskManagers write the checkpoints and versions, so --checkpoint-dir and --model-store must be "
+          + "paths they share. This command waits for the job; Ctrl-C leaves it running on the cluster.")
+  private String jobManager;
 
   @Override
   public Integer call() throws Exception {
     progress.check();
     PrintWriter out = spec.commandLine().getOut();
+    Optional<JobManagerAddress> remote = jobManager == null ? Optional.empty()
+        : Optional.of(JobManagerAddress.parse("--jobmanager", jobManager));
     TrainerOptions options;
     try {
       options = options();
@@ -210,7 +224,16 @@ final class TrainCommand implements Callable<Integer> {
       throw new UserError(e.getMessage());
     }
     if (submit) {
+      if (remote.isPresent()) {
+        throw new UserError("--submit runs inside a Flink cluster; --jobmanager submits to one: give one of them");
+      }
       return submitted(options, out);
+    }
+    if (remote.isPresent()) {
+      remote.get().requireAnswers("--jobmanager");
+      // The TaskManagers resolve these, from their own working directories.
+      options = options.withModelStore(options.modelStore().toAbsolutePath())
+          .withCheckpoints(options.checkpoints().withDirectory(options.checkpoints().directory().toAbsolutePath()));
     }
     if (fromCheckpoint != null) {
       CheckpointLocator.Verified restore = verified(fromCheckpoint);
@@ -219,11 +242,16 @@ final class TrainCommand implements Callable<Integer> {
           restore.checkpointId(), restore.state().steps(), restore.state().examplesApplied());
       options = options.withCheckpoints(options.checkpoints().withRestoreFrom(restore.directory()));
     }
-    out.printf("train: %s from %s on %s; checkpoints every %s in %s%n", options.modelName(),
-        options.topics().input().name(), options.kafka(), DurationConverter.format(checkpointInterval), checkpointDir);
+    out.printf("train: %s from %s on %s; checkpoints every %s in %s%s%n", options.modelName(),
+        options.topics().input().name(), options.kafka(), DurationConverter.format(checkpointInterval),
+        checkpointDir, remote.map(c -> "; on the Flink cluster at " + c).orElse(""));
     try (TrainingProgress lines = TrainingProgress.start(options.kafka(), options.topics().metrics(),
         progress.every, out)) {
-      TrainerJob.runLocal(options, cluster());
+      if (remote.isPresent()) {
+        runOnCluster(options, remote.get());
+      } else {
+        TrainerJob.runLocal(options, cluster());
+      }
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage(), e);
     }
@@ -244,6 +272,26 @@ final class TrainCommand implements Callable<Integer> {
       throw new UserError(e.getMessage(), e);
     }
     return 0;
+  }
+
+  /** Session mode: the job goes to the cluster at {@code cluster} with its own jars; this command waits. */
+  private static void runOnCluster(TrainerOptions options, JobManagerAddress cluster) throws Exception {
+    try {
+      TrainerJob.jobJars();
+    } catch (IllegalStateException e) {
+      throw new UserError("--jobmanager: " + e.getMessage());
+    }
+    try {
+      TrainerJob.runOnCluster(options, cluster.host(), cluster.port());
+    } catch (Exception e) {
+      for (Throwable c = e; c != null; c = c.getCause()) {
+        if (c instanceof JobCancellationException) {
+          throw new UserError("the job was cancelled on the Flink cluster at " + cluster + "; its checkpoints are "
+              + "retained in " + options.checkpoints().directory() + " (--from-checkpoint resumes from them)");
+        }
+      }
+      throw e;
+    }
   }
 
   /** The MiniCluster's settings beyond the job's: Flink's Prometheus reporter, unless --metrics-port 0. */

@@ -3,6 +3,7 @@ package dev.dualstream.deploy.stack;
 import dev.dualstream.schemas.KafkaConnection;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -22,10 +23,10 @@ import java.util.function.Consumer;
 /**
  * Starts a main class in a child JVM that never outlives this one, even after {@code kill -9} of this JVM:
  * the child runs {@link ParentLifeline} first, which halts it when this JVM's end of its standard input
- * closes. The child gets this JVM's class path (through the {@code CLASSPATH} environment variable, not
- * {@code -cp}: the class path is long and would fill every process listing), runs offline (DJL and its
- * tracking are told so, in case anything on the class path loads DJL), and writes its output, standard
- * error included, to a log file it appends to.
+ * closes. The child gets this JVM's class path, or the one given (through the {@code CLASSPATH} environment
+ * variable, not {@code -cp}: the class path is long and would fill every process listing), runs offline (DJL
+ * and its tracking are told so, in case anything on the class path loads DJL), and writes its output,
+ * standard error included, to a log file it appends to.
  *
  * <pre>{@code
  * Process child = ChildJvm.of("kafka.Kafka").args("server.properties").jvmOptions("-Xmx768m")
@@ -43,6 +44,7 @@ public final class ChildJvm {
   private final Map<String, String> environment = new LinkedHashMap<>();
   private Path log;
   private Consumer<String> echo;
+  private String classPath = System.getProperty("java.class.path");
 
   private ChildJvm(String mainClass) {
     this.mainClass = Objects.requireNonNull(mainClass, "mainClass");
@@ -68,6 +70,14 @@ public final class ChildJvm {
   /** An environment variable for the child, beside this JVM's own environment. */
   public ChildJvm environment(String name, String value) {
     environment.put(name, value);
+    return this;
+  }
+
+  /**
+   * The child's class path instead of this JVM's; it must hold {@link ParentLifeline} and the main class.
+   */
+  public ChildJvm classPath(List<String> entries) {
+    this.classPath = String.join(File.pathSeparator, entries);
     return this;
   }
 
@@ -113,7 +123,7 @@ public final class ChildJvm {
         .redirectErrorStream(true)
         .redirectOutput(echo == null ? ProcessBuilder.Redirect.appendTo(log.toFile()) : ProcessBuilder.Redirect.PIPE);
     Map<String, String> env = builder.environment();
-    env.put("CLASSPATH", System.getProperty("java.class.path"));
+    env.put("CLASSPATH", classPath);
     env.put("DJL_OFFLINE", "true");
     env.put("OPT_OUT_TRACKING", "true");
     // Children of the local stack talk to its PLAINTEXT broker: a user's security file, meant for their

@@ -26,7 +26,8 @@ class HelpTextTest {
   void everyHelpTextFormatsWithoutPicocliWarnings() {
     String[][] commands = {{"--help"}, {"demo", "--help"}, {"train", "--help"}, {"experiment", "negatives", "--help"},
         {"bench", "trainer", "--help"}, {"bench", "pipeline", "--help"},
-        {"bench", "ingest", "--help"}, {"broker", "--help"}, {"simulate", "--help"}, {"ingest", "--help"}, {"evaluate", "--help"}, {"up", "--help"},
+        {"bench", "ingest", "--help"}, {"broker", "--help"}, {"cluster", "--help"},
+        {"simulate", "--help"}, {"ingest", "--help"}, {"evaluate", "--help"}, {"up", "--help"},
         {"record", "--help"}, {"replay", "--help"}};
     PrintStream original = System.err;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();

@@ -5,6 +5,7 @@ import static dev.dualstream.deploy.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.dualstream.deploy.stack.FreePorts;
 import dev.dualstream.schemas.KafkaConnection;
 import dev.dualstream.trainer.distill.StudentSpec;
 import dev.dualstream.trainer.job.TrainerOptions;
@@ -61,6 +62,21 @@ class TrainCommandTest {
   void theFlinkApplicationEntryRunsTrainSubmitWithItsArguments() {
     assertEquals(List.of("train", "--submit", "--bootstrap-servers", "kafka:9093"),
         List.of(TrainerApplication.arguments(new String[] {"--bootstrap-servers", "kafka:9093"})));
+  }
+
+  @Test
+  void aJobManagerAddressIsHostColonPortOrAOneLineError() {
+    for (String bad : new String[] {"localhost", ":8081", "localhost:", "localhost:0", "localhost:65536",
+        "localhost:http", "http://localhost:8081"}) {
+      assertRefused("--jobmanager " + bad + ": expected HOST:PORT, the JobManager's REST address", "train",
+          "--jobmanager", bad);
+    }
+  }
+
+  @Test
+  void aJobManagerThatDoesNotAnswerIsAOneLineErrorBeforeAnyJobStarts() {
+    String nobody = "127.0.0.1:" + FreePorts.one();
+    assertRefused("--jobmanager " + nobody + ": no Flink JobManager answers", "train", "--jobmanager", nobody);
   }
 
   @Test
@@ -159,5 +175,11 @@ class TrainCommandTest {
     CliRun r = run("train", "--checkpoint-interval", "5x");
     assertEquals(2, r.code);
     assertTrue(r.err.contains("not a duration"), r.err);
+  }
+
+  @Test
+  void submitAndJobmanagerAreTwoWaysToRunOnAClusterNotOne() {
+    assertRefused("--submit runs inside a Flink cluster; --jobmanager submits to one: give one of them", "train",
+        "--submit", "--jobmanager", "127.0.0.1:1");
   }
 }

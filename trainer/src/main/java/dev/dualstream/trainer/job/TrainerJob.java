@@ -1,10 +1,16 @@
 package dev.dualstream.trainer.job;
 
+import dev.dualstream.cache.NegativeCache;
 import dev.dualstream.schemas.Topic;
 import dev.dualstream.trainer.checkpoint.CheckpointLocator;
 import dev.dualstream.trainer.feature.Featurizer;
 import dev.dualstream.trainer.model.ModelConfig;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.UnaryOperator;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -36,7 +42,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * The training job: {@code training.examples} -> decode and featurize (parallel) -> train (one
  * subtask) -> {@code training.metrics} and {@code models.versions}; undecodable examples go to
  * {@code deadletter.trainer}. {@link #build} wires the graph onto any environment (tests hand it a
- * MiniCluster); {@link #runLocal} runs it in a MiniCluster inside this process.
+ * MiniCluster); {@link #runLocal} runs it in a MiniCluster inside this process, {@link #runOnCluster} on a
+ * Flink session cluster, shipping the job's own classes as jars ({@link #jobJars}).
  *
  * <p>Exactly-once: the source's offsets and the trainer's whole state are in each checkpoint, and
  * all three sinks write Kafka transactions that commit when the checkpoint completes, so after any
@@ -155,10 +162,75 @@ public final class TrainerJob {
       UnaryOperator<DataStream<FeaturizedExample>> beforeTraining) throws Exception {
     Configuration conf = new Configuration(cluster);
     conf.addAll(configuration(options));
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
-        options.deterministic() ? 1 : Math.max(1, options.decodeParallelism()), conf);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism(options), conf);
     build(env, options, beforeTraining);
-    return env.execute("dualstream trainer: " + options.modelName());
+    return env.execute(jobName(options));
+  }
+
+  static String jobName(TrainerOptions options) {
+    return "dualstream trainer: " + options.modelName();
+  }
+
+  private static int parallelism(TrainerOptions options) {
+    return options.deterministic() ? 1 : Math.max(1, options.decodeParallelism());
+  }
+
+  /**
+   * Submits the job to a Flink session cluster through Flink's client and waits for it (forever unless
+   * bounded). {@code jobManager} is the JobManager's REST address, {@code HOST:PORT}. The job's own classes
+   * travel as {@link #jobJars}; the cluster's class path must hold the libraries they use (Flink, its Kafka
+   * connector, DJL with its PyTorch natives, Avro), as a Flink image's {@code lib/} folder would. Every path
+   * in {@code options} is read and written by the TaskManagers, so the checkpoint directory and the model
+   * store must be on a filesystem they share.
+   */
+  public static JobExecutionResult runOnCluster(TrainerOptions options, String host, int restPort)
+      throws Exception {
+    StreamExecutionEnvironment env = clusterEnvironment(options, host, restPort, jobJars());
+    build(env, options);
+    return env.execute(jobName(options));
+  }
+
+  /**
+   * A client of the session cluster at {@code host:restPort} that submits jobs with {@code jars} as their
+   * user code, and the parallelism {@link #runLocal} would use.
+   */
+  static StreamExecutionEnvironment clusterEnvironment(TrainerOptions options, String host, int restPort,
+      List<Path> jars) {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment(host, restPort,
+        configuration(options), jars.stream().map(Path::toString).toArray(String[]::new));
+    env.setParallelism(parallelism(options));
+    return env;
+  }
+
+  /**
+   * The jars that hold the job's own code: the trainer's and those of the two modules it depends on (schemas,
+   * embedding-cache). Nothing else: third-party libraries are the cluster's, so that DJL's classes and its
+   * native library load once per TaskManager JVM, not once per job (a native library binds to one class
+   * loader), whatever order of class loading the cluster uses.
+   *
+   * @throws IllegalStateException if those classes were not loaded from jars (run from a build directory)
+   */
+  public static List<Path> jobJars() {
+    List<Path> jars = new ArrayList<>();
+    for (Class<?> module : List.of(TrainerJob.class, Topic.class, NegativeCache.class)) {
+      Path jar = codeSource(module);
+      if (!Files.isRegularFile(jar) || !jar.getFileName().toString().endsWith(".jar")) {
+        throw new IllegalStateException("the job's classes (" + module.getName() + ") are in " + jar
+            + ", not a jar; package the project (./mvnw package) to submit the job to a cluster");
+      }
+      if (!jars.contains(jar)) {
+        jars.add(jar);
+      }
+    }
+    return List.copyOf(jars);
+  }
+
+  private static Path codeSource(Class<?> type) {
+    try {
+      return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException("cannot locate the classes of " + type.getName(), e);
+    }
   }
 
   /**
