@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dualstream.deploy.demo.DatasetSlice;
+import dev.dualstream.deploy.stack.ChildJvm;
 import dev.dualstream.deploy.stack.FreePorts;
 import dev.dualstream.deploy.stack.LocalTopics;
 import dev.dualstream.deploy.stack.TopicReader;
@@ -16,12 +17,12 @@ import dev.dualstream.schemas.avro.ShownResult;
 import dev.dualstream.schemas.avro.TrainingExample;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -41,7 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The standalone commands as a user runs them: {@code broker} makes every topic; {@code simulate} searches a
  * slice of debian-pkgdesc live; {@code ingest}, pointed at the broker, turns those and what a plain Kafka
  * producer writes (a document, an impression, a click, as the README's walk-through says) into committed
- * training examples, every click one; each stops at its {@code --duration}, and the broker frees its port.
+ * training examples, every click one; each stops at its {@code --duration}; the broker, in a process of its
+ * own, stops on SIGTERM as on Ctrl-C, says so, and frees its port.
  */
 class StandaloneCommandsIT {
 
@@ -49,9 +51,23 @@ class StandaloneCommandsIT {
   void brokerThenIngestTurnAProducersEventsIntoAnExample(@TempDir Path dir) throws Exception {
     int port = FreePorts.pair();
     String bootstrap = "127.0.0.1:" + port;
-    CompletableFuture<CliRun> broker = CompletableFuture.supplyAsync(() -> CliRun.run("broker", "--port", "" + port,
-        "--data-dir", dir.resolve("broker").toString(), "--partitions", "3", "--duration", "100s"));
-    awaitTopics(bootstrap, broker);
+    // In a process of its own, stopped as a user stops it (Ctrl-C, SIGTERM) once the other commands are done.
+    Path brokerLog = dir.resolve("broker-command.log");
+    Process broker = ChildJvm.of(DualstreamCli.class.getName()).args("broker", "--port", "" + port,
+        "--data-dir", dir.resolve("broker").toString(), "--partitions", "3").log(brokerLog).start();
+    try {
+      awaitTopics(bootstrap, broker, brokerLog);
+      producerSimulateAndIngest(bootstrap, dir);
+    } finally {
+      ChildJvm.stop(broker, Duration.ofMinutes(1));
+    }
+    assertTrue(Files.readString(brokerLog).contains("broker: stopped"), Files.readString(brokerLog));
+    try (ServerSocket again = new ServerSocket()) {
+      again.bind(new InetSocketAddress("127.0.0.1", port)); // the broker is gone with the command
+    }
+  }
+
+  private static void producerSimulateAndIngest(String bootstrap, Path dir) throws Exception {
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
       Map<String, TopicDescription> topics = admin.describeTopics(Topics.all().stream().map(Topic::name).toList())
           .allTopicNames().get(30, TimeUnit.SECONDS);
@@ -96,13 +112,6 @@ class StandaloneCommandsIT {
     assertEquals("i1/d1/" + t0.plusSeconds(3).toEpochMilli(), e.getExampleId());
     assertEquals("text of d1", e.getPositive().getText());
     assertEquals("d2", e.getSkipAbove().get(0).getDocId(), "the result shown above the click is a negative");
-
-    CliRun stopped = broker.get(2, TimeUnit.MINUTES);
-    assertEquals(0, stopped.code, stopped.err);
-    assertTrue(stopped.out.contains("broker: stopped"), stopped.out);
-    try (ServerSocket again = new ServerSocket()) {
-      again.bind(new InetSocketAddress("127.0.0.1", port)); // the broker is gone with the command
-    }
   }
 
   private static long number(String digits) {
@@ -114,11 +123,11 @@ class StandaloneCommandsIT {
     producer.send(new ProducerRecord<>(topic.name(), key, topic.codec().encode(value))).get(30, TimeUnit.SECONDS);
   }
 
-  private static void awaitTopics(String bootstrap, CompletableFuture<CliRun> broker) throws Exception {
+  private static void awaitTopics(String bootstrap, Process broker, Path log) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     while (System.nanoTime() < deadline) {
-      if (broker.isDone()) {
-        throw new AssertionError("broker stopped early: " + broker.get().out + broker.get().err);
+      if (!broker.isAlive()) {
+        throw new AssertionError("broker stopped early (exit " + broker.exitValue() + "): " + Files.readString(log));
       }
       try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
           AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 2000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 1000))) {
