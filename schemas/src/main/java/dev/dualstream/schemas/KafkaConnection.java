@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.Reader;
 import java.io.Serializable;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -91,6 +92,8 @@ public record KafkaConnection(String bootstrapServers, Map<String, String> secur
     Properties raw = new Properties();
     try (Reader in = Files.newBufferedReader(file)) {
       raw.load(in);
+    } catch (NoSuchFileException e) {
+      throw new KafkaSecurityException("cannot read Kafka security file " + file + ": no such file", e);
     } catch (IOException e) {
       throw new KafkaSecurityException("cannot read Kafka security file " + file + ": " + e.getMessage(), e);
     } catch (IllegalArgumentException e) {

@@ -64,7 +64,7 @@ class KafkaConnectionTest {
         write(dir, "security.protocol=SSL", "ssl.keystore.location=" + dir.resolve("missing.p12")));
     KafkaSecurityException missing = assertThrows(KafkaSecurityException.class,
         () -> KafkaConnection.of("h:1", dir.resolve("nowhere.properties")));
-    assertTrue(missing.getMessage().startsWith("cannot read Kafka security file " + dir.resolve("nowhere.properties")),
+    assertEquals("cannot read Kafka security file " + dir.resolve("nowhere.properties") + ": no such file",
         missing.getMessage());
     assertThrows(KafkaSecurityException.class, () -> KafkaConnection.plaintext(" "));
   }
